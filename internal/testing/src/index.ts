@@ -1,0 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The root of the repository. */
+export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+
+/** Path of a document of the shared test corpus, e.g. `corpusPath('multi_page.pdf')`. */
+export function corpusPath(name: string): string {
+  return resolve(repoRoot, '../shared/corpus/docling', name)
+}
+
+/** A temporary folder removed by the returned `[Symbol.asyncDispose]`/`remove()`. */
+export async function tempDir(
+  prefix = 'numarkdown-test-',
+): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}

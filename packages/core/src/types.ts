@@ -1,0 +1,186 @@
+/**
+ * The public types of @numarkdown/core. The client (`NuMarkdownClient`, `createClient`) and the errors
+ * (`NuMarkdownError` and its subclasses) live in their own files.
+ */
+import type { Readable } from 'node:stream'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+
+/** Bytes of a document in any form the client accepts. */
+export type DocumentData =
+  | string
+  | URL
+  | Uint8Array
+  | Blob
+  | Readable
+  | WebReadableStream<Uint8Array>
+  | ReadableStream<Uint8Array>
+
+/**
+ * A document to convert: a file path (string or `file:` URL), bytes, a Blob/File, a Node Readable, a Web
+ * ReadableStream, or any of those with an explicit filename and content type. When not given, the filename
+ * comes from the path (or the File's name) and the content type from the extension, then from magic bytes.
+ */
+export type ConvertInput = DocumentData | { data: DocumentData; filename?: string; contentType?: string }
+
+/** A leveled logger; pino, console and most loggers fit. Silent by default. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/** How to wait for a job. `auto` uses SSE and falls back to polling when the stream is unavailable. */
+export type WaitStrategy = 'sse' | 'poll' | 'auto'
+
+/** The conversion parameters of the API (validated before any request). */
+export interface ConversionParams {
+  /** 0 ≤ temperature ≤ 1. @default 0 (server side) */
+  temperature?: number
+  /** Integer, 1 ≤ dpi ≤ 300; sent as `rasterizationDPI`. @default 170 (server side) */
+  rasterizationDpi?: number
+  /** Integer ≥ 0; 0 means no limit. @default 0 (server side) */
+  maxOutputTokens?: number
+  /** The job's execution timeout on the server: a duration string (`'90s'`, `'5m'`) or milliseconds. */
+  timeout?: string | number
+}
+
+/** A job object as the API returns it (`GET /api/jobs/{jobId}`). Unknown fields are kept. */
+export interface Job {
+  id: string
+  jobType: string
+  status: string
+  ownerUser: string
+  ownerOrganization?: string
+  inputData: string
+  /** A JSON document inside a string. */
+  outputData?: string
+  errorMessage?: string
+  errorCode?: string
+  startedAt: string
+  completedAt?: string
+  createdAt: string
+  updatedAt: string
+  [field: string]: unknown
+}
+
+/** Token counts, when the service reports them. */
+export interface Usage {
+  inputTokens?: number
+  outputTokens?: number
+  totalTokens?: number
+}
+
+/** One page of a `splitPages` conversion. */
+export interface PageResult {
+  /** From 1. */
+  pageNumber: number
+  markdown: string
+  reasoning: string
+  partial: boolean
+  jobId: string
+}
+
+/** The outcome of a finished conversion. */
+export interface ConversionResult {
+  markdown: string
+  reasoning: string
+  /** True when the service reported a partial result (206, or an empty `result`/`reasoning`). */
+  partial: boolean
+  /** True when `markdown` was recovered from the raw `<think>/<answer>` output. */
+  recovered: boolean
+  rawResponse?: string
+  usage?: Usage
+  jobId: string
+  job: Job
+  /** Present for `splitPages` conversions, in page order. */
+  pages?: PageResult[]
+}
+
+/** Progress events, per call (`onProgress`) and per client (`client.on`). */
+export type ProgressEvent =
+  | { type: 'upload'; filename: string; bytesSent: number; totalBytes?: number }
+  | { type: 'submitted'; jobId: string; filename: string; elapsedMs: number }
+  | { type: 'status'; jobId: string; status: string; elapsedMs: number }
+  | {
+      type: 'retry'
+      operation: 'submit' | 'getJob' | 'wait' | 'list' | 'cancel'
+      attempt: number
+      delayMs: number
+      error: Error
+      jobId?: string
+    }
+  /** After an ambiguous submit failure, the job the server did create was found and taken over. */
+  | { type: 'adopted'; jobId: string; filename: string; elapsedMs: number }
+  | { type: 'done'; jobId: string; partial: boolean; elapsedMs: number }
+  | { type: 'failed'; jobId?: string; error: Error; elapsedMs: number }
+
+/** A progress listener. */
+export type ProgressListener = (event: ProgressEvent) => void
+
+/** Options of `new NuMarkdownClient(options)` / `createClient(options)`. */
+export interface ClientOptions {
+  /** The API token. @default process.env.NUMIND_API_KEY */
+  apiKey?: string
+  /** @default process.env.NUMARKDOWN_BASE_URL ?? 'https://nuextract.ai' */
+  baseUrl?: string | URL
+  /** Conversions in flight at once, shared by every caller of this client. @default 4 */
+  concurrency?: number
+  /** Retries of one request after the first attempt. @default 4 */
+  maxRetries?: number
+  /** Overall deadline of one `convert()` or `wait()` in milliseconds; 0 means none. @default 600000 */
+  timeoutMs?: number
+  /** Allow plain `http://` to a host other than loopback. @default false */
+  allowInsecureHttp?: boolean
+  /** How `wait()` waits by default. @default 'auto' */
+  waitStrategy?: WaitStrategy
+  /** The server's SSE ping interval; a stream silent for twice this long counts as dropped. @default 30000 */
+  pingIntervalMs?: number
+  /** First and largest polling interval in milliseconds. @default { initialMs: 250, maxMs: 5000 } */
+  pollInterval?: { initialMs?: number; maxMs?: number }
+  /** @default a silent logger */
+  logger?: Logger
+}
+
+/** Options of `client.convert()`. */
+export interface ConvertOptions extends ConversionParams {
+  /** PDF only: convert page ranges concurrently and merge them in page order. @default false */
+  splitPages?: boolean
+  /** Pages per range when `splitPages` is on. @default 1 */
+  pagesPerChunk?: number
+  filename?: string
+  contentType?: string
+  signal?: AbortSignal
+  /** Overrides the client's `timeoutMs` for this call. */
+  timeoutMs?: number
+  strategy?: WaitStrategy
+  onProgress?: ProgressListener
+}
+
+/** Options of `client.submit()`. */
+export interface SubmitOptions extends ConversionParams {
+  filename?: string
+  contentType?: string
+  signal?: AbortSignal
+  onProgress?: ProgressListener
+}
+
+/** Options of `client.wait()`. */
+export interface WaitOptions {
+  signal?: AbortSignal
+  strategy?: WaitStrategy
+  timeoutMs?: number
+  onProgress?: ProgressListener
+  /** Cancel the remote job (best effort) when the wait is aborted or runs past its deadline. @default true */
+  cancelOnAbort?: boolean
+}
+
+/** Options of `client.listJobs()`. */
+export interface ListJobsOptions {
+  organization?: string
+  /** 1..100. @default 30 */
+  perPage?: number
+  /** @default 0 */
+  skip?: number
+  signal?: AbortSignal
+}

@@ -1,0 +1,139 @@
+/**
+ * The public types of @numarkdown/server: the engine interface, the server options and the
+ * fault-injection plan. Engines (scripted, local, openai-compatible) implement {@link Engine}.
+ */
+
+/** A document the server has received and spooled to a temporary file. */
+export interface EngineDocument {
+  /** Absolute path of the spooled upload; the server deletes it once the job ends. */
+  path: string
+  /** The filename the client sent in the multipart part (sanitised: no folders). */
+  filename: string
+  /** The content type the client sent, or one derived from the filename. */
+  contentType: string
+  /** Size in bytes. */
+  size: number
+}
+
+/** Conversion parameters as validated from the query string of `infer-async`. */
+export interface EngineParams {
+  /** 0 ≤ t ≤ 1. @default 0 */
+  temperature: number
+  /** 1 ≤ dpi ≤ 300. @default 170 */
+  rasterizationDPI: number
+  /** ≥ 0; 0 means no limit. @default 0 */
+  maxOutputTokens: number
+  /** The job's execution timeout in milliseconds, when the client gave one. */
+  timeoutMs?: number
+}
+
+/** What an engine produces for one document. */
+export interface EngineOutput {
+  /** The markdown; empty when the engine could not produce an answer. */
+  result: string
+  /** The reasoning trace; empty when there is none. */
+  reasoning: string
+  /** The raw model output; the server stores it as `rawResponse` whenever `result` or `reasoning` is empty. */
+  rawResponse?: string
+  /** Token counts when the engine knows them. */
+  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number }
+  /** Pages in the document, when known. */
+  pageCount?: number
+}
+
+/** An engine turns one spooled document into markdown. */
+export interface Engine {
+  /** A short name for logs and the CLI (`scripted`, `local`, `openai`). */
+  readonly name: string
+  /**
+   * Convert one document. `signal` aborts when the job is cancelled or outlives its timeout; an engine
+   * stops work promptly then. Throw an {@link EngineError} to fail the job with a code and message.
+   */
+  convert(document: EngineDocument, params: EngineParams, signal: AbortSignal): Promise<EngineOutput>
+  /** Release workers and other resources; called by `close()` of the server that owns the engine. */
+  close?(): Promise<void>
+}
+
+/** A route the fault plan can target. */
+export type FaultRoute = 'submit' | 'getJob' | 'stream' | 'list' | 'cancel' | '*'
+
+/** One fault to inject. */
+export type FaultAction =
+  | { type: 'status'; status: 500 | 502 | 503 | 504 | 408; body?: string }
+  | { type: 'rateLimit'; retryAfterSeconds: number }
+  | { type: 'delay'; ms: number }
+  /** Destroy the socket; `before` the request body is read, or `after` it was read (and, for submit, the job created). */
+  | { type: 'reset'; when: 'before' | 'after' }
+  /** SSE only: end the stream abruptly after `afterEvents` events were written. */
+  | { type: 'dropStream'; afterEvents: number }
+  /** Answer 200 with a body that is not valid JSON. */
+  | { type: 'malformedJson' }
+
+/** A rule of the fault plan: which route, which fault, how often. */
+export interface FaultRule {
+  route: FaultRoute
+  fault: FaultAction
+  /** Apply to the first `count` matching requests (after `skip`). */
+  count?: number
+  /** Skip this many matching requests before the rule applies. @default 0 */
+  skip?: number
+  /** Apply with this probability (0..1), drawn from the plan's seeded generator. */
+  probability?: number
+}
+
+/** Seeded fault injection: same seed, same faults. */
+export interface FaultPlan {
+  /** @default 1 */
+  seed?: number
+  rules: FaultRule[]
+}
+
+/** One entry of the request log. */
+export interface RequestLogEntry {
+  method: string
+  /** The path without the query string. */
+  path: string
+  /** The route the request matched, or `unknown`. */
+  route: FaultRoute | 'unknown'
+  /** The status sent, or 0 when the connection was reset before a status went out. */
+  status: number
+  /** The job ID the request created or concerned, when there is one. */
+  jobId?: string
+  /** The owner the token belongs to, when authenticated. */
+  owner?: string
+  /** The fault applied, if any. */
+  fault?: FaultAction['type']
+  startedAt: number
+  durationMs: number
+}
+
+/** A bearer token the server accepts and the owner it acts for. */
+export interface ServerToken {
+  token: string
+  owner: string
+  organization?: string
+}
+
+/** Options of {@link startServer} and {@link createServer}. */
+export interface ServerOptions {
+  /** The engine that converts documents. @default scriptedEngine() */
+  engine?: Engine
+  /** Accepted bearer tokens; strings are owned by a user of the same name. Empty means every request is 401. */
+  tokens: Array<ServerToken | string>
+  /** Uploads larger than this get 413. @default 1 GiB */
+  maxUploadBytes?: number
+  /** Jobs converting at once; the others wait as `pending`. @default 4 */
+  concurrency?: number
+  /** Interval of SSE `ping` events. @default 30000 */
+  pingIntervalMs?: number
+  /** Finished jobs are forgotten this long after completion. @default 3600000 */
+  jobTtlMs?: number
+  /** Fault injection for tests. */
+  faults?: FaultPlan
+  /** Where uploads are spooled. @default os.tmpdir() */
+  spoolDirectory?: string
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 0 (a free port) */
+  port?: number
+}
