@@ -1,0 +1,67 @@
+/**
+ * The errors of @numarkdown/stream. Conversion failures keep the error of @numarkdown/core as `cause` (or
+ * unchanged, per item); these classes name what the stream adapters themselves reject.
+ */
+import { describe } from './internal/describe.js'
+
+const brand: unique symbol = Symbol.for('numarkdown.stream.error') as never
+
+/** The base class of every error thrown by @numarkdown/stream. */
+export class NuMarkdownStreamError extends Error {
+  /** A machine-readable code. */
+  readonly code: string
+
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = options.code
+  }
+
+  /** True when `value` is an error of this package, even from another installed copy of it. */
+  static isInstance(value: unknown): value is NuMarkdownStreamError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  }
+}
+Object.defineProperty(NuMarkdownStreamError.prototype, brand, { value: true, enumerable: false })
+
+/** An option was rejected at construction; the message names the option and the value received. */
+export class InvalidOptionError extends NuMarkdownStreamError {
+  /** The option that was rejected. */
+  readonly option: string
+  constructor(option: string, expected: string, received: unknown) {
+    super(`${option}: expected ${expected}, got ${describe(received)}`, { code: 'invalid_option' })
+    this.option = option
+  }
+}
+
+/** A chunk written to a byte stream was not bytes (a string, an object...). */
+export class InvalidChunkError extends NuMarkdownStreamError {
+  constructor(received: unknown) {
+    super(
+      `expected document bytes (a Buffer or Uint8Array), got ${describe(received)}; ` +
+        'read files without an encoding so that they stay bytes',
+      { code: 'invalid_chunk' },
+    )
+  }
+}
+
+/** An item written to `convertMany` was neither a path nor `{ input, filename?, params? }`. */
+export class InvalidItemError extends NuMarkdownStreamError {
+  constructor(received: unknown) {
+    super(
+      `expected a file path (string or file URL) or { input, filename?, params? }, got ${describe(received)}`,
+      { code: 'invalid_item' },
+    )
+  }
+}
+
+/** With `failFast`, the first item that failed; `cause` is the conversion's error and `input` the item. */
+export class ItemFailedError extends NuMarkdownStreamError {
+  /** The item as it was written to the stream. */
+  readonly input: unknown
+  constructor(input: unknown, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super(`converting ${describe(input)} failed: ${reason}`, { code: 'item_failed', cause })
+    this.input = input
+  }
+}

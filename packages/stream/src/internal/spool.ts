@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto'
+import { type FileHandle, open, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+
+/** The collected document: bytes in memory, or the path of the spool file and its length. */
+export type SpooledDocument =
+  | { kind: 'memory'; bytes: Uint8Array; size: number }
+  | { kind: 'file'; path: string; size: number }
+
+/** Options of {@link Spool}. */
+export interface SpoolOptions {
+  /** Inputs larger than this many bytes go to a temporary file. */
+  thresholdBytes: number
+  /** Where the temporary file is created. */
+  directory: string
+}
+
+/**
+ * Collects the bytes of one document: in memory while small, in a temporary file once larger than the
+ * threshold, so that a large document never sits whole in memory. `dispose()` deletes the file whatever state
+ * the spool is in (even with a write still pending), and is safe to call more than once.
+ */
+export class Spool {
+  readonly #options: SpoolOptions
+  #chunks: Uint8Array[] = []
+  #size = 0
+  #handle: FileHandle | undefined
+  #path: string | undefined
+  /** The operation under way (a write, opening or closing the file), which `dispose()` waits for. */
+  #pending: Promise<unknown> = Promise.resolve()
+  #sealed = false
+  #disposed: Promise<void> | undefined
+
+  constructor(options: SpoolOptions) {
+    this.#options = options
+  }
+
+  /** Bytes collected so far. */
+  get size(): number {
+    return this.#size
+  }
+
+  /** The temporary file, once the input has grown past the threshold (and until it is disposed of). */
+  get path(): string | undefined {
+    return this.#path
+  }
+
+  /** Adds bytes; resolves once they are held (in memory or written to the file). One call at a time. */
+  append(chunk: Uint8Array): Promise<void> {
+    const operation = this.#append(chunk)
+    this.#pending = operation.catch(() => {})
+    return operation
+  }
+
+  async #append(chunk: Uint8Array): Promise<void> {
+    this.#assertOpen()
+    this.#size += chunk.byteLength
+    if (this.#handle === undefined && this.#size <= this.#options.thresholdBytes) {
+      this.#chunks.push(chunk)
+      return
+    }
+    if (this.#handle === undefined) {
+      const path = join(this.#options.directory, `numarkdown-${randomUUID()}.spool`)
+      // Record the path before opening so that a dispose racing with open() still deletes the file.
+      this.#path = path
+      this.#handle = await open(path, 'wx', 0o600)
+      this.#assertOpen()
+      const held = this.#chunks
+      this.#chunks = []
+      if (held.length > 0) await this.#handle.writev(held)
+    }
+    await writeFully(this.#handle, chunk)
+  }
+
+  /** Ends collection and returns the document. No more `append()` after this. */
+  async seal(): Promise<SpooledDocument> {
+    await this.#pending
+    this.#assertOpen()
+    this.#sealed = true
+    if (this.#handle === undefined) {
+      const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
+      this.#chunks = []
+      return { kind: 'memory', bytes, size: this.#size }
+    }
+    const handle = this.#handle
+    this.#handle = undefined
+    const closing = handle.close()
+    this.#pending = closing.catch(() => {})
+    await closing
+    return { kind: 'file', path: this.#path!, size: this.#size }
+  }
+
+  /** Releases the memory and deletes the temporary file. Never rejects. */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#dispose()
+    return this.#disposed
+  }
+
+  async #dispose(): Promise<void> {
+    this.#chunks = []
+    await this.#pending
+    const handle = this.#handle
+    this.#handle = undefined
+    await handle?.close().catch(() => {})
+    const path = this.#path
+    this.#path = undefined
+    if (path !== undefined) await unlink(path).catch(() => {})
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed !== undefined) throw new Error('the spool was disposed of')
+    if (this.#sealed) throw new Error('the spool was sealed')
+  }
+}
+
+async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset)
+    offset += bytesWritten
+  }
+}
