@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+export { makePdf } from './pdf.ts'
+export { startTestServer, type TestServer, testToken } from './server.ts'
+
 /** The root of the repository. */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 

@@ -13,6 +13,8 @@ export interface EngineDocument {
   contentType: string
   /** Size in bytes. */
   size: number
+  /** SHA-256 of the bytes (hex), computed by the server while spooling. */
+  sha256?: string
 }
 
 /** Conversion parameters as validated from the query string of `infer-async`. */

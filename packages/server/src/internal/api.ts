@@ -1,0 +1,320 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Engine, FaultAction, RequestLogEntry } from '../types.js'
+import type { Principal, TokenVerifier } from './auth.js'
+import type { FaultInjector } from './faults.js'
+import { sendError, sendJson, sendText } from './http.js'
+import { isPartial, type JobRecord, JobStore, toJobJson } from './job-store.js'
+import { spoolUpload } from './multipart.js'
+import { matchRoute, type RouteName } from './router.js'
+import { SseStream } from './sse.js'
+import { invalidBodyMessage, parseListParams, parseSubmitParams, ValidationError } from './validate.js'
+
+/** Options of the request handler, with every default resolved. */
+export interface ApiOptions {
+  engine: Engine
+  tokens: TokenVerifier
+  maxUploadBytes: number
+  concurrency: number
+  pingIntervalMs: number
+  jobTtlMs: number
+  faults: FaultInjector
+  spoolDirectory: string
+}
+
+type Fault = Exclude<FaultAction, { type: 'delay' }>
+
+const statusCodes: Record<number, string> = {
+  408: 'RequestTimeout',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+}
+
+const malformedJson = '{"id": "truncated", "status": '
+
+/** The API of `API.md` as a Node request listener, plus the request log and an orderly shutdown. */
+export class Api {
+  readonly requests: RequestLogEntry[] = []
+  readonly #options: ApiOptions
+  readonly #store: JobStore
+  readonly #streams = new Set<SseStream>()
+  readonly #shutdown = new AbortController()
+
+  constructor(options: ApiOptions) {
+    this.#options = options
+    this.#store = new JobStore({
+      engine: options.engine,
+      concurrency: options.concurrency,
+      jobTtlMs: options.jobTtlMs,
+    })
+  }
+
+  /** The Node request listener. Never throws: whatever a client sends, the process stays up. */
+  readonly listener = (request: IncomingMessage, response: ServerResponse): void => {
+    const entry: RequestLogEntry = {
+      method: request.method ?? 'GET',
+      path: (request.url ?? '/').split('?')[0] ?? '/',
+      route: 'unknown',
+      status: 0,
+      startedAt: Date.now(),
+      durationMs: 0,
+    }
+    this.requests.push(entry)
+    response.on('close', () => {
+      entry.status = response.headersSent ? response.statusCode : 0
+      entry.durationMs = Date.now() - entry.startedAt
+    })
+    request.on('error', () => {})
+    response.on('error', () => {})
+    this.#handle(request, response, entry).catch(() => {
+      if (!response.headersSent) sendError(response, 500, 'InternalServerError', 'Unexpected server error')
+      else response.destroy()
+    })
+  }
+
+  /** End open streams, abort uploads and jobs, remove spooled files, and release the engine. */
+  async close(): Promise<void> {
+    this.#shutdown.abort()
+    for (const stream of this.#streams) stream.end()
+    this.#streams.clear()
+    await this.#store.close()
+    await this.#options.engine.close?.()
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse, entry: RequestLogEntry): Promise<void> {
+    const url = request.url ?? '/'
+    const queryStart = url.indexOf('?')
+    const query = new URLSearchParams(queryStart >= 0 ? url.slice(queryStart + 1) : '')
+    const match = matchRoute(entry.method, entry.path)
+    if (match.kind === 'notFound') {
+      sendError(response, 404, 'NotFound', `No route for ${entry.method} ${entry.path}`)
+      return
+    }
+    entry.route = match.route
+    if (match.kind === 'methodNotAllowed') {
+      sendError(response, 405, 'MethodNotAllowed', `Use ${match.allow} for ${entry.path}`, {
+        allow: match.allow,
+      })
+      return
+    }
+    const principal = this.#options.tokens.verify(request.headers.authorization)
+    if (!principal) {
+      sendError(response, 401, 'Unauthorized', 'A valid bearer token is required', {
+        'www-authenticate': 'Bearer',
+      })
+      return
+    }
+    entry.owner = principal.owner
+    if (match.jobId !== undefined) entry.jobId = match.jobId
+    if (this.#shutdown.signal.aborted) {
+      sendError(response, 503, 'ServiceUnavailable', 'The server is shutting down')
+      return
+    }
+
+    const decision = this.#options.faults.decide(match.route)
+    if (decision.logged) entry.fault = decision.logged
+    if (decision.delayMs > 0) {
+      try {
+        await sleep(decision.delayMs, undefined, { signal: this.#shutdown.signal })
+      } catch {
+        response.destroy()
+        return
+      }
+    }
+    const fault = decision.fault
+    if (fault?.type === 'reset' && fault.when === 'before') {
+      request.socket.destroy()
+      return
+    }
+    if (fault?.type === 'rateLimit') {
+      sendError(response, 429, 'RateLimited', 'Too many requests', {
+        'retry-after': String(fault.retryAfterSeconds),
+      })
+      return
+    }
+    const answeredBefore =
+      match.route !== 'submit' || (fault?.type === 'status' && ![502, 504].includes(fault.status))
+    if (fault?.type === 'status' && answeredBefore) {
+      sendFaultStatus(response, fault)
+      return
+    }
+
+    switch (match.route) {
+      case 'submit':
+        await this.#submit(request, response, entry, principal, query, fault)
+        return
+      case 'stream':
+        this.#stream(response, principal, match.jobId!, fault)
+        return
+      default:
+        this.#deliver(request, response, this.#answer(match.route, principal, match.jobId, query), fault)
+    }
+  }
+
+  async #submit(
+    request: IncomingMessage,
+    response: ServerResponse,
+    entry: RequestLogEntry,
+    principal: Principal,
+    query: URLSearchParams,
+    fault: Fault | undefined,
+  ): Promise<void> {
+    let params: ReturnType<typeof parseSubmitParams>
+    try {
+      params = parseSubmitParams(query)
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        sendText(response, 400, error.message)
+        return
+      }
+      throw error
+    }
+    const spooled = await spoolUpload(request, {
+      directory: this.#options.spoolDirectory,
+      maxBytes: this.#options.maxUploadBytes,
+      signal: this.#shutdown.signal,
+    })
+    switch (spooled.kind) {
+      case 'tooLarge':
+        // The rest of the body is not worth reading: answer, then close the connection.
+        sendError(
+          response,
+          413,
+          'PayloadTooLarge',
+          `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
+          { connection: 'close' },
+        )
+        return
+      case 'invalid':
+        sendText(response, 400, invalidBodyMessage)
+        return
+      case 'aborted':
+        request.destroy()
+        return
+      case 'error':
+        sendError(response, 500, 'InternalServerError', 'The upload could not be stored')
+        return
+    }
+    const job = this.#store.create(principal, spooled.upload, params)
+    entry.jobId = job.id
+    if (fault?.type === 'status') {
+      sendFaultStatus(response, fault)
+      return
+    }
+    this.#deliver(request, response, { status: 200, body: { jobId: job.id } }, fault)
+  }
+
+  #answer(
+    route: Exclude<RouteName, 'submit' | 'stream'>,
+    principal: Principal,
+    jobId: string | undefined,
+    query: URLSearchParams,
+  ): Answer {
+    if (route === 'list') {
+      let page: ReturnType<typeof parseListParams>
+      try {
+        page = parseListParams(query)
+      } catch (error) {
+        if (error instanceof ValidationError) return { status: 400, text: error.message }
+        throw error
+      }
+      const jobs = this.#store.list(principal.owner, page.organization)
+      return {
+        status: 200,
+        body: {
+          totalCount: jobs.length,
+          skip: page.skip,
+          perPage: page.perPage,
+          items: jobs.slice(page.skip, page.skip + page.perPage).map(toJobJson),
+        },
+      }
+    }
+    const found = this.#findJob(principal, jobId!)
+    if ('status' in found) return found
+    if (route === 'cancel') {
+      this.#store.cancel(found.job)
+      return { status: 200, body: toJobJson(found.job) }
+    }
+    return { status: isPartial(found.job) ? 206 : 200, body: toJobJson(found.job) }
+  }
+
+  #findJob(principal: Principal, jobId: string): { job: JobRecord } | Answer {
+    const job = this.#store.get(jobId)
+    if (!job) return { status: 404, body: { code: 'NotFound', message: `No job with ID ${jobId}` } }
+    if (job.owner !== principal.owner) {
+      return { status: 403, body: { code: 'Forbidden', message: `Job ${jobId} belongs to another user` } }
+    }
+    return { job }
+  }
+
+  #deliver(
+    request: IncomingMessage,
+    response: ServerResponse,
+    answer: Answer,
+    fault: Fault | undefined,
+  ): void {
+    if (fault?.type === 'reset') {
+      request.socket.destroy()
+      return
+    }
+    if (fault?.type === 'malformedJson' && answer.status < 300) {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end(malformedJson)
+      return
+    }
+    if (answer.text !== undefined) sendText(response, answer.status, answer.text)
+    else sendJson(response, answer.status, answer.body)
+  }
+
+  #stream(response: ServerResponse, principal: Principal, jobId: string, fault: Fault | undefined): void {
+    const found = this.#findJob(principal, jobId)
+    if ('status' in found) {
+      sendJson(response, found.status, found.body)
+      return
+    }
+    const stream = new SseStream(response, {
+      pingIntervalMs: this.#options.pingIntervalMs,
+      ...(fault?.type === 'dropStream' ? { dropAfterEvents: fault.afterEvents } : {}),
+      ...(fault?.type === 'reset' ? { dropAfterEvents: 0 } : {}),
+    })
+    this.#streams.add(stream)
+    const unsubscribe = this.#store.onFinished(found.job, (job) => {
+      if (fault?.type === 'malformedJson') {
+        stream.sendRaw(`event: result\ndata: ${malformedJson}\n\n`)
+      } else if (job.status === 'timeout') {
+        stream.send(
+          'error',
+          JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
+        )
+      } else {
+        stream.send('result', JSON.stringify(toJobJson(job)))
+      }
+      stream.end()
+    })
+    stream.onClose(() => {
+      unsubscribe()
+      this.#streams.delete(stream)
+    })
+  }
+}
+
+interface Answer {
+  status: number
+  body?: unknown
+  text?: string
+}
+
+function sendFaultStatus(response: ServerResponse, fault: Extract<FaultAction, { type: 'status' }>): void {
+  if (fault.body !== undefined) {
+    sendText(response, fault.status, fault.body)
+    return
+  }
+  sendError(
+    response,
+    fault.status,
+    statusCodes[fault.status] ?? 'ServerError',
+    `Injected fault: status ${fault.status}`,
+  )
+}

@@ -1,0 +1,44 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { ServerToken } from '../types.js'
+
+/** Who a request acts for. */
+export interface Principal {
+  owner: string
+  organization?: string
+}
+
+/**
+ * Checks bearer tokens in constant time: every accepted token is compared (by SHA-256 digest, so
+ * lengths never leak) whatever matches first.
+ */
+export class TokenVerifier {
+  readonly #entries: Array<{ digest: Buffer; principal: Principal }>
+
+  constructor(tokens: Array<ServerToken | string>) {
+    this.#entries = tokens.map((token) => {
+      const entry = typeof token === 'string' ? { token, owner: token } : token
+      const principal: Principal =
+        entry.organization === undefined
+          ? { owner: entry.owner }
+          : { owner: entry.owner, organization: entry.organization }
+      return { digest: digest(entry.token), principal }
+    })
+  }
+
+  /** The principal of an `Authorization` header value, or undefined when it is missing or wrong. */
+  verify(header: string | undefined): Principal | undefined {
+    if (header === undefined) return undefined
+    const found = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+    if (!found?.[1]) return undefined
+    const candidate = digest(found[1])
+    let principal: Principal | undefined
+    for (const entry of this.#entries) {
+      if (timingSafeEqual(candidate, entry.digest) && principal === undefined) principal = entry.principal
+    }
+    return principal
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest()
+}

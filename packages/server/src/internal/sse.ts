@@ -1,0 +1,87 @@
+import type { ServerResponse } from 'node:http'
+
+/** Format one Server-Sent Event; `data` never holds a newline here (JSON is written on one line). */
+export function formatEvent(event: string, data: string): string {
+  const lines = data.split(/\r\n|\r|\n/).map((line) => (line === '' ? 'data:' : `data: ${line}`))
+  return `event: ${event}\n${lines.join('\n')}\n\n`
+}
+
+export interface SseStreamOptions {
+  pingIntervalMs: number
+  /** End the connection abruptly after this many events (fault injection). */
+  dropAfterEvents?: number
+}
+
+/** One open SSE response: writes events, pings on an interval, and ends or drops the connection. */
+export class SseStream {
+  readonly #response: ServerResponse
+  readonly #dropAfterEvents: number | undefined
+  readonly #ping: NodeJS.Timeout
+  #events = 0
+  #closed = false
+  readonly #onClose = new Set<() => void>()
+
+  constructor(response: ServerResponse, options: SseStreamOptions) {
+    this.#response = response
+    this.#dropAfterEvents = options.dropAfterEvents
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    response.flushHeaders()
+    this.#ping = setInterval(() => this.send('ping', ''), options.pingIntervalMs)
+    response.on('close', () => this.#cleanup())
+    if (this.#dropAfterEvents === 0) this.drop()
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Run `listener` when the connection ends, whoever ends it. */
+  onClose(listener: () => void): void {
+    if (this.#closed) listener()
+    else this.#onClose.add(listener)
+  }
+
+  send(event: string, data: string): void {
+    if (this.#closed) return
+    this.#response.write(formatEvent(event, data))
+    this.#events += 1
+    if (this.#dropAfterEvents !== undefined && this.#events >= this.#dropAfterEvents) this.drop()
+  }
+
+  /** Write a raw chunk (fault injection: malformed events). */
+  sendRaw(chunk: string): void {
+    if (this.#closed) return
+    this.#response.write(chunk)
+    this.#events += 1
+  }
+
+  /** End the stream cleanly. */
+  end(): void {
+    if (this.#closed) return
+    this.#cleanup()
+    this.#response.end()
+  }
+
+  /** Cut the connection without ending the chunked body, as a failing proxy would. */
+  drop(): void {
+    if (this.#closed) return
+    this.#cleanup()
+    // Let what was written reach the client before the socket goes.
+    const socket = this.#response.socket
+    if (socket) socket.end(() => socket.destroy())
+    else this.#response.destroy()
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#ping)
+    for (const listener of this.#onClose) listener()
+    this.#onClose.clear()
+  }
+}

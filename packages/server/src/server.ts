@@ -1,0 +1,158 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { Api } from './internal/api.js'
+import { TokenVerifier } from './internal/auth.js'
+import { FaultInjector, validateFaultPlan } from './internal/faults.js'
+import { scriptedEngine } from './scripted-engine.js'
+import type { RequestLogEntry, ServerOptions } from './types.js'
+
+/** A server started by {@link startServer}. */
+export interface RunningServer {
+  /** The base URL, e.g. `http://127.0.0.1:43117` (no trailing slash). */
+  readonly url: string
+  readonly port: number
+  readonly host: string
+  /** The underlying Node server. */
+  readonly server: Server
+  /** Every request received so far, in arrival order; an entry is completed when its response ends. */
+  readonly requests: RequestLogEntry[]
+  /**
+   * Stop listening, end open SSE streams, abort running jobs, remove spooled files and close the engine.
+   * Resolves once every connection is closed. Safe to call more than once.
+   */
+  close(): Promise<void>
+}
+
+interface Internals {
+  api: Api
+  shutdown: () => Promise<void>
+}
+
+const internals = new WeakMap<Server, Internals>()
+
+/**
+ * Create a Node `http.Server` speaking the NuMarkdown API, for embedding; call `listen()` yourself.
+ * Its `close()` also ends open SSE streams, aborts running jobs, removes spooled files and closes the engine.
+ *
+ * @example
+ * ```ts
+ * const server = createServer({ tokens: ['secret'] })
+ * server.listen(8080, '127.0.0.1')
+ * ```
+ */
+export function createServer(options: ServerOptions): Server {
+  const resolved = resolveOptions(options)
+  const api = new Api(resolved)
+  const server = createHttpServer(api.listener)
+  // Without this, a client that stops mid-upload could hold a connection open forever.
+  server.requestTimeout = 0
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
+    socket.destroy()
+  })
+  const originalClose = server.close.bind(server)
+  let closing: Promise<void> | undefined
+  const shutdown = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => {
+        if (!server.listening) resolve()
+        else originalClose(() => resolve())
+      })
+      server.closeIdleConnections()
+      await api.close()
+      server.closeAllConnections()
+      await closed
+    })()
+    return closing
+  }
+  server.close = ((callback?: (error?: Error) => void) => {
+    shutdown().then(
+      () => callback?.(),
+      (error: Error) => callback?.(error),
+    )
+    return server
+  }) as Server['close']
+  internals.set(server, { api, shutdown })
+  return server
+}
+
+/**
+ * Start a server speaking the NuMarkdown API on `host:port` (a free port on 127.0.0.1 by default).
+ *
+ * @example
+ * ```ts
+ * import { startServer, scriptedEngine } from '@numarkdown/server'
+ *
+ * const server = await startServer({ tokens: ['secret'], engine: scriptedEngine() })
+ * console.log(server.url) // http://127.0.0.1:43117
+ * await server.close()
+ * ```
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const server = createServer(options)
+  const { api, shutdown } = internals.get(server)!
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  return { url: `http://${urlHost}:${port}`, port, host, server, requests: api.requests, close: shutdown }
+}
+
+function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Api>[0] {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object, got ${String(options)}`)
+  }
+  if (!Array.isArray(options.tokens)) {
+    throw new TypeError(`options.tokens must be an array, got ${typeof options.tokens}`)
+  }
+  for (const [index, token] of options.tokens.entries()) {
+    const value = typeof token === 'string' ? token : token?.token
+    if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
+      throw new TypeError(`options.tokens[${index}] must be a non-empty token without spaces`)
+    }
+    if (typeof token !== 'string' && (typeof token.owner !== 'string' || token.owner === '')) {
+      throw new TypeError(
+        `options.tokens[${index}].owner must be a non-empty string, got ${String(token.owner)}`,
+      )
+    }
+  }
+  const maxUploadBytes = positiveInteger('maxUploadBytes', options.maxUploadBytes, 1024 ** 3)
+  const concurrency = positiveInteger('concurrency', options.concurrency, 4)
+  const pingIntervalMs = positiveInteger('pingIntervalMs', options.pingIntervalMs, 30_000)
+  const jobTtlMs = positiveInteger('jobTtlMs', options.jobTtlMs, 3_600_000)
+  if (
+    options.port !== undefined &&
+    !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)
+  ) {
+    throw new TypeError(`options.port must be an integer within 0..65535, got ${options.port}`)
+  }
+  if (options.faults) validateFaultPlan(options.faults)
+  if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
+    throw new TypeError('options.engine must have a convert(document, params, signal) method')
+  }
+  return {
+    engine: options.engine ?? scriptedEngine(),
+    tokens: new TokenVerifier(options.tokens),
+    maxUploadBytes,
+    concurrency,
+    pingIntervalMs,
+    jobTtlMs,
+    faults: new FaultInjector(options.faults),
+    spoolDirectory: options.spoolDirectory ?? tmpdir(),
+  }
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`options.${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}
