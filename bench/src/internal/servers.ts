@@ -1,0 +1,103 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import type { RequestLogEntry } from '@numarkdown/server'
+import { benchEngine, type EngineTiming } from './engines.ts'
+import { loadServer } from './packages.ts'
+
+/** Settings of a benchmark server (plain JSON: they cross to a child process). */
+export interface BenchServerOptions extends EngineTiming {
+  /** Jobs converting at once on the server. @default 64 */
+  concurrency?: number
+  /** @default 2 GiB, so that a 1 GiB upload plus its multipart framing fits */
+  maxUploadBytes?: number
+}
+
+/** A running @numarkdown/server with the scripted engine, in this process or a child. */
+export interface BenchServer {
+  url: string
+  token: string
+  /** The server's request log so far. */
+  requests(): Promise<RequestLogEntry[]>
+  close(): Promise<void>
+}
+
+export function serverOptionsWithDefaults(options: BenchServerOptions): Required<BenchServerOptions> {
+  return {
+    latencyMs: 0,
+    perPageLatencyMs: 0,
+    concurrency: 64,
+    maxUploadBytes: 2 * 1024 ** 3,
+    ...options,
+  }
+}
+
+/** Starts a server in this process: fine where the client's CPU is not what is measured. */
+export async function startBenchServer(
+  options: BenchServerOptions = {},
+  token: string = randomUUID(),
+): Promise<BenchServer> {
+  const server = await loadServer()
+  const settings = serverOptionsWithDefaults(options)
+  const running = await server.startServer({
+    tokens: [token],
+    engine: benchEngine(server, settings),
+    concurrency: settings.concurrency,
+    maxUploadBytes: settings.maxUploadBytes,
+  })
+  return {
+    url: running.url,
+    token,
+    requests: async () => [...running.requests],
+    close: () => running.close(),
+  }
+}
+
+const childPath = fileURLToPath(new URL('./server-child.ts', import.meta.url))
+
+/** Messages between the parent and `server-child.ts`. */
+export type ServerChildMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'requests'; requests: RequestLogEntry[] }
+  | { type: 'error'; message: string }
+
+/**
+ * Starts a server in a child process, so that the server's CPU does not count against the client measured
+ * in this process (the two then share the machine's cores like two programs do).
+ */
+export async function startServerProcess(options: BenchServerOptions = {}): Promise<BenchServer> {
+  await loadServer() // skips the benchmark here, in the parent, when the server is not built
+  const token = randomUUID()
+  const child: ChildProcess = fork(childPath, [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NUMIND_API_KEY: token },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const [first] = (await once(child, 'message')) as [ServerChildMessage]
+  if (first.type !== 'ready') {
+    child.kill()
+    throw new Error(
+      `the server process did not start: ${first.type === 'error' ? first.message : first.type}`,
+    )
+  }
+  let closed = false
+  return {
+    url: first.url,
+    token,
+    async requests() {
+      child.send({ type: 'requests' })
+      for (;;) {
+        const [message] = (await once(child, 'message')) as [ServerChildMessage]
+        if (message.type === 'requests') return message.requests
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      const exited = once(child, 'exit')
+      child.send({ type: 'close' })
+      await exited
+    },
+  }
+}
