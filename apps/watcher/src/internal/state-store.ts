@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import { dirname } from 'node:path'
+
+/** Where a document is in its life. */
+export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
+
+/** What the store knows about one source document, keyed by its relative path. */
+export interface FileRecord {
+  path: string
+  status: FileStatus
+  /** sha256 of the content that was (or is being) converted. */
+  sha256: string
+  /** Fingerprint of the options the conversion used. */
+  options: string
+  /** Set from `submitted` on. */
+  jobId?: string
+  /** The file's signature when it was hashed, to skip re-hashing an untouched file. */
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  /** Whole-conversion attempts so far. */
+  attempts: number
+  updatedAt: string
+  /** `document`: the file itself is bad (retried only when it changes); `service`: retried on next start. */
+  error?: { message: string; code?: string; status?: number; kind: 'document' | 'service' }
+  /** The watcher moved or deleted the source itself after success. */
+  sourceRemoved?: boolean
+}
+
+type JournalLine = FileRecord | { path: string; deleted: true }
+
+function syncFolder(folder: string): void {
+  try {
+    const descriptor = openSync(folder, 'r')
+    try {
+      fsyncSync(descriptor)
+    } finally {
+      closeSync(descriptor)
+    }
+  } catch {}
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * A crash-safe store: an append-only JSON-lines journal, each line written and fsynced before the call
+ * returns, compacted now and then by writing a fresh file, fsyncing it and renaming it over the old one.
+ * A line torn by a crash (the last one) is ignored on load. One process at a time (a pid lock file).
+ */
+export class StateStore {
+  readonly file: string
+  private readonly records = new Map<string, FileRecord>()
+  private descriptor: number | undefined
+  private linesSinceCompaction = 0
+  private readonly lockFile: string
+
+  private constructor(file: string) {
+    this.file = file
+    this.lockFile = `${file}.lock`
+  }
+
+  /** Open (creating if needed) the journal at `file`; throws when another live process holds it. */
+  static open(file: string): StateStore {
+    const store = new StateStore(file)
+    mkdirSync(dirname(file), { recursive: true })
+    store.lock()
+    store.load()
+    store.compact()
+    return store
+  }
+
+  private lock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx' })
+        return
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        const pid = Number(readFileSync(this.lockFile, 'utf8').trim())
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+          throw new Error(`the state ${this.file} is in use by process ${pid}; one watcher per state file`)
+        }
+        rmSync(this.lockFile, { force: true })
+      }
+    }
+    throw new Error(`could not lock ${this.file}`)
+  }
+
+  private load(): void {
+    let text: string
+    try {
+      text = readFileSync(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw error
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue
+      let entry: JournalLine
+      try {
+        entry = JSON.parse(line) as JournalLine
+      } catch {
+        continue // torn by a crash mid-write
+      }
+      if (typeof entry?.path !== 'string') continue
+      if ('deleted' in entry) this.records.delete(entry.path)
+      else this.records.set(entry.path, entry)
+    }
+  }
+
+  /** Rewrite the journal as one line per record. */
+  compact(): void {
+    if (this.descriptor !== undefined) closeSync(this.descriptor)
+    this.descriptor = undefined
+    const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`
+    const lines = [...this.records.values()].map((record) => `${JSON.stringify(record)}\n`).join('')
+    const descriptor = openSync(temporary, 'w', 0o644)
+    try {
+      writeSync(descriptor, lines)
+      fsyncSync(descriptor)
+    } finally {
+      closeSync(descriptor)
+    }
+    renameSync(temporary, this.file)
+    syncFolder(dirname(this.file))
+    this.descriptor = openSync(this.file, 'a')
+    this.linesSinceCompaction = 0
+  }
+
+  private append(line: JournalLine): void {
+    if (this.descriptor === undefined) throw new Error('the state store is closed')
+    writeSync(this.descriptor, `${JSON.stringify(line)}\n`)
+    fsyncSync(this.descriptor)
+    this.linesSinceCompaction++
+    if (this.linesSinceCompaction > Math.max(1000, this.records.size * 4)) this.compact()
+  }
+
+  get(path: string): FileRecord | undefined {
+    return this.records.get(path)
+  }
+
+  all(): FileRecord[] {
+    return [...this.records.values()]
+  }
+
+  /** Save a record durably (written and fsynced when this returns). */
+  set(record: FileRecord): void {
+    this.records.set(record.path, record)
+    this.append(record)
+  }
+
+  delete(path: string): void {
+    if (!this.records.has(path)) return
+    this.records.delete(path)
+    this.append({ path, deleted: true })
+  }
+
+  /** Compact, close the journal and release the lock. */
+  close(): void {
+    if (this.descriptor === undefined) return
+    this.compact()
+    closeSync(this.descriptor)
+    this.descriptor = undefined
+    rmSync(this.lockFile, { force: true })
+  }
+}

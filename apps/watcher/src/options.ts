@@ -1,0 +1,168 @@
+/**
+ * The watcher's settings: one documented options type, defaults resolved in one place, validated at
+ * construction with errors naming the value received.
+ */
+import { resolve } from 'node:path'
+
+/** What happens to a source document once its markdown was written. */
+export type OnSuccess = 'keep' | 'move' | 'delete'
+
+/** How the watcher reports what it does. */
+export type LogFormat = 'pretty' | 'json'
+
+/** Options of {@link createWatcher} and the `numarkdown-watch` command line. */
+export interface WatcherOptions {
+  /** The folder to watch. */
+  inbox: string
+  /** Where markdown is written, mirroring the inbox's folders. @default `<inbox>/../out` beside the inbox */
+  out?: string
+  /** Process what is in the inbox, then stop. @default false */
+  once?: boolean
+  /** Documents converted at once. @default 2 */
+  concurrency?: number
+  /** File extensions taken (lower case, no dot). @default {@link DEFAULT_EXTENSIONS} */
+  include?: string[]
+  /** Glob patterns (picomatch) of relative paths or names to skip. @default [] */
+  exclude?: string[]
+  /** A file is taken once its size and mtime held still this long, in milliseconds. @default 2000 */
+  stabilityMs?: number
+  /**
+   * Poll the file system instead of using native events: `true` polls every 2000 ms, a number sets the
+   * interval. `undefined` polls automatically on network and FUSE file systems. @default undefined
+   */
+  poll?: boolean | number
+  /** Interval of the full rescan that is the source of truth, in milliseconds. @default 60000 */
+  rescanMs?: number
+  /** The state journal. @default `<out>/.numarkdown-watch/state.jsonl` */
+  state?: string
+  /** Also write the model's reasoning to `<name>.reasoning.md`. @default false */
+  reasoning?: boolean
+  /** What to do with a source once converted. @default 'keep' */
+  onSuccess?: OnSuccess
+  /** Where `onSuccess: 'move'` moves sources. @default `<inbox>/.done` */
+  doneDir?: string
+  /** Remove a document's outputs when its source is deleted (not when the watcher moved it). @default false */
+  deleteOutputs?: boolean
+  /** The API's base URL; setting it (or `NUMIND_API_KEY`) selects the remote API over the local server. */
+  baseUrl?: string
+  /** The API token. @default process.env.NUMIND_API_KEY */
+  apiKey?: string
+  /** @default 'pretty' on a TTY, otherwise 'json' */
+  log?: LogFormat
+  /** How long in-flight conversions may finish after SIGINT/SIGTERM, in milliseconds. @default 30000 */
+  graceMs?: number
+  /** Whole-conversion attempts for transient failures before the file is reported failed. @default 5 */
+  maxAttempts?: number
+}
+
+/** The extensions taken by default. */
+export const DEFAULT_EXTENSIONS: readonly string[] = [
+  'pdf',
+  'png',
+  'jpg',
+  'jpeg',
+  'tif',
+  'tiff',
+  'webp',
+  'gif',
+  'bmp',
+  'docx',
+  'pptx',
+  'xlsx',
+  'html',
+  'htm',
+  'txt',
+]
+
+/** Options with every default applied and every path absolute. */
+export interface ResolvedOptions {
+  inbox: string
+  out: string
+  once: boolean
+  concurrency: number
+  include: string[]
+  exclude: string[]
+  stabilityMs: number
+  /** `false`: native events; a number: polling interval; `'auto'`: decided from the mount table. */
+  poll: false | number | 'auto'
+  rescanMs: number
+  state: string
+  reasoning: boolean
+  onSuccess: OnSuccess
+  doneDir: string
+  deleteOutputs: boolean
+  baseUrl: string | undefined
+  apiKey: string | undefined
+  log: LogFormat
+  graceMs: number
+  maxAttempts: number
+}
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`expected ${name} to be an integer ${min} ≤ n ≤ ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** Apply defaults and validate; throws a `TypeError` naming the value received. */
+export function resolveOptions(options: WatcherOptions, isTTY = false): ResolvedOptions {
+  if (typeof options.inbox !== 'string' || options.inbox === '') {
+    throw new TypeError(`expected inbox to be a folder path, got ${JSON.stringify(options.inbox)}`)
+  }
+  const inbox = resolve(options.inbox)
+  const out = resolve(options.out ?? resolve(inbox, '..', 'out'))
+  if (out === inbox) throw new TypeError(`expected out to differ from the inbox, got ${JSON.stringify(out)}`)
+  const include = (options.include ?? [...DEFAULT_EXTENSIONS]).map((extension) =>
+    extension.replace(/^\./, '').toLowerCase(),
+  )
+  for (const extension of include) {
+    if (!/^[a-z0-9]+$/.test(extension)) {
+      throw new TypeError(
+        `expected include to list extensions like pdf,docx, got ${JSON.stringify(extension)}`,
+      )
+    }
+  }
+  if (include.length === 0) throw new TypeError('expected include to list at least one extension, got none')
+  let poll: ResolvedOptions['poll'] = 'auto'
+  if (options.poll === true) poll = 2000
+  else if (options.poll === false) poll = false
+  else if (options.poll !== undefined) poll = integer('poll', options.poll, 50)
+  const onSuccess = options.onSuccess ?? 'keep'
+  if (!['keep', 'move', 'delete'].includes(onSuccess)) {
+    throw new TypeError(`expected onSuccess to be keep, move or delete, got ${JSON.stringify(onSuccess)}`)
+  }
+  const log = options.log ?? (isTTY ? 'pretty' : 'json')
+  if (log !== 'pretty' && log !== 'json') {
+    throw new TypeError(`expected log to be pretty or json, got ${JSON.stringify(log)}`)
+  }
+  let baseUrl: string | undefined
+  if (options.baseUrl !== undefined) {
+    try {
+      baseUrl = new URL(options.baseUrl).toString()
+    } catch {
+      throw new TypeError(`expected baseUrl to be a URL, got ${JSON.stringify(options.baseUrl)}`)
+    }
+  }
+  return {
+    inbox,
+    out,
+    once: options.once ?? false,
+    concurrency: integer('concurrency', options.concurrency ?? 2, 1, 256),
+    include,
+    exclude: options.exclude ?? [],
+    stabilityMs: integer('stabilityMs', options.stabilityMs ?? 2000, 0),
+    poll,
+    rescanMs: integer('rescanMs', options.rescanMs ?? 60_000, 100),
+    state: resolve(options.state ?? resolve(out, '.numarkdown-watch', 'state.jsonl')),
+    reasoning: options.reasoning ?? false,
+    onSuccess,
+    doneDir: resolve(options.doneDir ?? resolve(inbox, '.done')),
+    deleteOutputs: options.deleteOutputs ?? false,
+    baseUrl,
+    apiKey: options.apiKey,
+    log,
+    graceMs: integer('graceMs', options.graceMs ?? 30_000, 0),
+    maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, 1, 100),
+  }
+}
