@@ -1,0 +1,42 @@
+import {
+  type ConversionResult,
+  type ConvertInput,
+  type ConvertOptions,
+  NuMarkdownClient,
+  type ProgressEvent,
+} from '@numarkdown/core'
+import type { ClientOrOptions } from '../types.js'
+import { isClient } from './options.js'
+
+/** The client a stream uses: given by the caller (left open), or created from options (closed by the stream). */
+export class ClientHandle {
+  readonly client: NuMarkdownClient
+  readonly #owned: boolean
+  #closing: Promise<void> | undefined
+
+  constructor(option: ClientOrOptions) {
+    this.#owned = !isClient(option)
+    this.client = isClient(option) ? option : new NuMarkdownClient(option)
+  }
+
+  /** Closes the client if the stream created it. Never rejects. */
+  close(): Promise<void> {
+    if (!this.#owned) return Promise.resolve()
+    this.#closing ??= Promise.resolve()
+      .then(() => this.client.close())
+      .catch(() => {})
+    return this.#closing
+  }
+
+  /**
+   * Converts one input. Core cancels the remote job (best effort) before rejecting when `signal` aborts, so a
+   * destroyed stream that waited for this promise leaves no job running.
+   */
+  convert(
+    input: ConvertInput,
+    options: ConvertOptions & { signal: AbortSignal },
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<ConversionResult> {
+    return this.client.convert(input, onProgress === undefined ? options : { ...options, onProgress })
+  }
+}

@@ -1,0 +1,128 @@
+import type { ConversionResult, ProgressEvent } from '@numarkdown/core'
+import { InvalidChunkError } from '../errors.js'
+import type { MarkdownInfo, MarkdownTransformOptions } from '../types.js'
+import { ClientHandle } from './client-handle.js'
+import { checkClient, checkInteger, checkParams, checkSignal, checkType, spoolOptions } from './options.js'
+import { Spool } from './spool.js'
+
+/** The options of a single-document stream, validated and with their defaults. */
+export interface ResolvedMarkdownOptions {
+  options: MarkdownTransformOptions
+  highWaterMark: number
+}
+
+/** Validates the options of a single-document stream; throws an `InvalidOptionError` naming the value received. */
+export function resolveMarkdownOptions(options: MarkdownTransformOptions): ResolvedMarkdownOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`toMarkdown: expected an options object, got ${String(options)}`)
+  }
+  checkClient(options.client)
+  checkType('filename', options.filename, 'string')
+  checkType('contentType', options.contentType, 'string')
+  checkType('includeReasoning', options.includeReasoning, 'boolean')
+  checkType('onProgress', options.onProgress, 'function')
+  checkType('onInfo', options.onInfo, 'function')
+  checkSignal(options.signal)
+  checkInteger('highWaterMark', options.highWaterMark, 1)
+  checkParams(options)
+  spoolOptions(options)
+  return { options, highWaterMark: options.highWaterMark ?? 64 * 1024 }
+}
+
+/** The markdown a stream writes out: with the reasoning first, in an HTML comment, when asked for. */
+export function renderMarkdown(result: ConversionResult, includeReasoning: boolean): string {
+  if (!includeReasoning || result.reasoning.trim() === '') return result.markdown
+  // CommonMark ends an HTML comment block at the first `-->`, so a trace containing one must not close it early.
+  const reasoning = result.reasoning.replaceAll('-->', '--&gt;')
+  return `<!-- reasoning\n${reasoning}\n-->\n\n${result.markdown}`
+}
+
+/** The details of `info`, from a conversion result. */
+export function infoOf(result: ConversionResult): MarkdownInfo {
+  return {
+    jobId: result.jobId,
+    partial: result.partial,
+    reasoning: result.reasoning,
+    ...(result.usage === undefined ? {} : { usage: result.usage }),
+    recovered: result.recovered,
+    ...(result.pages === undefined ? {} : { pages: result.pages }),
+    ...(result.warnings === undefined ? {} : { warnings: result.warnings }),
+  }
+}
+
+/**
+ * One document going through a stream: bytes collected (spooled when large), converted once the input ends,
+ * and everything released by `dispose()` whatever the moment: the conversion aborted (its remote job
+ * cancelled), the temporary file deleted, an owned client closed. Shared by the Node and the Web adapter.
+ */
+export class DocumentConversion {
+  readonly #options: MarkdownTransformOptions
+  readonly #client: ClientHandle
+  readonly #spool: Spool
+  readonly #controller = new AbortController()
+  #conversion: Promise<unknown> = Promise.resolve()
+  #disposing: Promise<void> | undefined
+
+  constructor(resolved: ResolvedMarkdownOptions, onProgress: (event: ProgressEvent) => void) {
+    this.#options = resolved.options
+    this.#client = new ClientHandle(resolved.options.client)
+    this.#spool = new Spool(spoolOptions(resolved.options))
+    this.#onProgress = onProgress
+  }
+
+  readonly #onProgress: (event: ProgressEvent) => void
+
+  /** The temporary file, while there is one. */
+  get spoolPath(): string | undefined {
+    return this.#spool.path
+  }
+
+  /** Adds a chunk of the document; rejects with an `InvalidChunkError` for anything but bytes. */
+  async append(chunk: unknown): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) throw new InvalidChunkError(chunk)
+    this.#throwIfDisposed()
+    await this.#spool.append(chunk)
+  }
+
+  /** Converts the collected document; the temporary file is deleted as soon as the upload no longer needs it. */
+  finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
+    const conversion = this.#finish()
+    this.#conversion = conversion.catch(() => {})
+    return conversion
+  }
+
+  async #finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
+    this.#throwIfDisposed()
+    const document = await this.#spool.seal()
+    const { filename, contentType } = this.#options
+    const data = document.kind === 'memory' ? document.bytes : document.path
+    const result = await this.#client.convert(
+      {
+        data,
+        ...(filename === undefined ? {} : { filename }),
+        ...(contentType === undefined ? {} : { contentType }),
+      },
+      { ...checkParams(this.#options), signal: this.#controller.signal },
+      (event) => this.#onProgress(event),
+    )
+    await this.#spool.dispose()
+    return { markdown: renderMarkdown(result, this.#options.includeReasoning ?? false), info: infoOf(result) }
+  }
+
+  /** Aborts the conversion and releases everything; resolves once the job is cancelled and the file gone. */
+  dispose(reason: unknown): Promise<void> {
+    this.#disposing ??= this.#dispose(reason)
+    return this.#disposing
+  }
+
+  async #dispose(reason: unknown): Promise<void> {
+    this.#controller.abort(reason)
+    await this.#conversion
+    await this.#spool.dispose()
+    await this.#client.close()
+  }
+
+  #throwIfDisposed(): void {
+    if (this.#disposing !== undefined) throw this.#controller.signal.reason
+  }
+}

@@ -1,0 +1,111 @@
+import type { ConversionResult, ConvertInput } from '@numarkdown/core'
+import { InvalidItemError, ItemFailedError } from '../errors.js'
+import type { ConvertManyItem, ConvertManyOptions, ConvertManyOutput } from '../types.js'
+import { ClientHandle } from './client-handle.js'
+import { checkClient, checkInteger, checkParams, checkSignal, checkType } from './options.js'
+import { TaskPool } from './task-pool.js'
+
+/** The options of a many-document stream, validated and with their defaults. */
+export interface ResolvedManyOptions {
+  options: ConvertManyOptions
+  concurrency: number
+  highWaterMark: number
+  ordered: boolean
+  failFast: boolean
+}
+
+/** Validates the options of `convertMany`/`convertManyStream`. */
+export function resolveManyOptions(options: ConvertManyOptions): ResolvedManyOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`convertMany: expected an options object, got ${String(options)}`)
+  }
+  checkClient(options.client)
+  checkInteger('concurrency', options.concurrency, 1)
+  checkInteger('highWaterMark', options.highWaterMark, 1)
+  checkType('ordered', options.ordered, 'boolean')
+  checkType('failFast', options.failFast, 'boolean')
+  checkType('onProgress', options.onProgress, 'function')
+  checkSignal(options.signal)
+  checkParams(options)
+  return {
+    options,
+    concurrency: options.concurrency ?? 4,
+    highWaterMark: options.highWaterMark ?? 16,
+    ordered: options.ordered ?? true,
+    failFast: options.failFast ?? false,
+  }
+}
+
+/** Throws an `InvalidItemError` unless `item` is a path, a file URL or `{ input, ... }`. */
+export function checkItem(item: unknown): asserts item is ConvertManyItem {
+  if (typeof item === 'string' && item !== '') return
+  if (item instanceof URL) return
+  if (typeof item === 'object' && item !== null && !(item instanceof Uint8Array) && 'input' in item) {
+    const { input, filename, contentType, params } = item as Record<string, unknown>
+    if (input === undefined || input === null) throw new InvalidItemError(item)
+    checkType('item.filename', filename, 'string')
+    checkType('item.contentType', contentType, 'string')
+    if (params !== undefined) checkParams(params as object, 'item.params.')
+    return
+  }
+  throw new InvalidItemError(item)
+}
+
+/** What the Node and Web many-document adapters plug into. */
+export interface ManyRunnerHooks {
+  emit(outcome: ConvertManyOutput): void
+  held(): number
+  fatal(error: unknown): void
+}
+
+/** The pool and client of a many-document stream, shared by the Node and Web adapters. */
+export class ManyRunner {
+  readonly pool: TaskPool<ConvertManyItem, ConversionResult>
+  readonly #client: ClientHandle
+  #stopping: Promise<void> | undefined
+
+  constructor(resolved: ResolvedManyOptions, hooks: ManyRunnerHooks) {
+    const { options } = resolved
+    const defaults = checkParams(options)
+    this.#client = new ClientHandle(options.client)
+    this.pool = new TaskPool<ConvertManyItem, ConversionResult>({
+      concurrency: resolved.concurrency,
+      capacity: resolved.highWaterMark,
+      ordered: resolved.ordered,
+      failFast: resolved.failFast,
+      run: (item, signal) => {
+        const { input, filename, contentType, params } = normalise(item)
+        return this.#client.convert(
+          input,
+          {
+            ...defaults,
+            ...params,
+            ...(filename === undefined ? {} : { filename }),
+            ...(contentType === undefined ? {} : { contentType }),
+            signal,
+          },
+          options.onProgress === undefined ? undefined : (event) => options.onProgress?.(event, item),
+        )
+      },
+      emit: hooks.emit,
+      held: hooks.held,
+      onFatal: (error, input) => hooks.fatal(input === undefined ? error : new ItemFailedError(input, error)),
+    })
+  }
+
+  /** Aborts every conversion (remote jobs cancelled) and closes an owned client; resolves when all settled. */
+  stop(reason: unknown): Promise<void> {
+    this.#stopping ??= this.pool.stop(reason).then(() => this.#client.close())
+    return this.#stopping
+  }
+}
+
+function normalise(item: ConvertManyItem): {
+  input: ConvertInput
+  filename?: string | undefined
+  contentType?: string | undefined
+  params?: object | undefined
+} {
+  if (typeof item === 'string' || item instanceof URL) return { input: item }
+  return item
+}

@@ -1,0 +1,103 @@
+import { addAbortSignal, Duplex } from 'node:stream'
+import { DocumentConversion, resolveMarkdownOptions } from './internal/document-conversion.js'
+import type { MarkdownInfo, MarkdownTransformOptions } from './types.js'
+
+/**
+ * A Duplex that takes the bytes of one document and gives its markdown (UTF-8 bytes) once the input has
+ * ended, like `zlib.createGzip()` for conversions. Use it with `stream.pipeline`, which destroys every stream on
+ * an error: `.pipe()` does not, and a source error would then leave the temporary file and the remote job behind.
+ *
+ * Events, besides the stream ones: `progress` (core's progress events: upload, submitted, status, retry, done...)
+ * and `info` ({@link MarkdownInfo}), emitted before the first byte of markdown.
+ *
+ * Writes must be bytes (`Buffer`/`Uint8Array`); a string or an object destroys the stream with an
+ * `InvalidChunkError`. Up to `spoolThresholdBytes` the input stays in memory, beyond it goes to a temporary file
+ * in `spoolDirectory`, uploaded from there with a known length and deleted when the stream ends or is destroyed.
+ * Destroying the stream (or aborting `signal`) aborts the conversion and cancels its remote job; `close` is
+ * emitted once that is done and the temporary file deleted.
+ *
+ * @example
+ * await pipeline(fs.createReadStream('a.pdf'), new MarkdownTransform({ client, filename: 'a.pdf' }), fs.createWriteStream('a.md'))
+ */
+export class MarkdownTransform extends Duplex {
+  readonly #conversion: DocumentConversion
+  readonly #onInfo: ((info: MarkdownInfo) => void) | undefined
+  #output: Buffer | undefined
+  #offset = 0
+  readonly #chunkBytes: number
+
+  constructor(options: MarkdownTransformOptions) {
+    const resolved = resolveMarkdownOptions(options)
+    super({
+      // Object mode on the writable side lets _write see (and reject clearly) strings and objects; the default
+      // byte mode would throw ERR_INVALID_ARG_TYPE synchronously inside the writer.
+      writableObjectMode: true,
+      writableHighWaterMark: 16,
+      readableHighWaterMark: resolved.highWaterMark,
+      decodeStrings: false,
+      allowHalfOpen: true,
+    })
+    this.#chunkBytes = resolved.highWaterMark
+    this.#onInfo = options.onInfo
+    this.#conversion = new DocumentConversion(resolved, (event) => {
+      options.onProgress?.(event)
+      this.emit('progress', event)
+    })
+    if (options.signal !== undefined) addAbortSignal(options.signal, this)
+  }
+
+  /** The temporary file the input is spooled to, while there is one. */
+  get spoolPath(): string | undefined {
+    return this.#conversion.spoolPath
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#conversion.append(chunk).then(() => callback(), callback)
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#conversion.finish().then(({ markdown, info }) => {
+      this.#output = Buffer.from(markdown, 'utf8')
+      this.#onInfo?.(info)
+      this.emit('info', info)
+      this.#pump()
+      callback()
+    }, callback)
+  }
+
+  override _read(): void {
+    this.#pump()
+  }
+
+  #pump(): void {
+    const output = this.#output
+    if (output === undefined || this.destroyed) return
+    while (this.#offset < output.length) {
+      const end = Math.min(this.#offset + this.#chunkBytes, output.length)
+      const more = this.push(output.subarray(this.#offset, end))
+      this.#offset = end
+      if (!more) return
+    }
+    this.#output = undefined
+    this.push(null)
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#output = undefined
+    const reason = error ?? new DOMException('The stream was destroyed', 'AbortError')
+    this.#conversion.dispose(reason).then(
+      () => callback(error),
+      () => callback(error),
+    )
+  }
+}
+
+/**
+ * Creates a {@link MarkdownTransform}: document bytes in, markdown out.
+ *
+ * @example
+ * await pipeline(fs.createReadStream('a.pdf'), toMarkdown({ client, filename: 'a.pdf' }), fs.createWriteStream('a.md'))
+ */
+export function toMarkdown(options: MarkdownTransformOptions): MarkdownTransform {
+  return new MarkdownTransform(options)
+}

@@ -1,0 +1,33 @@
+import { DocumentConversion, resolveMarkdownOptions } from './internal/document-conversion.js'
+import { WebPair } from './internal/web-pair.js'
+import type { MarkdownTransformOptions } from './types.js'
+
+/**
+ * The Web Streams twin of {@link toMarkdown}: a `{ readable, writable }` pair for `pipeThrough`, bytes
+ * (`Uint8Array`) in, markdown (strings) out once the input has closed.
+ *
+ * Unlike a plain `TransformStream` on Node 20, cancelling the output while the conversion runs is noticed: the
+ * conversion is aborted, its remote job cancelled and the temporary file deleted, and nothing is enqueued
+ * afterwards (an enqueue into a cancelled stream would throw inside `pipeTo`). Aborting `signal` does the same
+ * and errors both sides. Progress and the conversion's details arrive through `onProgress` and `onInfo`.
+ *
+ * @example
+ * const text = await new Response(file.stream().pipeThrough(toMarkdownStream({ client, filename: file.name }))).text()
+ */
+export function toMarkdownStream(options: MarkdownTransformOptions): TransformStream<Uint8Array, string> {
+  const resolved = resolveMarkdownOptions(options)
+  const conversion = new DocumentConversion(resolved, (event) => options.onProgress?.(event))
+  const pair = new WebPair<Uint8Array, string>({
+    highWaterMark: resolved.highWaterMark,
+    size: (chunk) => chunk.length,
+    write: (chunk) => conversion.append(chunk),
+    async close(output) {
+      const { markdown, info } = await conversion.finish()
+      options.onInfo?.(info)
+      output.enqueueText(markdown, resolved.highWaterMark)
+    },
+    teardown: (reason) => conversion.dispose(reason),
+    signal: options.signal,
+  })
+  return pair.stream
+}
