@@ -71,10 +71,12 @@ export interface Usage {
   totalTokens?: number
 }
 
-/** One page of a `splitPages` conversion. */
+/** One page (or page range, with `pagesPerChunk` > 1) of a `splitPages` conversion. */
 export interface PageResult {
   /** From 1. */
   pageNumber: number
+  /** The last page of the range this entry covers; equal to `pageNumber` with one page per chunk. */
+  lastPageNumber: number
   markdown: string
   reasoning: string
   partial: boolean
@@ -95,11 +97,36 @@ export interface ConversionResult {
   job: Job
   /** Present for `splitPages` conversions, in page order. */
   pages?: PageResult[]
+  /** Things the caller should know, e.g. that `splitPages` was ignored for a document that is not a PDF. */
+  warnings?: string[]
+}
+
+/** What `client.submit()` returns: plain JSON, safe to persist and hand to `client.wait(jobId)` later. */
+export interface SubmitResult {
+  jobId: string
+  /** The filename sent with the upload. */
+  filename: string
+  /** The content type sent with the upload. */
+  contentType: string
+  /** Bytes uploaded. */
+  size: number
+  /** Hex SHA-256 of the uploaded bytes. */
+  sha256: string
+  /** True when the job was found on the server after an ambiguous failure instead of being confirmed by it. */
+  adopted: boolean
+}
+
+/** What `client.cancel()` returns. */
+export interface CancelResult {
+  /** The server accepted the cancellation. */
+  cancelled: boolean
+  /** False when the server does not offer cancellation (404/405 from an older API). */
+  supported: boolean
 }
 
 /** Progress events, per call (`onProgress`) and per client (`client.on`). */
 export type ProgressEvent =
-  | { type: 'upload'; filename: string; bytesSent: number; totalBytes?: number }
+  | { type: 'upload'; filename: string; bytesSent: number; totalBytes?: number; elapsedMs: number }
   | { type: 'submitted'; jobId: string; filename: string; elapsedMs: number }
   | { type: 'status'; jobId: string; status: string; elapsedMs: number }
   | {
@@ -109,6 +136,7 @@ export type ProgressEvent =
       delayMs: number
       error: Error
       jobId?: string
+      elapsedMs: number
     }
   /** After an ambiguous submit failure, the job the server did create was found and taken over. */
   | { type: 'adopted'; jobId: string; filename: string; elapsedMs: number }
@@ -140,6 +168,13 @@ export interface ClientOptions {
   pollInterval?: { initialMs?: number; maxMs?: number }
   /** @default a silent logger */
   logger?: Logger
+  /**
+   * Base and cap of the exponential backoff between retries (full jitter). Mostly useful to make tests fast.
+   * @default { baseMs: 500, maxMs: 30000 }
+   */
+  retryDelay?: { baseMs?: number; maxMs?: number }
+  /** How long one request may wait for response headers, in milliseconds (uploads: after the body was sent). @default 60000 */
+  requestTimeoutMs?: number
 }
 
 /** Options of `client.convert()`. */
@@ -162,6 +197,8 @@ export interface SubmitOptions extends ConversionParams {
   filename?: string
   contentType?: string
   signal?: AbortSignal
+  /** Overall deadline of the upload in milliseconds, 0 for none. @default the client's `timeoutMs` */
+  timeoutMs?: number
   onProgress?: ProgressListener
 }
 

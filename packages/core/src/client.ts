@@ -1,0 +1,976 @@
+import { readFile } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import PQueue from 'p-queue'
+import { APIError, ConnectionError, NuMarkdownError, RateLimitError, TimeoutError } from './errors.js'
+import { AdaptiveLimit } from './internal/adaptive-limit.js'
+import { pickAdoptable, type UploadIdentity } from './internal/adoption.js'
+import { Http, type ResponseHeaders } from './internal/http.js'
+import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
+import { isTerminal } from './internal/job-status.js'
+import { safeLogger } from './internal/logger.js'
+import { digestSource, multipartBody } from './internal/multipart.js'
+import { Operation } from './internal/operation.js'
+import { type ResolvedClientOptions, resolveClientOptions } from './internal/options.js'
+import { conversionQuery } from './internal/params.js'
+import { resultFromJob } from './internal/result.js'
+import { nextDelay, type RetryPolicy, retryRead } from './internal/retry.js'
+import { splitPdf } from './internal/split-pdf.js'
+import { readJobStream } from './internal/sse.js'
+import { checkNumberRange, fail } from './internal/validate.js'
+import type {
+  CancelResult,
+  ClientOptions,
+  ConversionResult,
+  ConvertInput,
+  ConvertOptions,
+  Job,
+  ListJobsOptions,
+  Logger,
+  PageResult,
+  ProgressEvent,
+  ProgressListener,
+  SubmitOptions,
+  SubmitResult,
+  Usage,
+  WaitOptions,
+  WaitStrategy,
+} from './types.js'
+
+/** Options of `client.getJob()` and `client.cancel()`. */
+export interface RequestOptions {
+  signal?: AbortSignal
+  /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
+  timeoutMs?: number
+}
+
+interface JobsPage {
+  totalCount?: number
+  skip?: number
+  perPage?: number
+  items?: Job[]
+}
+
+const ownedJobsLimit = 10_000
+/** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
+const streamFailuresBeforePolling = 3
+/** Tolerance on the server clock when matching the creation time of a job to adopt. */
+const clockToleranceMs = 5_000
+
+const strategies: readonly WaitStrategy[] = ['sse', 'poll', 'auto']
+
+type SubmitFailure = 'fatal' | 'safe' | 'ambiguous'
+
+/** How a failed submit attempt reads: safe to resend (no job can exist), ambiguous (a job may exist), or fatal. */
+function classifySubmitFailure(error: unknown): SubmitFailure {
+  if (error instanceof APIError) {
+    if (error.status === 408 || error.status === 429 || error.status === 503) return 'safe'
+    if (error.status >= 500) return 'ambiguous'
+    return 'fatal'
+  }
+  if (error instanceof ConnectionError) {
+    // Nothing reached a server that could not be connected to (refused, unknown host).
+    if (error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+      return 'safe'
+    if (error.code === 'UND_ERR_CONNECT_TIMEOUT') return 'safe'
+    return 'ambiguous'
+  }
+  if (error instanceof TimeoutError && error.code !== 'deadline_exceeded') {
+    return error.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'safe' : 'ambiguous'
+  }
+  return 'fatal'
+}
+
+function checkStrategy(strategy: unknown): WaitStrategy | undefined {
+  if (strategy === undefined) return undefined
+  if (!strategies.includes(strategy as WaitStrategy)) fail('strategy', "'sse', 'poll' or 'auto'", strategy)
+  return strategy as WaitStrategy
+}
+
+function checkJobId(jobId: unknown): string {
+  if (typeof jobId !== 'string' || jobId.trim() === '') fail('jobId', 'a non-empty job ID string', jobId)
+  return jobId
+}
+
+function checkTimeout(timeoutMs: unknown, fallback: number): number {
+  if (timeoutMs === undefined) return fallback
+  return checkNumberRange('timeoutMs', timeoutMs, { min: 0, integer: true })
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined
+  if (!(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal)
+  return signal
+}
+
+function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
+  if (!usage) return total
+  const sum: Usage = { ...total }
+  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+    if (usage[key] !== undefined) sum[key] = (sum[key] ?? 0) + usage[key]
+  }
+  return sum
+}
+
+/**
+ * The NuMarkdown API client: submits documents, waits for jobs (SSE with polling fallback), reads, lists and
+ * cancels jobs, and converts documents to markdown in one call. One instance holds a keep-alive connection pool
+ * and a concurrency limit shared by every caller; call {@link NuMarkdownClient.close} when done.
+ *
+ * @example
+ * ```ts
+ * const client = new NuMarkdownClient() // NUMIND_API_KEY from the environment
+ * const { markdown } = await client.convert('./report.pdf')
+ * await client.close()
+ * ```
+ */
+export class NuMarkdownClient {
+  readonly #options: ResolvedClientOptions
+  readonly #http: Http
+  readonly #queue: PQueue
+  readonly #limit: AdaptiveLimit
+  readonly #logger: Logger
+  readonly #retryPolicy: RetryPolicy
+  readonly #listeners = new Set<ProgressListener>()
+  /** Job IDs this client submitted or adopted: never adopted a second time. */
+  readonly #ownedJobs = new Set<string>()
+  /** Submit attempts in flight per upload, so a search for a lost job first lets its peers settle. */
+  readonly #submitAttempts = new Map<string, Set<Promise<unknown>>>()
+  #closed = false
+
+  /**
+   * @param options Token, base URL, limits and defaults; validated here (a ValidationError names the value
+   * received). The token defaults to `NUMIND_API_KEY`, the base URL to `NUMARKDOWN_BASE_URL`, then
+   * `https://nuextract.ai`.
+   */
+  constructor(options: ClientOptions = {}) {
+    this.#options = resolveClientOptions(options)
+    this.#logger = safeLogger(this.#options.logger, this.#options.apiKey)
+    this.#http = new Http({
+      baseUrl: this.#options.baseUrl,
+      apiKey: this.#options.apiKey,
+      logger: this.#logger,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+    })
+    this.#queue = new PQueue({ concurrency: this.#options.concurrency })
+    this.#limit = new AdaptiveLimit(this.#queue, this.#options.concurrency)
+    this.#retryPolicy = {
+      maxRetries: this.#options.maxRetries,
+      baseMs: this.#options.retryBaseMs,
+      maxMs: this.#options.retryMaxMs,
+    }
+  }
+
+  /** The API's base URL (never holds credentials). */
+  get baseUrl(): string {
+    return this.#options.baseUrl.href
+  }
+
+  /** Conversions allowed in flight right now: the configured `concurrency`, lowered for a while after a 429. */
+  get concurrency(): number {
+    return this.#limit.current
+  }
+
+  /**
+   * Listens to the progress of every call of this client (`upload`, `submitted`, `status`, `retry`, `adopted`,
+   * `done`, `failed`). A throwing listener is ignored.
+   * @returns A function that removes the listener.
+   */
+  on(listener: ProgressListener): () => void {
+    if (typeof listener !== 'function') fail('listener', 'a function', listener)
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  /**
+   * Converts a document to markdown: uploads it, waits for the job and returns the result. Counts against the
+   * client's concurrency limit from submit to result. On abort or deadline the remote job is cancelled
+   * (best effort).
+   *
+   * @param input A file path, `file:` URL, Buffer/Uint8Array, Blob/File, Node Readable, Web ReadableStream, or
+   * `{ data, filename?, contentType? }`.
+   * @throws {ValidationError} for a bad parameter, before any request.
+   * @throws {JobFailedError} when the job failed on the server; {@link JobTimeoutError} past its execution timeout.
+   * @throws {AbortError} / {TimeoutError} when `signal` fired / the deadline passed.
+   */
+  async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
+    this.#checkOpen()
+    const query = conversionQuery(options)
+    const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
+    const operation = new Operation(
+      checkSignal(options.signal),
+      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
+    )
+    const splitPages = options.splitPages ?? false
+    if (typeof splitPages !== 'boolean') fail('splitPages', 'a boolean', splitPages)
+    const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
+      min: 1,
+      integer: true,
+    })
+    const onProgress = options.onProgress
+    try {
+      const source = await prepareUpload(input, {
+        ...(options.filename === undefined ? {} : { filename: options.filename }),
+        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+        spoolStreams: this.#options.maxRetries > 0 || splitPages,
+        signal: operation.signal,
+      })
+      try {
+        if (splitPages) {
+          return await this.#convertPages(source, query, pagesPerChunk, strategy, operation, onProgress)
+        }
+        const result = await this.#inQueue(operation, () =>
+          this.#submitAndWait(source, query, strategy, operation, onProgress),
+        )
+        return result
+      } finally {
+        await source.dispose()
+      }
+    } catch (error) {
+      const failure = this.#asError(error, operation)
+      this.#emit(
+        { type: 'failed', ...jobIdOf(failure), error: failure, elapsedMs: operation.elapsedMs() },
+        onProgress,
+      )
+      throw failure
+    }
+  }
+
+  /**
+   * Uploads a document and returns as soon as the server accepted it. The result is plain JSON: persist
+   * `jobId` and call {@link NuMarkdownClient.wait} later, from this or another client instance.
+   */
+  async submit(input: ConvertInput, options: SubmitOptions = {}): Promise<SubmitResult> {
+    this.#checkOpen()
+    const query = conversionQuery(options)
+    const operation = new Operation(
+      checkSignal(options.signal),
+      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
+    )
+    try {
+      const source = await prepareUpload(input, {
+        ...(options.filename === undefined ? {} : { filename: options.filename }),
+        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+        spoolStreams: this.#options.maxRetries > 0,
+        signal: operation.signal,
+      })
+      try {
+        return await this.#inQueue(operation, () =>
+          this.#submitSource(source, query, operation, options.onProgress),
+        )
+      } finally {
+        await source.dispose()
+      }
+    } catch (error) {
+      throw this.#asError(error, operation)
+    }
+  }
+
+  /** Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures. */
+  async getJob(jobId: string, options: RequestOptions = {}): Promise<Job> {
+    this.#checkOpen()
+    checkJobId(jobId)
+    const operation = new Operation(
+      checkSignal(options.signal),
+      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
+    )
+    try {
+      return (await this.#readJob(jobId, operation)).job
+    } catch (error) {
+      throw this.#asError(error, operation)
+    }
+  }
+
+  /**
+   * Waits for a job to finish and returns its result: over SSE by default, reconnecting when the stream drops,
+   * falling back to polling when the server has no stream (`strategy: 'auto'`). Works for a job submitted by
+   * any client instance, e.g. after a restart.
+   *
+   * @throws {JobFailedError} / {JobTimeoutError} when the job failed / ran past its execution timeout.
+   * @throws {AbortError} / {TimeoutError} on abort / deadline; the remote job is then cancelled unless
+   * `cancelOnAbort: false`.
+   */
+  async wait(jobId: string, options: WaitOptions = {}): Promise<ConversionResult> {
+    this.#checkOpen()
+    checkJobId(jobId)
+    const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
+    const operation = new Operation(
+      checkSignal(options.signal),
+      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
+    )
+    const cancelOnAbort = options.cancelOnAbort ?? true
+    if (typeof cancelOnAbort !== 'boolean') fail('cancelOnAbort', 'a boolean', cancelOnAbort)
+    try {
+      return await this.#inQueue(operation, () =>
+        this.#waitFor(jobId, strategy, operation, options.onProgress, cancelOnAbort),
+      )
+    } catch (error) {
+      const failure = this.#asError(error, operation, jobId)
+      this.#emit(
+        { type: 'failed', jobId, error: failure, elapsedMs: operation.elapsedMs() },
+        options.onProgress,
+      )
+      throw failure
+    }
+  }
+
+  /**
+   * Pages through the jobs of the token's owner (`GET /api/jobs`), `perPage` at a time, until `totalCount`.
+   *
+   * @example
+   * ```ts
+   * for await (const job of client.listJobs({ perPage: 50 })) console.log(job.id, job.status)
+   * ```
+   */
+  listJobs(options: ListJobsOptions = {}): AsyncIterableIterator<Job> {
+    this.#checkOpen()
+    const perPage = checkNumberRange('perPage', options.perPage ?? 30, { min: 1, max: 100, integer: true })
+    const firstSkip = checkNumberRange('skip', options.skip ?? 0, { min: 0, integer: true })
+    if (options.organization !== undefined && typeof options.organization !== 'string') {
+      fail('organization', 'a string', options.organization)
+    }
+    const signal = checkSignal(options.signal)
+    return this.#pages(firstSkip, perPage, options.organization, signal)
+  }
+
+  async *#pages(
+    firstSkip: number,
+    perPage: number,
+    organization: string | undefined,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Job> {
+    let skip = firstSkip
+    while (true) {
+      const operation = new Operation(signal, this.#options.timeoutMs)
+      let page: JobsPage
+      try {
+        page = await this.#listPage(skip, perPage, organization, operation)
+      } catch (error) {
+        throw this.#asError(error, operation)
+      }
+      const items = Array.isArray(page.items) ? page.items : []
+      for (const job of items) yield job
+      skip += items.length
+      const total = typeof page.totalCount === 'number' ? page.totalCount : undefined
+      if (
+        items.length === 0 ||
+        (total !== undefined && skip >= total) ||
+        (total === undefined && items.length < perPage)
+      ) {
+        return
+      }
+    }
+  }
+
+  /**
+   * Asks the server to cancel a job (`POST /api/jobs/{jobId}/cancel`). An older server without the route
+   * (404/405/501) gives `{ cancelled: false, supported: false }`, never an error.
+   */
+  async cancel(jobId: string, options: RequestOptions = {}): Promise<CancelResult> {
+    this.#checkOpen()
+    checkJobId(jobId)
+    const operation = new Operation(
+      checkSignal(options.signal),
+      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
+    )
+    try {
+      return await this.#cancel(jobId, operation)
+    } catch (error) {
+      throw this.#asError(error, operation, jobId)
+    }
+  }
+
+  /** Closes the connection pool. Calls in flight fail; later calls throw. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#queue.clear()
+    await this.#http.close()
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------
+
+  #checkOpen(): void {
+    if (this.#closed) throw new NuMarkdownError('The client was closed', { code: 'client_closed' })
+  }
+
+  #emit(event: ProgressEvent, onProgress?: ProgressListener): void {
+    for (const listener of onProgress ? [onProgress, ...this.#listeners] : this.#listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.#logger.warn('numarkdown progress listener threw', { error })
+      }
+    }
+  }
+
+  #asError(error: unknown, operation: Operation, jobId?: string): NuMarkdownError {
+    if (error instanceof NuMarkdownError) return error
+    if (operation.aborted) return operation.abortError(jobId)
+    return new NuMarkdownError(this.#http.redact(error instanceof Error ? error.message : String(error)), {
+      ...(jobId === undefined ? {} : { jobId }),
+      cause: error,
+    })
+  }
+
+  #own(jobId: string): void {
+    this.#ownedJobs.add(jobId)
+    if (this.#ownedJobs.size > ownedJobsLimit) {
+      const oldest = this.#ownedJobs.values().next().value
+      if (oldest !== undefined) this.#ownedJobs.delete(oldest)
+    }
+  }
+
+  async #inQueue<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
+    operation.throwIfAborted()
+    try {
+      return await this.#queue.add(task, { signal: operation.signal })
+    } catch (error) {
+      if (operation.aborted && !(error instanceof NuMarkdownError)) throw operation.abortError()
+      throw error
+    }
+  }
+
+  #onRetry(
+    operationName: Extract<ProgressEvent, { type: 'retry' }>['operation'],
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+    jobId?: string,
+  ): (error: NuMarkdownError, attempt: number, delayMs: number) => void {
+    return (error, attempt, delayMs) => {
+      if (error instanceof RateLimitError) this.#limit.rateLimited()
+      this.#logger.info('numarkdown retry', {
+        operation: operationName,
+        attempt,
+        delayMs,
+        error: error.message,
+      })
+      this.#emit(
+        {
+          type: 'retry',
+          operation: operationName,
+          attempt,
+          delayMs,
+          error,
+          ...(jobId === undefined ? {} : { jobId }),
+          elapsedMs: operation.elapsedMs(),
+        },
+        onProgress,
+      )
+    }
+  }
+
+  async #submitAndWait(
+    source: UploadSource,
+    query: Record<string, string>,
+    strategy: WaitStrategy,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+  ): Promise<ConversionResult> {
+    const { jobId } = await this.#submitSource(source, query, operation, onProgress)
+    return this.#waitFor(jobId, strategy, operation, onProgress, true)
+  }
+
+  /** One upload with retries that never create a second job: see the README, "Retries". */
+  async #submitSource(
+    source: UploadSource,
+    query: Record<string, string>,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+  ): Promise<SubmitResult> {
+    const body = multipartBody(source)
+    const key = `${source.filename}\u0000${source.size ?? '?'}`
+    let streamOpened = false
+    for (let attempt = 0; ; attempt++) {
+      const attemptStartedAt = Date.now()
+      let lastUploadEvent = 0
+      const exchange = (async () => {
+        const response = await this.#http.send({
+          method: 'POST',
+          path: 'api/markdown/infer-async',
+          query,
+          headers: {
+            accept: 'application/json, text/plain',
+            'content-type': body.contentType,
+            ...(body.contentLength === undefined ? {} : { 'content-length': String(body.contentLength) }),
+          },
+          body: (async function* () {
+            streamOpened = true
+            yield* body.stream((bytesSent) => {
+              // One event per 8 MiB (and the last one) keeps listeners cheap on large files.
+              if (bytesSent - lastUploadEvent >= 8 * chunkSize || bytesSent === source.size) {
+                lastUploadEvent = bytesSent
+                emitUpload(bytesSent)
+              }
+            })
+          })(),
+          operation,
+        })
+        if (response.status < 200 || response.status >= 300) throw await this.#http.error(response, operation)
+        const text = await this.#http.text(response, operation)
+        let jobId: unknown
+        try {
+          jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
+        } catch {
+          jobId = undefined
+        }
+        if (typeof jobId !== 'string' || jobId === '') {
+          throw new ConnectionError(`The server answered ${response.status} without a job ID`, {
+            code: 'invalid_response',
+          })
+        }
+        this.#own(jobId)
+        return jobId
+      })()
+      const emitUpload = (bytesSent: number) =>
+        this.#emit(
+          {
+            type: 'upload',
+            filename: source.filename,
+            bytesSent,
+            ...(source.size === undefined ? {} : { totalBytes: source.size }),
+            elapsedMs: operation.elapsedMs(),
+          },
+          onProgress,
+        )
+      const peers = this.#submitAttempts.get(key) ?? new Set()
+      this.#submitAttempts.set(key, peers)
+      peers.add(exchange)
+      let outcome: { jobId: string } | { error: unknown }
+      try {
+        outcome = { jobId: await exchange }
+      } catch (error) {
+        outcome = { error }
+      } finally {
+        peers.delete(exchange)
+        if (peers.size === 0 && this.#submitAttempts.get(key) === peers) this.#submitAttempts.delete(key)
+      }
+
+      if ('jobId' in outcome) {
+        this.#limit.succeeded()
+        // The server may answer before reading a body to its end; a re-readable source can still be hashed.
+        const digest =
+          body.digest() ??
+          (source.reReadable ? await digestSource(source) : { size: body.bytesSent(), sha256: '' })
+        return this.#submitted(outcome.jobId, source, digest, false, operation, onProgress)
+      }
+      const error = outcome.error
+      if (operation.aborted) throw operation.abortError()
+      if (error instanceof RateLimitError) this.#limit.rateLimited()
+      let kind = classifySubmitFailure(error)
+      if (error instanceof ConnectionError && error.code === 'invalid_response') kind = 'ambiguous'
+      if (kind === 'fatal') throw error
+
+      if (kind === 'ambiguous') {
+        const identity = source.reReadable || body.digest() ? await this.#identityOf(source, body) : undefined
+        if (!identity) {
+          throw new ConnectionError(
+            `The upload of ${source.filename} failed after it was sent, and a one-shot stream cannot be matched or sent again: ${(error as Error).message}`,
+            { code: 'ambiguous_submit', cause: error },
+          )
+        }
+        const adopted = await this.#findLostJob(identity, attemptStartedAt, key, operation, onProgress)
+        if (adopted) {
+          this.#emit(
+            {
+              type: 'adopted',
+              jobId: adopted.id,
+              filename: source.filename,
+              elapsedMs: operation.elapsedMs(),
+            },
+            onProgress,
+          )
+          this.#logger.info('numarkdown adopted job after an ambiguous submit failure', { jobId: adopted.id })
+          return this.#submitted(adopted.id, source, identity, true, operation, onProgress)
+        }
+        // The server has no job for this upload: sending it again cannot create a second one.
+      }
+      if (!source.reReadable && streamOpened) throw error
+      const delay = nextDelay(error, attempt, this.#retryPolicy, operation)
+      if (delay === undefined) throw error
+      this.#onRetry('submit', operation, onProgress)(error as NuMarkdownError, attempt + 1, delay)
+      await operation.sleep(delay)
+    }
+  }
+
+  async #identityOf(source: UploadSource, body: ReturnType<typeof multipartBody>): Promise<UploadIdentity> {
+    const digest = body.digest() ?? (await digestSource(source))
+    return { filename: source.filename, size: digest.size, sha256: digest.sha256 }
+  }
+
+  #submitted(
+    jobId: string,
+    source: UploadSource,
+    identity: { size: number; sha256: string },
+    adopted: boolean,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+  ): SubmitResult {
+    this.#own(jobId)
+    this.#emit(
+      { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
+      onProgress,
+    )
+    this.#logger.debug('numarkdown submitted', { jobId, filename: source.filename, adopted })
+    return {
+      jobId,
+      filename: source.filename,
+      contentType: source.contentType,
+      size: identity.size,
+      sha256: identity.sha256,
+      adopted,
+    }
+  }
+
+  /**
+   * After an ambiguous submit failure: the newest job of this owner with the same upload identity, created
+   * since the attempt began and not owned already. Identical uploads in flight settle first, so two of them
+   * never take the same job.
+   */
+  async #findLostJob(
+    identity: UploadIdentity,
+    attemptStartedAt: number,
+    key: string,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+  ): Promise<Job | undefined> {
+    const peers = [...(this.#submitAttempts.get(key) ?? [])]
+    if (peers.length > 0) await Promise.allSettled(peers)
+    const onRetry = this.#onRetry('list', operation, onProgress)
+    const first = await retryRead(
+      () => this.#listPageWithDate(0, 100, undefined, operation),
+      this.#retryPolicy,
+      operation,
+      onRetry,
+    )
+    const items = [...(first.page.items ?? [])]
+    const total = first.page.totalCount ?? items.length
+    if (total > items.length && items.length > 1) {
+      const firstCreated = Date.parse(String(items[0]?.createdAt))
+      const lastCreated = Date.parse(String(items[items.length - 1]?.createdAt))
+      // Oldest first: the newest jobs are on the last page.
+      if (firstCreated < lastCreated) {
+        const last = await retryRead(
+          () => this.#listPageWithDate(Math.max(0, total - 100), 100, undefined, operation),
+          this.#retryPolicy,
+          operation,
+          onRetry,
+        )
+        items.push(...(last.page.items ?? []))
+      }
+    }
+    const skew = first.serverNow === undefined ? 0 : first.serverNow - first.localNow
+    const since = attemptStartedAt + skew - clockToleranceMs
+    const job = pickAdoptable(items, identity, since, this.#ownedJobs)
+    if (job) this.#own(job.id)
+    return job
+  }
+
+  async #listPage(
+    skip: number,
+    perPage: number,
+    organization: string | undefined,
+    operation: Operation,
+  ): Promise<JobsPage> {
+    return (
+      await retryRead(
+        () => this.#listPageWithDate(skip, perPage, organization, operation),
+        this.#retryPolicy,
+        operation,
+        this.#onRetry('list', operation, undefined),
+      )
+    ).page
+  }
+
+  async #listPageWithDate(
+    skip: number,
+    perPage: number,
+    organization: string | undefined,
+    operation: Operation,
+  ): Promise<{ page: JobsPage; serverNow: number | undefined; localNow: number }> {
+    const response = await this.#http.json<JobsPage>({
+      method: 'GET',
+      path: 'api/jobs',
+      query: { skip, perPage, organization },
+      operation,
+    })
+    this.#limit.succeeded()
+    const date = Date.parse(String(response.headers.date ?? ''))
+    return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
+  }
+
+  async #readJob(
+    jobId: string,
+    operation: Operation,
+    onProgress?: ProgressListener,
+  ): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
+    return retryRead(
+      async () => {
+        const response = await this.#http.json<Job>({
+          method: 'GET',
+          path: `api/jobs/${encodeURIComponent(jobId)}`,
+          operation,
+          jobId,
+        })
+        this.#limit.succeeded()
+        if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
+          throw new ConnectionError('The server answered with something that is not a job', {
+            code: 'invalid_response',
+            jobId,
+          })
+        }
+        return { job: response.body, status: response.status, headers: response.headers }
+      },
+      this.#retryPolicy,
+      operation,
+      this.#onRetry('getJob', operation, onProgress, jobId),
+    )
+  }
+
+  async #cancel(jobId: string, operation: Operation): Promise<CancelResult> {
+    return retryRead(
+      async () => {
+        const response = await this.#http.send({
+          method: 'POST',
+          path: `api/jobs/${encodeURIComponent(jobId)}/cancel`,
+          headers: { accept: 'application/json, text/plain' },
+          operation,
+          jobId,
+        })
+        if (response.status === 404 || response.status === 405 || response.status === 501) {
+          await response.body.dump().catch(() => {})
+          return { cancelled: false, supported: false }
+        }
+        if (response.status === 409) {
+          // The job had already finished.
+          await response.body.dump().catch(() => {})
+          return { cancelled: false, supported: true }
+        }
+        if (response.status < 200 || response.status >= 300)
+          throw await this.#http.error(response, operation, jobId)
+        await response.body.dump().catch(() => {})
+        return { cancelled: true, supported: true }
+      },
+      this.#retryPolicy,
+      operation,
+      this.#onRetry('cancel', operation, undefined, jobId),
+    )
+  }
+
+  /** Best-effort cancel after an abort or deadline: bounded in time, never throws. */
+  async #cancelQuietly(jobId: string): Promise<void> {
+    const operation = new Operation(undefined, Math.min(10_000, this.#options.requestTimeoutMs))
+    try {
+      const outcome = await this.#cancel(jobId, operation)
+      this.#logger.info('numarkdown cancelled job after abort', { jobId, ...outcome })
+    } catch (error) {
+      this.#logger.warn('numarkdown could not cancel job after abort', { jobId, error })
+    }
+  }
+
+  async #waitFor(
+    jobId: string,
+    strategy: WaitStrategy,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+    cancelOnAbort: boolean,
+  ): Promise<ConversionResult> {
+    let lastStatus: string | undefined
+    const report = (job: Job) => {
+      if (typeof job.status === 'string' && job.status !== lastStatus) {
+        lastStatus = job.status
+        this.#emit(
+          { type: 'status', jobId, status: job.status, elapsedMs: operation.elapsedMs() },
+          onProgress,
+        )
+      }
+    }
+    const finish = (job: Job, httpStatus: number) => {
+      report(job)
+      const result = resultFromJob(job, httpStatus)
+      this.#emit(
+        { type: 'done', jobId, partial: result.partial, elapsedMs: operation.elapsedMs() },
+        onProgress,
+      )
+      return result
+    }
+    try {
+      if (strategy !== 'poll') {
+        const outcome = await this.#waitByStream(jobId, strategy, operation, onProgress, report)
+        if (outcome) return finish(outcome.job, outcome.httpStatus)
+      }
+      const outcome = await this.#waitByPolling(jobId, operation, onProgress, report)
+      return finish(outcome.job, outcome.httpStatus)
+    } catch (error) {
+      if (operation.aborted && cancelOnAbort) await this.#cancelQuietly(jobId)
+      throw error
+    }
+  }
+
+  /** SSE with reconnects; undefined when `auto` should fall back to polling. */
+  async #waitByStream(
+    jobId: string,
+    strategy: WaitStrategy,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+    report: (job: Job) => void,
+  ): Promise<{ job: Job; httpStatus: number } | undefined> {
+    let failures = 0
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await readJobStream(
+        this.#http,
+        operation,
+        jobId,
+        2 * this.#options.pingIntervalMs,
+        report,
+      )
+      if (outcome.kind === 'finished') return outcome
+      if (outcome.kind === 'unsupported') {
+        // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
+        const { job, status } = await this.#readJob(jobId, operation, onProgress)
+        report(job)
+        if (isTerminal(job.status)) return { job, httpStatus: status }
+        if (strategy === 'sse') throw outcome.error
+        this.#logger.info('numarkdown: no event stream on this server, polling instead', { jobId })
+        return undefined
+      }
+      failures = outcome.sawEvent ? 1 : failures + 1
+      const error =
+        outcome.error ??
+        new ConnectionError(`The event stream of job ${jobId} dropped: ${outcome.reason}`, {
+          code: 'stream_dropped',
+          jobId,
+        })
+      if (error instanceof RateLimitError) this.#limit.rateLimited()
+      // Read the job once: it may have finished while the stream was down.
+      const { job, status } = await this.#readJob(jobId, operation, onProgress)
+      report(job)
+      if (isTerminal(job.status)) return { job, httpStatus: status }
+      if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
+        this.#logger.info('numarkdown: event stream keeps failing, polling instead', { jobId })
+        return undefined
+      }
+      const delay =
+        nextDelay(error, failures - 1, { ...this.#retryPolicy, maxRetries: Infinity }, operation) ?? 0
+      this.#onRetry('wait', operation, onProgress, jobId)(error, attempt + 1, delay)
+      await operation.sleep(delay, jobId)
+    }
+  }
+
+  async #waitByPolling(
+    jobId: string,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+    report: (job: Job) => void,
+  ): Promise<{ job: Job; httpStatus: number }> {
+    let interval = this.#options.pollInitialMs
+    while (true) {
+      const { job, status, headers } = await this.#readJob(jobId, operation, onProgress)
+      report(job)
+      if (isTerminal(job.status)) return { job, httpStatus: status }
+      const asked = Number(headers['retry-after'])
+      const delay = Number.isFinite(asked) && asked > 0 ? Math.max(interval, asked * 1000) : interval
+      await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
+      interval = Math.min(this.#options.pollMaxMs, Math.ceil(interval * 1.5))
+    }
+  }
+
+  /** `splitPages`: one job per page range under the shared limit, merged in page order. */
+  async #convertPages(
+    source: UploadSource,
+    query: Record<string, string>,
+    pagesPerChunk: number,
+    strategy: WaitStrategy,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+  ): Promise<ConversionResult> {
+    const single = async (warning: string) => {
+      const result = await this.#inQueue(operation, () =>
+        this.#submitAndWait(source, query, strategy, operation, onProgress),
+      )
+      return { ...result, warnings: [...(result.warnings ?? []), warning] }
+    }
+    if (source.contentType !== 'application/pdf') {
+      return single(
+        `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
+      )
+    }
+    const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
+    const chunks = bytes ? await splitPdf(bytes, pagesPerChunk) : undefined
+    if (!chunks || chunks.length === 0) {
+      return single(
+        `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
+      )
+    }
+    // One failed range stops the others (and cancels their jobs).
+    const siblings = new AbortController()
+    const stem = basename(source.filename, extname(source.filename)) || 'document'
+    const results = await Promise.allSettled(
+      chunks.map(async (chunk) => {
+        const chunkOperation = new Operation(siblings.signal, 0, operation)
+        try {
+          const chunkSource = await prepareUpload(chunk.bytes, {
+            filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
+            contentType: 'application/pdf',
+            spoolStreams: false,
+          })
+          const result = await this.#inQueue(chunkOperation, () =>
+            this.#submitAndWait(chunkSource, query, strategy, chunkOperation, onProgress),
+          )
+          return { chunk, result }
+        } catch (error) {
+          if (!siblings.signal.aborted) siblings.abort()
+          throw error
+        }
+      }),
+    )
+    const rejected = results.filter(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
+    )
+    if (rejected.length > 0) {
+      // The range that failed first, not the siblings it stopped.
+      throw (rejected.find((outcome) => !isSiblingAbort(outcome.reason, operation)) ?? rejected[0]!).reason
+    }
+    const done = results.map(
+      (outcome) =>
+        (outcome as PromiseFulfilledResult<{ chunk: (typeof chunks)[number]; result: ConversionResult }>)
+          .value,
+    )
+    const pages: PageResult[] = done.map(({ chunk, result }) => ({
+      pageNumber: chunk.firstPage,
+      lastPageNumber: chunk.lastPage,
+      markdown: result.markdown,
+      reasoning: result.reasoning,
+      partial: result.partial,
+      jobId: result.jobId,
+    }))
+    const first = done[0]!.result
+    let usage: Usage | undefined
+    for (const { result } of done) usage = addUsage(usage, result.usage)
+    const merged: ConversionResult = {
+      markdown: pages.map((page) => page.markdown).join('\n\n'),
+      reasoning: pages.map((page) => page.reasoning).join('\n\n'),
+      partial: done.some(({ result }) => result.partial),
+      recovered: done.some(({ result }) => result.recovered),
+      jobId: first.jobId,
+      job: first.job,
+      pages,
+    }
+    if (usage) merged.usage = usage
+    return merged
+  }
+}
+
+function isSiblingAbort(reason: unknown, parent: Operation): boolean {
+  return !parent.aborted && NuMarkdownError.isInstance(reason) && reason.code === 'aborted'
+}
+
+function jobIdOf(error: NuMarkdownError): { jobId?: string } {
+  return error.jobId === undefined ? {} : { jobId: error.jobId }
+}
+
+/** Creates a {@link NuMarkdownClient}; the same as `new NuMarkdownClient(options)`. */
+export function createClient(options: ClientOptions = {}): NuMarkdownClient {
+  return new NuMarkdownClient(options)
+}

@@ -1,0 +1,420 @@
+import { createHash } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, extname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import mime from 'mime-types'
+import { NuMarkdownError } from '../errors.js'
+import type { ConvertInput, DocumentData } from '../types.js'
+import { fail } from './validate.js'
+
+/** Bytes are read (and sent) in chunks of this size: large enough for throughput, small enough for memory. */
+export const chunkSize: number = 1024 * 1024
+/** What magic-byte detection looks at (file-type's recommendation). */
+const headSize = 4100
+
+/** A document ready to upload: its name, type, size when known, and a way to read its bytes. */
+export interface UploadSource {
+  filename: string
+  contentType: string
+  /** Undefined for a stream that was not spooled. */
+  size: number | undefined
+  /** True when `open()` may be called again (a path, bytes, a Blob, or a spooled stream). */
+  reReadable: boolean
+  /** SHA-256 (hex) when already known (spooled streams). */
+  sha256?: string
+  /** The path on disk, when the bytes are in a file. */
+  path?: string
+  /** The bytes, when they are in memory already. */
+  bytes?: Uint8Array
+  /** A fresh stream of the bytes, in chunks of at most about 1 MiB. */
+  open(): AsyncIterable<Uint8Array>
+  /** Removes temporary files. Safe to call twice. */
+  dispose(): Promise<void>
+}
+
+export interface PrepareOptions {
+  filename?: string
+  contentType?: string
+  /** Copy a one-shot stream to a temporary file first so that the upload can be retried. */
+  spoolStreams: boolean
+  signal?: AbortSignal
+}
+
+type WebStream = ReadableStream<Uint8Array>
+
+function isNodeReadable(value: unknown): value is Readable {
+  return (
+    value instanceof Readable ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Readable).pipe === 'function' &&
+      typeof (value as Readable).on === 'function' &&
+      typeof (value as Readable)[Symbol.asyncIterator] === 'function')
+  )
+}
+
+function isWebStream(value: unknown): value is WebStream {
+  return typeof value === 'object' && value !== null && typeof (value as WebStream).getReader === 'function'
+}
+
+function isBlob(value: unknown): value is Blob {
+  return (
+    typeof Blob !== 'undefined' &&
+    (value instanceof Blob ||
+      (typeof value === 'object' &&
+        value !== null &&
+        typeof (value as Blob).arrayBuffer === 'function' &&
+        typeof (value as Blob).stream === 'function' &&
+        typeof (value as Blob).size === 'number'))
+  )
+}
+
+function isDataObject(
+  value: unknown,
+): value is { data: DocumentData; filename?: string; contentType?: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'data' in value &&
+    !isBlob(value) &&
+    !isNodeReadable(value) &&
+    !isWebStream(value) &&
+    !(value instanceof Uint8Array) &&
+    !(value instanceof URL)
+  )
+}
+
+/** Splits bytes into chunks without copying them. */
+function* sliceBytes(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += chunkSize) {
+    yield bytes.subarray(offset, Math.min(bytes.byteLength, offset + chunkSize))
+  }
+}
+
+async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: chunkSize })
+  try {
+    for await (const chunk of stream) yield chunk as Buffer
+  } finally {
+    stream.destroy()
+  }
+}
+
+async function* readWebStream(stream: WebStream): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader()
+  let finished = false
+  try {
+    while (true) {
+      const { done, value } = await reader.read()
+      if (done) {
+        finished = true
+        return
+      }
+      if (value && value.byteLength > 0) yield* sliceBytes(value)
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {})
+    reader.releaseLock()
+  }
+}
+
+async function* readNodeStream(stream: Readable): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)
+      if (bytes.byteLength > 0) yield* sliceBytes(bytes)
+    }
+  } finally {
+    if (!stream.destroyed && !stream.readableEnded) stream.destroy()
+  }
+}
+
+async function readFileHead(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(headSize)
+    const { bytesRead } = await handle.read(buffer, 0, headSize, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The content type from the extension, then the magic bytes, else `application/octet-stream`. */
+export async function detectContentType(
+  filename: string | undefined,
+  head: Uint8Array,
+): Promise<{ contentType: string; extension?: string }> {
+  if (filename) {
+    const fromExtension = mime.lookup(filename)
+    if (fromExtension) return { contentType: fromExtension }
+  }
+  if (head.byteLength > 0) {
+    const { fileTypeFromBuffer } = await import('file-type')
+    const detected = await fileTypeFromBuffer(head)
+    if (detected) return { contentType: detected.mime, extension: detected.ext }
+  }
+  return { contentType: 'application/octet-stream' }
+}
+
+function pathFrom(value: string | URL): string {
+  if (value instanceof URL || value.startsWith('file://')) {
+    const url = value instanceof URL ? value : new URL(value)
+    if (url.protocol !== 'file:') fail('input', 'a file path or a file: URL', url.protocol)
+    return fileURLToPath(url)
+  }
+  return value
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) fail('input', 'a path to a regular file', path)
+    return info.size
+  } catch (error) {
+    if (error instanceof NuMarkdownError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new NuMarkdownError(`Cannot read ${JSON.stringify(path)}: ${(error as Error).message}`, {
+      ...(code ? { code } : {}),
+      cause: error,
+    })
+  }
+}
+
+/** Copies a one-shot stream to a temporary file, hashing it on the way. */
+async function spool(
+  chunks: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<{ path: string; size: number; sha256: string; remove(): Promise<void> }> {
+  const folder = await mkdtemp(join(tmpdir(), 'numarkdown-upload-'))
+  const remove = () => rm(folder, { recursive: true, force: true })
+  const path = join(folder, 'upload')
+  const hash = createHash('sha256')
+  let size = 0
+  try {
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          for await (const chunk of chunks) {
+            hash.update(chunk)
+            size += chunk.byteLength
+            yield chunk
+          }
+        })(),
+      ),
+      createWriteStream(path),
+      signal ? { signal } : {},
+    )
+  } catch (error) {
+    await remove()
+    throw error
+  }
+  return { path, size, sha256: hash.digest('hex'), remove }
+}
+
+function fileSource(
+  path: string,
+  size: number,
+  filename: string,
+  contentType: string,
+  remove?: () => Promise<void>,
+): UploadSource {
+  let disposed = false
+  return {
+    filename,
+    contentType,
+    size,
+    reReadable: true,
+    path,
+    open: () => readFileChunks(path),
+    dispose: async () => {
+      if (disposed || !remove) return
+      disposed = true
+      await remove()
+    },
+  }
+}
+
+/** Picks the filename: the one given, else from the path or File name, else `document` (+ a detected extension). */
+function chooseName(given: string | undefined, derived: string | undefined): string | undefined {
+  const name = given ?? derived
+  if (name === undefined) return undefined
+  const clean = basename(name.replaceAll('\\', '/'))
+  return clean === '' || clean === '.' || clean === '..' ? undefined : clean
+}
+
+async function finish(
+  given: { filename?: string; contentType?: string },
+  derivedName: string | undefined,
+  derivedType: string | undefined,
+  head: () => Promise<Uint8Array>,
+): Promise<{ filename: string; contentType: string }> {
+  const name = chooseName(given.filename, derivedName)
+  if (given.contentType) return { filename: name ?? 'document', contentType: given.contentType }
+  const fromExtension = name && extname(name) ? mime.lookup(name) : false
+  if (fromExtension) return { filename: name ?? 'document', contentType: fromExtension }
+  if (derivedType && derivedType !== 'application/octet-stream') {
+    return { filename: name ?? 'document', contentType: derivedType }
+  }
+  const detected = await detectContentType(undefined, await head())
+  const filename = name ?? (detected.extension ? `document.${detected.extension}` : 'document')
+  return { filename, contentType: detected.contentType }
+}
+
+/**
+ * Normalises any accepted input into an UploadSource with bounded memory: paths and Blobs are read in chunks,
+ * bytes are sliced without copies, and one-shot streams are either spooled to a temporary file (so a retry can
+ * read them again) or read once.
+ */
+export async function prepareUpload(input: ConvertInput, options: PrepareOptions): Promise<UploadSource> {
+  let data: unknown = input
+  const given: { filename?: string; contentType?: string } = {}
+  if (isDataObject(input)) {
+    data = input.data
+    if (input.filename !== undefined) given.filename = input.filename
+    if (input.contentType !== undefined) given.contentType = input.contentType
+  }
+  if (options.filename !== undefined) given.filename = options.filename
+  if (options.contentType !== undefined) given.contentType = options.contentType
+  if (given.filename !== undefined && (typeof given.filename !== 'string' || given.filename.trim() === '')) {
+    fail('filename', 'a non-empty string', given.filename)
+  }
+  if (
+    given.contentType !== undefined &&
+    (typeof given.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(given.contentType))
+  ) {
+    fail('contentType', 'a media type such as application/pdf', given.contentType)
+  }
+
+  if (typeof data === 'string' || data instanceof URL) {
+    if (typeof data === 'string' && data.trim() === '') fail('input', 'a file path', data)
+    const path = pathFrom(data)
+    const size = await fileSize(path)
+    const { filename, contentType } = await finish(given, basename(path), undefined, () => readFileHead(path))
+    return fileSource(path, size, filename, contentType)
+  }
+
+  if (data instanceof ArrayBuffer) data = new Uint8Array(data)
+  if (data instanceof Uint8Array) {
+    const bytes = data
+    const { filename, contentType } = await finish(given, undefined, undefined, async () =>
+      bytes.subarray(0, headSize),
+    )
+    return {
+      filename,
+      contentType,
+      size: bytes.byteLength,
+      reReadable: true,
+      bytes,
+      open: async function* () {
+        yield* sliceBytes(bytes)
+      },
+      dispose: async () => {},
+    }
+  }
+
+  if (isBlob(data)) {
+    const blob = data
+    const name =
+      typeof (blob as File).name === 'string' && (blob as File).name ? (blob as File).name : undefined
+    const { filename, contentType } = await finish(
+      given,
+      name,
+      blob.type || undefined,
+      async () => new Uint8Array(await blob.slice(0, headSize).arrayBuffer()),
+    )
+    return {
+      filename,
+      contentType,
+      size: blob.size,
+      reReadable: true,
+      open: () => readWebStream(blob.stream() as WebStream),
+      dispose: async () => {},
+    }
+  }
+
+  if (isNodeReadable(data) || isWebStream(data)) {
+    const streamPath =
+      isNodeReadable(data) && typeof (data as { path?: unknown }).path === 'string'
+        ? (data as unknown as { path: string }).path
+        : undefined
+    const chunks = isNodeReadable(data) ? readNodeStream(data) : readWebStream(data)
+    if (options.spoolStreams) {
+      const spooled = await spool(chunks, options.signal)
+      try {
+        const { filename, contentType } = await finish(
+          given,
+          streamPath && basename(streamPath),
+          undefined,
+          () => readFileHead(spooled.path),
+        )
+        return {
+          ...fileSource(spooled.path, spooled.size, filename, contentType, spooled.remove),
+          sha256: spooled.sha256,
+        }
+      } catch (error) {
+        await spooled.remove()
+        throw error
+      }
+    }
+    // Read once: peek at the head for detection, then replay it before the rest.
+    const iterator = chunks[Symbol.asyncIterator]()
+    const head: Uint8Array[] = []
+    let headBytes = 0
+    let ended = false
+    while (headBytes < headSize) {
+      const next = await iterator.next()
+      if (next.done) {
+        ended = true
+        break
+      }
+      head.push(next.value)
+      headBytes += next.value.byteLength
+    }
+    const { filename, contentType } = await finish(
+      given,
+      streamPath && basename(streamPath),
+      undefined,
+      async () => Buffer.concat(head).subarray(0, headSize),
+    )
+    let opened = false
+    return {
+      filename,
+      contentType,
+      size: ended ? headBytes : undefined,
+      reReadable: false,
+      open: () => {
+        if (opened)
+          throw new NuMarkdownError('The input stream was already consumed', { code: 'stream_consumed' })
+        opened = true
+        return (async function* () {
+          yield* head
+          head.length = 0
+          if (ended) return
+          try {
+            while (true) {
+              const next = await iterator.next()
+              if (next.done) return
+              yield next.value
+            }
+          } finally {
+            await iterator.return?.(undefined)
+          }
+        })()
+      },
+      dispose: async () => {
+        if (!opened) await iterator.return?.(undefined)
+      },
+    }
+  }
+
+  return fail(
+    'input',
+    'a file path, a file URL, a Buffer/Uint8Array, a Blob/File, a Node Readable, a Web ReadableStream or { data, filename?, contentType? }',
+    data,
+  )
+}

@@ -1,0 +1,75 @@
+import { setTimeout as sleepTimer } from 'node:timers/promises'
+import { AbortError, type NuMarkdownError, TimeoutError } from '../errors.js'
+
+/**
+ * One call's deadline and cancellation: the caller's signal and the overall timeout merged into one signal,
+ * with the knowledge of which of the two fired.
+ */
+export class Operation {
+  readonly signal: AbortSignal
+  readonly startedAt: number = Date.now()
+  /** Epoch milliseconds after which the call fails with TimeoutError; Infinity for none. */
+  readonly deadline: number
+  private readonly userSignal: AbortSignal | undefined
+  private readonly timeoutSignal: AbortSignal | undefined
+  private readonly timeoutMs: number
+
+  constructor(userSignal: AbortSignal | undefined, timeoutMs: number, parent?: Operation) {
+    this.userSignal = userSignal
+    this.timeoutMs = timeoutMs
+    this.timeoutSignal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
+    const signals = [userSignal, this.timeoutSignal, parent?.signal].filter((signal) => signal !== undefined)
+    this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals)
+    this.deadline = Math.min(
+      timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity,
+      parent?.deadline ?? Infinity,
+    )
+    this.parent = parent
+  }
+
+  private readonly parent: Operation | undefined
+
+  elapsedMs(): number {
+    return Date.now() - this.startedAt
+  }
+
+  remainingMs(): number {
+    return this.deadline - Date.now()
+  }
+
+  get aborted(): boolean {
+    return this.signal.aborted
+  }
+
+  /** The error that stands for the abort: AbortError for the caller's signal, TimeoutError for the deadline. */
+  abortError(jobId?: string): NuMarkdownError {
+    if (this.parent?.aborted) return this.parent.abortError(jobId)
+    const details = jobId === undefined ? {} : { jobId }
+    if (this.userSignal?.aborted) {
+      return new AbortError('The operation was aborted', {
+        ...details,
+        code: 'aborted',
+        cause: this.userSignal.reason,
+      })
+    }
+    return new TimeoutError(`The operation did not finish within ${this.timeoutMs} ms`, {
+      ...details,
+      code: 'deadline_exceeded',
+    })
+  }
+
+  throwIfAborted(jobId?: string): void {
+    if (this.signal.aborted) throw this.abortError(jobId)
+  }
+
+  /** Sleeps, or throws the abort error as soon as the operation is aborted. */
+  async sleep(ms: number, jobId?: string): Promise<void> {
+    this.throwIfAborted(jobId)
+    if (ms <= 0) return
+    try {
+      await sleepTimer(ms, undefined, { signal: this.signal })
+    } catch {
+      throw this.abortError(jobId)
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { APIError, ConnectionError, type NuMarkdownError, RateLimitError, TimeoutError } from '../errors.js'
+import { backoffDelay, parseRetryAfter } from './backoff.js'
+import type { Operation } from './operation.js'
+
+/** Whether a failed read (GET, list, cancel) may be tried again: connection errors, 408, 429, 5xx. */
+export function isRetryableRead(error: unknown): boolean {
+  if (error instanceof APIError) return error.status === 408 || error.status === 429 || error.status >= 500
+  return (
+    error instanceof ConnectionError || (error instanceof TimeoutError && error.code !== 'deadline_exceeded')
+  )
+}
+
+/** The server's requested delay (`Retry-After`), in milliseconds, when it gave one. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (error instanceof RateLimitError) return error.retryAfterMs
+  if (error instanceof APIError) return parseRetryAfter(error.headers['retry-after'])
+  return undefined
+}
+
+export interface RetryPolicy {
+  maxRetries: number
+  baseMs: number
+  maxMs: number
+}
+
+/**
+ * The delay before the next attempt: the server's `Retry-After` when it sent one, else exponential backoff with
+ * full jitter. Undefined when no attempt is left or the wait would pass the deadline (then the error stands).
+ */
+export function nextDelay(
+  error: unknown,
+  attempt: number,
+  policy: RetryPolicy,
+  operation: Operation,
+): number | undefined {
+  if (attempt >= policy.maxRetries) return undefined
+  const retryAfter = retryAfterOf(error)
+  const delay = retryAfter ?? backoffDelay(attempt, policy.baseMs, policy.maxMs)
+  if (delay > operation.remainingMs()) return undefined
+  return delay
+}
+
+/** Runs a read with retries on transient failures. `onRetry` reports each retry before its delay. */
+export async function retryRead<T>(
+  run: () => Promise<T>,
+  policy: RetryPolicy,
+  operation: Operation,
+  onRetry: (error: NuMarkdownError, attempt: number, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (operation.aborted || !isRetryableRead(error)) throw error
+      const delay = nextDelay(error, attempt, policy, operation)
+      if (delay === undefined) throw error
+      onRetry(error as NuMarkdownError, attempt + 1, delay)
+      await operation.sleep(delay)
+    }
+  }
+}

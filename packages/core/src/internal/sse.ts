@@ -1,0 +1,135 @@
+import { createParser } from 'eventsource-parser'
+import { APIError, JobFailedError, JobTimeoutError, NuMarkdownError } from '../errors.js'
+import type { Job } from '../types.js'
+import type { Http } from './http.js'
+import { isTerminal } from './job-status.js'
+import type { Operation } from './operation.js'
+
+/** How one connection to `GET /api/jobs/{jobId}/stream` ended. */
+export type StreamOutcome =
+  | { kind: 'finished'; job: Job; httpStatus: number }
+  /** The stream ended, broke or stayed silent too long; `error` says why when there was one. */
+  | { kind: 'dropped'; reason: string; error?: NuMarkdownError; sawEvent: boolean }
+  /** The server has no stream for this job (404/405/406/501): the caller checks the job or polls. */
+  | { kind: 'unsupported'; error: APIError }
+
+const unsupportedStatuses = new Set([404, 405, 406, 501])
+
+/**
+ * Reads the job's event stream until a `result` event with a finished job arrives. A stream silent for longer
+ * than `silenceMs` (twice the server's ping interval) is destroyed and reported as dropped.
+ */
+export async function readJobStream(
+  http: Http,
+  operation: Operation,
+  jobId: string,
+  silenceMs: number,
+  onJob: (job: Job) => void,
+): Promise<StreamOutcome> {
+  let response: Awaited<ReturnType<Http['send']>>
+  try {
+    response = await http.send({
+      method: 'GET',
+      path: `api/jobs/${encodeURIComponent(jobId)}/stream`,
+      headers: { accept: 'text/event-stream', 'cache-control': 'no-cache' },
+      operation,
+      headersTimeoutMs: silenceMs,
+      bodyTimeoutMs: 0,
+      jobId,
+    })
+  } catch (error) {
+    if (operation.aborted || !(error instanceof NuMarkdownError)) throw error
+    return { kind: 'dropped', reason: error.message, error, sawEvent: false }
+  }
+  if (response.status < 200 || response.status >= 300) {
+    const error = await http.error(response, operation, jobId)
+    if (unsupportedStatuses.has(response.status)) return { kind: 'unsupported', error }
+    if (response.status === 408 || response.status === 429 || response.status >= 500) {
+      return { kind: 'dropped', reason: error.message, error, sawEvent: false }
+    }
+    throw error
+  }
+  const contentType = String(response.headers['content-type'] ?? '')
+  if (!contentType.includes('text/event-stream')) {
+    await response.body.dump().catch(() => {})
+    const error = new APIError(
+      `The stream answered ${response.status} with ${contentType || 'no content type'}`,
+      {
+        status: 406,
+        code: 'not_event_stream',
+        jobId,
+      },
+    )
+    return { kind: 'unsupported', error }
+  }
+
+  let finished: Job | undefined
+  let failure: NuMarkdownError | undefined
+  let sawEvent = false
+  const parser = createParser({
+    onEvent(event) {
+      sawEvent = true
+      if (event.event === 'result') {
+        let job: Job
+        try {
+          job = JSON.parse(event.data) as Job
+        } catch {
+          return
+        }
+        if (job && typeof job === 'object') {
+          onJob(job)
+          if (isTerminal(job.status)) finished = job
+        }
+      } else if (event.event === 'error') {
+        let body: { code?: unknown; message?: unknown } = {}
+        try {
+          body = JSON.parse(event.data)
+        } catch {
+          body = { message: event.data }
+        }
+        const code = typeof body.code === 'string' ? body.code : 'stream_error'
+        const message = http.redact(typeof body.message === 'string' ? body.message : 'the job failed')
+        failure =
+          code === 'JobTimeout'
+            ? new JobTimeoutError(`Job ${jobId} timed out: ${message}`, { jobId, code })
+            : new JobFailedError(`Job ${jobId} failed: ${message}`, { jobId, code })
+      }
+    },
+  })
+  const decoder = new TextDecoder('utf-8')
+  let silent = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      silent = true
+      response.body.destroy()
+    }, silenceMs)
+  }
+  arm()
+  try {
+    for await (const chunk of response.body) {
+      arm()
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }))
+      if (finished) return { kind: 'finished', job: finished, httpStatus: response.status }
+      if (failure) throw failure
+    }
+    parser.feed(decoder.decode())
+    if (finished) return { kind: 'finished', job: finished, httpStatus: response.status }
+    if (failure) throw failure
+    return { kind: 'dropped', reason: 'the stream ended before a result', sawEvent }
+  } catch (error) {
+    if (error === failure) throw error
+    if (operation.aborted) throw operation.abortError(jobId)
+    return {
+      kind: 'dropped',
+      reason: silent
+        ? `no event for ${silenceMs} ms`
+        : `the stream broke: ${http.redact(String((error as Error)?.message))}`,
+      sawEvent,
+    }
+  } finally {
+    clearTimeout(timer)
+    if (!response.body.destroyed) response.body.destroy()
+  }
+}

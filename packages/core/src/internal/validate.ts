@@ -1,0 +1,34 @@
+import { ValidationError } from '../errors.js'
+
+/** Describes a received value for an error message without ever printing a long string in full. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'function') return 'a function'
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`
+}
+
+export function fail(parameter: string, expected: string, value: unknown): never {
+  throw new ValidationError(`expected ${expected}, got ${describe(value)}`, { parameter })
+}
+
+export function checkNumberRange(
+  parameter: string,
+  value: unknown,
+  { min, max, integer = false }: { min?: number; max?: number; integer?: boolean },
+): number {
+  const range =
+    min !== undefined && max !== undefined
+      ? `${min} ≤ ${parameter} ≤ ${max}`
+      : min !== undefined
+        ? `${parameter} ≥ ${min}`
+        : `${parameter} ≤ ${max}`
+  const expected = integer ? `an integer ${range}` : range
+  if (typeof value !== 'number' || Number.isNaN(value)) fail(parameter, expected, value)
+  if (integer && !Number.isInteger(value)) fail(parameter, expected, value)
+  if ((min !== undefined && value < min) || (max !== undefined && value > max))
+    fail(parameter, expected, value)
+  return value
+}
