@@ -11,7 +11,7 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
   --out <dir>             where markdown goes, mirroring the inbox (default: "out" beside the inbox)
   --once                  process what is there, print a summary, exit 0 if all succeeded, else 1
   --concurrency <n>       documents converted at once (default 2)
-  --include <exts>        extensions taken (default pdf,png,jpg,jpeg,tif,tiff,webp,gif,bmp,docx,pptx,xlsx,html,htm,txt)
+  --include <exts>        extensions taken (default pdf,png,jpg,jpeg,tif,tiff,webp,bmp,docx,html,htm,txt)
   --exclude <glob>        skip matching relative paths or names (repeatable)
   --stability-ms <n>      size and mtime must hold still this long before a file is taken (default 2000)
   --poll[=<ms>]           poll instead of native events (default: automatic on nfs/cifs/smb/fuse mounts)
