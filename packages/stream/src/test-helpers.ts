@@ -1,0 +1,102 @@
+import { readdir } from 'node:fs/promises'
+import { type ClientOptions, NuMarkdownClient } from '@numarkdown/core'
+import { type ScriptedEngineOptions, type ServerOptions, scriptedEngine } from '@numarkdown/server'
+import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+
+/** A test server with a scripted engine, a client of it, and an empty spool folder; `close()` removes all. */
+export interface Harness {
+  server: TestServer
+  engine: ReturnType<typeof scriptedEngine>
+  client: NuMarkdownClient
+  clientOptions: ClientOptions
+  spoolDirectory: string
+  /** The names left in the spool folder. */
+  spoolFiles(): Promise<string[]>
+  /** The server's status of a job (`pending`, `running`, `completed`, `cancelled`...). */
+  jobStatus(jobId: string): Promise<string>
+  /** Every job of the test owner, newest first. */
+  jobs(): Promise<Array<{ id: string; status: string; inputData: string }>>
+  /** Submits received by the server (any status). */
+  submits(): number
+  close(): Promise<void>
+}
+
+export async function startHarness(
+  engineOptions: ScriptedEngineOptions = {},
+  serverOptions: Partial<ServerOptions> = {},
+): Promise<Harness> {
+  const engine = scriptedEngine(engineOptions)
+  const server = await startTestServer({ engine, concurrency: 16, ...serverOptions })
+  const clientOptions: ClientOptions = {
+    apiKey: server.token,
+    baseUrl: server.url,
+    concurrency: 16,
+    retryDelay: { baseMs: 5, maxMs: 20 },
+  }
+  const client = new NuMarkdownClient(clientOptions)
+  const spool = await tempDir('numarkdown-stream-spool-')
+  return {
+    server,
+    engine,
+    client,
+    clientOptions,
+    spoolDirectory: spool.path,
+    spoolFiles: () => readdir(spool.path),
+    jobStatus: async (jobId) => (await client.getJob(jobId)).status,
+    async jobs() {
+      const jobs = []
+      for await (const job of client.listJobs({ perPage: 100 })) jobs.push(job)
+      return jobs
+    },
+    submits: () => server.server.requests.filter((entry) => entry.route === 'submit').length,
+    async close() {
+      await client.close()
+      await server.close()
+      await spool.remove()
+    },
+  }
+}
+
+/**
+ * Collects every `unhandledRejection` and `uncaughtException` while a test runs; vitest would report them
+ * too late to name the test, and a crash under `pipeTo` is exactly what these tests must rule out.
+ */
+export function watchProcess(): { problems: unknown[]; stop(): void } {
+  const problems: unknown[] = []
+  const onProblem = (error: unknown) => problems.push(error)
+  process.on('unhandledRejection', onProblem)
+  process.on('uncaughtException', onProblem)
+  return {
+    problems,
+    stop() {
+      process.off('unhandledRejection', onProblem)
+      process.off('uncaughtException', onProblem)
+    },
+  }
+}
+
+/** Waits until `condition()` holds, checking on every timer tick; fails after a generous deadline. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** Lets pending I/O and timers run for a while, for "nothing more happens" checks that count, not time. */
+export function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Resolves once `stream` has emitted `close`. `stream.pipeline` settles as soon as one stream fails, without
+ * waiting for the others' asynchronous destroy; a stream's temp file is gone by its `close`.
+ */
+export function closed(stream: {
+  closed: boolean
+  once(event: 'close', listener: () => void): unknown
+}): Promise<void> {
+  if (stream.closed) return Promise.resolve()
+  return new Promise((resolve) => stream.once('close', () => resolve()))
+}
