@@ -43,7 +43,8 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
     try {
       parser = busboy({
         headers: request.headers,
-        limits: { fileSize: options.maxBytes, files: 1, fields: 32, parts: 33 },
+        // busboy reports the limit once `fileSize` bytes arrived, so one more byte than allowed means too large.
+        limits: { fileSize: options.maxBytes + 1, files: 1, fields: 32, parts: 33 },
       })
     } catch {
       resolve({ kind: 'invalid' })
