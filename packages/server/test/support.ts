@@ -34,7 +34,9 @@ export function client(server: RunningServer, bearer: string | null = token) {
       options: { filename?: string; contentType?: string; query?: string; field?: string } = {},
     ): Promise<Reply> {
       const form = new FormData()
-      const blob = new Blob([typeof content === 'string' ? content : new Uint8Array(content)], { type: options.contentType ?? 'text/markdown' })
+      const blob = new Blob([typeof content === 'string' ? content : new Uint8Array(content)], {
+        type: options.contentType ?? 'text/markdown',
+      })
       form.append(options.field ?? 'file', blob, options.filename ?? 'doc.md')
       const response = await request(`${server.url}/api/markdown/infer-async${options.query ?? ''}`, {
         method: 'POST',
