@@ -1,0 +1,121 @@
+/**
+ * Throughput of the client machinery: jobs per second on an instant engine at equal concurrency, and the
+ * client's CPU per job. The server runs in its own process so that its CPU is not charged to the client.
+ *
+ * Fairness: baseline (a) reads the job back-to-back here (no 1 s pause between reads). With its pause it
+ * could not beat concurrency ÷ 1 s, which would measure the pause, not the machinery.
+ */
+import { convertWithFetchPolling } from '../../baselines/fetch-polling.ts'
+import { convertLikeNuMindSdk } from '../../baselines/sdk-sse.ts'
+import { benchDirectory, writeSmallDocuments } from '../internal/files.ts'
+import { loadCore } from '../internal/packages.ts'
+import { runPool } from '../internal/pool.ts'
+import { startServerProcess } from '../internal/servers.ts'
+import type { Benchmark, BenchmarkRow } from '../report.ts'
+
+const concurrency = 16
+const targetRatio = 3
+
+interface Measured {
+  jobsPerSecond: number
+  cpuMsPerJob: number
+}
+
+async function measure(jobs: number, convert: (index: number) => Promise<unknown>): Promise<Measured> {
+  globalThis.gc?.()
+  const cpuBefore = process.cpuUsage()
+  const started = performance.now()
+  await runPool(jobs, concurrency, convert)
+  const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  return { jobsPerSecond: jobs / seconds, cpuMsPerJob: (cpu.user + cpu.system) / 1000 / jobs }
+}
+
+const benchmark: Benchmark = {
+  name: 'throughput',
+  description: `jobs/s of the client on an instant engine, ${concurrency} in flight`,
+  async run({ quick }) {
+    const { NuMarkdownClient } = await loadCore()
+    const jobs = quick ? 64 : 1500
+    const directory = await benchDirectory('throughput')
+    const server = await startServerProcess({ latencyMs: 0, concurrency: 64 })
+    const options = { apiKey: server.token, baseUrl: server.url }
+    const sseClient = new NuMarkdownClient({ ...options, waitStrategy: 'sse', concurrency })
+    try {
+      const paths = await writeSmallDocuments(directory.path, 64)
+      const path = (index: number) => paths[index % paths.length]!
+      const clients = {
+        core: (index: number) => sseClient.convert(path(index)),
+        a: (index: number) => convertWithFetchPolling(path(index), { ...options, pollIntervalMs: 0 }),
+        b: (index: number) => convertLikeNuMindSdk(path(index), options),
+      }
+      // Warm-up, then two alternating rounds each so that a burst of load elsewhere hits every client.
+      for (const convert of Object.values(clients)) await measure(Math.min(jobs, 32), convert)
+      const results: Record<keyof typeof clients, Measured[]> = { core: [], a: [], b: [] }
+      for (let round = 0; round < 2; round++) {
+        for (const [name, convert] of Object.entries(clients)) {
+          results[name as keyof typeof clients].push(await measure(Math.ceil(jobs / 2), convert))
+        }
+      }
+      const best = (name: keyof typeof clients): Measured => {
+        const rounds = results[name]
+        return {
+          jobsPerSecond: Math.max(...rounds.map((round) => round.jobsPerSecond)),
+          cpuMsPerJob: Math.min(...rounds.map((round) => round.cpuMsPerJob)),
+        }
+      }
+      const core = best('core')
+      const a = best('a')
+      const b = best('b')
+      const names = { a: '(a) fetch + back-to-back polling', b: '(b) SDK-style POST + SSE' }
+      const rows: BenchmarkRow[] = [
+        {
+          metric: 'jobs/s, core SSE',
+          ours: core.jobsPerSecond,
+          baseline: a.jobsPerSecond,
+          baselineName: names.a,
+          unit: 'jobs/s',
+          target: `≥ ${targetRatio}× baseline`,
+          pass: core.jobsPerSecond >= targetRatio * a.jobsPerSecond,
+        },
+        {
+          metric: 'jobs/s, core SSE',
+          ours: core.jobsPerSecond,
+          baseline: b.jobsPerSecond,
+          baselineName: names.b,
+          unit: 'jobs/s',
+        },
+        {
+          metric: 'client CPU per job',
+          ours: core.cpuMsPerJob,
+          baseline: a.cpuMsPerJob,
+          baselineName: names.a,
+          unit: 'ms',
+        },
+        {
+          metric: 'client CPU per job',
+          ours: core.cpuMsPerJob,
+          baseline: b.cpuMsPerJob,
+          baselineName: names.b,
+          unit: 'ms',
+        },
+      ]
+      return {
+        name: 'throughput',
+        rows,
+        notes: [
+          `${jobs} conversions of 2 KiB markdown files per client (two alternating rounds, best kept), ` +
+            `${concurrency} in flight, engine latency 0, server in its own process.`,
+          'baseline (a) reads the job back-to-back instead of every second here, so that it measures the ' +
+            `machinery; with the 1 s pause it would be capped near ${concurrency} jobs/s.`,
+        ],
+      }
+    } finally {
+      await sseClient.close().catch(() => {})
+      await server.close()
+      await directory.remove()
+    }
+  },
+}
+
+export default benchmark

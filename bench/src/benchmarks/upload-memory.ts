@@ -1,0 +1,125 @@
+/**
+ * Peak RSS growth while uploading one large file: core from a path and from a Node Readable, against both
+ * baselines (which hold the whole file in memory, as users' code and NuMind's SDK do). Each case runs alone
+ * in a child process that samples its own RSS every 20 ms and also reads the kernel's peak mark; the server
+ * runs here, in the parent, so that its memory is not counted.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchDirectory } from '../internal/files.ts'
+import { loadCore } from '../internal/packages.ts'
+import { startBenchServer } from '../internal/servers.ts'
+import { round } from '../internal/stats.ts'
+import type { UploadCase, UploadChildResult } from '../internal/upload-child.ts'
+import type { Benchmark, BenchmarkRow } from '../report.ts'
+
+const MiB = 1024 ** 2
+const targetMiB = 64
+const childPath = fileURLToPath(new URL('../internal/upload-child.ts', import.meta.url))
+
+async function writeLargeFile(path: string, bytes: number): Promise<void> {
+  // Random bytes (repeated per MiB), so that nothing on the way can compress them away.
+  const chunk = randomBytes(MiB)
+  const output = createWriteStream(path)
+  for (let written = 0; written < bytes; written += MiB) {
+    if (!output.write(chunk.subarray(0, Math.min(MiB, bytes - written)))) {
+      await new Promise<void>((resolve) => output.once('drain', () => resolve()))
+    }
+  }
+  await new Promise<void>((resolve, reject) =>
+    output.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  )
+}
+
+function runCase(
+  uploadCase: UploadCase,
+  path: string,
+  baseUrl: string,
+  apiKey: string,
+): Promise<UploadChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', childPath, uploadCase, path, baseUrl],
+      {
+        env: { ...process.env, NUMIND_API_KEY: apiKey },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text
+    })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      const line = output.trim().split('\n').at(-1)
+      if (code !== 0 || !line) {
+        reject(new Error(`upload case ${uploadCase} exited with ${signal ?? code}`))
+        return
+      }
+      resolve(JSON.parse(line) as UploadChildResult)
+    })
+  })
+}
+
+const growthMiB = (result: UploadChildResult) =>
+  (Math.max(result.sampledPeakBytes, result.kernelPeakBytes ?? 0) - result.beforeBytes) / MiB
+
+const benchmark: Benchmark = {
+  name: 'upload-memory',
+  description: 'peak RSS growth uploading one large file',
+  async run({ quick }) {
+    await loadCore()
+    const sizeBytes = quick ? 64 * MiB : 1024 * MiB
+    const directory = await benchDirectory('upload')
+    const server = await startBenchServer({ latencyMs: 0, concurrency: 2 })
+    try {
+      const path = join(directory.path, 'large.bin')
+      await writeLargeFile(path, sizeBytes)
+      const cases: UploadCase[] = ['core-path', 'core-readable', 'baseline-a', 'baseline-b']
+      const results = {} as Record<UploadCase, UploadChildResult>
+      for (const uploadCase of cases) {
+        results[uploadCase] = await runCase(uploadCase, path, server.url, server.token)
+      }
+      const names = {
+        'baseline-a': '(a) fetch + FormData(Blob)',
+        'baseline-b': '(b) SDK-style, file in memory',
+      }
+      const row = (metric: string, ours: UploadCase, baseline: 'baseline-a' | 'baseline-b'): BenchmarkRow => {
+        const value = growthMiB(results[ours])
+        return {
+          metric,
+          ours: value,
+          baseline: growthMiB(results[baseline]),
+          baselineName: names[baseline],
+          unit: 'MiB',
+          target: `≤ ${targetMiB} MiB`,
+          pass: value <= targetMiB,
+        }
+      }
+      const speed = (uploadCase: UploadCase) =>
+        `${uploadCase} ${round(sizeBytes / MiB / (results[uploadCase].durationMs / 1000))} MiB/s`
+      return {
+        name: 'upload-memory',
+        rows: [
+          row('peak RSS growth, core from a path', 'core-path', 'baseline-a'),
+          row('peak RSS growth, core from a path', 'core-path', 'baseline-b'),
+          row('peak RSS growth, core from a Readable', 'core-readable', 'baseline-a'),
+        ],
+        notes: [
+          `one ${sizeBytes / MiB} MiB file; growth = peak RSS (20 ms samples and the kernel's VmHWM) − RSS ` +
+            'before the upload, each case in its own process, server in the parent.',
+          `upload to result: ${cases.map(speed).join(', ')}`,
+        ],
+      }
+    } finally {
+      await server.close()
+      await directory.remove()
+    }
+  },
+}
+
+export default benchmark
