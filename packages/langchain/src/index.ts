@@ -1,1 +1,10 @@
-export {}
+export type { NuMarkdownDetails, NuMarkdownDocumentMetadata, NuMarkdownUsage } from './document-metadata.js'
+export type {
+  ErrorPolicy,
+  LoaderClient,
+  LoaderInput,
+  NuMarkdownLoaderOptions,
+  SourceName,
+} from './loader-options.js'
+export { type DocumentSplitter, NuMarkdownLoader } from './nu-markdown-loader.js'
+export { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'

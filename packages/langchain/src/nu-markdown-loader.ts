@@ -1,0 +1,222 @@
+import { basename } from 'node:path'
+import { BaseDocumentLoader } from '@langchain/core/document_loaders/base'
+import type { Document } from '@langchain/core/documents'
+import {
+  AbortError,
+  AuthenticationError,
+  type ConvertInput,
+  type ConvertOptions,
+  createClient,
+  PermissionDeniedError,
+} from '@numarkdown/core'
+import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
+import { defaultSplitter } from './internal/default-splitter.js'
+import { orderedPool } from './internal/ordered-pool.js'
+import { deriveSourceName, type PlannedSource, planSources } from './internal/sources.js'
+import { type ShapeOptions, toDocuments } from './internal/to-documents.js'
+import { checkBoolean, checkNumber, fail } from './internal/validate.js'
+import type { ErrorPolicy, LoaderClient, LoaderInput, NuMarkdownLoaderOptions } from './loader-options.js'
+import { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'
+
+/** Anything that splits Documents, such as the text splitters of `@langchain/textsplitters`. */
+export interface DocumentSplitter {
+  splitDocuments(documents: Document[]): Promise<Document[]>
+}
+
+const errorPolicies: readonly ErrorPolicy[] = ['throw', 'skip', 'collect']
+const durationPattern = /^\s*\d+(ms|s|m|h)\s*$/
+
+/** Settings resolved once, at construction. */
+interface Settings {
+  client: LoaderClient | undefined
+  clientOptions: Parameters<typeof createClient>[0]
+  convertOptions: ConvertOptions
+  shape: ShapeOptions
+  onError: ErrorPolicy
+  concurrency: number
+  signal: AbortSignal | undefined
+}
+
+function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
+  const { client, apiKey, baseUrl, clientOptions } = options
+  if (client !== undefined && (typeof client !== 'object' || typeof client?.convert !== 'function')) {
+    fail('client', 'a NuMarkdownClient', client)
+  }
+  if (apiKey !== undefined && typeof apiKey !== 'string') fail('apiKey', 'a string', '(not a string)')
+  if (baseUrl !== undefined && typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) {
+    fail('baseUrl', 'a string or a URL', baseUrl)
+  }
+  if (clientOptions !== undefined && (typeof clientOptions !== 'object' || clientOptions === null)) {
+    fail('clientOptions', 'an object', clientOptions)
+  }
+  const onError = options.onError ?? 'throw'
+  if (!errorPolicies.includes(onError)) fail('onError', "'throw', 'skip' or 'collect'", onError)
+  const concurrency = checkNumber('concurrency', options.concurrency, { min: 1, integer: true }) ?? 4
+  const signal = options.signal
+  if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal)
+
+  // Checked here as well as by the client, so that a bad parameter fails at once rather than once per document
+  // (where 'skip' or 'collect' would swallow it).
+  const temperature = checkNumber('temperature', options.temperature, { min: 0, max: 1 })
+  const rasterizationDpi = checkNumber('rasterizationDpi', options.rasterizationDpi, {
+    min: 1,
+    max: 300,
+    integer: true,
+  })
+  const maxOutputTokens = checkNumber('maxOutputTokens', options.maxOutputTokens, { min: 0, integer: true })
+  const timeout = options.timeout
+  if (typeof timeout === 'number') checkNumber('timeout', timeout, { min: 1, integer: true })
+  else if (timeout !== undefined && !(typeof timeout === 'string' && durationPattern.test(timeout))) {
+    fail('timeout', "a duration such as '90s' or '5m', or a number of milliseconds", timeout)
+  }
+  const timeoutMs = checkNumber('timeoutMs', options.timeoutMs, { min: 0 })
+
+  const convertOptions: ConvertOptions = {
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(rasterizationDpi === undefined ? {} : { rasterizationDpi }),
+    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  }
+  const splitPages = checkBoolean('splitPages', options.splitPages) ?? false
+  if (splitPages) convertOptions.splitPages = true
+  return {
+    client,
+    clientOptions: {
+      ...clientOptions,
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+    },
+    convertOptions,
+    shape: {
+      splitPages,
+      includeReasoning: checkBoolean('includeReasoning', options.includeReasoning) ?? false,
+    },
+    onError,
+    concurrency,
+    signal,
+  }
+}
+
+/** Errors that would fail every document alike: they stop loading whatever the error policy. */
+function concernsEveryDocument(error: unknown): boolean {
+  return AuthenticationError.isInstance(error) || PermissionDeniedError.isInstance(error)
+}
+
+/**
+ * A LangChain document loader that converts PDFs, images and office documents to markdown with NuMarkdown.
+ *
+ * Each input gives one Document (or one per page with `splitPages`) whose `metadata.source` names it and whose
+ * conversion details sit under `metadata.numarkdown`, out of the way of LangChain's `index()` hashing.
+ * Conversions run `concurrency` at a time and come out in input order.
+ *
+ * @example
+ * ```ts
+ * const loader = new NuMarkdownLoader(['a.pdf', 'b.docx'], { client, splitPages: true, onError: 'collect' })
+ * const docs = await loader.load()
+ * console.log(loader.errors)
+ * ```
+ */
+export class NuMarkdownLoader extends BaseDocumentLoader {
+  readonly #sources: readonly PlannedSource[]
+  readonly #settings: Settings
+  #errors: NuMarkdownLoaderError[] = []
+
+  /**
+   * @param input a path, a `file:` URL, a Blob/File, a Buffer/Uint8Array, or an array of them.
+   * @param options see {@link NuMarkdownLoaderOptions}; checked here, throwing a `ValidationError` that names the
+   *   value received.
+   */
+  constructor(input: LoaderInput | readonly LoaderInput[], options: NuMarkdownLoaderOptions = {}) {
+    super()
+    this.#settings = settingsFrom(options)
+    this.#sources = planSources(input, options.sourceName)
+  }
+
+  /**
+   * The documents that failed during the last load with `onError: 'collect'`, in input order, each naming its
+   * source. Emptied when a load starts.
+   */
+  get errors(): readonly NuMarkdownLoaderError[] {
+    return this.#errors
+  }
+
+  /** Converts every input and returns all the Documents, in input order. */
+  async load(): Promise<Document<NuMarkdownDocumentMetadata>[]> {
+    const documents: Document<NuMarkdownDocumentMetadata>[] = []
+    for await (const document of this.lazyLoad()) documents.push(document)
+    return documents
+  }
+
+  /**
+   * Yields the Documents in input order, each as soon as its conversion and the earlier ones are done, with at
+   * most `concurrency` conversions in flight. Stopping the iteration early cancels the conversions in flight.
+   */
+  async *lazyLoad(): AsyncGenerator<Document<NuMarkdownDocumentMetadata>, void, undefined> {
+    const errors: NuMarkdownLoaderError[] = []
+    this.#errors = errors
+    const { concurrency, signal } = this.#settings
+    const ownClient =
+      this.#settings.client === undefined ? createClient(this.#settings.clientOptions) : undefined
+    const client = this.#settings.client ?? (ownClient as LoaderClient)
+    try {
+      const batches = orderedPool(
+        this.#sources,
+        (source, index, poolSignal) => this.#convert(client, source, index, poolSignal),
+        { concurrency, window: concurrency * 2, ...(signal === undefined ? {} : { signal }) },
+      )
+      for await (const outcome of batches) {
+        if (!(outcome instanceof NuMarkdownLoaderError)) {
+          yield* outcome
+        } else if (this.#settings.onError === 'throw' || concernsEveryDocument(outcome.cause)) {
+          throw outcome
+        } else if (this.#settings.onError === 'collect') {
+          errors.push(outcome)
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted && !AbortError.isInstance(error)) {
+        throw new AbortError('Loading was aborted', { cause: signal.reason })
+      }
+      throw error
+    } finally {
+      await ownClient?.close()
+    }
+  }
+
+  /**
+   * Loads, then splits the Documents with `splitter`, keeping their metadata. LangChain's `index()` also needs
+   * this method to recognise a loader (it then calls `load()`).
+   * @param splitter @default a `MarkdownTextSplitter` from `@langchain/textsplitters` (which must then be installed)
+   */
+  async loadAndSplit(splitter?: DocumentSplitter): Promise<Document[]> {
+    const chosen = splitter ?? (await defaultSplitter())
+    return chosen.splitDocuments(await this.load())
+  }
+
+  async #convert(
+    client: LoaderClient,
+    source: PlannedSource,
+    index: number,
+    signal: AbortSignal,
+  ): Promise<Document<NuMarkdownDocumentMetadata>[] | NuMarkdownLoaderError> {
+    let name = source.name ?? `input[${index}]`
+    try {
+      const { input } = source
+      if (source.name === undefined && (input instanceof Uint8Array || input instanceof Blob)) {
+        name = await deriveSourceName(input)
+      }
+      const convertInput: ConvertInput =
+        source.named && (input instanceof Uint8Array || input instanceof Blob)
+          ? { data: input, filename: basename(name) }
+          : input
+      const result = await client.convert(convertInput, { ...this.#settings.convertOptions, signal })
+      return toDocuments(result, name, this.#settings.shape)
+    } catch (error) {
+      // Aborted by the caller or because the iteration stopped: not this document's failure.
+      if (signal.aborted) throw error
+      return new NuMarkdownLoaderError(name, error)
+    }
+  }
+}
