@@ -136,6 +136,7 @@ export class NuMarkdownClient {
   /** Submit attempts in flight per upload, so a search for a lost job first lets its peers settle. */
   readonly #submitAttempts = new Map<string, Set<Promise<unknown>>>()
   #closed = false
+  readonly #closing = new AbortController()
 
   /**
    * @param options Token, base URL, limits and defaults; validated here (a ValidationError names the value
@@ -198,10 +199,7 @@ export class NuMarkdownClient {
     this.#checkOpen()
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
-    const operation = new Operation(
-      checkSignal(options.signal),
-      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
-    )
+    const operation = this.#operation(options.signal, options.timeoutMs)
     const splitPages = options.splitPages ?? false
     if (typeof splitPages !== 'boolean') fail('splitPages', 'a boolean', splitPages)
     const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
@@ -244,10 +242,7 @@ export class NuMarkdownClient {
   async submit(input: ConvertInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     this.#checkOpen()
     const query = conversionQuery(options)
-    const operation = new Operation(
-      checkSignal(options.signal),
-      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
-    )
+    const operation = this.#operation(options.signal, options.timeoutMs)
     try {
       const source = await prepareUpload(input, {
         ...(options.filename === undefined ? {} : { filename: options.filename }),
@@ -271,10 +266,7 @@ export class NuMarkdownClient {
   async getJob(jobId: string, options: RequestOptions = {}): Promise<Job> {
     this.#checkOpen()
     checkJobId(jobId)
-    const operation = new Operation(
-      checkSignal(options.signal),
-      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
-    )
+    const operation = this.#operation(options.signal, options.timeoutMs)
     try {
       return (await this.#readJob(jobId, operation)).job
     } catch (error) {
@@ -295,10 +287,7 @@ export class NuMarkdownClient {
     this.#checkOpen()
     checkJobId(jobId)
     const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
-    const operation = new Operation(
-      checkSignal(options.signal),
-      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
-    )
+    const operation = this.#operation(options.signal, options.timeoutMs)
     const cancelOnAbort = options.cancelOnAbort ?? true
     if (typeof cancelOnAbort !== 'boolean') fail('cancelOnAbort', 'a boolean', cancelOnAbort)
     try {
@@ -342,7 +331,7 @@ export class NuMarkdownClient {
   ): AsyncGenerator<Job> {
     let skip = firstSkip
     while (true) {
-      const operation = new Operation(signal, this.#options.timeoutMs)
+      const operation = new Operation(signal, this.#options.timeoutMs, undefined, this.#closing.signal)
       let page: JobsPage
       try {
         page = await this.#listPage(skip, perPage, organization, operation)
@@ -370,10 +359,7 @@ export class NuMarkdownClient {
   async cancel(jobId: string, options: RequestOptions = {}): Promise<CancelResult> {
     this.#checkOpen()
     checkJobId(jobId)
-    const operation = new Operation(
-      checkSignal(options.signal),
-      checkTimeout(options.timeoutMs, this.#options.timeoutMs),
-    )
+    const operation = this.#operation(options.signal, options.timeoutMs)
     try {
       return await this.#cancel(jobId, operation)
     } catch (error) {
@@ -386,10 +372,20 @@ export class NuMarkdownClient {
     if (this.#closed) return
     this.#closed = true
     this.#queue.clear()
+    this.#closing.abort()
     await this.#http.close()
   }
 
   // --- internals -------------------------------------------------------------------------------------------
+
+  #operation(signal: unknown, timeoutMs: unknown): Operation {
+    return new Operation(
+      checkSignal(signal),
+      checkTimeout(timeoutMs, this.#options.timeoutMs),
+      undefined,
+      this.#closing.signal,
+    )
+  }
 
   #checkOpen(): void {
     if (this.#closed) throw new NuMarkdownError('The client was closed', { code: 'client_closed' })
@@ -803,7 +799,7 @@ export class NuMarkdownClient {
       const outcome = await this.#waitByPolling(jobId, operation, onProgress, report)
       return finish(outcome.job, outcome.httpStatus)
     } catch (error) {
-      if (operation.aborted && cancelOnAbort) await this.#cancelQuietly(jobId)
+      if (operation.aborted && cancelOnAbort && !operation.closed) await this.#cancelQuietly(jobId)
       throw error
     }
   }

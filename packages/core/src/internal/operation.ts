@@ -1,5 +1,5 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises'
-import { AbortError, type NuMarkdownError, TimeoutError } from '../errors.js'
+import { AbortError, NuMarkdownError, TimeoutError } from '../errors.js'
 
 /**
  * One call's deadline and cancellation: the caller's signal and the overall timeout merged into one signal,
@@ -14,11 +14,23 @@ export class Operation {
   private readonly timeoutSignal: AbortSignal | undefined
   private readonly timeoutMs: number
 
-  constructor(userSignal: AbortSignal | undefined, timeoutMs: number, parent?: Operation) {
+  /**
+   * @param closeSignal Fires when the client is closed: the call ends with a `client_closed` error, and the
+   * remote job is left alone (a closed client may be a process shutting down that resumes later).
+   */
+  constructor(
+    userSignal: AbortSignal | undefined,
+    timeoutMs: number,
+    parent?: Operation,
+    closeSignal?: AbortSignal,
+  ) {
     this.userSignal = userSignal
     this.timeoutMs = timeoutMs
+    this.closeSignal = closeSignal ?? parent?.closeSignal
     this.timeoutSignal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
-    const signals = [userSignal, this.timeoutSignal, parent?.signal].filter((signal) => signal !== undefined)
+    const signals = [userSignal, this.timeoutSignal, parent?.signal, this.closeSignal].filter(
+      (signal) => signal !== undefined,
+    )
     this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals)
     this.deadline = Math.min(
       timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity,
@@ -28,6 +40,12 @@ export class Operation {
   }
 
   private readonly parent: Operation | undefined
+  readonly closeSignal: AbortSignal | undefined
+
+  /** True when the call ended because the client was closed. */
+  get closed(): boolean {
+    return this.closeSignal?.aborted ?? false
+  }
 
   elapsedMs(): number {
     return Date.now() - this.startedAt
@@ -43,8 +61,10 @@ export class Operation {
 
   /** The error that stands for the abort: AbortError for the caller's signal, TimeoutError for the deadline. */
   abortError(jobId?: string): NuMarkdownError {
-    if (this.parent?.aborted) return this.parent.abortError(jobId)
     const details = jobId === undefined ? {} : { jobId }
+    if (this.closed)
+      return new NuMarkdownError('The client was closed', { ...details, code: 'client_closed' })
+    if (this.parent?.aborted) return this.parent.abortError(jobId)
     if (this.userSignal?.aborted) {
       return new AbortError('The operation was aborted', {
         ...details,

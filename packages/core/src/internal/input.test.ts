@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { readdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pathToFileURL } from 'node:url'
+import { makePdf, tempDir } from '@numarkdown/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ValidationError } from '../errors.js'
+import { prepareUpload, type UploadSource } from './input.js'
+import { digestSource, multipartBody } from './multipart.js'
+
+async function collect(source: UploadSource): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of source.open()) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+let folder: { path: string; remove(): Promise<void> }
+let pdf: Uint8Array
+beforeAll(async () => {
+  folder = await tempDir()
+  pdf = await makePdf(['one'])
+})
+afterAll(() => folder.remove())
+
+describe('prepareUpload', () => {
+  it('reads a path: name from the path, type from the extension, size from stat', async () => {
+    const path = join(folder.path, 'notes.md')
+    await writeFile(path, '# Notes')
+    const source = await prepareUpload(path, { spoolStreams: true })
+    expect(source).toMatchObject({
+      filename: 'notes.md',
+      contentType: 'text/markdown',
+      size: 7,
+      reReadable: true,
+    })
+    expect((await collect(source)).toString()).toBe('# Notes')
+    const fromUrl = await prepareUpload(pathToFileURL(path), { spoolStreams: true })
+    expect(fromUrl.filename).toBe('notes.md')
+  })
+
+  it('detects the type of nameless bytes from magic bytes and names them document.<ext>', async () => {
+    const source = await prepareUpload(Buffer.from(pdf), { spoolStreams: true })
+    expect(source).toMatchObject({
+      filename: 'document.pdf',
+      contentType: 'application/pdf',
+      size: pdf.byteLength,
+    })
+    const unknown = await prepareUpload(new Uint8Array([1, 2, 3]), { spoolStreams: true })
+    expect(unknown).toMatchObject({ filename: 'document', contentType: 'application/octet-stream' })
+  })
+
+  it('takes the name and type of a File, and explicit ones over everything', async () => {
+    const file = new File([new Uint8Array(pdf)], 'scan.pdf', { type: 'application/pdf' })
+    expect(await prepareUpload(file, { spoolStreams: true })).toMatchObject({
+      filename: 'scan.pdf',
+      size: pdf.byteLength,
+    })
+    const given = await prepareUpload(
+      { data: file, filename: 'other.bin', contentType: 'image/png' },
+      { spoolStreams: true },
+    )
+    expect(given).toMatchObject({ filename: 'other.bin', contentType: 'image/png' })
+    const blob = await prepareUpload(new Blob([new Uint8Array(pdf)]), { spoolStreams: true })
+    expect(blob).toMatchObject({ filename: 'document.pdf', contentType: 'application/pdf' })
+    expect(Buffer.compare(await collect(blob), Buffer.from(pdf))).toBe(0)
+  })
+
+  it('spools a one-shot stream to a temporary file it removes on dispose', async () => {
+    const before = (await readdir(tmpdir())).filter((name) => name.startsWith('numarkdown-upload-')).length
+    const source = await prepareUpload(Readable.from([Buffer.from(pdf)]), { spoolStreams: true })
+    expect(source).toMatchObject({ filename: 'document.pdf', reReadable: true, size: pdf.byteLength })
+    expect(source.sha256).toBe(createHash('sha256').update(pdf).digest('hex'))
+    expect(source.path && existsSync(source.path)).toBe(true)
+    expect(Buffer.compare(await collect(source), Buffer.from(pdf))).toBe(0)
+    await source.dispose()
+    expect(existsSync(source.path!)).toBe(false)
+    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('numarkdown-upload-')).length
+    expect(after).toBe(before)
+  })
+
+  it('reads a Web stream once when not spooled, replaying the peeked head', async () => {
+    const bytes = Buffer.alloc(10_000, 7)
+    bytes.set(pdf.subarray(0, 8), 0)
+    const web = Readable.toWeb(
+      Readable.from([bytes.subarray(0, 100), bytes.subarray(100)]),
+    ) as ReadableStream<Uint8Array>
+    const source = await prepareUpload(web, { spoolStreams: false })
+    expect(source).toMatchObject({ reReadable: false, contentType: 'application/pdf' })
+    expect(Buffer.compare(await collect(source), bytes)).toBe(0)
+    expect(() => source.open()).toThrow(/already consumed/)
+  })
+
+  it('takes the name of an fs.ReadStream', async () => {
+    const { createReadStream } = await import('node:fs')
+    const path = join(folder.path, 'data.csv')
+    await writeFile(path, 'a,b\n1,2\n')
+    const source = await prepareUpload(createReadStream(path), { spoolStreams: true })
+    expect(source).toMatchObject({ filename: 'data.csv', contentType: 'text/csv' })
+    await source.dispose()
+  })
+
+  it('rejects what it cannot read, naming it', async () => {
+    await expect(prepareUpload(42 as never, { spoolStreams: true })).rejects.toThrow(ValidationError)
+    await expect(
+      prepareUpload(join(folder.path, 'missing.pdf'), { spoolStreams: true }),
+    ).rejects.toMatchObject({
+      code: 'ENOENT',
+    })
+    await expect(prepareUpload(folder.path, { spoolStreams: true })).rejects.toThrow(/regular file/)
+    await expect(prepareUpload(new URL('https://x.test/a.pdf'), { spoolStreams: true })).rejects.toThrow(
+      /https/,
+    )
+  })
+})
+
+describe('multipartBody', () => {
+  it('frames one file part with a known length and hashes it', async () => {
+    const source = await prepareUpload(
+      { data: Buffer.from('hello'), filename: 'a "b".txt' },
+      { spoolStreams: true },
+    )
+    const body = multipartBody(source)
+    const chunks: Uint8Array[] = []
+    for await (const chunk of body.stream()) chunks.push(chunk)
+    const text = Buffer.concat(chunks).toString()
+    expect(Buffer.concat(chunks).byteLength).toBe(body.contentLength)
+    expect(text).toContain('Content-Disposition: form-data; name="file"; filename="a %22b%22.txt"')
+    expect(text).toContain('Content-Type: text/plain')
+    const boundary = body.contentType.split('boundary=')[1]
+    expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true)
+    expect(body.digest()).toEqual({ size: 5, sha256: createHash('sha256').update('hello').digest('hex') })
+    expect(await digestSource(source)).toEqual(body.digest())
+  })
+})
