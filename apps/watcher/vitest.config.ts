@@ -4,7 +4,8 @@ export default defineProject({
   test: {
     name: 'numarkdown-watch',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
     hookTimeout: 30_000,
   },
 })

@@ -1,0 +1,187 @@
+/** Spawns the real `numarkdown-watch` (dist/cli.js) and reads its JSON-lines log. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+export const cli: string = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
+
+export interface LogLine {
+  level: string
+  message: string
+  path?: string
+  jobId?: string
+  [field: string]: unknown
+}
+
+export interface WatcherProcess {
+  child: ChildProcess
+  /** Parsed log lines so far. */
+  lines: LogLine[]
+  /** Everything written to stdout and stderr. */
+  output(): string
+  /** Resolves with the first line (already seen or to come) matching `predicate`. */
+  waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>
+  /** Resolves with the exit code (or the signal name). */
+  exited: Promise<number | string>
+  kill(signal?: NodeJS.Signals): void
+}
+
+export interface StartOptions {
+  inbox: string
+  out: string
+  /** Base URL of the test server; omit to let the watcher start its local server. */
+  url?: string
+  token?: string
+  args?: string[]
+  uid?: number
+  gid?: number
+}
+
+export function startWatcher(options: StartOptions): WatcherProcess {
+  const environment: NodeJS.ProcessEnv = { ...process.env }
+  delete environment.NUMIND_API_KEY
+  delete environment.NUMARKDOWN_BASE_URL
+  for (const name of Object.keys(environment))
+    if (name.startsWith('NUMARKDOWN_WATCH_')) delete environment[name]
+  if (options.token) environment.NUMIND_API_KEY = options.token
+  const args = [
+    cli,
+    options.inbox,
+    '--out',
+    options.out,
+    '--log',
+    'json',
+    '--stability-ms',
+    '150',
+    '--rescan-ms',
+    '1000',
+    ...(options.url ? ['--base-url', options.url] : []),
+    ...(options.args ?? []),
+  ]
+  const child = spawn(process.execPath, args, {
+    env: environment,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
+  })
+  const lines: LogLine[] = []
+  let text = ''
+  let pending = ''
+  const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = []
+  child.stdout!.on('data', (chunk: Buffer) => {
+    text += chunk.toString()
+    pending += chunk.toString()
+    const parts = pending.split('\n')
+    pending = parts.pop()!
+    for (const part of parts) {
+      if (!part.startsWith('{')) continue
+      const line = JSON.parse(part) as LogLine
+      lines.push(line)
+      for (const waiter of [...waiters]) {
+        if (waiter.predicate(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1)
+          waiter.resolve(line)
+        }
+      }
+    }
+  })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    text += chunk.toString()
+  })
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
+  })
+  return {
+    child,
+    lines,
+    output: () => text,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      child.kill(signal)
+    },
+    waitForLine(predicate, timeoutMs = 30_000) {
+      const found = lines.find(predicate)
+      if (found) return Promise.resolve(found)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${text.slice(-4000)}`))
+        }, timeoutMs)
+        waiters.push({
+          predicate,
+          resolve: (line) => {
+            clearTimeout(timer)
+            resolve(line)
+          },
+        })
+        void exited.then(() => {
+          setTimeout(() => {
+            clearTimeout(timer)
+            reject(new Error(`the watcher exited before a matching log line; output:\n${text.slice(-4000)}`))
+          }, 50)
+        })
+      })
+    },
+  }
+}
+
+/** Wait until `check` returns a truthy value (file system state has no events to wait on across processes). */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value) return value
+    } catch (error) {
+      last = error
+    }
+    await sleep(50)
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
+}
+
+export async function readIfExists(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch(() => undefined)
+}
+
+/** Every file under `folder`, relative, `/`-separated. */
+export async function listFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
+    .sort()
+}
+
+/** Every job the server holds, as `filename → count`, read through the API (`inputData` names the upload). */
+export async function jobsByFilename(url: string, token: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  for (let skip = 0; ; skip += 100) {
+    const response = await fetch(`${url}/api/jobs?perPage=100&skip=${skip}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    const page = (await response.json()) as { totalCount: number; items: Array<{ inputData: string }> }
+    for (const job of page.items) {
+      const { filename } = JSON.parse(job.inputData) as { filename: string }
+      counts.set(filename, (counts.get(filename) ?? 0) + 1)
+    }
+    if (skip + 100 >= page.totalCount) return counts
+  }
+}
+
+/** The number of accepted submissions in a server's request log. */
+export function submissions(requests: ReadonlyArray<{ route: string; status: number }>): number {
+  return requests.filter((request) => request.route === 'submit' && request.status === 200).length
+}
