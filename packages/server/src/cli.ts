@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { createEngineFromFlags } from './cli-engine.js'
+import { parseCliArgs, usage } from './internal/cli-args.js'
+import { startServer } from './server.js'
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof parseCliArgs>
+  try {
+    config = parseCliArgs(process.argv.slice(2), process.env)
+  } catch (error) {
+    process.stderr.write(`numarkdown-server: ${(error as Error).message}\n\n${usage}\n`)
+    return 2
+  }
+  if (config.help) {
+    process.stdout.write(`${usage}\n`)
+    return 0
+  }
+  const engine = await createEngineFromFlags(config.engineFlags)
+  const server = await startServer({
+    engine,
+    tokens: config.tokens,
+    host: config.host,
+    port: config.port,
+    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
+    ...(config.maxUploadBytes === undefined ? {} : { maxUploadBytes: config.maxUploadBytes }),
+    ...(config.spoolDirectory === undefined ? {} : { spoolDirectory: config.spoolDirectory }),
+  })
+  if (!config.quiet) {
+    server.server.on('request', (request, response) => {
+      const startedAt = Date.now()
+      response.on('close', () => {
+        const path = (request.url ?? '/').split('?')[0]
+        const status = response.headersSent ? response.statusCode : 0
+        process.stdout.write(`${request.method} ${path} ${status} ${Date.now() - startedAt}ms\n`)
+      })
+    })
+  }
+
+  const lines = [`numarkdown-server listening on ${server.url} (engine: ${engine.name})`, '']
+  if (config.generatedToken) {
+    lines.push('No --token given; generated one for this run (shown only now):', '')
+    lines.push(`  export NUMARKDOWN_TOKEN=${config.generatedToken}`, '')
+  } else {
+    lines.push('Set NUMARKDOWN_TOKEN to one of the tokens you passed, then try:', '')
+  }
+  lines.push(
+    `  curl -s -H "Authorization: Bearer $NUMARKDOWN_TOKEN" -F file=@document.pdf '${server.url}/api/markdown/infer-async?temperature=0&rasterizationDPI=170'`,
+    `  curl -N -H "Authorization: Bearer $NUMARKDOWN_TOKEN" ${server.url}/api/jobs/JOB_ID/stream`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  )
+  process.stdout.write(lines.join('\n'))
+
+  return new Promise((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`numarkdown-server: ${signal} again, exiting now\n`)
+        resolve(1)
+        return
+      }
+      stopping = true
+      process.stdout.write(`numarkdown-server: ${signal}, stopping\n`)
+      server.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`numarkdown-server: ${(error as Error).message}\n`)
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`numarkdown-server: ${(error as Error).message ?? String(error)}\n`)
+    process.exit(1)
+  },
+)

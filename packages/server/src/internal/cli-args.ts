@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { defaultEngineName, type EngineFlags, engineFlagHelp, engineFlagOptions } from '../cli-engine.js'
+import type { ServerToken } from '../types.js'
+
+/** What the command line asks for. */
+export interface CliConfig {
+  help: boolean
+  host: string
+  port: number
+  tokens: ServerToken[]
+  /** Set when no token was given: the token generated for this run, shown once. */
+  generatedToken?: string
+  concurrency?: number
+  maxUploadBytes?: number
+  spoolDirectory?: string
+  quiet: boolean
+  engineFlags: EngineFlags
+}
+
+export const usage: string = [
+  'Usage: numarkdown-server [options]',
+  '',
+  'Serve the NuMarkdown API (POST /api/markdown/infer-async, GET /api/jobs/...) on your machine.',
+  '',
+  'Options:',
+  '  --host <host>            Interface to listen on. Default: 127.0.0.1',
+  '  --port <port>            Port to listen on; 0 picks a free one. Default: 8080',
+  '  --token <token>          An accepted bearer token; repeat for several. Also read from',
+  '                           NUMARKDOWN_SERVER_TOKENS (comma-separated). When none is given, a',
+  '                           random token is generated and printed once.',
+  ...engineFlagHelp,
+  '  --concurrency <n>        Jobs converting at once; the others wait as pending. Default: 4',
+  '  --max-upload-mb <n>      Uploads larger than this get 413. Default: 1024',
+  '  --spool-dir <path>       Where uploads are kept while their job runs. Default: the system temp folder',
+  '  --quiet                  Do not log requests.',
+  '  --help                   Show this help.',
+].join('\n')
+
+/** Parse the arguments and environment of `numarkdown-server`; throws a TypeError naming a bad value. */
+export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...engineFlagOptions,
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string', multiple: true },
+      concurrency: { type: 'string' },
+      'max-upload-mb': { type: 'string' },
+      'spool-dir': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const given = [
+    ...((values.token as string[] | undefined) ?? []),
+    ...(env.NUMARKDOWN_SERVER_TOKENS ?? '').split(','),
+  ]
+    .map((token) => token.trim())
+    .filter((token) => token !== '')
+  for (const token of given) {
+    if (/\s/.test(token)) throw new TypeError('--token must not contain spaces')
+  }
+  const generatedToken = given.length === 0 ? randomBytes(24).toString('base64url') : undefined
+  const tokens = [...new Set(generatedToken ? [generatedToken] : given)].map((token) => ({
+    token,
+    // The owner shows in job objects; derive it so that the token itself never does.
+    owner: `user-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`,
+  }))
+  const engineFlags: EngineFlags = {}
+  for (const name of Object.keys(engineFlagOptions)) {
+    const value = values[name as keyof typeof values]
+    if (value !== undefined) engineFlags[name] = value
+  }
+  engineFlags.engine ??= defaultEngineName
+  const config: CliConfig = {
+    help: values.help === true,
+    host: (values.host as string | undefined) ?? '127.0.0.1',
+    port: integer('--port', values.port as string | undefined, 0, 65535) ?? 8080,
+    tokens,
+    quiet: values.quiet === true,
+    engineFlags,
+  }
+  if (generatedToken) config.generatedToken = generatedToken
+  const concurrency = integer('--concurrency', values.concurrency as string | undefined, 1, 1024)
+  if (concurrency !== undefined) config.concurrency = concurrency
+  const maxUploadMb = integer(
+    '--max-upload-mb',
+    values['max-upload-mb'] as string | undefined,
+    1,
+    1024 * 1024,
+  )
+  if (maxUploadMb !== undefined) config.maxUploadBytes = maxUploadMb * 1024 * 1024
+  const spoolDirectory = values['spool-dir'] as string | undefined
+  if (spoolDirectory !== undefined) config.spoolDirectory = spoolDirectory
+  return config
+}
+
+function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (!(Number.isSafeInteger(number) && number >= min && number <= max)) {
+    throw new TypeError(`${flag} must be an integer within ${min}..${max}, got ${value}`)
+  }
+  return number
+}
