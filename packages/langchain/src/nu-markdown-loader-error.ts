@@ -1,5 +1,12 @@
 import { APIError, JobFailedError, NuMarkdownError } from '@numarkdown/core'
 
+/** The body's message of an error response: the client prefixes it with the status. */
+function responseMessage(error: APIError): string {
+  const prefix = `${error.status}`
+  if (error.message === prefix) return ''
+  return error.message.startsWith(`${prefix} `) ? error.message.slice(prefix.length + 1) : error.message
+}
+
 /**
  * A document could not be converted. Names the `source`, and carries the job ID, HTTP status, code and the
  * server's own message when the failure came from the service; the original error is `cause`.
@@ -23,9 +30,9 @@ export class NuMarkdownLoaderError extends NuMarkdownError {
     const serverMessage = JobFailedError.isInstance(cause)
       ? (cause.job?.errorMessage ?? cause.message)
       : APIError.isInstance(cause)
-        ? cause.message
+        ? responseMessage(cause)
         : undefined
-    if (serverMessage !== undefined) this.serverMessage = serverMessage
+    if (serverMessage !== undefined && serverMessage !== '') this.serverMessage = serverMessage
   }
 
   override toJSON(): Record<string, unknown> {

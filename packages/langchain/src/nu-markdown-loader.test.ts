@@ -330,6 +330,28 @@ describe('NuMarkdownLoader error policies', () => {
     expect(failure.toJSON()).toMatchObject({ source: 'bad.md', jobId: failure.jobId, code: 'Corrupt' })
   })
 
+  it("'throw' during lazy loading yields the documents before the failure first", async () => {
+    const client = await serve({ engine: failing() })
+    const seen: string[] = []
+    const iterate = async () => {
+      for await (const document of new NuMarkdownLoader(inputs, { client, sourceName }).lazyLoad()) {
+        seen.push(document.metadata.source)
+      }
+    }
+    await expect(iterate()).rejects.toThrow(/"bad.md"/)
+    expect(seen).toEqual(['good-1.md'])
+  })
+
+  it('marks a partial result in the metadata', async () => {
+    const client = await serve({ engine: scriptedEngine({ outcome: 'partial' }) })
+    const [document] = await new NuMarkdownLoader(Buffer.from('# Half\n'), {
+      client,
+      sourceName: 'half.md',
+    }).load()
+    expect(document?.pageContent).toBe('# Half\n')
+    expect(document?.metadata.numarkdown.partial).toBe(true)
+  })
+
   it("'skip' leaves the failed document out and records nothing", async () => {
     const client = await serve({ engine: failing() })
     const loader = new NuMarkdownLoader(inputs, { client, sourceName, onError: 'skip' })
@@ -355,7 +377,7 @@ describe('NuMarkdownLoader error policies', () => {
     expect(failed?.serverMessage).toBe('Unreadable page 2')
     expect(tooLarge?.status).toBe(413)
     expect(PayloadTooLargeError.isInstance(tooLarge?.cause)).toBe(true)
-    expect(tooLarge?.serverMessage).toBeTruthy()
+    expect(tooLarge?.serverMessage).toMatch(/^(?!413).*4096/)
     expect(notFound?.message).toContain(missing)
     // A new load starts a new list.
     await loader.load()
