@@ -52,7 +52,11 @@ export interface NuMarkdownLoaderOptions extends ConversionParams {
   includeReasoning?: boolean
   /** @default 'throw' */
   onError?: ErrorPolicy
-  /** Documents converting at once for this loader (the client's own limit applies too). @default 4 */
+  /**
+   * Documents converting at once for this loader (the client's own limit applies too). Conversions run ahead of
+   * a slow consumer of `lazyLoad()` by at most twice this many documents.
+   * @default 4
+   */
   concurrency?: number
   /** Stops loading and cancels the conversions in flight; loading then throws whatever the policy. */
   signal?: AbortSignal

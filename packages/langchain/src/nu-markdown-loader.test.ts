@@ -400,13 +400,17 @@ describe('NuMarkdownLoader error policies', () => {
 })
 
 describe('NuMarkdownLoader client ownership', () => {
-  const saved = { ...process.env }
+  const names = ['NUMIND_API_KEY', 'NUMARKDOWN_BASE_URL'] as const
+  const saved = names.map((name) => process.env[name])
   beforeEach(() => {
-    delete process.env.NUMIND_API_KEY
-    delete process.env.NUMARKDOWN_BASE_URL
+    for (const name of names) delete process.env[name]
   })
   afterEach(() => {
-    process.env = { ...saved }
+    for (const [index, name] of names.entries()) {
+      const value = saved[index]
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
   })
 
   it('creates a client from the environment and closes it when loading ends', async () => {
