@@ -37,6 +37,10 @@ const benchmark: Benchmark = {
         }
         return elapsed
       }
+      // Warm-up: the first split loads and compiles the PDF code paths, which is not what is measured.
+      const warmUpPath = join(directory.path, 'warm-up.pdf')
+      await writeFile(warmUpPath, await makePdf(['Warm-up 1', 'Warm-up 2']))
+      for (const client of clients) await client.convert(warmUpPath, { splitPages: true })
       const wholeMs = await timed(() => clients[0]!.convert(path))
       const rows: BenchmarkRow[] = []
       for (const [index, concurrency] of concurrencies.entries()) {

@@ -34,3 +34,9 @@ export function loadServer(): Promise<ServerModule> {
 export function loadCore(): Promise<CoreModule> {
   return importOrSkip<CoreModule>('@numarkdown/core', ['NuMarkdownClient'])
 }
+
+export type StreamModule = typeof import('@numarkdown/stream')
+
+export function loadStream(): Promise<StreamModule> {
+  return importOrSkip<StreamModule>('@numarkdown/stream', ['convertMany', 'toMarkdown'])
+}
