@@ -1,6 +1,6 @@
 import { addAbortSignal, Duplex } from 'node:stream'
 import { checkItem, ManyRunner, resolveManyOptions } from './internal/many.js'
-import type { ConvertManyOptions } from './types.js'
+import type { ConvertManyOptions, ConvertManyOutput } from './types.js'
 
 /**
  * An object-mode Duplex that converts many documents: write paths (or `{ input, filename?, params? }`), read
@@ -31,18 +31,33 @@ class ConvertManyTransform extends Duplex {
       callback(error as Error)
       return
     }
-    this.#runner.pool.add(item).then(() => callback(), callback)
+    // Once destroyed, the pool rejects the waiting item with the destroy reason; the stream already has it.
+    this.#runner.pool.add(item).then(
+      () => callback(),
+      (error) => callback(this.destroyed ? null : error),
+    )
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#runner.pool.drain().then(() => {
-      this.push(null)
-      callback()
-    }, callback)
+    this.#runner.pool.drain().then(
+      () => {
+        this.push(null)
+        callback()
+      },
+      (error) => callback(this.destroyed ? null : error),
+    )
   }
 
   override _read(): void {
     this.#runner.pool.poke()
+  }
+
+  // Node calls _read() once and then waits for a push; when the pool had no room at that moment, nothing would
+  // tell it that the reader has since emptied the buffer. Every read that takes an outcome re-checks for room.
+  override read(size?: number): ConvertManyOutput | null {
+    const outcome = super.read(size) as ConvertManyOutput | null
+    if (outcome !== null) this.#runner.pool.poke()
+    return outcome
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
