@@ -224,12 +224,6 @@ describe('convertMany over HTTP', () => {
   })
 })
 
-/** Orders inputs as they appear in `outcomes`. */
-function byFinish(outcomes: ConvertManyOutput[]) {
-  const order = outcomes.map((outcome) => outcome.input)
-  return (a: ConvertManyItem, b: ConvertManyItem) => order.indexOf(a) - order.indexOf(b)
-}
-
 /** True when no conversion starts within a short while: the pool is waiting for the reader. */
 async function quiet(engine: Harness['engine']): Promise<boolean> {
   const before = engine.calls.length
