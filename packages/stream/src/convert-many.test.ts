@@ -62,8 +62,8 @@ describe('convertMany over HTTP', () => {
     await engine.gate.whenWaiting(1)
     engine.gate.release()
     await done
-    expect(outcomes.map((outcome) => outcome.input)).toEqual(
-      [paths[1], paths[2], paths[0]].sort(byFinish(outcomes)),
+    expect(outcomes.slice(0, 2).map((outcome) => outcome.input)).toEqual(
+      expect.arrayContaining(paths.slice(1, 3)),
     )
     expect(outcomes[2]?.input).toBe(paths[0])
   })
