@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createEngineFromFlags } from './cli-engine.js'
 import { parseCliArgs, usage } from './internal/cli-args.js'
 import { startServer } from './server.js'
@@ -26,14 +27,17 @@ async function main(): Promise<number> {
     ...(config.spoolDirectory === undefined ? {} : { spoolDirectory: config.spoolDirectory }),
   })
   if (!config.quiet) {
-    server.server.on('request', (request, response) => {
+    const log = (request: IncomingMessage, response: ServerResponse): void => {
       const startedAt = Date.now()
       response.on('close', () => {
+        // The query is left out: it is not secret, but it is noise.
         const path = (request.url ?? '/').split('?')[0]
         const status = response.headersSent ? response.statusCode : 0
         process.stdout.write(`${request.method} ${path} ${status} ${Date.now() - startedAt}ms\n`)
       })
-    })
+    }
+    server.server.on('request', log)
+    server.server.on('checkContinue', log)
   }
 
   const lines = [`numarkdown-server listening on ${server.url} (engine: ${engine.name})`, '']

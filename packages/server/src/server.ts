@@ -15,7 +15,10 @@ export interface RunningServer {
   readonly host: string
   /** The underlying Node server. */
   readonly server: Server
-  /** Every request received so far, in arrival order; an entry is completed when its response ends. */
+  /**
+   * Every request received so far, in arrival order (the latest 100 000 on a long-running server). An entry's
+   * `status` and `durationMs` are filled in when its response ends (for an SSE stream, when the stream ends).
+   */
   readonly requests: RequestLogEntry[]
   /**
    * Stop listening, end open SSE streams, abort running jobs, remove spooled files and close the engine.
@@ -45,6 +48,9 @@ export function createServer(options: ServerOptions): Server {
   const resolved = resolveOptions(options)
   const api = new Api(resolved)
   const server = createHttpServer(api.listener)
+  // Answer `Expect: 100-continue` requests ourselves: the body is invited only once auth, faults and the query
+  // have passed, so a rejected 1 GiB upload is never sent.
+  server.on('checkContinue', api.listener)
   // Without this, a client that stops mid-upload could hold a connection open forever.
   server.requestTimeout = 0
   server.on('clientError', (_error, socket) => {

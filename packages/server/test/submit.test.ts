@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -184,6 +185,33 @@ describe('POST /api/markdown/infer-async', () => {
       }),
     ).rejects.toThrow()
     await expect.poll(() => listDirectory(spool), { timeout: 10_000 }).toEqual([])
+  })
+
+  it('answers Expect: 100-continue with 401 without inviting the body, and with 100 when allowed', async () => {
+    server = await startServer({ tokens, spoolDirectory: spool })
+    const exchange = (authorization: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(
+            'POST /api/markdown/infer-async HTTP/1.1\r\nhost: x\r\n' +
+              `authorization: Bearer ${authorization}\r\n` +
+              'content-type: multipart/form-data; boundary=b\r\ncontent-length: 1000000\r\n' +
+              'expect: 100-continue\r\n\r\n',
+          )
+        })
+        let received = ''
+        socket.on('data', (chunk) => {
+          received += chunk.toString()
+          if (/\r\n\r\n/.test(received)) {
+            socket.destroy()
+            resolve(received)
+          }
+        })
+        socket.on('error', reject)
+      })
+    expect(await exchange('wrong')).toMatch(/^HTTP\/1.1 401 /)
+    expect(await exchange('token-alice')).toMatch(/^HTTP\/1.1 100 Continue/)
+    await expect.poll(() => listDirectory(spool)).toEqual([])
   })
 
   it('handles 200 simultaneous submits', async () => {

@@ -34,6 +34,9 @@ const statusCodes: Record<number, string> = {
 
 const malformedJson = '{"id": "truncated", "status": '
 
+/** The request log keeps this many recent entries, so that a long-running server stays bounded. */
+const maxLogEntries = 100_000
+
 /** The API of `API.md` as a Node request listener, plus the request log and an orderly shutdown. */
 export class Api {
   readonly requests: RequestLogEntry[] = []
@@ -62,6 +65,8 @@ export class Api {
       durationMs: 0,
     }
     this.requests.push(entry)
+    if (this.requests.length > maxLogEntries * 1.1)
+      this.requests.splice(0, this.requests.length - maxLogEntries)
     response.on('close', () => {
       entry.status = response.headersSent ? response.statusCode : 0
       entry.durationMs = Date.now() - entry.startedAt
@@ -171,6 +176,7 @@ export class Api {
       }
       throw error
     }
+    if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue()
     const spooled = await spoolUpload(request, {
       directory: this.#options.spoolDirectory,
       maxBytes: this.#options.maxUploadBytes,
