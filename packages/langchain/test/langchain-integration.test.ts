@@ -6,6 +6,7 @@ import { Document } from '@langchain/core/documents'
 import { _HashedDocument, index } from '@langchain/core/indexing'
 import { MarkdownTextSplitter } from '@langchain/textsplitters'
 import { createClient, type NuMarkdownClient } from '@numarkdown/core'
+import { type Engine, scriptedEngine } from '@numarkdown/server'
 import { corpusPath, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NuMarkdownLoader } from '../src/index.js'
@@ -53,7 +54,6 @@ afterAll(async () => {
   await folder?.remove()
 })
 
-const jobsCreated = (): number => server.server.requests.filter((entry) => entry.route === 'submit').length
 const markdownFiles = (): string[] => [join(folder.path, 'field-guide.md'), join(folder.path, 'harbour.md')]
 
 describe("LangChain's DirectoryLoader", () => {
@@ -122,14 +122,43 @@ describe('an offline RAG round trip', () => {
   })
 })
 
+/**
+ * Like the model, reads what a page shows and not the PDF's metadata: the page PDFs a split produces carry the time
+ * they were made, which the scripted engine's summary (a SHA-256 of the bytes) would otherwise reflect.
+ */
+function pageReadingEngine(): Engine {
+  const scripted = scriptedEngine()
+  return {
+    name: 'page-reading',
+    async convert(document, params, signal) {
+      const output = await scripted.convert(document, params, signal)
+      if (document.contentType !== 'application/pdf') return output
+      return { ...output, result: `# ${document.filename}\n\nThe text of this page.\n` }
+    },
+  }
+}
+
 describe("LangChain's index()", () => {
+  let pagesServer: TestServer
+  let pagesClient: NuMarkdownClient
+  beforeAll(async () => {
+    pagesServer = await startTestServer({ concurrency: 8, engine: pageReadingEngine() })
+    pagesClient = createClient({ apiKey: pagesServer.token, baseUrl: pagesServer.url, concurrency: 8 })
+  })
+  afterAll(async () => {
+    await pagesServer?.close()
+    await pagesClient?.close()
+  })
+
   it('adds nothing on a second run over the same files, though each run makes new jobs', async () => {
     const recordManager = new MemoryRecordManager()
     const vectorStore = new MemoryVectorStore(new WordHashEmbeddings())
+    const jobsCreated = (): number =>
+      pagesServer.server.requests.filter((entry) => entry.route === 'submit').length
     const run = () =>
       index({
         docsSource: new NuMarkdownLoader([...markdownFiles(), join(folder.path, 'multi_page.pdf')], {
-          client,
+          client: pagesClient,
           splitPages: true,
         }),
         recordManager,
