@@ -37,6 +37,7 @@ export class WebPair<Input, Output> {
   #tornDown: Promise<void> | undefined
   #pending: { text: string; offset: number; sliceLength: number } | undefined
   #closeReadableWhenDrained = false
+  #pumping = false
   /** The readable side's queue, for producers outside `write`/`close`. */
   readonly output: PairOutput<Output>
 
@@ -111,14 +112,26 @@ export class WebPair<Input, Output> {
   }
 
   #pump(): void {
+    // An enqueue can call pull() (and so #pump) synchronously when a read is waiting: never run twice at once.
+    if (this.#pumping) return
+    this.#pumping = true
+    try {
+      this.#drain()
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  #drain(): void {
     const pending = this.#pending
     while (pending !== undefined && this.#stopped === undefined && pending.offset < pending.text.length) {
       if ((this.#readable.desiredSize ?? 0) <= 0) return
-      let end = Math.min(pending.offset + pending.sliceLength, pending.text.length)
+      const start = pending.offset
+      let end = Math.min(start + pending.sliceLength, pending.text.length)
       // Never split a surrogate pair across two chunks.
       if (end < pending.text.length && isHighSurrogate(pending.text.charCodeAt(end - 1))) end++
-      this.#enqueue(pending.text.slice(pending.offset, end) as Output)
       pending.offset = end
+      this.#enqueue(pending.text.slice(start, end) as Output)
     }
     this.#pending = undefined
     if (this.#closeReadableWhenDrained && this.#stopped === undefined) {
