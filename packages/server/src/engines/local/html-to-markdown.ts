@@ -1,0 +1,43 @@
+import { NodeHtmlMarkdown } from 'node-html-markdown'
+import { expandTableSpans } from './table-spans.js'
+
+let converter: NodeHtmlMarkdown | undefined
+
+/**
+ * Converts HTML to markdown with node-html-markdown. Scripts, styles and forms carry no document text and are
+ * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder (never its bytes as a data URI).
+ * Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
+ */
+export function htmlToMarkdown(html: string): string {
+  converter ??= new NodeHtmlMarkdown(
+    {
+      bulletMarker: '-',
+      keepDataImages: false,
+      ignore: [
+        'script',
+        'style',
+        'noscript',
+        'template',
+        'svg',
+        'canvas',
+        'iframe',
+        'object',
+        'form',
+        'button',
+      ],
+      maxConsecutiveNewlines: 2,
+    },
+    {
+      img: { content: '<!-- image -->', recurse: false, noEscape: true, surroundingNewlines: 2 },
+      picture: { content: '<!-- image -->', recurse: false, noEscape: true, surroundingNewlines: 2 },
+    },
+  )
+  return (
+    converter
+      .translate(expandTableSpans(html))
+      .replace(/\]\((\S+) "(?:[^"\\]|\\.)*"\)/g, ']($1)')
+      // node-html-markdown escapes underscores in link targets as %5F: valid, but not the address the page had.
+      .replace(/\]\([^)\s]*%5F[^)\s]*\)/g, (link) => link.replace(/%5F/g, '_'))
+      .trim()
+  )
+}

@@ -1,0 +1,207 @@
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { detectFormat, readHead } from './detect-format.js'
+import { docxToMarkdown } from './docx-to-markdown.js'
+import { abortReason, engineFailure } from './engine-failure.js'
+import { htmlToMarkdown } from './html-to-markdown.js'
+import { ocrToMarkdown } from './ocr-markdown.js'
+import { OcrPool } from './ocr-pool.js'
+import { estimateTokens, limitTokens } from './output-limit.js'
+import { pdfToMarkdown } from './pdf-to-markdown.js'
+
+/** Options of {@link localEngine}. */
+export interface LocalEngineOptions {
+  /**
+   * OCR worker threads, started on demand and kept until `close()`.
+   * @default the number of cores (`os.availableParallelism()`)
+   */
+  ocrWorkers?: number
+  /**
+   * Pages of one document rendered and OCRed at once.
+   * @default ocrWorkers
+   */
+  pageConcurrency?: number
+  /**
+   * A PDF page whose text layer has fewer characters than this is rendered and OCRed instead.
+   * @default 16
+   */
+  minimumTextCharacters?: number
+  /**
+   * Longest time OCR of one page may take before the job fails.
+   * @default 120000
+   */
+  ocrPageTimeoutMs?: number
+  /**
+   * Read font weights so that bold lines at body size become headings. pdfjs only knows a font's weight once it
+   * has built a page's operator list, which also decodes the page's images; the engine does it for the pages that
+   * bring a new font, which costs most on image-heavy PDFs. Without it, headings come from font size and from
+   * numbered short lines (`2.1 Results`).
+   * @default true
+   */
+  fontWeights?: boolean
+}
+
+/** The offline engine: see {@link localEngine}. */
+export interface LocalEngine extends Engine {
+  readonly name: 'local'
+  /** Stops the OCR workers. */
+  close(): Promise<void>
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`localEngine: expected ${name} to be an integer ≥ 1, got ${String(value)}`)
+  }
+  return value
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`localEngine: expected ${name} to be an integer ≥ 0, got ${String(value)}`)
+  }
+  return value
+}
+
+function decodeText(data: Buffer, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data)
+  } catch (error) {
+    throw engineFailure('InvalidDocument', `The ${what} is not valid UTF-8 text`, error)
+  }
+}
+
+function seconds(milliseconds: number): string {
+  return milliseconds >= 1000 ? `${(milliseconds / 1000).toFixed(1)} s` : `${Math.round(milliseconds)} ms`
+}
+
+/**
+ * An engine that converts documents on this machine, with no model and no network:
+ * - PDF pages with a text layer: layout analysis of the positioned text (headings from font size and weight,
+ *   paragraphs from line gaps, lists, grid tables, two columns, running headers and footers dropped);
+ *   pages without one are rendered at `rasterizationDPI` and OCRed (tesseract.js, English);
+ * - PNG, JPEG, TIFF, WebP and BMP images: OCR;
+ * - DOCX: mammoth then node-html-markdown, images dropped; HTML: node-html-markdown;
+ * - plain text and markdown: passed through.
+ *
+ * `reasoning` is a trace of what was done (route and timing per page, OCR confidence). `maxOutputTokens` cuts the
+ * markdown at an estimated four characters per token and makes the result partial (the reasoning field is left
+ * empty and `rawResponse` holds `<think>trace</think><answer>cut markdown`, as a model cut off mid-answer would).
+ * `temperature` has no effect: the conversion is deterministic. The job's timeout and cancellation stop the work
+ * between pages. Unsupported inputs fail with `UnsupportedFormat`, unreadable ones with `InvalidDocument`.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ tokens: ['secret'], engine: localEngine() })
+ * ```
+ */
+export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
+  const ocrWorkers = positiveInteger('ocrWorkers', options.ocrWorkers, Math.max(1, availableParallelism()))
+  const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
+  const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)
+  const ocrPageTimeoutMs = positiveInteger('ocrPageTimeoutMs', options.ocrPageTimeoutMs, 120_000)
+  const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs)
+
+  async function convert(
+    document: EngineDocument,
+    params: EngineParams,
+    signal: AbortSignal,
+  ): Promise<EngineOutput> {
+    if (signal.aborted) throw abortReason(signal)
+    const started = performance.now()
+    const head = await readHead(document.path)
+    const format = detectFormat(head, document.contentType, document.filename)
+    const trace: string[] = []
+    let markdown: string
+    let pageCount: number | undefined
+    switch (format.kind) {
+      case 'unsupported':
+        throw engineFailure(
+          'UnsupportedFormat',
+          `The local engine cannot convert ${format.description}; it reads PDF, PNG, JPEG, TIFF, WebP, BMP, DOCX, HTML, plain text and markdown`,
+        )
+      case 'pdf': {
+        const data = new Uint8Array(await readFile(document.path))
+        const conversion = await pdfToMarkdown(data, {
+          dpi: params.rasterizationDPI,
+          ocr: pool,
+          concurrency: pageConcurrency,
+          minimumTextCharacters,
+          fontWeights: options.fontWeights ?? true,
+          signal,
+        })
+        markdown = conversion.markdown
+        pageCount = conversion.pages.length
+        const ocrPages = conversion.pages.filter((page) => page.confidence !== undefined).length
+        trace.push(
+          `PDF with ${pageCount} page${pageCount === 1 ? '' : 's'}: ${pageCount - ocrPages} read from the text layer, ${ocrPages} rendered at ${params.rasterizationDPI} DPI and OCRed.`,
+        )
+        for (const page of conversion.pages) {
+          const route =
+            page.confidence !== undefined
+              ? `OCR, mean word confidence ${Math.round(page.confidence)}%`
+              : page.route === 'empty'
+                ? 'text layer, no text'
+                : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}`
+          trace.push(
+            `Page ${page.page}: ${route}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
+          )
+        }
+        if (conversion.droppedMarginLines > 0) {
+          trace.push(`Dropped ${conversion.droppedMarginLines} running header, footer or page-number lines.`)
+        }
+        break
+      }
+      case 'image': {
+        const data = await readFile(document.path)
+        const result = await pool.recognize(data, signal)
+        markdown = ocrToMarkdown(result)
+        pageCount = 1
+        trace.push(`${format.mediaType} image OCRed, mean word confidence ${Math.round(result.confidence)}%.`)
+        break
+      }
+      case 'docx': {
+        const { markdown: converted, warnings } = await docxToMarkdown(await readFile(document.path))
+        markdown = converted
+        trace.push(
+          `DOCX converted to HTML by mammoth, then to markdown; images dropped${warnings > 0 ? `; ${warnings} conversion warning${warnings === 1 ? '' : 's'}` : ''}.`,
+        )
+        break
+      }
+      case 'html':
+        markdown = htmlToMarkdown(decodeText(await readFile(document.path), 'HTML document'))
+        trace.push('HTML converted to markdown; scripts, styles and images dropped.')
+        break
+      case 'text':
+        markdown = decodeText(await readFile(document.path), 'text document').replace(/^\uFEFF/, '')
+        trace.push(`${format.mediaType} passed through unchanged.`)
+        break
+    }
+    if (signal.aborted) throw abortReason(signal)
+    const limited = limitTokens(markdown, params.maxOutputTokens)
+    const outputTokens = estimateTokens(limited.text)
+    trace.push(
+      limited.truncated
+        ? `Output cut at about ${params.maxOutputTokens} tokens (estimated at 4 characters per token) of about ${estimateTokens(markdown)}.`
+        : `Output: ${markdown.length} characters, about ${outputTokens} tokens (estimated at 4 characters per token).`,
+    )
+    trace.push(`Done in ${seconds(performance.now() - started)}. Temperature has no effect on this engine.`)
+    const reasoning = trace.join('\n')
+    const output: EngineOutput = { result: limited.text, reasoning }
+    if (pageCount !== undefined) output.pageCount = pageCount
+    if (limited.truncated) {
+      // The server reports a result partial when its reasoning is empty; the trace stays in the raw output.
+      output.reasoning = ''
+      output.rawResponse = `<think>\n${reasoning}\n</think>\n<answer>\n${limited.text}`
+    }
+    return output
+  }
+
+  return {
+    name: 'local',
+    convert,
+    close: () => pool.close(),
+  }
+}
