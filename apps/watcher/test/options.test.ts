@@ -1,0 +1,99 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  cli,
+  eventually,
+  exists,
+  readIfExists,
+  startWatcher,
+  submissions,
+  type WatcherProcess,
+} from './harness.js'
+
+let server: TestServer
+let folder: { path: string; remove(): Promise<void> }
+let inbox: string
+let out: string
+let watcher: WatcherProcess | undefined
+
+beforeAll(async () => {
+  server = await startTestServer()
+})
+afterAll(() => server.close())
+beforeEach(async () => {
+  folder = await tempDir()
+  inbox = join(folder.path, 'inbox')
+  out = join(folder.path, 'out')
+  await mkdir(inbox)
+})
+afterEach(async () => {
+  if (watcher) {
+    watcher.kill('SIGTERM')
+    await watcher.exited
+    expect(watcher.output()).not.toContain(server.token)
+    watcher = undefined
+  }
+  await folder.remove()
+})
+
+function watch(args: string[]): WatcherProcess {
+  watcher = startWatcher({ inbox, out, url: server.url, token: server.token, args })
+  return watcher
+}
+
+const converted = (path: string) =>
+  watcher!.waitForLine((line) => line.message === 'converted' && line.path === path)
+
+describe('options', () => {
+  it('--on-success move puts the source in <inbox>/.done and never converts it again', async () => {
+    const before = submissions(server.server.requests)
+    watch(['--on-success', 'move'])
+    await writeFile(join(inbox, 'a.html'), '<p>move me</p>')
+    await converted('a.html')
+    await eventually(() => exists(join(inbox, '.done', 'a.html')), 10_000, 'the moved source')
+    expect(await exists(join(inbox, 'a.html'))).toBe(false)
+    expect(await readIfExists(join(out, 'a.html.md'))).toContain('move me')
+    watcher!.kill('SIGTERM')
+    await watcher!.exited
+    watch(['--once'])
+    expect(await watcher!.exited).toBe(0)
+    expect(await exists(join(out, 'a.html.md'))).toBe(true)
+    expect(submissions(server.server.requests) - before).toBe(1)
+  })
+
+  it('--on-success delete removes the source; --reasoning writes the reasoning beside the markdown', async () => {
+    watch(['--on-success', 'delete', '--reasoning'])
+    await writeFile(join(inbox, 'b.html'), '<p>delete me</p>')
+    await converted('b.html')
+    await eventually(async () => !(await exists(join(inbox, 'b.html'))), 10_000, 'the source deleted')
+    expect(await readIfExists(join(out, 'b.html.reasoning.md'))).toBeTruthy()
+  })
+
+  it('--delete-outputs removes the outputs of a deleted source', async () => {
+    watch(['--delete-outputs'])
+    await writeFile(join(inbox, 'c.html'), '<p>gone soon</p>')
+    await converted('c.html')
+    await rm(join(inbox, 'c.html'))
+    await watcher!.waitForLine((line) => line.message === 'source deleted; outputs removed')
+    expect(await exists(join(out, 'c.html.md'))).toBe(false)
+  })
+
+  it('a wrong token fails the documents as a service error, and the token never shows', async () => {
+    await writeFile(join(inbox, 'd.html'), '<p>d</p>')
+    watcher = startWatcher({ inbox, out, url: server.url, token: 'wrong-token-abcdef', args: ['--once'] })
+    expect(await watcher.exited).toBe(1)
+    const error = JSON.parse((await readIfExists(join(out, '.failed', 'd.html.error.json')))!)
+    expect(error).toMatchObject({ status: 401, retry: 'on the next start' })
+    expect(watcher.output()).not.toContain('wrong-token-abcdef')
+  })
+
+  it('prints help with examples, and rejects a bad option naming the value', async () => {
+    const { execFileSync, spawnSync } = await import('node:child_process')
+    expect(execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' })).toMatch(/Examples:/)
+    const bad = spawnSync(process.execPath, [cli, inbox, '--on-success', 'shred'], { encoding: 'utf8' })
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/"shred"/)
+  })
+})
