@@ -6,6 +6,7 @@ import {
   AbortError,
   createClient,
   JobFailedError,
+  JobTimeoutError,
   type NuMarkdownClient,
   NuMarkdownError,
   PayloadTooLargeError,
@@ -262,26 +263,36 @@ describe('NuMarkdownLoader laziness and concurrency', () => {
     expect(engine.maxActive).toBe(2)
   })
 
-  it('yields the first document while later ones still convert, and cancels them when the consumer stops', async () => {
+  it('yields the first document while the next one converts, and cancels it when the consumer stops', async () => {
     const scripted = scriptedEngine({ hold: (document) => document.filename !== 'first.md' })
     const client = await serve({ engine: scripted })
+    const secondSubmitted = new Promise<void>((resolve) => {
+      const unsubscribe = client.on((event) => {
+        if (event.type === 'submitted' && event.filename === 'second.md') {
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
     const loader = new NuMarkdownLoader(
       [textBytes('# first\n'), textBytes('# second\n'), textBytes('# third\n')],
       {
         client,
-        concurrency: 2,
+        concurrency: 1,
         sourceName: ['first.md', 'second.md', 'third.md'],
       },
     )
     const iterator = loader.lazyLoad()
     const first = await iterator.next()
     expect(first.value?.metadata.source).toBe('first.md')
-    const held = await scripted.gate.whenWaiting(1)
-    expect(held.map((document) => document.filename)).toContain('second.md')
+    // Converting goes on while the consumer holds the first document: the second is running, the third waits.
+    const [held] = await Promise.all([scripted.gate.whenWaiting(1), secondSubmitted])
+    expect(held.map((document) => document.filename)).toEqual(['second.md'])
     await iterator.return(undefined)
-    // The held job was cancelled on the server, so the gate lets go of it.
+    // The held job was cancelled on the server, so the gate lets go of it; the third never started.
     await vi.waitFor(() => expect(scripted.gate.waiting).toHaveLength(0), { timeout: 10_000, interval: 20 })
-    expect(scripted.calls.map((call) => call.document.filename)).not.toContain('third.md')
+    expect(scripted.calls.map((call) => call.document.filename)).toEqual(['first.md', 'second.md'])
+    expect(server?.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(1)
   })
 
   it('stops on the signal with an AbortError, whatever the error policy', async () => {
@@ -294,11 +305,23 @@ describe('NuMarkdownLoader laziness and concurrency', () => {
       onError: 'skip',
       sourceName: ['one.md', 'two.md'],
     })
+    // Abort once the client knows both job IDs, so that it can cancel both.
+    const submitted = new Promise<void>((resolve) => {
+      let count = 0
+      const unsubscribe = client.on((event) => {
+        if (event.type === 'submitted' && ++count === 2) {
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
     const loading = loader.load()
-    await scripted.gate.whenWaiting(2)
+    await Promise.all([scripted.gate.whenWaiting(2), submitted])
     controller.abort()
     const error = await loading.catch((caught: unknown) => caught)
     expect(AbortError.isInstance(error)).toBe(true)
+    // Both held jobs were cancelled on the server, so the gate lets go of them.
+    await vi.waitFor(() => expect(scripted.gate.waiting).toHaveLength(0), { timeout: 10_000, interval: 20 })
   })
 })
 
@@ -382,6 +405,27 @@ describe('NuMarkdownLoader error policies', () => {
     // A new load starts a new list.
     await loader.load()
     expect(loader.errors).toHaveLength(3)
+  })
+
+  it('passes the conversion parameters: a job past its server-side timeout is collected as such', async () => {
+    const engine = scriptedEngine({
+      outcome: (document) => (document.filename === 'slow.md' ? 'hang' : 'complete'),
+    })
+    const client = await serve({ engine })
+    const loader = new NuMarkdownLoader([textBytes('# slow\n'), textBytes('# quick\n')], {
+      client,
+      sourceName: ['slow.md', 'quick.md'],
+      onError: 'collect',
+      timeout: '1s',
+      rasterizationDpi: 120,
+    })
+    const documents = await loader.load()
+    expect(documents.map((document) => document.metadata.source)).toEqual(['quick.md'])
+    expect(engine.calls.map((call) => call.params.rasterizationDPI)).toEqual([120, 120])
+    const [timedOut] = loader.errors
+    expect(timedOut?.source).toBe('slow.md')
+    expect(JobTimeoutError.isInstance(timedOut?.cause)).toBe(true)
+    expect(createdJobs().has(timedOut?.jobId as string)).toBe(true)
   })
 
   it('stops at a wrong token even when collecting, since every document would fail alike', async () => {
