@@ -1,6 +1,7 @@
+import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EngineError, type RunningServer, scriptedEngine, startServer } from '../src/index.js'
+import { createServer, EngineError, type RunningServer, scriptedEngine, startServer } from '../src/index.js'
 import { client, tokens } from './support.js'
 
 let server: RunningServer
@@ -334,6 +335,24 @@ describe('POST /api/jobs/{jobId}/cancel', () => {
     const reply = await api.post(`/api/jobs/${jobId}/cancel`)
     expect(reply.status).toBe(200)
     expect(reply.json<JobJson>().status).toBe('completed')
+  })
+})
+
+describe('createServer()', () => {
+  it('embeds in a Node server whose close() ends open streams', async () => {
+    const embedded = createServer({ tokens, engine: scriptedEngine({ outcome: 'hang' }) })
+    await new Promise<void>((resolve) => embedded.listen(0, '127.0.0.1', resolve))
+    const port = (embedded.address() as AddressInfo).port
+    const running = { url: `http://127.0.0.1:${port}` } as RunningServer
+    const api = client(running)
+    const jobId = await api.submitJob()
+    const streamed = api.stream(jobId)
+    await expect.poll(async () => (await api.get(`/api/jobs/${jobId}`)).json().status).toBe('running')
+    await new Promise<void>((resolve, reject) =>
+      embedded.close((error) => (error ? reject(error) : resolve())),
+    )
+    expect((await streamed).events).toEqual([])
+    expect(embedded.listening).toBe(false)
   })
 })
 

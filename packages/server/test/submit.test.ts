@@ -214,6 +214,18 @@ describe('POST /api/markdown/infer-async', () => {
     await expect.poll(() => listDirectory(spool)).toEqual([])
   })
 
+  it('removes the files of running and pending jobs on close()', async () => {
+    const engine = scriptedEngine({ hold: true })
+    server = await startServer({ tokens, engine, spoolDirectory: spool, concurrency: 1 })
+    const api = client(server)
+    await api.submitJob('one')
+    await api.submitJob('two')
+    await engine.gate.whenWaiting()
+    expect(await listDirectory(spool)).toHaveLength(2)
+    await server.close()
+    expect(await listDirectory(spool)).toEqual([])
+  })
+
   it('handles 200 simultaneous submits', async () => {
     const engine = scriptedEngine()
     server = await startServer({ tokens, engine, spoolDirectory: spool, concurrency: 8 })
