@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { scriptedEngine } from '@numarkdown/server'
-import { corpusPath, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { corpusPath, startTestServer, tempDir } from '@numarkdown/testing'
+import { describe, expect, it } from 'vitest'
 import { createClient, NuMarkdownClient } from './client.js'
 import {
   JobFailedError,
@@ -14,34 +14,14 @@ import {
   PermissionDeniedError,
   ValidationError,
 } from './errors.js'
-import type { ClientOptions, ProgressEvent } from './types.js'
-
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function setup(
-  serverOptions: Parameters<typeof startTestServer>[0] = {},
-  clientOptions: ClientOptions = {},
-): Promise<{ server: TestServer; client: NuMarkdownClient }> {
-  const server = await startTestServer(serverOptions)
-  cleanups.push(() => server.close())
-  const client = new NuMarkdownClient({
-    apiKey: server.token,
-    baseUrl: server.url,
-    retryDelay: { baseMs: 5, maxMs: 50 },
-    ...clientOptions,
-  })
-  cleanups.push(() => client.close())
-  return { server, client }
-}
+import { onCleanup, setup } from './test-server.js'
+import type { ProgressEvent } from './types.js'
 
 describe('convert', () => {
   it('converts a text file end to end over SSE and reports progress', async () => {
     const { client, server } = await setup()
     const folder = await tempDir()
-    cleanups.push(() => folder.remove())
+    onCleanup(() => folder.remove())
     const path = join(folder.path, 'hello.md')
     await writeFile(path, '# Hello\n\nWorld')
     const events: ProgressEvent[] = []
@@ -67,7 +47,7 @@ describe('convert', () => {
   it('accepts every input kind', async () => {
     const { client } = await setup()
     const folder = await tempDir()
-    cleanups.push(() => folder.remove())
+    onCleanup(() => folder.remove())
     const path = join(folder.path, 'kinds.txt')
     await writeFile(path, 'plain text')
     const text = Buffer.from('plain text')
@@ -209,7 +189,7 @@ describe('jobs', () => {
     expect(await firstOutcome).toMatchObject({ code: 'client_closed' })
     expect(server.server.requests.some((entry) => entry.route === 'cancel')).toBe(false)
     const second = createClient({ apiKey: server.token, baseUrl: server.url })
-    cleanups.push(() => second.close())
+    onCleanup(() => second.close())
     const waiting = second.wait(jobId)
     engine.gate.open()
     const result = await waiting
@@ -223,13 +203,11 @@ describe('jobs', () => {
         { token: 'token-b', owner: 'b' },
       ],
     })
-    cleanups.push(() => server.close())
+    onCleanup(() => server.close())
     const a = new NuMarkdownClient({ apiKey: 'token-a', baseUrl: server.url })
     const b = new NuMarkdownClient({ apiKey: 'token-b', baseUrl: server.url })
-    cleanups.push(
-      () => a.close(),
-      () => b.close(),
-    )
+    onCleanup(() => a.close())
+    onCleanup(() => b.close())
     await expect(a.getJob('no-such-job')).rejects.toBeInstanceOf(NotFoundError)
     await expect(a.wait('no-such-job')).rejects.toBeInstanceOf(NotFoundError)
     const { jobId } = await a.submit(Buffer.from('mine'))

@@ -55,6 +55,8 @@ const ownedJobsLimit = 10_000
 const streamFailuresBeforePolling = 3
 /** Tolerance on the server clock when matching the creation time of a job to adopt. */
 const clockToleranceMs = 5_000
+/** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
+const abortGraceMs = 5_000
 
 const strategies: readonly WaitStrategy[] = ['sse', 'poll', 'auto']
 
@@ -418,14 +420,32 @@ export class NuMarkdownClient {
     }
   }
 
-  async #inQueue<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` under the client's concurrency limit. An abort while queued rejects at once; once running, the
+   * task handles the abort itself (so that a remote cancel finishes before the call rejects).
+   */
+  #inQueue<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
     operation.throwIfAborted()
-    try {
-      return await this.#queue.add(task, { signal: operation.signal })
-    } catch (error) {
-      if (operation.aborted && !(error instanceof NuMarkdownError)) throw operation.abortError()
-      throw error
-    }
+    return new Promise<T>((resolve, reject) => {
+      let started = false
+      const onAbort = () => {
+        if (!started) reject(operation.abortError())
+      }
+      operation.signal.addEventListener('abort', onAbort, { once: true })
+      this.#queue
+        .add(async () => {
+          if (operation.aborted) return
+          started = true
+          try {
+            resolve(await task())
+          } catch (error) {
+            reject(error)
+          } finally {
+            operation.signal.removeEventListener('abort', onAbort)
+          }
+        })
+        .catch(reject)
+    })
   }
 
   #onRetry(
@@ -479,8 +499,20 @@ export class NuMarkdownClient {
     const key = `${source.filename}\u0000${source.size ?? '?'}`
     let streamOpened = false
     for (let attempt = 0; ; attempt++) {
+      operation.throwIfAborted()
       const attemptStartedAt = Date.now()
       let lastUploadEvent = 0
+      // Once the whole body is sent, an abort waits briefly for the job ID so that the job can be cancelled
+      // instead of left running unseen.
+      let bodySent = false
+      const requestController = new AbortController()
+      const request = new Operation(requestController.signal, 0, undefined, this.#closing.signal)
+      let grace: NodeJS.Timeout | undefined
+      const onAbort = () => {
+        if (bodySent) grace = setTimeout(() => requestController.abort(), abortGraceMs)
+        else requestController.abort()
+      }
+      operation.signal.addEventListener('abort', onAbort, { once: true })
       const exchange = (async () => {
         const response = await this.#http.send({
           method: 'POST',
@@ -500,11 +532,12 @@ export class NuMarkdownClient {
                 emitUpload(bytesSent)
               }
             })
+            bodySent = true
           })(),
-          operation,
+          operation: request,
         })
-        if (response.status < 200 || response.status >= 300) throw await this.#http.error(response, operation)
-        const text = await this.#http.text(response, operation)
+        if (response.status < 200 || response.status >= 300) throw await this.#http.error(response, request)
+        const text = await this.#http.text(response, request)
         let jobId: unknown
         try {
           jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
@@ -539,10 +572,16 @@ export class NuMarkdownClient {
       } catch (error) {
         outcome = { error }
       } finally {
+        clearTimeout(grace)
+        operation.signal.removeEventListener('abort', onAbort)
         peers.delete(exchange)
         if (peers.size === 0 && this.#submitAttempts.get(key) === peers) this.#submitAttempts.delete(key)
       }
 
+      if (operation.aborted) {
+        if ('jobId' in outcome && !operation.closed) await this.#cancelQuietly(outcome.jobId)
+        throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
+      }
       if ('jobId' in outcome) {
         this.#limit.succeeded()
         // The server may answer before reading a body to its end; a re-readable source can still be hashed.
@@ -552,7 +591,6 @@ export class NuMarkdownClient {
         return this.#submitted(outcome.jobId, source, digest, false, operation, onProgress)
       }
       const error = outcome.error
-      if (operation.aborted) throw operation.abortError()
       if (error instanceof RateLimitError) this.#limit.rateLimited()
       let kind = classifySubmitFailure(error)
       if (error instanceof ConnectionError && error.code === 'invalid_response') kind = 'ambiguous'
