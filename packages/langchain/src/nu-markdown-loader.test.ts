@@ -457,6 +457,12 @@ describe('NuMarkdownLoader client ownership', () => {
     }
   })
 
+  it('refuses to be built without a client, a token or NUMIND_API_KEY', () => {
+    const build = () => new NuMarkdownLoader('a.pdf', { baseUrl: 'http://127.0.0.1:9' })
+    expect(build).toThrow(ValidationError)
+    expect(build).toThrow(/NUMIND_API_KEY/)
+  })
+
   it('creates a client from the environment and closes it when loading ends', async () => {
     await serve()
     const sockets = new Set<import('node:net').Socket>()
@@ -485,7 +491,7 @@ describe('NuMarkdownLoader options', () => {
     [{ splitPages: 'yes' }, 'splitPages', '"yes"'],
     [{ client: {} }, 'client', 'an object'],
   ])('rejects %o at construction, naming the value', (options, parameter, received) => {
-    const build = () => new NuMarkdownLoader('a.pdf', options as never)
+    const build = () => new NuMarkdownLoader('a.pdf', { apiKey: 'token', ...options } as never)
     expect(build).toThrow(ValidationError)
     expect(build).toThrow(parameter)
     expect(build).toThrow(received)

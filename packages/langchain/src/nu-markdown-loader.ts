@@ -8,6 +8,7 @@ import {
   type ConvertOptions,
   createClient,
   PermissionDeniedError,
+  ValidationError,
 } from '@numarkdown/core'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
 import { defaultSplitter } from './internal/default-splitter.js'
@@ -44,6 +45,12 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
     fail('client', 'a NuMarkdownClient', client)
   }
   if (apiKey !== undefined && typeof apiKey !== 'string') fail('apiKey', 'a string', '(not a string)')
+  if (client === undefined && !apiKey && !process.env.NUMIND_API_KEY) {
+    throw new ValidationError(
+      'NuMarkdownLoader: missing API token: pass { client }, { apiKey }, or set the NUMIND_API_KEY environment variable',
+      { parameter: 'apiKey', code: 'missing_api_key' },
+    )
+  }
   if (baseUrl !== undefined && typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) {
     fail('baseUrl', 'a string or a URL', baseUrl)
   }
@@ -130,8 +137,8 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
    */
   constructor(input: LoaderInput | readonly LoaderInput[], options: NuMarkdownLoaderOptions = {}) {
     super()
+    this.#sources = planSources(input, options?.sourceName)
     this.#settings = settingsFrom(options)
-    this.#sources = planSources(input, options.sourceName)
   }
 
   /**
