@@ -33,7 +33,7 @@ const preferredOrder = [
 ]
 
 /** A hang guard, not a speed limit: a benchmark still running after this long counts as failed. */
-const deadlineMs = { quick: 120_000, full: 360_000 }
+const deadlineMs = { quick: 120_000, full: 480_000 }
 
 interface BenchmarkResult {
   file: string

@@ -19,7 +19,7 @@ const benchmark: Benchmark = {
   description: `a ${pages}-page PDF, splitPages vs whole-document, per-page engine latency`,
   async run({ quick }) {
     const { NuMarkdownClient } = await loadCore()
-    const pageLatencyMs = quick ? 50 : 400
+    const pageLatencyMs = quick ? 20 : 400
     const directory = await benchDirectory('split')
     const server = await startServerProcess({ perPageLatencyMs: pageLatencyMs, concurrency: 64 })
     const clients = concurrencies.map(

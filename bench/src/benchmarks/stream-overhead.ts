@@ -43,14 +43,15 @@ const benchmark: Benchmark = {
     try {
       const paths = await writeSmallDocuments(directory.path, perRound)
       const methods = {
-        directPath: () => runPool(perRound, concurrency, (index) => client.convert(paths[index]!)),
-        directBytes: () =>
-          runPool(perRound, concurrency, async (index) =>
+        directPath: (count: number) => runPool(count, concurrency, (index) => client.convert(paths[index]!)),
+        directBytes: (count: number) =>
+          runPool(count, concurrency, async (index) =>
             client.convert({ data: await readFile(paths[index]!), filename: basename(paths[index]!) }),
           ),
-        convertMany: () => pipeline(Readable.from(paths), convertMany({ client, concurrency }), sink(true)),
-        toMarkdown: () =>
-          runPool(perRound, concurrency, (index) =>
+        convertMany: (count: number) =>
+          pipeline(Readable.from(paths.slice(0, count)), convertMany({ client, concurrency }), sink(true)),
+        toMarkdown: (count: number) =>
+          runPool(count, concurrency, (index) =>
             pipeline(
               createReadStream(paths[index]!),
               toMarkdown({ client, filename: basename(paths[index]!) }),
@@ -62,13 +63,13 @@ const benchmark: Benchmark = {
       const names = Object.keys(methods) as Method[]
       const totals: Record<Method, number> = { directPath: 0, directBytes: 0, convertMany: 0, toMarkdown: 0 }
       // Warm-up on a few documents each.
-      for (const name of names) await methods[name]()
+      for (const name of names) await methods[name](Math.min(perRound, quick ? 8 : 50))
       for (let turn = 0; turn < rounds; turn++) {
         // Rotate who goes first, so that a burst of load elsewhere does not always hit the same method.
         for (const name of [...names.slice(turn % names.length), ...names.slice(0, turn % names.length)]) {
           globalThis.gc?.()
           const started = performance.now()
-          await methods[name]()
+          await methods[name](perRound)
           totals[name] += performance.now() - started
         }
       }

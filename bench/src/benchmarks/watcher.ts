@@ -1,0 +1,247 @@
+/**
+ * numarkdown-watch, driven through its CLI against a benchmark server:
+ * 1. files dropped into a watched inbox at once → time until every output exists, against the ideal
+ *    engine latency × files ÷ concurrency;
+ * 2. a restart over an inbox already converted → jobs submitted (should be none) and time to idle;
+ * 3. CPU used while idle, watching a tree of converted files.
+ * The restart and idle trees are seeded by the watcher itself; they live on tmpfs (/dev/shm) when there is
+ * one, because seeding thousands of files through the watcher's fsync'd journal on a shared disk would
+ * take most of the suite's time budget.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { benchDirectory, smallDocument } from '../internal/files.ts'
+import { type BenchServer, startServerProcess } from '../internal/servers.ts'
+import { round } from '../internal/stats.ts'
+import { processCpuMs, requireWatcher, spawnWatcher } from '../internal/watcher-process.ts'
+import type { Benchmark, BenchmarkRow } from '../report.ts'
+
+const concurrency = 16
+
+interface Sizes {
+  dropFiles: number
+  engineLatencyMs: number
+  stabilityMs: number
+  restartFiles: number
+  idleFiles: number
+  idleWindowMs: number
+}
+
+const quickSizes: Sizes = {
+  dropFiles: 20,
+  engineLatencyMs: 20,
+  stabilityMs: 100,
+  restartFiles: 50,
+  idleFiles: 50,
+  idleWindowMs: 1000,
+}
+const fullSizes: Sizes = {
+  dropFiles: 1000,
+  engineLatencyMs: 100,
+  stabilityMs: 500,
+  restartFiles: 10_000,
+  idleFiles: 10_000,
+  idleWindowMs: 10_000,
+}
+
+/** Time given to the watcher to get ready before the drop. */
+const quickSettle = (sizes: Sizes) => (sizes === quickSizes ? 300 : 1000)
+
+async function writeDocuments(folder: string, from: number, count: number): Promise<string[]> {
+  const names: string[] = []
+  for (let start = from; start < from + count; start += 500) {
+    const batch = Array.from(
+      { length: Math.min(500, from + count - start) },
+      (_, offset) => `doc-${start + offset}.txt`,
+    )
+    await Promise.all(
+      batch.map((name, offset) => writeFile(join(folder, name), smallDocument(start + offset, 512))),
+    )
+    names.push(...batch)
+  }
+  return names
+}
+
+async function countOutputs(out: string): Promise<number> {
+  const entries = await readdir(out).catch(() => [] as string[])
+  return entries.filter((entry) => entry.endsWith('.md')).length
+}
+
+async function submissions(server: BenchServer): Promise<number> {
+  return (await server.requests()).filter((entry) => entry.route === 'submit').length
+}
+
+/** Runs `numarkdown-watch --once` to completion; returns its wall time. */
+async function runOnce(
+  server: BenchServer,
+  folders: { inbox: string; out: string; cwd: string },
+  extra: string[] = [],
+): Promise<number> {
+  const started = performance.now()
+  const watcher = spawnWatcher({
+    ...folders,
+    baseUrl: server.url,
+    apiKey: server.token,
+    extra: ['--once', '--concurrency', String(concurrency), '--stability-ms', '0', ...extra],
+  })
+  const code = await watcher.exited
+  if (code !== 0) throw new Error(`numarkdown-watch --once exited with ${code}`)
+  return performance.now() - started
+}
+
+async function dropBenchmark(sizes: Sizes) {
+  const directory = await benchDirectory('watcher-drop')
+  const inbox = join(directory.path, 'inbox')
+  const out = join(directory.path, 'out')
+  const staging = join(directory.path, 'staging')
+  await Promise.all([mkdir(inbox), mkdir(out), mkdir(staging)])
+  const server = await startServerProcess({ latencyMs: sizes.engineLatencyMs, concurrency: 64 })
+  const watcher = spawnWatcher({
+    inbox,
+    out,
+    cwd: directory.path,
+    baseUrl: server.url,
+    apiKey: server.token,
+    extra: ['--concurrency', String(concurrency), '--stability-ms', String(sizes.stabilityMs)],
+  })
+  try {
+    const names = await writeDocuments(staging, 0, sizes.dropFiles)
+    await watcher.logged('watching')
+    await sleep(quickSettle(sizes)) // chokidar is ready by then; the start-up scan of an empty inbox is done
+    const started = performance.now()
+    for (const name of names) await rename(join(staging, name), join(inbox, name))
+    const deadline = started + 300_000
+    while ((await countOutputs(out)) < sizes.dropFiles) {
+      if (performance.now() > deadline) throw new Error('dropped files were not all converted within 300 s')
+      if (watcher.child.exitCode !== null)
+        throw new Error(`numarkdown-watch exited (${watcher.child.exitCode})`)
+      await sleep(50)
+    }
+    return { elapsedMs: performance.now() - started, submitted: await submissions(server) }
+  } finally {
+    await watcher.stop()
+    await server.close()
+    await directory.remove()
+  }
+}
+
+async function restartAndIdleBenchmark(sizes: Sizes) {
+  const parent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+  const root = await mkdtemp(join(parent, 'numarkdown-bench-watcher-'))
+  const folders = { inbox: join(root, 'inbox'), out: join(root, 'out'), cwd: root }
+  await Promise.all([mkdir(folders.inbox), mkdir(folders.out)])
+  const server = await startServerProcess({ latencyMs: 0, concurrency: 64 })
+  try {
+    await writeDocuments(folders.inbox, 0, sizes.restartFiles)
+    const seedMs = await runOnce(server, folders)
+    if ((await countOutputs(folders.out)) !== sizes.restartFiles)
+      throw new Error('seeding left files unconverted')
+
+    const before = await submissions(server)
+    const restartMs = await runOnce(server, folders)
+    const restartSubmitted = (await submissions(server)) - before
+
+    if (sizes.idleFiles > sizes.restartFiles) {
+      await writeDocuments(folders.inbox, sizes.restartFiles, sizes.idleFiles - sizes.restartFiles)
+      await runOnce(server, folders)
+    }
+    const idleBefore = await submissions(server)
+    const spawned = performance.now()
+    const watcher = spawnWatcher({
+      ...folders,
+      baseUrl: server.url,
+      apiKey: server.token,
+      extra: ['--concurrency', String(concurrency)],
+    })
+    try {
+      await watcher.logged('watching')
+      // Settled once a half-second window costs under 2% of a core (the start-up scan is over).
+      const pid = watcher.child.pid!
+      let settleMs = Number.NaN
+      for (let waited = 0; waited < 120_000; waited += 500) {
+        const cpuBefore = processCpuMs(pid)
+        await sleep(500)
+        if (processCpuMs(pid) - cpuBefore < 10) {
+          settleMs = performance.now() - spawned
+          break
+        }
+      }
+      const cpuBefore = processCpuMs(pid)
+      const windowStarted = performance.now()
+      await sleep(sizes.idleWindowMs)
+      const idlePercent = ((processCpuMs(pid) - cpuBefore) / (performance.now() - windowStarted)) * 100
+      return {
+        seedMs,
+        restartMs,
+        restartSubmitted,
+        idlePercent,
+        settleMs,
+        idleSubmitted: (await submissions(server)) - idleBefore,
+        tmpfs: parent === '/dev/shm',
+      }
+    } finally {
+      await watcher.stop()
+    }
+  } finally {
+    await server.close()
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+const benchmark: Benchmark = {
+  name: 'watcher',
+  description: 'numarkdown-watch: a drop of files, a restart, idle CPU',
+  async run({ quick }) {
+    requireWatcher()
+    const sizes = quick ? quickSizes : fullSizes
+    const drop = await dropBenchmark(sizes)
+    const later = await restartAndIdleBenchmark(sizes)
+    const idealMs = (sizes.engineLatencyMs * sizes.dropFiles) / concurrency
+    const rows: BenchmarkRow[] = [
+      {
+        metric: `${sizes.dropFiles} files dropped at once → all outputs written`,
+        ours: drop.elapsedMs,
+        baseline: idealMs,
+        baselineName: 'ideal: latency × files ÷ concurrency',
+        unit: 'ms',
+      },
+      {
+        metric: `jobs submitted on restart over ${sizes.restartFiles} converted files`,
+        ours: later.restartSubmitted,
+        unit: 'jobs',
+        target: '0',
+        pass: later.restartSubmitted === 0,
+      },
+      {
+        metric: `restart over ${sizes.restartFiles} converted files → idle (--once exits)`,
+        ours: later.restartMs,
+        unit: 'ms',
+      },
+      {
+        metric: `idle CPU watching ${sizes.idleFiles} converted files`,
+        ours: later.idlePercent,
+        unit: '% of a core',
+      },
+    ]
+    const seedRate = round(sizes.restartFiles / (later.seedMs / 1000))
+    return {
+      name: 'watcher',
+      rows,
+      notes: [
+        `drop: engine ${sizes.engineLatencyMs} ms per document, --concurrency ${concurrency}, --stability-ms ` +
+          `${sizes.stabilityMs} (a file is taken once it held still that long), ${drop.submitted} jobs for ` +
+          `${sizes.dropFiles} files, files renamed into the inbox from a folder beside it.`,
+        `restart and idle trees on ${later.tmpfs ? 'tmpfs' : 'the temp folder'}: seeding ${sizes.restartFiles} ` +
+          `files took ${round(later.seedMs / 1000)} s (${seedRate} files/s, engine latency 0); the restart is a ` +
+          '`--once` run over the converted tree (its exit = idle).',
+        `idle: watch mode (native events, default 60 s rescan), settled ${round(later.settleMs / 1000)} s after ` +
+          `start; CPU measured over ${sizes.idleWindowMs / 1000} s; ${later.idleSubmitted} jobs submitted.`,
+      ],
+    }
+  },
+}
+
+export default benchmark
