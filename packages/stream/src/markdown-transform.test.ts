@@ -201,6 +201,23 @@ describe('toMarkdown over HTTP', () => {
     expect(await spoolFiles()).toEqual([])
   })
 
+  it('a server answering 500 rejects the pipeline with core’s ServerError and leaves no temp file', async () => {
+    const { client, spoolDirectory, spoolFiles } = await setup(
+      {},
+      { faults: { rules: [{ route: 'submit', fault: { type: 'status', status: 500 } }] } },
+    )
+    const transform = toMarkdown({ client, spoolThresholdBytes: 0, spoolDirectory })
+    const failure = await pipeline(
+      createReadStream(corpusPath('multi_page.pdf')),
+      transform,
+      new Writable({ write: (_c, _e, cb) => cb() }),
+    ).catch((error: unknown) => error)
+    expect(failure).toMatchObject({ name: 'ServerError', status: 500 })
+    await closed(transform)
+    expect(await spoolFiles()).toEqual([])
+    expect(await harness!.jobs()).toEqual([])
+  })
+
   it('destroy() while the job runs cancels the remote job and deletes the temp file before close', async () => {
     const { client, engine, spoolDirectory, spoolFiles } = await setup({ hold: true })
     let jobId: string | undefined
