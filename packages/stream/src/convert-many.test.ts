@@ -45,8 +45,14 @@ describe('convertMany over HTTP', () => {
     // Later files finish first: the first takes longest.
     const { client } = await setup({ latencyMs: (document) => (document.filename === names[0] ? 150 : 0) })
     const outcomes: ConvertManyOutput[] = []
-    await pipeline(Readable.from(paths), convertMany({ client, concurrency: 3 }), collect(outcomes))
+    const stream = convertMany({ client, concurrency: 3 })
+    const done = new Set<unknown>()
+    stream.on('progress', (event: { type: string }, input: unknown) => {
+      if (event.type === 'done') done.add(input)
+    })
+    await pipeline(Readable.from(paths), stream, collect(outcomes))
     expect(outcomes.map((outcome) => outcome.input)).toEqual(paths)
+    expect(done).toEqual(new Set(paths))
     for (const [index, outcome] of outcomes.entries()) {
       expect(outcome.ok).toBe(true)
       if (outcome.ok) expect(outcome.result.markdown).toContain(`# ${names[index]}`)

@@ -7,6 +7,7 @@ import type { ConvertManyOptions, ConvertManyOutput } from './types.js'
  * `{ input, ok: true, result }` or `{ input, ok: false, error }`, in input order (`ordered`, the default) or as
  * they finish. At most `concurrency` conversions run at once and at most `highWaterMark` items are in flight or
  * finished and unread, whatever the reader's speed: the writer is held back until there is room.
+ * Emits `progress` (core's progress event, and the item it belongs to).
  */
 class ConvertManyTransform extends Duplex {
   readonly #runner: ManyRunner
@@ -18,6 +19,7 @@ class ConvertManyTransform extends Duplex {
       emit: (outcome) => {
         this.push(outcome)
       },
+      progress: (event, input) => this.emit('progress', event, input),
       held: () => this.readableLength,
       fatal: (error) => this.destroy(error instanceof Error ? error : new Error(String(error))),
     })

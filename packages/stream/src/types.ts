@@ -71,7 +71,8 @@ export interface MarkdownTransformOptions extends StreamConversionParams {
   includeReasoning?: boolean
   /**
    * How much markdown the readable side buffers: bytes for {@link MarkdownTransform}, characters for
-   * {@link toMarkdownStream}.
+   * {@link toMarkdownStream}. (The Node writable side holds up to 16 chunks before it pushes back on the writer;
+   * the Web one, one chunk.)
    * @default 65536
    */
   highWaterMark?: number

@@ -1,5 +1,5 @@
 import type { ConversionResult, ProgressEvent } from '@numarkdown/core'
-import { InvalidChunkError } from '../errors.js'
+import { InvalidChunkError, InvalidOptionError } from '../errors.js'
 import type { MarkdownInfo, MarkdownTransformOptions } from '../types.js'
 import { ClientHandle } from './client-handle.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType, spoolOptions } from './options.js'
@@ -13,9 +13,8 @@ export interface ResolvedMarkdownOptions {
 
 /** Validates the options of a single-document stream; throws an `InvalidOptionError` naming the value received. */
 export function resolveMarkdownOptions(options: MarkdownTransformOptions): ResolvedMarkdownOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`toMarkdown: expected an options object, got ${String(options)}`)
-  }
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'an object', options)
   checkClient(options.client)
   checkType('filename', options.filename, 'string')
   checkType('contentType', options.contentType, 'string')
@@ -60,6 +59,7 @@ export class DocumentConversion {
   readonly #client: ClientHandle
   readonly #spool: Spool
   readonly #controller = new AbortController()
+  readonly #onProgress: (event: ProgressEvent) => void
   #conversion: Promise<unknown> = Promise.resolve()
   #disposing: Promise<void> | undefined
 
@@ -69,8 +69,6 @@ export class DocumentConversion {
     this.#spool = new Spool(spoolOptions(resolved.options))
     this.#onProgress = onProgress
   }
-
-  readonly #onProgress: (event: ProgressEvent) => void
 
   /** The temporary file, while there is one. */
   get spoolPath(): string | undefined {

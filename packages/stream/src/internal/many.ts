@@ -1,5 +1,5 @@
-import type { ConversionResult, ConvertInput } from '@numarkdown/core'
-import { InvalidItemError, ItemFailedError } from '../errors.js'
+import type { ConversionResult, ConvertInput, ProgressEvent } from '@numarkdown/core'
+import { InvalidItemError, InvalidOptionError, ItemFailedError } from '../errors.js'
 import type { ConvertManyItem, ConvertManyOptions, ConvertManyOutput } from '../types.js'
 import { ClientHandle } from './client-handle.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType } from './options.js'
@@ -16,9 +16,8 @@ export interface ResolvedManyOptions {
 
 /** Validates the options of `convertMany`/`convertManyStream`. */
 export function resolveManyOptions(options: ConvertManyOptions): ResolvedManyOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`convertMany: expected an options object, got ${String(options)}`)
-  }
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options', 'an object', options)
   checkClient(options.client)
   checkInteger('concurrency', options.concurrency, 1)
   checkInteger('highWaterMark', options.highWaterMark, 1)
@@ -54,6 +53,7 @@ export function checkItem(item: unknown): asserts item is ConvertManyItem {
 /** What the Node and Web many-document adapters plug into. */
 export interface ManyRunnerHooks {
   emit(outcome: ConvertManyOutput): void
+  progress?(event: ProgressEvent, input: ConvertManyItem): void
   held(): number
   fatal(error: unknown): void
 }
@@ -84,7 +84,10 @@ export class ManyRunner {
             ...(contentType === undefined ? {} : { contentType }),
             signal,
           },
-          options.onProgress === undefined ? undefined : (event) => options.onProgress?.(event, item),
+          (event) => {
+            options.onProgress?.(event, item)
+            hooks.progress?.(event, item)
+          },
         )
       },
       emit: hooks.emit,
