@@ -70,7 +70,7 @@ export function createDisplay(options: DisplayOptions): Display {
   const drawLive = () => {
     if (!live || !snapshot || closed) return
     const state = snapshot()
-    const columns = (output as NodeJS.WriteStream).columns ?? 100
+    const columns = (output as NodeJS.WriteStream).columns || 100
     const minutes = Math.max((Date.now() - state.startedAt) / 60_000, 1 / 60)
     const lines = [
       `\x1b[1mnumarkdown-watch\x1b[0m  settling ${state.settling}  queued ${state.queued}  converting ${state.converting}  \x1b[32mdone ${state.done}\x1b[0m  \x1b[31mfailed ${state.failed}\x1b[0m  ${(state.done / minutes).toFixed(1)}/min`,

@@ -750,6 +750,8 @@ class WatchEngine implements Watcher {
   }
 
   private row(path: string, outcome: Outcome, output?: string, error?: string): void {
+    // A rescan sees a document converted earlier in this run as unchanged: it still counts as converted.
+    if (outcome === 'unchanged' && this.rows.get(path)?.outcome === 'converted') return
     this.rows.set(path, { path, outcome, ...(output ? { output } : {}), ...(error ? { error } : {}) })
   }
 
