@@ -36,7 +36,7 @@ interface Engine {
   close?(): Promise<void>
 }
 interface ServerWithLocalEngine {
-  localEngine(options?: { ocrWorkers?: number }): Engine
+  localEngine(options?: { ocrWorkers?: number; fontWeights?: boolean }): Engine
 }
 
 /** Words of a text after the normalisation described above. */
@@ -259,6 +259,25 @@ export async function runLocalEngineBenchmark(
       ours: textOnly.reduce((sum, entry) => sum + entry.milliseconds, 0) / pages,
       unit: 'ms',
     })
+    // Font weights cost an operator list (with its images decoded) per page that brings a new font.
+    const plain = createEngine({ fontWeights: false })
+    try {
+      let cpuMilliseconds = 0
+      for (const entry of textOnly) {
+        const path = join(corpus, entry.document)
+        await convert(plain, path, 150)
+        cpuMilliseconds += (await convert(plain, path, 150)).cpuMilliseconds
+      }
+      rows.push({
+        metric: `CPU time per text-layer page with fontWeights: false (${pages} pages, warm)`,
+        ours: cpuMilliseconds / pages,
+        unit: 'ms',
+        target: '≤ 50 ms',
+        pass: cpuMilliseconds / pages <= 50,
+      })
+    } finally {
+      await plain.close?.()
+    }
   }
   if (!quick) {
     // One worker, one page: the time is the cost of a page on one core.

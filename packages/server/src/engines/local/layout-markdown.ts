@@ -55,14 +55,15 @@ function isHeadingCandidate(lines: Line[], text: string, style: DocumentStyle): 
   )
 }
 
-/** Joins the lines of a paragraph; a line ending in a hyphen joins the next word without a space. */
+/** Joins the lines of a paragraph with spaces; a word hyphenated at a line end is joined again. */
 export function joinLines(texts: string[]): string {
   let text = ''
   for (const piece of texts) {
     const trimmed = piece.trim()
     if (trimmed.length === 0) continue
     if (text.length === 0) text = trimmed
-    else if (/\p{L}-$/u.test(text) && /^\p{Ll}/u.test(trimmed)) text += trimmed
+    // A word broken across lines: join it without the hyphen (a compound split there loses its hyphen too).
+    else if (/\p{Ll}-$/u.test(text) && /^\p{Ll}/u.test(trimmed)) text = text.slice(0, -1) + trimmed
     else text += ` ${trimmed}`
   }
   return text

@@ -30,7 +30,7 @@ export function dropRepeatedMargins(pages: PageLines[]): number {
       pagesWithKey.set(text, (pagesWithKey.get(text) ?? 0) + 1)
     }
   }
-  const threshold = Math.max(2, Math.ceil(pages.length * 0.25))
+  const threshold = Math.max(2, Math.ceil(pages.length * 0.1))
   let dropped = 0
   for (const page of pages) {
     const drop = new Set(

@@ -50,10 +50,12 @@ function joinRuns(runs: TextRun[], rtl: boolean): string {
       const gap = rtl ? previous.x - (run.x + run.width) : run.x - (previous.x + previous.width)
       const spaced = /\s$/.test(text) || /^\s/.test(run.text)
       // Where the writing direction changes (Latin inside Arabic), PDFs often butt the runs with no gap.
-      // A raised or lowered run (a footnote mark) is a word of its own.
-      const shifted = Math.abs(run.y - previous.y) > 0.2 * Math.min(run.fontSize, previous.fontSize)
+      // A raised, lowered or much smaller run (a footnote mark) is a word of its own.
+      const shifted =
+        Math.abs(run.y - previous.y) > 0.2 * Math.min(run.fontSize, previous.fontSize) ||
+        Math.min(run.fontSize, previous.fontSize) < 0.75 * Math.max(run.fontSize, previous.fontSize)
       const threshold =
-        run.rtl !== previous.rtl || shifted ? -0.5 : 0.15 * Math.min(run.fontSize, previous.fontSize)
+        run.rtl !== previous.rtl || shifted ? -0.5 : 0.1 * Math.min(run.fontSize, previous.fontSize)
       if (!spaced && gap > threshold) text += ' '
     }
     text += run.text
@@ -87,13 +89,32 @@ function makeSegment(runs: TextRun[]): Segment {
  * columns and table cells become separate segments. A lone bullet or number keeps its gap: it starts a list item.
  */
 export function buildLines(runs: TextRun[]): Line[] {
-  const sorted = [...runs].sort((a, b) => a.y - b.y || a.x - b.x)
+  // Text drawn twice at (nearly) the same place, a fake bold or a shadow, is read once.
+  const placed = new Map<string, TextRun[]>()
+  const unique = runs.filter((run) => {
+    const twins = placed.get(run.text) ?? []
+    if (twins.some((twin) => Math.abs(twin.x - run.x) < 1.5 && Math.abs(twin.y - run.y) < 1.5)) return false
+    twins.push(run)
+    placed.set(run.text, twins)
+    return true
+  })
+  const sorted = unique.sort((a, b) => a.y - b.y || a.x - b.x)
   const groups: TextRun[][] = []
   let current: TextRun[] = []
   let currentY = Number.NaN
   let currentSize = 0
   for (const run of sorted) {
-    if (current.length > 0 && Math.abs(run.y - currentY) <= 0.5 * Math.max(run.fontSize, currentSize)) {
+    // Two runs one above the other are on different lines however close their baselines: this keeps lines
+    // of neighbouring columns with offset baselines from chaining into one.
+    const stacked = current.some((other) => {
+      const overlap = Math.min(other.x + other.width, run.x + run.width) - Math.max(other.x, run.x)
+      return overlap > 0.5 * Math.min(other.width, run.width)
+    })
+    if (
+      current.length > 0 &&
+      !stacked &&
+      Math.abs(run.y - currentY) <= 0.5 * Math.max(run.fontSize, currentSize)
+    ) {
       current.push(run)
       if (run.fontSize > currentSize) {
         currentSize = run.fontSize
