@@ -19,7 +19,9 @@ describe.skipIf(!process.env.NUMIND_API_KEY)('live API', () => {
   it('rejects a wrong token with AuthenticationError', async () => {
     const client = new NuMarkdownClient({ apiKey: 'not-a-valid-token' })
     try {
-      await expect(client.getJob('00000000-0000-0000-0000-000000000000')).rejects.toBeInstanceOf(AuthenticationError)
+      await expect(client.getJob('00000000-0000-0000-0000-000000000000')).rejects.toBeInstanceOf(
+        AuthenticationError,
+      )
     } finally {
       await client.close()
     }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
@@ -67,6 +67,25 @@ describe('convert', () => {
       const result = await client.convert(input as never, { contentType: 'text/plain' })
       expect(result.markdown).toBe('plain text')
     }
+  })
+
+  it('removes the temporary copy of a stream after success and after failure', async () => {
+    const { client } = await setup({ maxUploadBytes: 100 })
+    const folder = await tempDir()
+    onCleanup(() => folder.remove())
+    const previous = process.env.TMPDIR
+    process.env.TMPDIR = folder.path
+    onCleanup(async () => {
+      if (previous === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = previous
+    })
+    const small = await client.convert({ data: Readable.from([Buffer.from('small')]), filename: 's.txt' })
+    expect(small.markdown).toBe('small')
+    expect(await readdir(folder.path)).toEqual([])
+    await expect(client.convert(Readable.from([Buffer.alloc(1000, 1)]))).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    )
+    expect(await readdir(folder.path)).toEqual([])
   })
 
   it('converts a stream without spooling when retries are off', async () => {
@@ -153,6 +172,7 @@ describe('jobs', () => {
     const done = await client.wait(submitted.jobId, { strategy: 'poll' })
     expect(done.markdown).toBe('abc')
     expect((await client.getJob(submitted.jobId)).status).toBe('completed')
+    expect(await client.cancel(submitted.jobId)).toEqual({ cancelled: false, supported: true })
 
     const held = await client.submit({ data: Buffer.from('h'), filename: 'held.txt' })
     await engine.gate.whenWaiting(1)

@@ -6,7 +6,7 @@ import { AdaptiveLimit } from './internal/adaptive-limit.js'
 import { pickAdoptable, type UploadIdentity } from './internal/adoption.js'
 import { Http, type ResponseHeaders } from './internal/http.js'
 import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
-import { isTerminal } from './internal/job-status.js'
+import { isTerminal, statusKind } from './internal/job-status.js'
 import { safeLogger } from './internal/logger.js'
 import { digestSource, multipartBody } from './internal/multipart.js'
 import { Operation } from './internal/operation.js'
@@ -456,7 +456,7 @@ export class NuMarkdownClient {
   ): (error: NuMarkdownError, attempt: number, delayMs: number) => void {
     return (error, attempt, delayMs) => {
       if (error instanceof RateLimitError) this.#limit.rateLimited()
-      this.#logger.info('numarkdown retry', {
+      this.#logger.info(`numarkdown ${operationName} retry ${attempt} in ${delayMs} ms: ${error.message}`, {
         operation: operationName,
         attempt,
         delayMs,
@@ -615,7 +615,9 @@ export class NuMarkdownClient {
             },
             onProgress,
           )
-          this.#logger.info('numarkdown adopted job after an ambiguous submit failure', { jobId: adopted.id })
+          this.#logger.info(`numarkdown adopted job ${adopted.id} after an ambiguous submit failure`, {
+            jobId: adopted.id,
+          })
           return this.#submitted(adopted.id, source, identity, true, operation, onProgress)
         }
         // The server has no job for this upload: sending it again cannot create a second one.
@@ -646,7 +648,11 @@ export class NuMarkdownClient {
       { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
       onProgress,
     )
-    this.#logger.debug('numarkdown submitted', { jobId, filename: source.filename, adopted })
+    this.#logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
+      jobId,
+      filename: source.filename,
+      adopted,
+    })
     return {
       jobId,
       filename: source.filename,
@@ -781,10 +787,19 @@ export class NuMarkdownClient {
           await response.body.dump().catch(() => {})
           return { cancelled: false, supported: true }
         }
-        if (response.status < 200 || response.status >= 300)
+        if (response.status < 200 || response.status >= 300) {
           throw await this.#http.error(response, operation, jobId)
-        await response.body.dump().catch(() => {})
-        return { cancelled: true, supported: true }
+        }
+        const text = await this.#http.text(response, operation, jobId).catch(() => '')
+        let status: unknown
+        try {
+          status = (JSON.parse(text) as { status?: unknown }).status
+        } catch {
+          status = undefined
+        }
+        // A server that answers with the job: one that had already finished otherwise was not cancelled.
+        const finishedOtherwise = isTerminal(status) && statusKind(status) !== 'cancelled'
+        return { cancelled: !finishedOtherwise, supported: true }
       },
       this.#retryPolicy,
       operation,
@@ -797,9 +812,12 @@ export class NuMarkdownClient {
     const operation = new Operation(undefined, Math.min(10_000, this.#options.requestTimeoutMs))
     try {
       const outcome = await this.#cancel(jobId, operation)
-      this.#logger.info('numarkdown cancelled job after abort', { jobId, ...outcome })
+      this.#logger.info(
+        `numarkdown cancel of job ${jobId} after abort: ${outcome.cancelled ? 'done' : 'not done'}`,
+        { jobId, ...outcome },
+      )
     } catch (error) {
-      this.#logger.warn('numarkdown could not cancel job after abort', { jobId, error })
+      this.#logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
     }
   }
 
@@ -866,7 +884,7 @@ export class NuMarkdownClient {
         report(job)
         if (isTerminal(job.status)) return { job, httpStatus: status }
         if (strategy === 'sse') throw outcome.error
-        this.#logger.info('numarkdown: no event stream on this server, polling instead', { jobId })
+        this.#logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
         return undefined
       }
       failures = outcome.sawEvent ? 1 : failures + 1
@@ -882,7 +900,9 @@ export class NuMarkdownClient {
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
-        this.#logger.info('numarkdown: event stream keeps failing, polling instead', { jobId })
+        this.#logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
+          jobId,
+        })
         return undefined
       }
       const delay =

@@ -173,7 +173,7 @@ export class Http {
         headersTimeout: spec.headersTimeoutMs ?? this.requestTimeoutMs,
         bodyTimeout: spec.bodyTimeoutMs ?? this.requestTimeoutMs,
       })
-      this.logger.debug('numarkdown request', {
+      this.logger.debug(`numarkdown ${spec.method} ${url.pathname} ${response.statusCode}`, {
         method: spec.method,
         path: url.pathname,
         status: response.statusCode,
@@ -182,7 +182,7 @@ export class Http {
       return { status: response.statusCode, headers: response.headers, body: response.body }
     } catch (error) {
       const mapped = transportError(error, spec.operation, this.token, spec.jobId)
-      this.logger.debug('numarkdown request failed', {
+      this.logger.debug(`numarkdown ${spec.method} ${url.pathname} failed: ${mapped.code ?? mapped.name}`, {
         method: spec.method,
         path: url.pathname,
         code: mapped.code,
