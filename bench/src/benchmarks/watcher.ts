@@ -43,7 +43,7 @@ const fullSizes: Sizes = {
   engineLatencyMs: 100,
   stabilityMs: 500,
   restartFiles: 10_000,
-  idleFiles: 10_000,
+  idleFiles: 20_000,
   idleWindowMs: 10_000,
 }
 
