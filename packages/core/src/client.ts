@@ -591,7 +591,6 @@ export class NuMarkdownClient {
         return this.#submitted(outcome.jobId, source, digest, false, operation, onProgress)
       }
       const error = outcome.error
-      if (error instanceof RateLimitError) this.#limit.rateLimited()
       let kind = classifySubmitFailure(error)
       if (error instanceof ConnectionError && error.code === 'invalid_response') kind = 'ambiguous'
       if (kind === 'fatal') throw error
@@ -894,7 +893,6 @@ export class NuMarkdownClient {
           code: 'stream_dropped',
           jobId,
         })
-      if (error instanceof RateLimitError) this.#limit.rateLimited()
       // Read the job once: it may have finished while the stream was down.
       const { job, status } = await this.#readJob(jobId, operation, onProgress)
       report(job)
