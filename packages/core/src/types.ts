@@ -49,24 +49,34 @@ export interface ConversionParams {
 export interface Job {
   id: string
   jobType: string
+  /** `completed` on success; `failed`, `error`, `cancelled`, `timeout` are failures; anything else is running. */
   status: string
   ownerUser: string
   ownerOrganization?: string
+  /** A description of the input; this API's servers put `{ filename, contentType, size, sha256 }` as JSON. */
   inputData: string
-  /** A JSON document inside a string. */
+  /** A JSON document inside a string (the result, for a completed job). */
   outputData?: string
+  /** Set when the job failed. */
   errorMessage?: string
+  /** Set when the job failed. */
   errorCode?: string
+  /** ISO 8601 date-time. */
   startedAt: string
+  /** ISO 8601 date-time, once finished. */
   completedAt?: string
+  /** ISO 8601 date-time. */
   createdAt: string
+  /** ISO 8601 date-time. */
   updatedAt: string
   [field: string]: unknown
 }
 
 /** Token counts, when the service reports them. */
 export interface Usage {
+  /** Tokens read by the model (the page images and the prompt). */
   inputTokens?: number
+  /** Tokens written by the model (reasoning and answer). */
   outputTokens?: number
   totalTokens?: number
 }
@@ -77,23 +87,33 @@ export interface PageResult {
   pageNumber: number
   /** The last page of the range this entry covers; equal to `pageNumber` with one page per chunk. */
   lastPageNumber: number
+  /** The markdown of this range. */
   markdown: string
+  /** The model's reasoning for this range. */
   reasoning: string
+  /** True when this range's result was partial. */
   partial: boolean
+  /** The job that converted this range. */
   jobId: string
 }
 
 /** The outcome of a finished conversion. */
 export interface ConversionResult {
+  /** The document as markdown (pages merged with a blank line for `splitPages`). */
   markdown: string
+  /** The model's reasoning trace. */
   reasoning: string
   /** True when the service reported a partial result (206, or an empty `result`/`reasoning`). */
   partial: boolean
   /** True when `markdown` was recovered from the raw `<think>/<answer>` output. */
   recovered: boolean
+  /** The raw model output, when the service sent it. */
   rawResponse?: string
+  /** Token counts, when the service reports them (summed over ranges for `splitPages`). */
   usage?: Usage
+  /** The job (the first range's, for `splitPages`). */
   jobId: string
+  /** The finished job as the server returned it. */
   job: Job
   /** Present for `splitPages` conversions, in page order. */
   pages?: PageResult[]
@@ -183,30 +203,43 @@ export interface ConvertOptions extends ConversionParams {
   splitPages?: boolean
   /** Pages per range when `splitPages` is on. @default 1 */
   pagesPerChunk?: number
+  /** The filename sent with the upload. @default from the path or File name, else `document` */
   filename?: string
+  /** The content type sent with the upload. @default from the extension, else the magic bytes */
   contentType?: string
+  /** Aborts the call; the remote job is then cancelled (best effort). */
   signal?: AbortSignal
-  /** Overrides the client's `timeoutMs` for this call. */
+  /** Deadline of this call (upload, wait, retries) in milliseconds, 0 for none. @default the client's `timeoutMs` */
   timeoutMs?: number
+  /** How to wait for the job. @default the client's `waitStrategy` */
   strategy?: WaitStrategy
+  /** Progress of this call (the client's `on()` listeners get the same events). */
   onProgress?: ProgressListener
 }
 
 /** Options of `client.submit()`. */
 export interface SubmitOptions extends ConversionParams {
+  /** The filename sent with the upload. @default from the path or File name, else `document` */
   filename?: string
+  /** The content type sent with the upload. @default from the extension, else the magic bytes */
   contentType?: string
+  /** Aborts the upload; a job the server already created is then cancelled (best effort). */
   signal?: AbortSignal
   /** Overall deadline of the upload in milliseconds, 0 for none. @default the client's `timeoutMs` */
   timeoutMs?: number
+  /** Progress of this call (`upload`, `retry`, `adopted`, `submitted`). */
   onProgress?: ProgressListener
 }
 
 /** Options of `client.wait()`. */
 export interface WaitOptions {
+  /** Aborts the wait. */
   signal?: AbortSignal
+  /** How to wait. @default the client's `waitStrategy` */
   strategy?: WaitStrategy
+  /** Deadline of the wait in milliseconds, 0 for none. @default the client's `timeoutMs` */
   timeoutMs?: number
+  /** Progress of this call (`status`, `retry`, `done`, `failed`). */
   onProgress?: ProgressListener
   /** Cancel the remote job (best effort) when the wait is aborted or runs past its deadline. @default true */
   cancelOnAbort?: boolean
@@ -214,10 +247,12 @@ export interface WaitOptions {
 
 /** Options of `client.listJobs()`. */
 export interface ListJobsOptions {
+  /** Only the jobs of this organization. */
   organization?: string
   /** 1..100. @default 30 */
   perPage?: number
-  /** @default 0 */
+  /** Jobs to skip before the first one returned. @default 0 */
   skip?: number
+  /** Stops the iteration with an AbortError. */
   signal?: AbortSignal
 }
