@@ -99,6 +99,19 @@ export function editSimilarity(candidate: string[], reference: string[]): number
   return 1 - (previous[b.length] as number) / longer
 }
 
+/** The little of pdfjs-dist the baseline uses (the package is a dependency of the server, not of the benchmarks). */
+interface Pdfjs {
+  getDocument(options: { data: Uint8Array; verbosity: number }): {
+    promise: Promise<{
+      numPages: number
+      getPage(
+        number: number,
+      ): Promise<{ getTextContent(): Promise<{ items: Array<{ str?: string; hasEOL?: boolean }> }> }>
+      destroy(): Promise<void>
+    }>
+  }
+}
+
 const serverRequire = createRequire(createRequire(import.meta.url).resolve('@numarkdown/server/package.json'))
 
 /** The raw text a user would get without layout analysis: pdfjs text items, mammoth raw text, HTML without tags. */
@@ -107,21 +120,25 @@ async function rawText(path: string): Promise<string> {
   if (extension === '.pdf') {
     const pdfjs = (await import(
       pathToFileURL(serverRequire.resolve('pdfjs-dist/legacy/build/pdf.mjs')).href
-    )) as typeof import('pdfjs-dist/legacy/build/pdf.mjs')
+    )) as Pdfjs
     const document = await pdfjs.getDocument({ data: new Uint8Array(await readFile(path)), verbosity: 0 })
       .promise
     const pages: string[] = []
     for (let number = 1; number <= document.numPages; number++) {
       const content = await (await document.getPage(number)).getTextContent()
       pages.push(
-        content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : ' ') : '')).join(''),
+        content.items
+          .map((item) => (item.str === undefined ? '' : item.str + (item.hasEOL ? '\n' : ' ')))
+          .join(''),
       )
     }
     await document.destroy()
     return pages.join('\n')
   }
   if (extension === '.docx') {
-    const mammoth = serverRequire('mammoth') as typeof import('mammoth')
+    const mammoth = serverRequire('mammoth') as {
+      extractRawText(input: { path: string }): Promise<{ value: string }>
+    }
     return (await mammoth.extractRawText({ path })).value
   }
   const html = await readFile(path, 'utf8')

@@ -107,9 +107,27 @@ describe('localEngine on PDFs with a text layer', () => {
     expect(reasoning).toMatch(/Dropped 6 running header/)
   })
 
+  it('makes bold lines at body size headings only when asked to read font weights', async () => {
+    expect(markdown).toMatch(/^Outlook$/m)
+    const weighted = localEngine({ fontWeights: true })
+    try {
+      const path = join(folder, 'layout.pdf')
+      const output = await weighted.convert(
+        { path, filename: 'layout.pdf', contentType: 'application/pdf', size: 0 },
+        params,
+        new AbortController().signal,
+      )
+      expect(output.result).toMatch(/^## Outlook$/m)
+      expect(output.result).toMatch(/^# Quarterly Results$/m)
+    } finally {
+      await weighted.close()
+    }
+  })
+
   it('converts a corpus PDF close to its reference', async () => {
     const output = await convert(join(corpus, 'multi_page.pdf'))
-    expect(output.result).toMatch(/^## The Evolution of the Word Processor$/m)
+    expect(output.result).toMatch(/^The Evolution of the Word Processor$/m)
+    expect(output.result).toMatch(/^## Pre-Digital Era \(19th - Early 20th Century\)$/m)
     expect(output.result).toContain('- Wang Laboratories')
     expect(output.pageCount).toBe(5)
   })

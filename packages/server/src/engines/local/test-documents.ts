@@ -21,7 +21,7 @@ function frame(page: PDFPage, font: PDFFont, number: number): void {
 
 /**
  * Three pages: a title, a paragraph, a heading, bullet and numbered lists and a grid table (page 1); two
- * columns of running text (page 2); a closing paragraph (page 3). Every page repeats a header and a footer.
+ * columns of running text (page 2); a bold heading at body size and a closing paragraph (page 3). Every page repeats a header and a footer.
  */
 export async function makeLayoutPdf(): Promise<Uint8Array> {
   const { document, regular, bold } = await newDocument()
@@ -75,6 +75,8 @@ export async function makeLayoutPdf(): Promise<Uint8Array> {
   const third = document.addPage([595, 842])
   frame(third, regular, 3)
   y = 760
+  line(third, 'Outlook', 11, bold)
+  y -= 24
   line(third, 'The outlook for the next quarter is good.')
   return document.save({ useObjectStreams: false })
 }

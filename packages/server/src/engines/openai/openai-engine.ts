@@ -113,7 +113,7 @@ function delay(milliseconds: number, signal: AbortSignal): Promise<void> {
 /**
  * An engine for a self-hosted vision model behind an OpenAI-compatible API, such as vLLM serving
  * `numind/NuMarkdown-8B-Thinking`. Each PDF page is rendered at `rasterizationDPI` to PNG (PNG, JPEG and WebP
- * images are sent as they are; TIFF and BMP are converted to PNG), and sent as one `POST /v1/chat/completions`
+ * images are sent as they are; TIFF and BMP are converted to PNG when they can be), and sent as one `POST /v1/chat/completions`
  * with the image as a data URL, `temperature`, and `max_tokens` from `maxOutputTokens` (left out when 0). Each
  * reply's `<think>` and `<answer>` are split; pages are merged in order. A reply cut off (unclosed tag, or
  * `finish_reason: length`) makes the result partial: its reasoning is left empty and `rawResponse` keeps every
@@ -357,6 +357,10 @@ function parseReply(text: string, page: number): PageAnswer {
   return answer
 }
 
+/**
+ * TIFF and BMP are converted to PNG where @napi-rs/canvas can decode them (OpenAI's own API takes PNG, JPEG,
+ * WebP and GIF only); otherwise they go as they are: vLLM decodes them with Pillow.
+ */
 async function toPng(data: Buffer, mediaType: string): Promise<{ data: Buffer; mediaType: string }> {
   try {
     const { loadImage, createCanvas } = await import('@napi-rs/canvas')
@@ -364,11 +368,7 @@ async function toPng(data: Buffer, mediaType: string): Promise<{ data: Buffer; m
     const canvas = createCanvas(image.width, image.height)
     canvas.getContext('2d').drawImage(image, 0, 0)
     return { data: canvas.toBuffer('image/png'), mediaType: 'image/png' }
-  } catch (error) {
-    throw engineFailure(
-      'UnsupportedFormat',
-      `The ${mediaType} image could not be converted to PNG for the model`,
-      error,
-    )
+  } catch {
+    return { data, mediaType }
   }
 }
