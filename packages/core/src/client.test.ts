@@ -241,6 +241,19 @@ describe('jobs', () => {
     expect(server.server.requests.filter((entry) => entry.route === 'submit')).toHaveLength(1)
   })
 
+  it('reuses connections (keep-alive)', async () => {
+    const { client, server } = await setup()
+    let connections = 0
+    server.server.server.on('connection', () => {
+      connections += 1
+    })
+    const { jobId } = await client.submit({ data: Buffer.from('k'), filename: 'k.txt' })
+    for (let index = 0; index < 10; index++) await client.getJob(jobId)
+    // undici hands a socket back to the pool a moment after the body was read, so a request sent right away may
+    // open a second connection; without keep-alive there would be eleven.
+    expect(connections).toBeLessThanOrEqual(2)
+  })
+
   it('refuses calls after close', async () => {
     const { client } = await setup()
     await client.close()

@@ -903,8 +903,10 @@ export class NuMarkdownClient {
         })
         return undefined
       }
+      // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
       const delay =
-        nextDelay(error, failures - 1, { ...this.#retryPolicy, maxRetries: Infinity }, operation) ?? 0
+        nextDelay(error, failures - 1, { ...this.#retryPolicy, maxRetries: Infinity }, operation) ??
+        Math.max(0, operation.remainingMs())
       this.#onRetry('wait', operation, onProgress, jobId)(error, attempt + 1, delay)
       await operation.sleep(delay, jobId)
     }
