@@ -276,24 +276,22 @@ export async function runLocalEngineBenchmark(
       ours: textOnly.reduce((sum, entry) => sum + entry.milliseconds, 0) / pages,
       unit: 'ms',
     })
-    // Font weights cost an operator list (with its images decoded) per page that brings a new font.
-    const plain = createEngine({ fontWeights: false })
+    // Font weights cost an operator list per page that brings a new font.
+    const weighted = createEngine({ fontWeights: true })
     try {
       let cpuMilliseconds = 0
       for (const entry of textOnly) {
         const path = join(corpus, entry.document)
-        await convert(plain, path, 150)
-        cpuMilliseconds += (await convert(plain, path, 150)).cpuMilliseconds
+        await convert(weighted, path, 150)
+        cpuMilliseconds += (await convert(weighted, path, 150)).cpuMilliseconds
       }
       rows.push({
-        metric: `CPU time per text-layer page with fontWeights: false (${pages} pages, warm)`,
+        metric: `CPU time per text-layer page with fontWeights: true (${pages} pages, warm)`,
         ours: cpuMilliseconds / pages,
         unit: 'ms',
-        target: '≤ 50 ms',
-        pass: cpuMilliseconds / pages <= 50,
       })
     } finally {
-      await plain.close?.()
+      await weighted.close?.()
     }
   }
   if (!quick) {

@@ -1,4 +1,3 @@
-import mammoth from 'mammoth'
 import { engineFailure } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
 
@@ -7,6 +6,7 @@ import { htmlToMarkdown } from './html-to-markdown.js'
  * `<!-- image -->` placeholder, never inlined.
  */
 export async function docxToMarkdown(data: Buffer): Promise<{ markdown: string; warnings: number }> {
+  const { default: mammoth } = await import('mammoth')
   let html: string
   let warnings = 0
   try {
@@ -24,5 +24,5 @@ export async function docxToMarkdown(data: Buffer): Promise<{ markdown: string; 
     const detail = error instanceof Error ? error.message : String(error)
     throw engineFailure('InvalidDocument', `The DOCX could not be read: ${detail}`, error)
   }
-  return { markdown: htmlToMarkdown(html), warnings }
+  return { markdown: await htmlToMarkdown(html), warnings }
 }

@@ -1,4 +1,4 @@
-import { NodeHtmlMarkdown } from 'node-html-markdown'
+import type { NodeHtmlMarkdown } from 'node-html-markdown'
 import { expandTableSpans } from './table-spans.js'
 
 let converter: NodeHtmlMarkdown | undefined
@@ -8,7 +8,9 @@ let converter: NodeHtmlMarkdown | undefined
  * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder (never its bytes as a data URI).
  * Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
  */
-export function htmlToMarkdown(html: string): string {
+export async function htmlToMarkdown(html: string): Promise<string> {
+  // Loaded on first use: servers that never convert HTML or DOCX do not pay for it.
+  const { NodeHtmlMarkdown } = await import('node-html-markdown')
   converter ??= new NodeHtmlMarkdown(
     {
       bulletMarker: '-',

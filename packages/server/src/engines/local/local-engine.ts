@@ -171,7 +171,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'html':
-        markdown = htmlToMarkdown(decodeText(await readFile(document.path), 'HTML document'))
+        markdown = await htmlToMarkdown(decodeText(await readFile(document.path), 'HTML document'))
         trace.push('HTML converted to markdown; scripts, styles and images dropped.')
         break
       case 'text':

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { Agent, errors, request } from 'undici'
+import type { Agent } from 'undici'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { detectFormat, readHead } from '../local/detect-format.js'
 import { abortReason, engineFailure } from '../local/engine-failure.js'
@@ -141,7 +141,8 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   const concurrency = positiveInteger('concurrency', options.concurrency, 4)
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 600_000)
   const retries = positiveInteger('retries', options.retries, 2, 0)
-  const agent = new Agent({ connections: concurrency * 2, headersTimeout: 0, bodyTimeout: 0 })
+  let agent: Agent | undefined
+  let undici: Promise<typeof import('undici')> | undefined
 
   async function askOnce(
     image: { data: Buffer; mediaType: string },
@@ -165,6 +166,10 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`
     const timeout = AbortSignal.timeout(requestTimeoutMs)
     const combined = AbortSignal.any([signal, timeout])
+    // undici is loaded on first use: importing the server package should not pay for it.
+    undici ??= import('undici')
+    const { Agent, request } = await undici
+    agent ??= new Agent({ connections: concurrency * 2, headersTimeout: 0, bodyTimeout: 0 })
     try {
       const response = await request(url, {
         method: 'POST',
@@ -184,8 +189,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
           error,
         )
       }
-      const detail =
-        error instanceof errors.UndiciError || error instanceof Error ? error.message : String(error)
+      const detail = error instanceof Error ? error.message : String(error)
       throw Object.assign(
         engineFailure('UpstreamError', `The model server could not be reached: ${detail}`, error),
         {
@@ -320,7 +324,9 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   return {
     name: 'openai',
     convert,
-    close: () => agent.close(),
+    close: async () => {
+      await agent?.close()
+    },
   }
 }
 
