@@ -94,6 +94,25 @@ describe('ambiguous submit failures never create a second job', () => {
     })
   }
 
+  it('stops rather than risk a second job when the jobs cannot be listed', async () => {
+    const { client, server } = await setup(
+      {
+        faults: {
+          rules: [
+            { route: 'submit', fault: { type: 'status', status: 502 }, count: 1 },
+            { route: 'list', fault: { type: 'status', status: 500 } },
+          ],
+        },
+      },
+      { maxRetries: 2 },
+    )
+    const error = await client.convert(Buffer.from('unknown')).catch((caught) => caught)
+    expect(error).toMatchObject({ code: 'ambiguous_submit' })
+    expect(error.cause).toBeInstanceOf(ServerError)
+    expect(createdJobs(server)).toHaveLength(1)
+    expect(server.server.requests.filter((entry) => entry.route === 'submit')).toHaveLength(1)
+  })
+
   it('sends again after a reset before the body was read (the server has no job)', async () => {
     const { client, server, events } = await setup({
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'before' }, count: 1 }] },

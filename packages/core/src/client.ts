@@ -603,7 +603,17 @@ export class NuMarkdownClient {
             { code: 'ambiguous_submit', cause: error },
           )
         }
-        const adopted = await this.#findLostJob(identity, attemptStartedAt, key, operation, onProgress)
+        let adopted: Job | undefined
+        try {
+          adopted = await this.#findLostJob(identity, attemptStartedAt, key, operation, onProgress)
+        } catch (listError) {
+          if (operation.aborted) throw operation.abortError()
+          // Without the list, sending again could create a second job: stop here and say why.
+          throw new ConnectionError(
+            `The upload of ${source.filename} failed after it was sent (${(error as Error).message}), and the jobs could not be listed to find out whether the server created one: ${(listError as Error).message}`,
+            { code: 'ambiguous_submit', cause: error },
+          )
+        }
         if (adopted) {
           this.#emit(
             {
