@@ -1,3 +1,5 @@
+import { localEngine } from './engines/local/local-engine.js'
+import { openaiEngine } from './engines/openai/openai-engine.js'
 import { scriptedEngine } from './scripted-engine.js'
 import type { Engine } from './types.js'
 
@@ -17,18 +19,26 @@ export interface EngineFlags {
 /** The flags of the engines, in `node:util` `parseArgs` form. */
 export const engineFlagOptions: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
   engine: { type: 'string' },
+  'openai-base-url': { type: 'string' },
+  model: { type: 'string' },
+  'openai-api-key': { type: 'string' },
 }
 
 /** Lines of `--help` describing the engine flags. */
 export const engineFlagHelp: readonly string[] = [
-  '  --engine <name>          The conversion engine: scripted (deterministic, no model). Default: scripted',
+  '  --engine <name>          The conversion engine: local (offline: PDF text layer, OCR, DOCX, HTML), openai',
+  '                           (a vision model behind an OpenAI-compatible API, e.g. vLLM) or scripted',
+  '                           (deterministic, no model). Default: local',
+  '  --openai-base-url <url>  openai: the model server, e.g. http://127.0.0.1:8000 (with or without /v1)',
+  '  --model <name>           openai: the model name, e.g. numind/NuMarkdown-8B-Thinking',
+  '  --openai-api-key <key>   openai: its API key; prefer the OPENAI_API_KEY environment variable',
 ]
 
 /** The engines `--engine` accepts. */
-export const engineNames: readonly string[] = ['scripted']
+export const engineNames: readonly string[] = ['local', 'openai', 'scripted']
 
 /** The engine used when `--engine` is not given. */
-export const defaultEngineName: string = 'scripted'
+export const defaultEngineName: string = 'local'
 
 /** Build the engine the `numarkdown-server` flags ask for. */
 export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine> {
@@ -36,6 +46,17 @@ export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine>
   switch (name) {
     case 'scripted':
       return scriptedEngine()
+    case 'local':
+      return localEngine()
+    case 'openai': {
+      const baseUrl = flags['openai-base-url']
+      const model = flags.model
+      if (typeof baseUrl !== 'string' || typeof model !== 'string') {
+        throw new TypeError('--engine openai needs --openai-base-url and --model')
+      }
+      const apiKey = flags['openai-api-key']
+      return openaiEngine({ baseUrl, model, ...(typeof apiKey === 'string' ? { apiKey } : {}) })
+    }
     default:
       throw new TypeError(`--engine must be one of ${engineNames.join(', ')}, got ${name}`)
   }

@@ -1,4 +1,6 @@
 export { EngineError } from './engine-error.js'
+export { type LocalEngine, type LocalEngineOptions, localEngine } from './engines/local/local-engine.js'
+export { type OpenAIEngine, type OpenAIEngineOptions, openaiEngine } from './engines/openai/openai-engine.js'
 export { createGate, type Gate, type GateFilter } from './gate.js'
 export {
   type ScriptedEngine,
