@@ -81,6 +81,10 @@ interface Tracked {
 }
 
 const OPTIONS_VERSION = 1
+/** Slack between our clock and the server's when matching the creation time of a job to adopt. */
+const CLOCK_TOLERANCE_MS = 60_000
+/** Jobs read at most when looking for jobs a crash interrupted. */
+const MAX_JOBS_LISTED = 2000
 
 function signatureOf(stats: Stats): { size: number; mtimeMs: number; ctimeMs: number } {
   return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs }
@@ -98,6 +102,11 @@ async function sha256Of(path: string): Promise<string> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
     hash.update(chunk as Buffer)
   return hash.digest('hex')
+}
+
+/** The filename sent with an upload: the base name, without characters that upset multipart headers. */
+function uploadName(path: string): string {
+  return replaceControlCharacters(basename(path)).replace(/["\\]/g, '_')
 }
 
 function within(root: string, path: string): boolean {
@@ -136,6 +145,8 @@ class WatchEngine implements Watcher {
   private readonly shutdown = new AbortController()
   private readonly inFlight = new Set<Promise<void>>()
   private readonly retriedServiceFailures = new Set<string>()
+  /** Jobs on the server that a submit cut short by a crash may have created, by upload identity. */
+  private readonly adoptable = new Map<string, Array<{ id: string; createdAt: number }>>()
   private store!: StateStore
   private backend!: Backend
   private context!: ScanContext
@@ -189,6 +200,7 @@ class WatchEngine implements Watcher {
       this.store.close()
       throw error
     }
+    await this.loadAdoptableJobs()
     const resumable = this.store.all().filter((record) => record.status === 'submitted').length
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
@@ -211,6 +223,53 @@ class WatchEngine implements Watcher {
       }, options.rescanMs)
       this.rootTimer = setInterval(() => void this.checkRoot(), Math.min(1000, options.rescanMs))
     }
+  }
+
+  /**
+   * A `pending` record means a submit was under way when the last run ended: the server may have created the
+   * job without the answer reaching the journal. Such jobs are found by their upload identity (the `inputData`
+   * of the API: filename, size, sha256) and adopted instead of being submitted a second time.
+   */
+  private async loadAdoptableJobs(): Promise<void> {
+    const pending = this.store.all().filter((record) => record.status === 'pending' && record.sha256 !== '')
+    if (pending.length === 0) return
+    const since = Math.min(...pending.map((record) => Date.parse(record.updatedAt))) - CLOCK_TOLERANCE_MS
+    let seen = 0
+    try {
+      for await (const job of this.backend.client.listJobs({ perPage: 100, signal: this.shutdown.signal })) {
+        if (++seen > MAX_JOBS_LISTED) break
+        const createdAt = Date.parse(job.createdAt)
+        if (!(createdAt >= since)) continue
+        let identity: { filename?: unknown; size?: unknown; sha256?: unknown }
+        try {
+          identity = JSON.parse(job.inputData) as typeof identity
+        } catch {
+          continue
+        }
+        const key = `${identity.filename}\u0000${identity.size}\u0000${String(identity.sha256).toLowerCase()}`
+        const list = this.adoptable.get(key) ?? []
+        list.push({ id: job.id, createdAt })
+        this.adoptable.set(key, list)
+      }
+    } catch (error) {
+      this.display.log(
+        'warn',
+        'cannot list jobs to find those a crash interrupted; they will be submitted again',
+        {
+          error: (error as Error).message,
+        },
+      )
+    }
+  }
+
+  private takeAdoptable(filename: string, size: number, sha256: string, since: number): string | undefined {
+    const list = this.adoptable.get(`${filename}\u0000${size}\u0000${sha256}`)
+    if (!list) return undefined
+    const candidates = list.filter((job) => job.createdAt >= since - CLOCK_TOLERANCE_MS)
+    const newest = candidates.sort((a, b) => b.createdAt - a.createdAt)[0]
+    if (!newest) return undefined
+    list.splice(list.indexOf(newest), 1)
+    return newest.id
   }
 
   private async removeStaleTemporaryFiles(folder: string): Promise<void> {
@@ -519,6 +578,13 @@ class WatchEngine implements Watcher {
         return this.finishTracking(path, tracked)
       }
       if (record.status === 'submitted') jobId = record.jobId
+      if (record.status === 'pending') {
+        jobId = this.takeAdoptable(uploadName(path), record.size, sha256, Date.parse(record.updatedAt))
+        if (jobId) {
+          this.store.set({ ...record, status: 'submitted', jobId, updatedAt: new Date().toISOString() })
+          this.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
+        }
+      }
     }
     if (record?.status === 'failed' && record.error?.kind === 'service') this.retriedServiceFailures.add(path)
 
@@ -539,10 +605,7 @@ class WatchEngine implements Watcher {
         if (!jobId) {
           this.store.set({ ...base, status: 'pending' })
           tracked.attempts++
-          const submitted = await client.submit(
-            { data: absolute, filename: replaceControlCharacters(basename(path)).replace(/["\\]/g, '_') },
-            { signal },
-          )
+          const submitted = await client.submit({ data: absolute, filename: uploadName(path) }, { signal })
           jobId = submitted.jobId
           // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
           this.store.set({ ...base, status: 'submitted', jobId, attempts: tracked.attempts })
