@@ -23,7 +23,7 @@ export async function splitPdf(bytes: Uint8Array, pagesPerChunk: number): Promis
   const chunks: PdfChunk[] = []
   for (let first = 0; first < pageCount; first += pagesPerChunk) {
     const last = Math.min(pageCount, first + pagesPerChunk) - 1
-    const part = await PDFDocument.create()
+    const part = await PDFDocument.create({ updateMetadata: false })
     const indices = Array.from({ length: last - first + 1 }, (_, index) => first + index)
     for (const page of await part.copyPages(document, indices)) part.addPage(page)
     chunks.push({ firstPage: first + 1, lastPage: last + 1, bytes: await part.save() })
