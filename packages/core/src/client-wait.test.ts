@@ -58,7 +58,7 @@ describe('waiting over SSE', () => {
   })
 
   it("falls back to polling with 'auto' when the server has no stream, and fails with 'sse'", async () => {
-    const unsupported = { type: 'status', status: 501 } as never
+    const unsupported = { type: 'status', status: 501 } as const
     const { client, server } = await setup({ faults: { rules: [{ route: 'stream', fault: unsupported }] } })
     const result = await client.convert({ data: Buffer.from('polled'), filename: 'p.txt' })
     expect(result.markdown).toBe('polled')
@@ -185,7 +185,7 @@ describe('abort and deadline', () => {
 
   it('reports an older server without cancel as not supported', async () => {
     const { client } = await setup({
-      faults: { rules: [{ route: 'cancel', fault: { type: 'status', status: 405 } as never }] },
+      faults: { rules: [{ route: 'cancel', fault: { type: 'status', status: 405 } }] },
     })
     const { jobId } = await client.submit(Buffer.from('x'))
     expect(await client.cancel(jobId)).toEqual({ cancelled: false, supported: false })

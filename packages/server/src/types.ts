@@ -61,7 +61,11 @@ export type FaultRoute = 'submit' | 'getJob' | 'stream' | 'list' | 'cancel' | '*
 
 /** One fault to inject. */
 export type FaultAction =
-  | { type: 'status'; status: 500 | 502 | 503 | 504 | 408; body?: string }
+  /**
+   * Answer with this status instead of serving the route. 404, 405 and 501 imitate an older server that lacks
+   * a route (no `/stream`, no `/cancel`); on submit, 502 and 504 come after the job was created.
+   */
+  | { type: 'status'; status: 404 | 405 | 408 | 500 | 501 | 502 | 503 | 504; body?: string }
   | { type: 'rateLimit'; retryAfterSeconds: number }
   | { type: 'delay'; ms: number }
   /** Destroy the socket; `before` the request body is read, or `after` it was read (and, for submit, the job created). */
