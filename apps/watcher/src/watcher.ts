@@ -202,16 +202,18 @@ class WatchEngine implements Watcher {
     }
     await this.loadAdoptableJobs()
     const resumable = this.store.all().filter((record) => record.status === 'submitted').length
+    const pollingInterval = options.once ? undefined : this.pollingInterval()
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
       out: options.out,
       state: options.state,
       known: this.store.all().length,
       resumable,
+      ...(options.once ? {} : { events: pollingInterval ? `polling every ${pollingInterval} ms` : 'native' }),
     })
     this.display.watch(() => this.snapshot())
     this.rootIdentity = `${inboxStats.dev}:${inboxStats.ino}`
-    if (!options.once) this.startChokidar()
+    if (!options.once) this.startChokidar(pollingInterval)
     this.scanning = this.rescan().finally(() => {
       this.scanning = undefined
       this.initialScanDone = true
@@ -296,8 +298,7 @@ class WatchEngine implements Watcher {
     return undefined
   }
 
-  private startChokidar(): void {
-    const interval = this.pollingInterval()
+  private startChokidar(interval: number | undefined): void {
     const inbox = this.options.inbox
     const skip = new Set(this.context.skipFolders)
     const chokidar = watch(inbox, {
@@ -351,7 +352,7 @@ class WatchEngine implements Watcher {
     this.chokidar = undefined
     this.context.realInbox = await realpath(this.options.inbox).catch(() => this.options.inbox)
     if (this.stopping) return
-    this.startChokidar()
+    this.startChokidar(this.pollingInterval())
     if (!this.scanning) this.scanning = this.rescan().finally(() => (this.scanning = undefined))
   }
 

@@ -89,6 +89,15 @@ describe('options', () => {
     expect(watcher.output()).not.toContain('wrong-token-abcdef')
   })
 
+  it('--poll finds new files without native events (and without waiting for a rescan)', async () => {
+    watch(['--poll=100', '--rescan-ms', '600000'])
+    const watching = await watcher!.waitForLine((line) => line.message === 'watching')
+    expect(watching.events).toBe('polling every 100 ms')
+    await writeFile(join(inbox, 'polled.html'), '<p>polled</p>')
+    await converted('polled.html')
+    expect(await readIfExists(join(out, 'polled.html.md'))).toContain('polled')
+  })
+
   it('prints help with examples, and rejects a bad option naming the value', async () => {
     const { execFileSync, spawnSync } = await import('node:child_process')
     expect(execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' })).toMatch(/Examples:/)

@@ -84,6 +84,25 @@ describe('restarts', () => {
     expect(submissions(api.server.requests)).toBe(1)
   })
 
+  it('lets a conversion in flight finish within the grace period on SIGTERM', async () => {
+    const engine = scriptedEngine({ hold: true })
+    const api = await server({ engine })
+    const watcher = watch(api.url, api.token, ['--grace-ms', '20000'])
+    await watcher.waitForLine((line) => line.message === 'watching')
+    await writeFile(join(inbox, 'finishing.html'), '<p>finish me</p>')
+    await engine.gate.whenWaiting(1)
+    watcher.kill('SIGTERM')
+    await watcher.waitForLine((line) => line.message === 'stopping: finishing conversions in flight')
+    engine.gate.open()
+    expect(await watcher.exited).toBe(0)
+    expect(watcher.lines.some((line) => line.message === 'converted' && line.path === 'finishing.html')).toBe(
+      true,
+    )
+    expect(await readIfExists(join(out, 'finishing.html.md'))).toContain('finish me')
+    const state = await readFile(join(out, '.numarkdown-watch', 'state.jsonl'), 'utf8')
+    expect(JSON.parse(state.trim())).toMatchObject({ path: 'finishing.html', status: 'done' })
+  })
+
   it('submits again when the server no longer knows the job', async () => {
     const engine = scriptedEngine({ hold: true })
     const forgetful = await server({ engine })
