@@ -48,15 +48,16 @@ function joinRuns(runs: TextRun[], rtl: boolean): string {
   for (const run of runs) {
     if (previous) {
       const gap = rtl ? previous.x - (run.x + run.width) : run.x - (previous.x + previous.width)
-      const spaced = /\s$/.test(text) || /^\s/.test(run.text)
+      const spaced = /\s$/.test(text) || /^\s/.test(run.text) || (run.spaceBefore && !rtl)
       // Where the writing direction changes (Latin inside Arabic), PDFs often butt the runs with no gap.
       // A raised, lowered or much smaller run (a footnote mark) is a word of its own.
       const shifted =
         Math.abs(run.y - previous.y) > 0.2 * Math.min(run.fontSize, previous.fontSize) ||
         Math.min(run.fontSize, previous.fontSize) < 0.75 * Math.max(run.fontSize, previous.fontSize)
       const threshold =
-        run.rtl !== previous.rtl || shifted ? -0.5 : 0.1 * Math.min(run.fontSize, previous.fontSize)
-      if (!spaced && gap > threshold) text += ' '
+        run.rtl !== previous.rtl || shifted ? -1 : 0.1 * Math.min(run.fontSize, previous.fontSize)
+      if (run.spaceBefore && !rtl && !/\s$/.test(text)) text += ' '
+      else if (!spaced && gap > threshold) text += ' '
     }
     text += run.text
     previous = run

@@ -11,6 +11,8 @@ export interface TextRun {
   fontSize: number
   bold: boolean
   rtl: boolean
+  /** The text layer had a space item right before this run (whose own width may be next to nothing). */
+  spaceBefore: boolean
 }
 
 /** What a page's text layer holds, ready for layout. */
@@ -88,6 +90,7 @@ export async function readPageText(
   }
   const runs: TextRun[] = []
   let rotatedRuns = 0
+  let space: { end: number; y: number; fontSize: number } | undefined
   let characters = 0
   for (const item of items) {
     const text = item.str.replace(presentationForms, (form) => form.normalize('NFKC'))
@@ -101,7 +104,9 @@ export async function readPageText(
       continue
     }
     if (fontSize <= 0 || text.trim().length === 0) {
-      // Spaces carry no layout we need: gaps between runs give the word breaks.
+      // A space item is kept as a flag on the run right after it: some PDFs set words apart with spaces of
+      // next to no width.
+      if (fontSize > 0) space = { end: e + item.width * (viewport.scale || 1), y: f, fontSize }
       continue
     }
     runs.push({
@@ -112,7 +117,13 @@ export async function readPageText(
       fontSize,
       bold: weights.get(item.fontName) ?? false,
       rtl: item.dir === 'rtl',
+      spaceBefore:
+        space !== undefined &&
+        Math.abs(space.y - f) < 0.5 * fontSize &&
+        e - space.end > -1 &&
+        e - space.end < 0.5 * Math.max(fontSize, space.fontSize),
     })
+    space = undefined
   }
   return { width: viewport.width, height: viewport.height, runs, rotatedRuns, characters }
 }
