@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../engine-error.js'
 import type { EngineParams } from '../../types.js'
 import { type LocalEngine, localEngine } from './local-engine.js'
-import { makeLayoutPdf, makeScannedPdf, makeTextPng } from './test-documents.js'
+import { makeLayoutPdf, makePasswordProtectedPdf, makeScannedPdf, makeTextPng } from './test-documents.js'
 
 const corpus = resolve(fileURLToPath(import.meta.url), '../../../../../../../shared/corpus/docling')
 const params: EngineParams = { temperature: 0, rasterizationDPI: 150, maxOutputTokens: 0 }
@@ -193,6 +193,12 @@ describe('localEngine failures', () => {
     const error = await failure(convert(await file('broken.pdf', '%PDF-1.7\n this is not a PDF body')))
     expect(error.code).toBe('InvalidDocument')
     expect(error.message).toMatch(/PDF/)
+  })
+
+  it('fails a password-protected PDF with InvalidDocument', async () => {
+    const error = await failure(convert(await file('locked.pdf', await makePasswordProtectedPdf())))
+    expect(error.code).toBe('InvalidDocument')
+    expect(error.message).toBe('The PDF is encrypted and needs a password')
   })
 
   it('fails a corrupt DOCX with InvalidDocument', async () => {

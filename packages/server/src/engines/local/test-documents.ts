@@ -1,6 +1,6 @@
 /** Small documents the engine tests generate: a laid-out PDF, text drawn into a PNG, a scanned PDF. */
 import { createCanvas } from '@napi-rs/canvas'
-import { PDFDocument, type PDFFont, type PDFPage, StandardFonts } from 'pdf-lib'
+import { PDFDocument, type PDFFont, PDFHexString, PDFName, type PDFPage, StandardFonts } from 'pdf-lib'
 
 async function newDocument(): Promise<{ document: PDFDocument; regular: PDFFont; bold: PDFFont }> {
   const document = await PDFDocument.create()
@@ -103,5 +103,28 @@ export async function makeScannedPdf(png: Buffer): Promise<Uint8Array> {
   const width = 500
   const height = (image.height / image.width) * width
   scan.drawImage(image, { x: 48, y: 842 - 72 - height, width, height })
+  return document.save({ useObjectStreams: false })
+}
+
+/**
+ * A PDF whose trailer declares standard encryption that neither the empty user password nor the empty owner
+ * password opens: what a reader sees of a password-protected file.
+ */
+export async function makePasswordProtectedPdf(): Promise<Uint8Array> {
+  const { document, regular } = await newDocument()
+  document.addPage([595, 842]).drawText('Secret', { x: 72, y: 760, size: 12, font: regular })
+  const context = document.context
+  const encrypt = context.obj({
+    Filter: PDFName.of('Standard'),
+    V: 1,
+    R: 2,
+    Length: 40,
+    P: -44,
+    O: PDFHexString.of('5a'.repeat(32)),
+    U: PDFHexString.of('a5'.repeat(32)),
+  })
+  context.trailerInfo.Encrypt = context.register(encrypt)
+  const id = PDFHexString.of('0123456789abcdef0123456789abcdef')
+  context.trailerInfo.ID = context.obj([id, id])
   return document.save({ useObjectStreams: false })
 }
