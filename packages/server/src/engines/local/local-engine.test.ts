@@ -136,6 +136,18 @@ describe('localEngine on PDFs with a text layer', () => {
 describe('localEngine OCR', () => {
   const png = makeTextPng(['Invoice number 12345', 'Total due 250 euros'])
 
+  it('stops waiting for OCR when the job is cancelled', async () => {
+    const controller = new AbortController()
+    const path = await file('cancelled.png', png)
+    const pending = engine.convert(
+      { path, filename: 'cancelled.png', contentType: 'image/png', size: png.length },
+      params,
+      controller.signal,
+    )
+    setTimeout(() => controller.abort(new Error('The job was cancelled')), 20)
+    await expect(pending).rejects.toThrow('The job was cancelled')
+  })
+
   it('reads an image', async () => {
     const output = await convert(await file('scan.png', png), { contentType: 'image/png' })
     expect(output.result).toContain('Invoice number 12345')
