@@ -26,6 +26,13 @@ describe('display', () => {
     expect(lines[1].error).toBe('Bearer [redacted]')
   })
 
+  it('redacts a secret added at run time', () => {
+    const { display, text } = capture('json')
+    display.addSecret('local-random-token')
+    display.log('info', 'started', { detail: 'token=local-random-token' })
+    expect(text()).not.toContain('local-random-token')
+  })
+
   it('writes readable lines in pretty mode off a terminal', () => {
     const { display, text } = capture('pretty')
     display.log('info', 'converted', { path: 'with space.pdf', ms: 12 })

@@ -22,6 +22,8 @@ export interface Display {
   log(level: Level, message: string, fields?: Record<string, unknown>): void
   /** Give the live view a way to read the current state; it redraws on its own. */
   watch(snapshot: () => Snapshot): void
+  /** Keep one more secret (a token made at run time) out of everything written. */
+  addSecret(secret: string): void
   /** Print text as is (the summary table), after the live view is gone. */
   print(text: string): void
   close(): void
@@ -102,6 +104,9 @@ export function createDisplay(options: DisplayOptions): Display {
       clearLive()
       write(`${time} ${colour}${level.padEnd(5)}${reset} ${message}${details ? `  ${details}` : ''}\n`)
       drawLive()
+    },
+    addSecret(secret) {
+      if (secret.length >= 4 && !secrets.includes(secret)) secrets.push(secret)
     },
     watch(source) {
       snapshot = source

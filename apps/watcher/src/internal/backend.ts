@@ -33,11 +33,11 @@ export async function openBackend(options: ResolvedOptions, display: Display): P
     })
     return { client, kind: 'remote', token: options.apiKey, close: () => client.close() }
   }
+  // Loaded only here: the server and its engine are not needed when converting with the API.
   const server = await import('@numarkdown/server')
   const token = randomBytes(24).toString('base64url')
-  const exported = server as unknown as Record<string, unknown>
-  const localEngine = exported.localEngine as (() => import('@numarkdown/server').Engine) | undefined
-  const engine = localEngine ? localEngine() : server.scriptedEngine()
+  display.addSecret(token)
+  const engine = server.localEngine()
   const running = await server.startServer({
     engine,
     tokens: [token],
@@ -45,13 +45,10 @@ export async function openBackend(options: ResolvedOptions, display: Display): P
     port: 0,
     concurrency: options.concurrency,
   })
-  display.log(
-    localEngine ? 'info' : 'warn',
-    localEngine
-      ? 'no NUMIND_API_KEY: converting offline with a local @numarkdown/server'
-      : 'no NUMIND_API_KEY: converting with a local @numarkdown/server and its SCRIPTED engine (placeholder output; the local engine is not available in this build)',
-    { url: running.url, engine: engine.name },
-  )
+  display.log('info', 'no NUMIND_API_KEY: converting offline with a local @numarkdown/server', {
+    url: running.url,
+    engine: engine.name,
+  })
   const client = new NuMarkdownClient({
     apiKey: token,
     baseUrl: running.url,
