@@ -10,7 +10,9 @@ import { convertLikeNuMindSdk } from '../../baselines/sdk-sse.ts'
 import { benchDirectory, writeSmallDocuments } from '../internal/files.ts'
 import { loadCore } from '../internal/packages.ts'
 import { runPool } from '../internal/pool.ts'
+import { processCpuMs } from '../internal/process-cpu.ts'
 import { startServerProcess } from '../internal/servers.ts'
+import { round } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const concurrency = 16
@@ -19,16 +21,26 @@ const targetRatio = 3
 interface Measured {
   jobsPerSecond: number
   cpuMsPerJob: number
+  serverCpuMsPerJob: number
 }
 
-async function measure(jobs: number, convert: (index: number) => Promise<unknown>): Promise<Measured> {
+async function measure(
+  jobs: number,
+  serverPid: number,
+  convert: (index: number) => Promise<unknown>,
+): Promise<Measured> {
   globalThis.gc?.()
   const cpuBefore = process.cpuUsage()
+  const serverCpuBefore = processCpuMs(serverPid)
   const started = performance.now()
   await runPool(jobs, concurrency, convert)
   const seconds = (performance.now() - started) / 1000
   const cpu = process.cpuUsage(cpuBefore)
-  return { jobsPerSecond: jobs / seconds, cpuMsPerJob: (cpu.user + cpu.system) / 1000 / jobs }
+  return {
+    jobsPerSecond: jobs / seconds,
+    cpuMsPerJob: (cpu.user + cpu.system) / 1000 / jobs,
+    serverCpuMsPerJob: (processCpuMs(serverPid) - serverCpuBefore) / jobs,
+  }
 }
 
 const benchmark: Benchmark = {
@@ -37,6 +49,8 @@ const benchmark: Benchmark = {
   async run({ quick }) {
     const { NuMarkdownClient } = await loadCore()
     const jobs = quick ? 64 : 1500
+    const rounds = quick ? 2 : 3
+    const warmUpJobs = quick ? 0 : 250
     const directory = await benchDirectory('throughput')
     const server = await startServerProcess({ latencyMs: 0, concurrency: 64 })
     const options = { apiKey: server.token, baseUrl: server.url }
@@ -49,19 +63,24 @@ const benchmark: Benchmark = {
         a: (index: number) => convertWithFetchPolling(path(index), { ...options, pollIntervalMs: 0 }),
         b: (index: number) => convertLikeNuMindSdk(path(index), options),
       }
-      // Warm-up, then two alternating rounds each so that a burst of load elsewhere hits every client.
-      if (!quick) for (const convert of Object.values(clients)) await measure(32, convert)
+      // Warm-up (the JIT halves the CPU per job over the first few hundred), then alternating rounds so that
+      // a burst of load elsewhere hits every client alike.
+      if (warmUpJobs > 0)
+        for (const convert of Object.values(clients)) await measure(warmUpJobs, server.pid, convert)
       const results: Record<keyof typeof clients, Measured[]> = { core: [], a: [], b: [] }
-      for (let round = 0; round < 2; round++) {
+      for (let turn = 0; turn < rounds; turn++) {
         for (const [name, convert] of Object.entries(clients)) {
-          results[name as keyof typeof clients].push(await measure(Math.ceil(jobs / 2), convert))
+          results[name as keyof typeof clients].push(
+            await measure(Math.ceil(jobs / rounds), server.pid, convert),
+          )
         }
       }
       const best = (name: keyof typeof clients): Measured => {
         const rounds = results[name]
         return {
-          jobsPerSecond: Math.max(...rounds.map((round) => round.jobsPerSecond)),
-          cpuMsPerJob: Math.min(...rounds.map((round) => round.cpuMsPerJob)),
+          jobsPerSecond: Math.max(...rounds.map((measured) => measured.jobsPerSecond)),
+          cpuMsPerJob: Math.min(...rounds.map((measured) => measured.cpuMsPerJob)),
+          serverCpuMsPerJob: Math.min(...rounds.map((measured) => measured.serverCpuMsPerJob)),
         }
       }
       const core = best('core')
@@ -104,10 +123,14 @@ const benchmark: Benchmark = {
         name: 'throughput',
         rows,
         notes: [
-          `${jobs} conversions of 2 KiB markdown files per client (two alternating rounds, best kept), ` +
+          `${jobs} conversions of 2 KiB markdown files per client after ${warmUpJobs} to warm up ` +
+            `(${rounds} alternating rounds, best kept), ` +
             `${concurrency} in flight, engine latency 0, server in its own process.`,
           'baseline (a) reads the job back-to-back instead of every second here, so that it measures the ' +
             `machinery; with the 1 s pause it would be capped near ${concurrency} jobs/s.`,
+          `server CPU per job: core ${round(core.serverCpuMsPerJob)} ms, (a) ${round(a.serverCpuMsPerJob)} ms, ` +
+            `(b) ${round(b.serverCpuMsPerJob)} ms. On 2 cores the server process takes one, so jobs/s is bounded ` +
+            'near 1000 ÷ server CPU per job for every client; client CPU per job is the cost of the machinery.',
         ],
       }
     } finally {

@@ -14,9 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { benchDirectory, smallDocument } from '../internal/files.ts'
+import { processCpuMs } from '../internal/process-cpu.ts'
 import { type BenchServer, startServerProcess } from '../internal/servers.ts'
 import { round } from '../internal/stats.ts'
-import { processCpuMs, requireWatcher, spawnWatcher } from '../internal/watcher-process.ts'
+import { requireWatcher, spawnWatcher } from '../internal/watcher-process.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const concurrency = 16

@@ -18,6 +18,8 @@ export interface BenchServerOptions extends EngineTiming {
 export interface BenchServer {
   url: string
   token: string
+  /** The server's process ID (this process when the server runs here). */
+  pid: number
   /** The server's request log so far. */
   requests(): Promise<RequestLogEntry[]>
   close(): Promise<void>
@@ -49,6 +51,7 @@ export async function startBenchServer(
   return {
     url: running.url,
     token,
+    pid: process.pid,
     requests: async () => [...running.requests],
     close: () => running.close(),
   }
@@ -85,6 +88,7 @@ export async function startServerProcess(options: BenchServerOptions = {}): Prom
   return {
     url: first.url,
     token,
+    pid: child.pid!,
     async requests() {
       child.send({ type: 'requests' })
       for (;;) {

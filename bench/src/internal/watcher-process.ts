@@ -1,6 +1,6 @@
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { skip } from '../skip.ts'
 
@@ -89,17 +89,4 @@ export function spawnWatcher(options: {
       await exited
     },
   }
-}
-
-let clockTicks: number | undefined
-
-/** CPU time (user + system) a process has used so far, in milliseconds, from /proc. */
-export function processCpuMs(pid: number): number {
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const userTicks = Number(fields[11])
-  const systemTicks = Number(fields[12])
-  return ((userTicks + systemTicks) * 1000) / clockTicks
 }
