@@ -40,3 +40,4 @@ export type {
   WaitOptions,
   WaitStrategy,
 } from './types.js'
+export { validateConversionParams } from './validate-conversion-params.js'

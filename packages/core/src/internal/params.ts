@@ -32,7 +32,11 @@ export function conversionQuery(params: ConversionParams): Record<string, string
     } else if (typeof timeout === 'string' && durationPattern.test(timeout.trim())) {
       query.timeout = timeout.trim()
     } else {
-      fail('timeout', "a duration such as '1000ms', '90s', '5m', '1h' or a number of milliseconds", timeout)
+      fail(
+        'timeout',
+        "timeout to be a duration such as '1000ms', '90s', '5m', '1h' or a number of milliseconds",
+        timeout,
+      )
     }
   }
   return query
