@@ -28,8 +28,13 @@ Object.defineProperty(NuMarkdownStreamError.prototype, brand, { value: true, enu
 export class InvalidOptionError extends NuMarkdownStreamError {
   /** The option that was rejected. */
   readonly option: string
-  constructor(option: string, expected: string, received: unknown) {
-    super(`${option}: expected ${expected}, got ${describe(received)}`, { code: 'invalid_option' })
+  constructor(option: string, expected: string, received: unknown)
+  /** Wraps a problem already described elsewhere, such as a `ValidationError` of `@numarkdown/core`. */
+  constructor(option: string, problem: { message: string; cause?: unknown })
+  constructor(option: string, expected: string | { message: string; cause?: unknown }, received?: unknown) {
+    const problem =
+      typeof expected === 'string' ? { message: `expected ${expected}, got ${describe(received)}` } : expected
+    super(`${option}: ${problem.message}`, { code: 'invalid_option', cause: problem.cause })
     this.option = option
   }
 }

@@ -131,8 +131,9 @@ describe('toMarkdown over HTTP', () => {
 
   it('validates options at construction, naming the value received', async () => {
     const { client } = await setup()
+    expect(() => toMarkdown({ client, temperature: 3.4 })).toThrow(InvalidOptionError)
     expect(() => toMarkdown({ client, temperature: 3.4 })).toThrow(
-      new InvalidOptionError('temperature', '0 ≤ temperature ≤ 1', 3.4),
+      'temperature: expected 0 ≤ temperature ≤ 1, got 3.4',
     )
     expect(() => toMarkdown({ client, spoolThresholdBytes: -1 })).toThrow(
       /spoolThresholdBytes.*got number -1/,

@@ -1,9 +1,7 @@
 import { tmpdir } from 'node:os'
-import type { NuMarkdownClient } from '@numarkdown/core'
+import { type NuMarkdownClient, ValidationError, validateConversionParams } from '@numarkdown/core'
 import { InvalidOptionError } from '../errors.js'
 import type { ClientOrOptions, StreamConversionParams } from '../types.js'
-
-const durationPattern = /^\d+(ms|s|m|h)$/
 
 /** Throws an {@link InvalidOptionError} unless `value` is undefined or an integer within the range. */
 export function checkInteger(
@@ -37,25 +35,13 @@ export function checkParams(params: StreamConversionParams, prefix = ''): Stream
     throw new InvalidOptionError(prefix || 'params', 'an object', params)
   }
   const name = (key: string) => `${prefix}${key}`
-  const { temperature, timeout } = params
-  if (
-    temperature !== undefined &&
-    (typeof temperature !== 'number' || Number.isNaN(temperature) || temperature < 0 || temperature > 1)
-  ) {
-    throw new InvalidOptionError(name('temperature'), '0 ≤ temperature ≤ 1', temperature)
-  }
-  checkInteger(name('rasterizationDpi'), params.rasterizationDpi, 1, 300)
-  checkInteger(name('maxOutputTokens'), params.maxOutputTokens, 0)
-  if (
-    timeout !== undefined &&
-    !(typeof timeout === 'number' && Number.isInteger(timeout) && timeout >= 1) &&
-    !(typeof timeout === 'string' && durationPattern.test(timeout.trim()))
-  ) {
-    throw new InvalidOptionError(
-      name('timeout'),
-      "a duration such as '90s' or a number of milliseconds",
-      timeout,
-    )
+  try {
+    validateConversionParams(params)
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new InvalidOptionError(name(error.parameter), { message: error.message, cause: error })
+    }
+    throw error
   }
   checkType(name('splitPages'), params.splitPages, 'boolean')
   checkInteger(name('pagesPerChunk'), params.pagesPerChunk, 1)
