@@ -9,6 +9,7 @@ import {
   createClient,
   PermissionDeniedError,
   ValidationError,
+  validateConversionParams,
 } from '@numarkdown/core'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
 import { defaultSplitter } from './internal/default-splitter.js'
@@ -25,7 +26,6 @@ export interface DocumentSplitter {
 }
 
 const errorPolicies: readonly ErrorPolicy[] = ['throw', 'skip', 'collect']
-const durationPattern = /^\s*\d+(ms|s|m|h)\s*$/
 
 /** Settings resolved once, at construction. */
 interface Settings {
@@ -65,25 +65,11 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
 
   // Checked here as well as by the client, so that a bad parameter fails at once rather than once per document
   // (where 'skip' or 'collect' would swallow it).
-  const temperature = checkNumber('temperature', options.temperature, { min: 0, max: 1 })
-  const rasterizationDpi = checkNumber('rasterizationDpi', options.rasterizationDpi, {
-    min: 1,
-    max: 300,
-    integer: true,
-  })
-  const maxOutputTokens = checkNumber('maxOutputTokens', options.maxOutputTokens, { min: 0, integer: true })
-  const timeout = options.timeout
-  if (typeof timeout === 'number') checkNumber('timeout', timeout, { min: 1, integer: true })
-  else if (timeout !== undefined && !(typeof timeout === 'string' && durationPattern.test(timeout))) {
-    fail('timeout', "a duration such as '90s' or '5m', or a number of milliseconds", timeout)
-  }
+  const params = validateConversionParams(options)
   const timeoutMs = checkNumber('timeoutMs', options.timeoutMs, { min: 0 })
 
   const convertOptions: ConvertOptions = {
-    ...(temperature === undefined ? {} : { temperature }),
-    ...(rasterizationDpi === undefined ? {} : { rasterizationDpi }),
-    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-    ...(timeout === undefined ? {} : { timeout }),
+    ...params,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   }
   const splitPages = checkBoolean('splitPages', options.splitPages) ?? false
