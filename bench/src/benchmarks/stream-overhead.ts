@@ -62,15 +62,24 @@ const benchmark: Benchmark = {
       type Method = keyof typeof methods
       const names = Object.keys(methods) as Method[]
       const totals: Record<Method, number> = { directPath: 0, directBytes: 0, convertMany: 0, toMarkdown: 0 }
-      // Warm-up on a few documents each.
-      for (const name of names) await methods[name](Math.min(perRound, quick ? 8 : 50))
+      const cpuTotals: Record<Method, number> = {
+        directPath: 0,
+        directBytes: 0,
+        convertMany: 0,
+        toMarkdown: 0,
+      }
+      // Warm-up, so that the JIT has seen every path before the clock runs.
+      for (const name of names) await methods[name](Math.min(perRound, quick ? 8 : 100))
       for (let turn = 0; turn < rounds; turn++) {
         // Rotate who goes first, so that a burst of load elsewhere does not always hit the same method.
         for (const name of [...names.slice(turn % names.length), ...names.slice(0, turn % names.length)]) {
           globalThis.gc?.()
+          const cpuBefore = process.cpuUsage()
           const started = performance.now()
           await methods[name](perRound)
           totals[name] += performance.now() - started
+          const cpu = process.cpuUsage(cpuBefore)
+          cpuTotals[name] += (cpu.user + cpu.system) / 1000
         }
       }
       const row = (
@@ -87,6 +96,17 @@ const benchmark: Benchmark = {
           target: `≤ ${targetRatio}× baseline`,
           pass: totals[name] <= targetRatio * totals[direct],
         }) satisfies BenchmarkRow
+      const documentsPerMethod = rounds * perRound
+      const cpuRow = (
+        name: 'convertMany' | 'toMarkdown',
+        direct: 'directPath' | 'directBytes',
+      ): BenchmarkRow => ({
+        metric: `client CPU per document, ${name}`,
+        ours: cpuTotals[name] / documentsPerMethod,
+        baseline: cpuTotals[direct] / documentsPerMethod,
+        baselineName: direct === 'directPath' ? 'convert(path)' : 'convert(bytes)',
+        unit: 'ms',
+      })
       const overhead = (name: Method, direct: Method) =>
         `${name} ${round((totals[name] / totals[direct] - 1) * 100)}%`
       return {
@@ -94,6 +114,8 @@ const benchmark: Benchmark = {
         rows: [
           row('convertMany', 'directPath', `wall time, ${rounds * perRound} paths via convertMany`),
           row('toMarkdown', 'directBytes', `wall time, ${rounds * perRound} files via toMarkdown pipelines`),
+          cpuRow('convertMany', 'directPath'),
+          cpuRow('toMarkdown', 'directBytes'),
         ],
         notes: [
           `${rounds} rounds of ${perRound} 2 KiB markdown files per method, one client with concurrency ` +
