@@ -9,6 +9,9 @@ import { benchDirectory, writeSmallDocuments } from '../internal/files.ts'
 import { loadCore } from '../internal/packages.ts'
 import { startServerProcess } from '../internal/servers.ts'
 import { percentile, round } from '../internal/stats.ts'
+
+const median = (values: number[]) => (values.length === 0 ? Number.NaN : round(percentile(values, 50)))
+
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const engineLatencyMs = 200
@@ -27,8 +30,23 @@ const benchmark: Benchmark = {
     const pollClient = new NuMarkdownClient({ ...options, waitStrategy: 'poll' })
     try {
       const [path] = await writeSmallDocuments(directory.path, 1)
+      // Where the SSE client's time goes, from its progress events and the server's job timestamps.
+      const breakdown = { upload: [] as number[], queued: [] as number[], delivery: [] as number[] }
+      const sseConvert = async () => {
+        const started = performance.now()
+        const result = await sseClient.convert(path!, {
+          onProgress: (event) => {
+            if (event.type === 'submitted') breakdown.upload.push(performance.now() - started)
+          },
+        })
+        const received = Date.now()
+        const { createdAt, startedAt, completedAt } = result.job
+        breakdown.queued.push(Date.parse(startedAt) - Date.parse(createdAt))
+        if (completedAt) breakdown.delivery.push(received - Date.parse(completedAt))
+        return result
+      }
       const clients = {
-        sse: () => sseClient.convert(path!),
+        sse: sseConvert,
         poll: () => pollClient.convert(path!),
         a: () => convertWithFetchPolling(path!, options),
         b: () => convertLikeNuMindSdk(path!, options),
@@ -37,6 +55,7 @@ const benchmark: Benchmark = {
       const names = Object.keys(clients) as Array<keyof typeof clients>
       // One warm-up each: connection set-up and JIT are not what is measured.
       if (!quick) for (const name of names) await clients[name]()
+      for (const samples of Object.values(breakdown)) samples.length = 0
       for (let round = 0; round < rounds; round++) {
         for (const name of names) {
           const started = performance.now()
@@ -71,6 +90,9 @@ const benchmark: Benchmark = {
         notes: [
           `${rounds} conversions per client of one 2 KiB markdown file, one at a time, clients interleaved; ` +
             `server in its own process; engine ${engineLatencyMs} ms.`,
+          `core SSE p50 breakdown: upload → job ID ${median(breakdown.upload)} ms, job created → engine ` +
+            `started ${median(breakdown.queued)} ms, job completed → result in hand ${median(breakdown.delivery)} ` +
+            'ms (server timestamps, 1 ms resolution).',
           `core polling uses the client's default schedule; p50 over engine: ` +
             names.map((name) => `${name} ${round(percentile(over[name], 50))} ms`).join(', '),
         ],
