@@ -262,9 +262,13 @@ describe('localEngine output limit', () => {
     expect(() => localEngine({ minimumTextCharacters: -1 })).toThrow('got -1')
   })
 
-  it('converts a PDF with no text to nothing', async () => {
-    const empty = await PDFDocument.create()
-    const output = await convert(await file('empty.pdf', await empty.save()))
+  it('skips OCR for a blank page', async () => {
+    const document = await PDFDocument.create()
+    document.addPage([300, 400])
+    const output = await convert(await file('blank.pdf', await document.save()))
     expect(output.result).toBe('')
+    expect(output.pageCount).toBe(1)
+    expect(output.reasoning).toContain('0 rendered at 150 DPI and OCRed, 1 blank.')
+    expect(output.reasoning).toContain('Page 1: no text layer, blank when rendered')
   })
 })

@@ -135,16 +135,19 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         markdown = conversion.markdown
         pageCount = conversion.pages.length
         const ocrPages = conversion.pages.filter((page) => page.confidence !== undefined).length
+        const blankPages = conversion.pages.filter((page) => page.route === 'blank').length
         trace.push(
-          `PDF with ${pageCount} page${pageCount === 1 ? '' : 's'}: ${pageCount - ocrPages} read from the text layer, ${ocrPages} rendered at ${params.rasterizationDPI} DPI and OCRed.`,
+          `PDF with ${pageCount} page${pageCount === 1 ? '' : 's'}: ${pageCount - ocrPages - blankPages} read from the text layer, ${ocrPages} rendered at ${params.rasterizationDPI} DPI and OCRed, ${blankPages} blank.`,
         )
         for (const page of conversion.pages) {
           const route =
             page.confidence !== undefined
               ? `OCR, mean word confidence ${Math.round(page.confidence)}%`
-              : page.route === 'empty'
-                ? 'text layer, no text'
-                : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}`
+              : page.route === 'blank'
+                ? 'no text layer, blank when rendered'
+                : page.route === 'empty'
+                  ? 'text layer, no text left once headers and footers are dropped'
+                  : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}`
           trace.push(
             `Page ${page.page}: ${route}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
           )

@@ -14,7 +14,8 @@ import { type PageText, readPageText } from './text-runs.js'
 /** What the engine did with one page, for the reasoning trace and the benchmark. */
 export interface PageReport {
   page: number
-  route: 'text' | 'ocr' | 'empty'
+  /** `empty`: a text-layer page with no text left once headers and footers are dropped; `blank`: rendered, all white. */
+  route: 'text' | 'ocr' | 'empty' | 'blank'
   /** Wall time spent on the page: text extraction and layout, or rendering and OCR. */
   milliseconds: number
   characters: number
@@ -116,10 +117,10 @@ async function convertDocument(
 
   await mapLimit(ocrPages, options.concurrency, signal, async (number) => {
     const started = performance.now()
-    let png: Buffer
+    let rendered: Awaited<ReturnType<typeof renderPage>>
     try {
       const page = await document.getPage(number)
-      png = (await renderPage(document, page, options.dpi)).png
+      rendered = await renderPage(document, page, options.dpi)
       page.cleanup()
     } catch (error) {
       if (signal.aborted) throw abortReason(signal)
@@ -130,10 +131,15 @@ async function convertDocument(
         error,
       )
     }
-    const result = await options.ocr.recognize(png, signal)
+    const report = reports[number - 1] as PageReport
+    if (rendered.blank) {
+      report.route = 'blank'
+      report.milliseconds += performance.now() - started
+      return
+    }
+    const result = await options.ocr.recognize(rendered.png, signal)
     const markdown = ocrToMarkdown(result)
     markdownOfPage.set(number, markdown)
-    const report = reports[number - 1] as PageReport
     report.milliseconds += performance.now() - started
     report.characters = markdown.length
     report.confidence = result.confidence

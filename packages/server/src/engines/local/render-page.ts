@@ -3,6 +3,8 @@ import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/displa
 /** A page drawn to pixels. */
 export interface RenderedPage {
   png: Buffer
+  /** Every pixel is (almost) white: nothing for OCR to read. */
+  blank: boolean
   width: number
   height: number
 }
@@ -32,7 +34,19 @@ export async function renderPage(
     context.fillStyle = '#ffffff'
     context.fillRect(0, 0, width, height)
     await page.render({ canvasContext: context as never, viewport, canvas: canvas as never }).promise
-    return { png: (canvas as NodeCanvas).toBuffer('image/png'), width, height }
+    const pixels = context.getImageData(0, 0, width, height).data
+    let blank = true
+    for (let index = 0; index < pixels.length; index += 4) {
+      if (
+        (pixels[index] as number) < 200 ||
+        (pixels[index + 1] as number) < 200 ||
+        (pixels[index + 2] as number) < 200
+      ) {
+        blank = false
+        break
+      }
+    }
+    return { png: (canvas as NodeCanvas).toBuffer('image/png'), blank, width, height }
   } finally {
     factory.destroy({ canvas, context })
   }
@@ -44,7 +58,11 @@ interface CanvasFactory {
     height: number,
   ): {
     canvas: unknown
-    context: { fillStyle: string; fillRect(x: number, y: number, w: number, h: number): void }
+    context: {
+      fillStyle: string
+      fillRect(x: number, y: number, width: number, height: number): void
+      getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray }
+    }
   }
   destroy(entry: { canvas: unknown; context: unknown }): void
 }
