@@ -562,7 +562,7 @@ class WatchEngine implements Watcher {
           attempts: tracked.attempts,
         },
       )
-      return this.finishTracking(path, tracked, false)
+      return this.finishTracking(path, tracked)
     }
 
     const signature = { size: tracked.size, mtimeMs: tracked.mtimeMs, ctimeMs: tracked.ctimeMs }
@@ -679,7 +679,7 @@ class WatchEngine implements Watcher {
         { ...failure, jobId: failure.jobId ?? jobId },
         { ...base, attempts: tracked.attempts },
       )
-      return this.finishTracking(path, tracked, false)
+      return this.finishTracking(path, tracked)
     }
   }
 
@@ -689,10 +689,10 @@ class WatchEngine implements Watcher {
     void this.observe(path)
   }
 
-  private finishTracking(path: string, tracked: Tracked, recheck = true): void {
+  private finishTracking(path: string, tracked: Tracked): void {
     if (this.tracked.get(path) === tracked) this.tracked.delete(path)
-    if (recheck && tracked.dirty && !this.stopping) void this.observe(path)
-    else if (!recheck && tracked.dirty && !this.stopping) void this.observe(path)
+    // Changed while it was converted: look at the new content.
+    if (tracked.dirty && !this.stopping) void this.observe(path)
     this.checkOnceFinished()
   }
 
