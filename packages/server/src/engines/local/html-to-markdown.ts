@@ -5,39 +5,46 @@ let converter: NodeHtmlMarkdown | undefined
 
 /**
  * Converts HTML to markdown with node-html-markdown. Scripts, styles and forms carry no document text and are
- * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder (never its bytes as a data URI).
- * Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
+ * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
+ * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
  */
 export async function htmlToMarkdown(html: string): Promise<string> {
   // Loaded on first use: servers that never convert HTML or DOCX do not pay for it.
   const { NodeHtmlMarkdown } = await import('node-html-markdown')
-  converter ??= new NodeHtmlMarkdown(
-    {
-      bulletMarker: '-',
-      keepDataImages: false,
-      ignore: [
-        'script',
-        'style',
-        'noscript',
-        'template',
-        'svg',
-        'canvas',
-        'iframe',
-        'object',
-        'form',
-        'button',
-      ],
-      maxConsecutiveNewlines: 2,
-    },
-    {
-      img: { content: '<!-- image -->', recurse: false, noEscape: true, surroundingNewlines: 2 },
-      picture: { content: '<!-- image -->', recurse: false, noEscape: true, surroundingNewlines: 2 },
-    },
-  )
+  if (!converter) {
+    const image = { content: '<!-- image -->', recurse: false, noEscape: true }
+    converter = new NodeHtmlMarkdown(
+      {
+        bulletMarker: '-',
+        keepDataImages: false,
+        ignore: [
+          'script',
+          'style',
+          'noscript',
+          'template',
+          'svg',
+          'canvas',
+          'iframe',
+          'object',
+          'form',
+          'button',
+        ],
+        maxConsecutiveNewlines: 2,
+      },
+      { img: { ...image, surroundingNewlines: 2 }, picture: { ...image, surroundingNewlines: 2 } },
+    )
+    // Images inside links and table cells go through their own translators.
+    for (const translators of [converter.aTagTranslators, converter.tableCellTranslators]) {
+      translators.set('img', image)
+      translators.set('picture', image)
+    }
+  }
   return (
     converter
       .translate(expandTableSpans(html))
       .replace(/\]\((\S+) "(?:[^"\\]|\\.)*"\)/g, ']($1)')
+      // A link around nothing but an image says nothing the placeholder does not.
+      .replace(/\[\s*<!-- image -->\s*\]\([^)\s]*\)/g, '<!-- image -->')
       // node-html-markdown escapes underscores in link targets as %5F: valid, but not the address the page had.
       .replace(/\]\([^)\s]*%5F[^)\s]*\)/g, (link) => link.replace(/%5F/g, '_'))
       .trim()
