@@ -7,7 +7,7 @@ describe('parseCliArgs', () => {
     expect(config).toMatchObject({ help: false, host: '127.0.0.1', port: 8080, quiet: false })
     expect(config.generatedToken).toMatch(/^[\w-]{32}$/)
     expect(config.tokens).toEqual([{ token: config.generatedToken, owner: expect.stringMatching(/^user-/) }])
-    expect(config.engineFlags.engine).toBe('scripted')
+    expect(config.engineFlags.engine).toBe('local')
   })
 
   it('reads repeated --token flags and NUMARKDOWN_SERVER_TOKENS, owners never naming the token', () => {
