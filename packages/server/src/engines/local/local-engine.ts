@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { decodeText } from './decode-text.js'
 import { detectFormat, readHead } from './detect-format.js'
 import { docxToMarkdown } from './docx-to-markdown.js'
 import { abortReason, engineFailure } from './engine-failure.js'
@@ -63,14 +64,6 @@ function nonNegativeInteger(name: string, value: number | undefined, fallback: n
     throw new TypeError(`localEngine: expected ${name} to be an integer ≥ 0, got ${String(value)}`)
   }
   return value
-}
-
-function decodeText(data: Buffer, what: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(data)
-  } catch (error) {
-    throw engineFailure('InvalidDocument', `The ${what} is not valid UTF-8 text`, error)
-  }
 }
 
 function seconds(milliseconds: number): string {
@@ -173,14 +166,20 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         )
         break
       }
-      case 'html':
-        markdown = await htmlToMarkdown(decodeText(await readFile(document.path), 'HTML document'))
-        trace.push('HTML converted to markdown; scripts, styles and images dropped.')
+      case 'html': {
+        const { text, encoding } = decodeText(await readFile(document.path), true)
+        markdown = await htmlToMarkdown(text)
+        trace.push(
+          `HTML (read as ${encoding}) converted to markdown; scripts and styles dropped, images as placeholders.`,
+        )
         break
-      case 'text':
-        markdown = decodeText(await readFile(document.path), 'text document').replace(/^\uFEFF/, '')
-        trace.push(`${format.mediaType} passed through unchanged.`)
+      }
+      case 'text': {
+        const { text, encoding } = decodeText(await readFile(document.path), false)
+        markdown = text
+        trace.push(`${format.mediaType} (read as ${encoding}) passed through unchanged.`)
         break
+      }
     }
     if (signal.aborted) throw abortReason(signal)
     const limited = limitTokens(markdown, params.maxOutputTokens)
