@@ -1,4 +1,4 @@
-import { type Line, lineText, listItemStart, type Segment, weightedMode } from './text-lines.js'
+import { type Line, lineText, listItemStart, weightedMode } from './text-lines.js'
 
 /** Measures of a document's running text, against which headings and paragraph breaks are judged. */
 export interface DocumentStyle {
@@ -271,5 +271,3 @@ export function findTitleSize(blocks: Block[], style: DocumentStyle): void {
     style.titleSize = largest
   }
 }
-
-export type { Segment }

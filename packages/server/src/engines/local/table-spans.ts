@@ -24,7 +24,7 @@ function expandTable(table: string): string {
     for (const match of inner.matchAll(cellPattern)) {
       take()
       const [, tag = 'td', attributes = '', content = ''] = match
-      const clean = attributes.replace(/\b(?:colspan|rowspan)\s*=\s*["']?\d+["']?/gi, '')
+      const clean = attributes.replace(/\b(?:colspan|rowspan)\s*=\s*["']?\d+["']?/gi, '').trimEnd()
       const html = `<${tag}${clean}>${content}</${tag}>`
       const columns = span(attributes, 'colspan')
       const rows = span(attributes, 'rowspan')

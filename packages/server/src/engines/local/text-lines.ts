@@ -28,7 +28,8 @@ const listMarker =
 export const listItemStart: RegExp =
   /^(?:[•◦▪▫●○■□➢➤►▶✓✔❖\u2013\u2014*·\uf0a7\uf0b7\uf076\uf0d8\uf0fc\uf06e]|-(?=\s))\s*|^(\(?\d{1,3}[.)]|\(?[a-z][.)])\s+/
 
-function weightedMode(values: Array<[number, number]>): number {
+/** The value with the largest total weight. */
+export function weightedMode(values: Array<[number, number]>): number {
   const totals = new Map<number, number>()
   for (const [value, weight] of values) totals.set(value, (totals.get(value) ?? 0) + weight)
   let best = 0
@@ -168,5 +169,3 @@ export function buildLines(runs: TextRun[]): Line[] {
 export function lineText(line: Line): string {
   return line.segments.map((segment) => segment.text).join(' ')
 }
-
-export { weightedMode }
