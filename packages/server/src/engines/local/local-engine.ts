@@ -116,8 +116,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
           `The local engine cannot convert ${format.description}; it reads PDF, PNG, JPEG, TIFF, WebP, BMP, DOCX, HTML, plain text and markdown`,
         )
       case 'pdf': {
-        const data = new Uint8Array(await readFile(document.path))
-        const conversion = await pdfToMarkdown(data, {
+        const conversion = await pdfToMarkdown(document.path, {
           dpi: params.rasterizationDPI,
           ocr: pool,
           concurrency: pageConcurrency,

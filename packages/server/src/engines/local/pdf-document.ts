@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js'
 import { engineFailure } from './engine-failure.js'
 
@@ -19,11 +20,14 @@ function packageFolder(name: string): string {
   return `${join(dirname(require.resolve('pdfjs-dist/package.json')), name)}/`
 }
 
-/** Opens a PDF from its bytes; an encrypted or unreadable file fails with `InvalidDocument`. */
-export async function openPdf(data: Uint8Array): Promise<PDFDocumentProxy> {
+/**
+ * Opens a PDF file; an encrypted or unreadable file fails with `InvalidDocument`. pdfjs reads the file by ranges
+ * as it needs them, so a large upload is not held in memory whole.
+ */
+export async function openPdf(path: string): Promise<PDFDocumentProxy> {
   const pdfjs = await loadPdfjs()
   const task = pdfjs.getDocument({
-    data,
+    url: pathToFileURL(path).href,
     isEvalSupported: false,
     verbosity: 0,
     standardFontDataUrl: packageFolder('standard_fonts'),

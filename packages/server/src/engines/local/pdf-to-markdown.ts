@@ -157,9 +157,9 @@ async function convertDocument(
 }
 
 /** Converts a PDF: text-layer pages by layout analysis, pages without a usable text layer by OCR. */
-export async function pdfToMarkdown(data: Uint8Array, options: PdfConversionOptions): Promise<PdfConversion> {
+export async function pdfToMarkdown(path: string, options: PdfConversionOptions): Promise<PdfConversion> {
   checkAbort(options.signal)
-  const document = await openPdf(data)
+  const document = await openPdf(path)
   try {
     return await convertDocument(document, options)
   } finally {

@@ -243,7 +243,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     let answers: PageAnswer[]
     switch (format.kind) {
       case 'pdf': {
-        const pdf = await openPdf(new Uint8Array(await readFile(document.path)))
+        const pdf = await openPdf(document.path)
         try {
           const pages = Array.from({ length: pdf.numPages }, (_, index) => index + 1)
           answers = await mapLimit(pages, concurrency, signal, async (number) => {
