@@ -1,26 +1,12 @@
 import { corpusPath } from '@numarkdown/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { convertManyStream } from './convert-many-stream.js'
 import { ItemFailedError } from './errors.js'
-import { type Harness, settle, startHarness, until, watchProcess } from './test-helpers.js'
+import { settle, until, useHarness } from './test-helpers.js'
 import type { ConvertManyItem, ConvertManyOutput } from './types.js'
 
-let harness: Harness | undefined
-let watch: ReturnType<typeof watchProcess> | undefined
-
-afterEach(async () => {
-  watch?.stop()
-  await harness?.close()
-  harness = undefined
-  if (watch !== undefined) expect(watch.problems).toEqual([])
-  watch = undefined
-})
-
-async function setup(...args: Parameters<typeof startHarness>): Promise<Harness> {
-  watch = watchProcess()
-  harness = await startHarness(...args)
-  return harness
-}
+const harnesses = useHarness()
+const setup = harnesses.setup
 
 const names = ['multi_page.pdf', 'code_and_formula.pdf', 'ocr_test.pdf', 'right_to_left_01.pdf']
 const paths = names.map((name) => corpusPath(name))
@@ -52,7 +38,7 @@ describe('convertManyStream over HTTP', () => {
     expect(first.value?.input).not.toBe(paths[0])
     await engine.gate.whenWaiting(1)
     await until(async () => {
-      const jobs = await harness!.jobs()
+      const jobs = await harnesses.current.jobs()
       return jobs.filter((job) => job.status === 'completed').length === 3
     }, 'the three quick items')
     engine.gate.release()
@@ -77,7 +63,7 @@ describe('convertManyStream over HTTP', () => {
     expect(failure).toMatchObject({ input: paths[2], cause: { code: 'InvalidDocument' } })
     await until(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
     await until(async () => {
-      const statuses = (await harness!.jobs()).map((job) => job.status).sort()
+      const statuses = (await harnesses.current.jobs()).map((job) => job.status).sort()
       return statuses.join() === 'cancelled,cancelled,cancelled,failed'
     }, 'three cancelled jobs and one failed')
   })
@@ -102,7 +88,7 @@ describe('convertManyStream over HTTP', () => {
     await reader.cancel()
     await expect(reading).resolves.toMatchObject({ done: true })
 
-    const jobs = await harness!.jobs()
+    const jobs = await harnesses.current.jobs()
     expect(jobs.map((job) => job.status)).toEqual(['cancelled', 'cancelled'])
   })
 

@@ -1,28 +1,14 @@
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { corpusPath } from '@numarkdown/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { convertMany } from './convert-many.js'
 import { InvalidItemError, ItemFailedError } from './errors.js'
-import { type Harness, settle, startHarness, until, watchProcess } from './test-helpers.js'
+import { type Harness, settle, until, useHarness } from './test-helpers.js'
 import type { ConvertManyItem, ConvertManyOutput } from './types.js'
 
-let harness: Harness | undefined
-let watch: ReturnType<typeof watchProcess> | undefined
-
-afterEach(async () => {
-  watch?.stop()
-  await harness?.close()
-  harness = undefined
-  if (watch !== undefined) expect(watch.problems).toEqual([])
-  watch = undefined
-})
-
-async function setup(...args: Parameters<typeof startHarness>): Promise<Harness> {
-  watch = watchProcess()
-  harness = await startHarness(...args)
-  return harness
-}
+const harnesses = useHarness()
+const setup = harnesses.setup
 
 const names = [
   'multi_page.pdf',
@@ -84,7 +70,7 @@ describe('convertMany over HTTP', () => {
     )
     await engine.gate.whenWaiting(1)
     await until(async () => {
-      const jobs = await harness!.jobs()
+      const jobs = await harnesses.current.jobs()
       return jobs.filter((job) => job.status === 'completed').length === 2
     }, 'the two later items to complete')
     await settle(50)
@@ -116,7 +102,8 @@ describe('convertMany over HTTP', () => {
     const third = outcomes[2]
     expect(third?.ok && third.result.markdown).toContain('# renamed.pdf')
     expect(
-      harness!.engine.calls.find((call) => call.document.filename === 'renamed.pdf')?.params.temperature,
+      harnesses.current.engine.calls.find((call) => call.document.filename === 'renamed.pdf')?.params
+        .temperature,
     ).toBe(0.5)
   })
 
@@ -139,7 +126,7 @@ describe('convertMany over HTTP', () => {
     })
     await new Promise((resolve) => (stream.closed ? resolve(undefined) : stream.once('close', resolve)))
     await until(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
-    const jobs = await harness!.jobs()
+    const jobs = await harnesses.current.jobs()
     expect(jobs).toHaveLength(3)
     expect(jobs.map((job) => job.status).sort()).toEqual(['cancelled', 'cancelled', 'failed'])
     expect(outcomes).toEqual([])
@@ -162,7 +149,7 @@ describe('convertMany over HTTP', () => {
     stream.destroy()
     await expect(done).rejects.toThrow(/premature close/i)
     await new Promise((resolve) => (stream.closed ? resolve(undefined) : stream.once('close', resolve)))
-    const jobs = await harness!.jobs()
+    const jobs = await harnesses.current.jobs()
     expect(jobs.map((job) => job.status)).toEqual(['cancelled', 'cancelled'])
   })
 

@@ -6,28 +6,14 @@ import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ProgressEvent } from '@numarkdown/core'
 import { corpusPath } from '@numarkdown/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { InvalidChunkError, InvalidOptionError } from './errors.js'
 import { MarkdownTransform, toMarkdown } from './markdown-transform.js'
-import { closed, type Harness, settle, startHarness, until, watchProcess } from './test-helpers.js'
+import { closed, settle, until, useHarness } from './test-helpers.js'
 import type { MarkdownInfo } from './types.js'
 
-let harness: Harness | undefined
-let watch: ReturnType<typeof watchProcess> | undefined
-
-afterEach(async () => {
-  watch?.stop()
-  await harness?.close()
-  harness = undefined
-  if (watch !== undefined) expect(watch.problems).toEqual([])
-  watch = undefined
-})
-
-async function setup(...args: Parameters<typeof startHarness>): Promise<Harness> {
-  watch = watchProcess()
-  harness = await startHarness(...args)
-  return harness
-}
+const harnesses = useHarness()
+const setup = harnesses.setup
 
 async function summaryOf(name: string): Promise<string> {
   const bytes = await readFile(corpusPath(name))
@@ -62,7 +48,7 @@ describe('toMarkdown over HTTP', () => {
     expect(info?.jobId).toEqual(expect.any(String))
     expect(info?.usage?.totalTokens).toBeGreaterThan(0)
     expect(progress.map((event) => event.type)).toEqual(expect.arrayContaining(['submitted', 'done']))
-    expect(await harness!.jobStatus(info!.jobId)).toBe('completed')
+    expect(await harnesses.current.jobStatus(info!.jobId)).toBe('completed')
     expect(await spoolFiles()).toEqual(['out.md'])
   })
 
@@ -216,7 +202,7 @@ describe('toMarkdown over HTTP', () => {
     expect(failure).toMatchObject({ name: 'ServerError', status: 500 })
     await closed(transform)
     expect(await spoolFiles()).toEqual([])
-    expect(await harness!.jobs()).toEqual([])
+    expect(await harnesses.current.jobs()).toEqual([])
   })
 
   it('destroy() while the job runs cancels the remote job and deletes the temp file before close', async () => {
@@ -241,9 +227,11 @@ describe('toMarkdown over HTTP', () => {
     transform.destroy()
     await expect(done).rejects.toThrow(/premature close/i)
     expect(await spoolFiles()).toEqual([])
-    expect(await harness!.jobStatus(jobId!)).toBe('cancelled')
+    expect(await harnesses.current.jobStatus(jobId!)).toBe('cancelled')
     expect(
-      harness!.server.server.requests.some((entry) => entry.route === 'cancel' && entry.jobId === jobId),
+      harnesses.current.server.server.requests.some(
+        (entry) => entry.route === 'cancel' && entry.jobId === jobId,
+      ),
     ).toBe(true)
   })
 
@@ -269,7 +257,7 @@ describe('toMarkdown over HTTP', () => {
     controller.abort()
     await expect(done).rejects.toMatchObject({ name: 'AbortError' })
     expect(await spoolFiles()).toEqual([])
-    expect(await harness!.jobStatus(jobId!)).toBe('cancelled')
+    expect(await harnesses.current.jobStatus(jobId!)).toBe('cancelled')
   })
 
   it('destroy() during the upload leaves no temp file and no job behind', async () => {
@@ -298,7 +286,7 @@ describe('toMarkdown over HTTP', () => {
     expect(uploading).toBe(true)
     expect(await spoolFiles()).toEqual([])
     await settle()
-    const jobs = await harness!.jobs()
+    const jobs = await harnesses.current.jobs()
     expect(jobs.filter((job) => job.status !== 'cancelled')).toEqual([])
   })
 

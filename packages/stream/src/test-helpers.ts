@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises'
 import { type ClientOptions, NuMarkdownClient } from '@numarkdown/core'
 import { type ScriptedEngineOptions, type ServerOptions, scriptedEngine } from '@numarkdown/server'
 import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { afterEach, expect } from 'vitest'
 
 /** A test server with a scripted engine, a client of it, and an empty spool folder; `close()` removes all. */
 export interface Harness {
@@ -99,4 +100,35 @@ export function closed(stream: {
 }): Promise<void> {
   if (stream.closed) return Promise.resolve()
   return new Promise((resolve) => stream.once('close', () => resolve()))
+}
+
+/**
+ * Gives each test of the file a harness through `setup()`; after each test, closes it and checks that the
+ * process saw no unhandled rejection or uncaught exception while it ran.
+ */
+export function useHarness(): {
+  setup: (...args: Parameters<typeof startHarness>) => Promise<Harness>
+  readonly current: Harness
+} {
+  let harness: Harness | undefined
+  let watch: ReturnType<typeof watchProcess> | undefined
+  afterEach(async () => {
+    watch?.stop()
+    await harness?.close()
+    harness = undefined
+    const problems = watch?.problems
+    watch = undefined
+    if (problems !== undefined) expect(problems).toEqual([])
+  })
+  return {
+    async setup(...args) {
+      watch = watchProcess()
+      harness = await startHarness(...args)
+      return harness
+    },
+    get current() {
+      if (harness === undefined) throw new Error('no harness: call setup() first')
+      return harness
+    },
+  }
 }

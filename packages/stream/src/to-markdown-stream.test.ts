@@ -5,29 +5,15 @@ import { Duplex, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ProgressEvent } from '@numarkdown/core'
 import { corpusPath } from '@numarkdown/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { InvalidChunkError } from './errors.js'
 import { toMarkdown } from './markdown-transform.js'
-import { type Harness, startHarness, until, watchProcess } from './test-helpers.js'
+import { until, useHarness } from './test-helpers.js'
 import { toMarkdownStream } from './to-markdown-stream.js'
 import type { MarkdownInfo } from './types.js'
 
-let harness: Harness | undefined
-let watch: ReturnType<typeof watchProcess> | undefined
-
-afterEach(async () => {
-  watch?.stop()
-  await harness?.close()
-  harness = undefined
-  if (watch !== undefined) expect(watch.problems).toEqual([])
-  watch = undefined
-})
-
-async function setup(...args: Parameters<typeof startHarness>): Promise<Harness> {
-  watch = watchProcess()
-  harness = await startHarness(...args)
-  return harness
-}
+const harnesses = useHarness()
+const setup = harnesses.setup
 
 const name = 'multi_page.pdf'
 
@@ -126,7 +112,7 @@ describe('toMarkdownStream over HTTP', () => {
     await until(() => jobId !== undefined, 'the job ID')
     await reader.cancel(new Error('not needed any more'))
     await expect(reading).resolves.toEqual({ done: true, value: undefined })
-    expect(await harness!.jobStatus(jobId!)).toBe('cancelled')
+    expect(await harnesses.current.jobStatus(jobId!)).toBe('cancelled')
     expect(await spoolFiles()).toEqual([])
   })
 
@@ -153,7 +139,10 @@ describe('toMarkdownStream over HTTP', () => {
     await until(() => jobId !== undefined, 'the job ID')
     controller.abort()
     await expect(piping).rejects.toMatchObject({ name: 'AbortError' })
-    await until(async () => (await harness!.jobStatus(jobId!)) === 'cancelled', 'the job to be cancelled')
+    await until(
+      async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
+      'the job to be cancelled',
+    )
     await until(async () => (await spoolFiles()).length === 0, 'the temp file to go')
     // The held conversion, released now, must not write into the cancelled stream.
     engine.gate.open()
@@ -178,7 +167,10 @@ describe('toMarkdownStream over HTTP', () => {
     await until(() => jobId !== undefined, 'the job ID')
     controller.abort()
     await expect(text).rejects.toMatchObject({ name: 'AbortError' })
-    await until(async () => (await harness!.jobStatus(jobId!)) === 'cancelled', 'the job to be cancelled')
+    await until(
+      async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
+      'the job to be cancelled',
+    )
   })
 })
 
