@@ -96,7 +96,8 @@ async function convertDocument(
   }
 
   const layoutStarted = performance.now()
-  const droppedMarginLines = dropRepeatedMargins([...textPages.values()])
+  const { bodySize } = measureStyle([...textPages.values()].map((page) => page.lines))
+  const droppedMarginLines = dropRepeatedMargins([...textPages.values()], bodySize)
   const style = measureStyle([...textPages.values()].map((page) => page.lines))
   const pageBlocks = new Map<number, ReturnType<typeof regionsToBlocks>>()
   for (const [number, page] of textPages) {
