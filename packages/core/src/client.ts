@@ -1,22 +1,31 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import PQueue from 'p-queue'
-import { APIError, ConnectionError, NuMarkdownError, RateLimitError, TimeoutError } from './errors.js'
-import { AdaptiveLimit } from './internal/adaptive-limit.js'
+import { APIError, ConnectionError, NuMarkdownError, TimeoutError } from './errors.js'
 import { pickAdoptable, type UploadIdentity } from './internal/adoption.js'
+import { type ClientContext, retryReporter } from './internal/client-context.js'
+import { ConversionQueue } from './internal/conversion-queue.js'
 import { Http, type ResponseHeaders } from './internal/http.js'
 import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
 import { isTerminal, statusKind } from './internal/job-status.js'
 import { safeLogger } from './internal/logger.js'
 import { digestSource, multipartBody } from './internal/multipart.js'
 import { Operation } from './internal/operation.js'
-import { type ResolvedClientOptions, resolveClientOptions } from './internal/options.js'
+import { resolveClientOptions } from './internal/options.js'
+import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
+import { ProgressEmitter } from './internal/progress.js'
 import { resultFromJob } from './internal/result.js'
-import { nextDelay, type RetryPolicy, retryRead } from './internal/retry.js'
+import { nextDelay, retryRead } from './internal/retry.js'
 import { splitPdf } from './internal/split-pdf.js'
 import { readJobStream } from './internal/sse.js'
-import { checkNumberRange, fail } from './internal/validate.js'
+import {
+  checkJobId,
+  checkNumberRange,
+  checkSignal,
+  checkStrategy,
+  checkTimeout,
+  fail,
+} from './internal/validate.js'
 import type {
   CancelResult,
   ClientOptions,
@@ -25,9 +34,7 @@ import type {
   ConvertOptions,
   Job,
   ListJobsOptions,
-  Logger,
   PageResult,
-  ProgressEvent,
   ProgressListener,
   SubmitOptions,
   SubmitResult,
@@ -50,15 +57,12 @@ interface JobsPage {
   items?: Job[]
 }
 
-const ownedJobsLimit = 10_000
 /** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
 const streamFailuresBeforePolling = 3
 /** Tolerance on the server clock when matching the creation time of a job to adopt. */
 const clockToleranceMs = 5_000
 /** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
 const abortGraceMs = 5_000
-
-const strategies: readonly WaitStrategy[] = ['sse', 'poll', 'auto']
 
 type SubmitFailure = 'fatal' | 'safe' | 'ambiguous'
 
@@ -80,28 +84,6 @@ function classifySubmitFailure(error: unknown): SubmitFailure {
     return error.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'safe' : 'ambiguous'
   }
   return 'fatal'
-}
-
-function checkStrategy(strategy: unknown): WaitStrategy | undefined {
-  if (strategy === undefined) return undefined
-  if (!strategies.includes(strategy as WaitStrategy)) fail('strategy', "'sse', 'poll' or 'auto'", strategy)
-  return strategy as WaitStrategy
-}
-
-function checkJobId(jobId: unknown): string {
-  if (typeof jobId !== 'string' || jobId.trim() === '') fail('jobId', 'a non-empty job ID string', jobId)
-  return jobId
-}
-
-function checkTimeout(timeoutMs: unknown, fallback: number): number {
-  if (timeoutMs === undefined) return fallback
-  return checkNumberRange('timeoutMs', timeoutMs, { min: 0, integer: true })
-}
-
-function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined
-  if (!(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal)
-  return signal
 }
 
 function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
@@ -126,17 +108,7 @@ function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | u
  * ```
  */
 export class NuMarkdownClient {
-  readonly #options: ResolvedClientOptions
-  readonly #http: Http
-  readonly #queue: PQueue
-  readonly #limit: AdaptiveLimit
-  readonly #logger: Logger
-  readonly #retryPolicy: RetryPolicy
-  readonly #listeners = new Set<ProgressListener>()
-  /** Job IDs this client submitted or adopted: never adopted a second time. */
-  readonly #ownedJobs = new Set<string>()
-  /** Submit attempts in flight per upload, so a search for a lost job first lets its peers settle. */
-  readonly #submitAttempts = new Map<string, Set<Promise<unknown>>>()
+  readonly #context: ClientContext
   #closed = false
   readonly #closing = new AbortController()
 
@@ -146,31 +118,38 @@ export class NuMarkdownClient {
    * `https://nuextract.ai`.
    */
   constructor(options: ClientOptions = {}) {
-    this.#options = resolveClientOptions(options)
-    this.#logger = safeLogger(this.#options.logger, this.#options.apiKey)
-    this.#http = new Http({
-      baseUrl: this.#options.baseUrl,
-      apiKey: this.#options.apiKey,
-      logger: this.#logger,
-      requestTimeoutMs: this.#options.requestTimeoutMs,
-    })
-    this.#queue = new PQueue({ concurrency: this.#options.concurrency })
-    this.#limit = new AdaptiveLimit(this.#queue, this.#options.concurrency)
-    this.#retryPolicy = {
-      maxRetries: this.#options.maxRetries,
-      baseMs: this.#options.retryBaseMs,
-      maxMs: this.#options.retryMaxMs,
+    const resolved = resolveClientOptions(options)
+    const logger = safeLogger(resolved.logger, resolved.apiKey)
+    this.#context = {
+      options: resolved,
+      logger,
+      http: new Http({
+        baseUrl: resolved.baseUrl,
+        apiKey: resolved.apiKey,
+        logger,
+        requestTimeoutMs: resolved.requestTimeoutMs,
+      }),
+      queue: new ConversionQueue(resolved.concurrency),
+      retryPolicy: {
+        maxRetries: resolved.maxRetries,
+        baseMs: resolved.retryBaseMs,
+        maxMs: resolved.retryMaxMs,
+      },
+      progress: new ProgressEmitter(logger),
+      ownedJobs: new OwnedJobs(),
+      submitAttempts: new Map(),
+      closeSignal: this.#closing.signal,
     }
   }
 
   /** The API's base URL (never holds credentials). */
   get baseUrl(): string {
-    return this.#options.baseUrl.href
+    return this.#context.options.baseUrl.href
   }
 
   /** Conversions allowed in flight right now: the configured `concurrency`, lowered for a while after a 429. */
   get concurrency(): number {
-    return this.#limit.current
+    return this.#context.queue.limit.current
   }
 
   /**
@@ -180,10 +159,7 @@ export class NuMarkdownClient {
    */
   on(listener: ProgressListener): () => void {
     if (typeof listener !== 'function') fail('listener', 'a function', listener)
-    this.#listeners.add(listener)
-    return () => {
-      this.#listeners.delete(listener)
-    }
+    return this.#context.progress.add(listener)
   }
 
   /**
@@ -200,7 +176,7 @@ export class NuMarkdownClient {
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
     const query = conversionQuery(options)
-    const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
+    const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
     const splitPages = options.splitPages ?? false
     if (typeof splitPages !== 'boolean') fail('splitPages', 'a boolean', splitPages)
@@ -213,14 +189,14 @@ export class NuMarkdownClient {
       const source = await prepareUpload(input, {
         ...(options.filename === undefined ? {} : { filename: options.filename }),
         ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-        spoolStreams: this.#options.maxRetries > 0 || splitPages,
+        spoolStreams: this.#context.options.maxRetries > 0 || splitPages,
         signal: operation.signal,
       })
       try {
         if (splitPages) {
           return await this.#convertPages(source, query, pagesPerChunk, strategy, operation, onProgress)
         }
-        const result = await this.#inQueue(operation, () =>
+        const result = await this.#context.queue.run(operation, () =>
           this.#submitAndWait(source, query, strategy, operation, onProgress),
         )
         return result
@@ -229,7 +205,7 @@ export class NuMarkdownClient {
       }
     } catch (error) {
       const failure = this.#asError(error, operation)
-      this.#emit(
+      this.#context.progress.emit(
         { type: 'failed', ...jobIdOf(failure), error: failure, elapsedMs: operation.elapsedMs() },
         onProgress,
       )
@@ -249,11 +225,11 @@ export class NuMarkdownClient {
       const source = await prepareUpload(input, {
         ...(options.filename === undefined ? {} : { filename: options.filename }),
         ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-        spoolStreams: this.#options.maxRetries > 0,
+        spoolStreams: this.#context.options.maxRetries > 0,
         signal: operation.signal,
       })
       try {
-        return await this.#inQueue(operation, () =>
+        return await this.#context.queue.run(operation, () =>
           this.#submitSource(source, query, operation, options.onProgress),
         )
       } finally {
@@ -288,17 +264,17 @@ export class NuMarkdownClient {
   async wait(jobId: string, options: WaitOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
     checkJobId(jobId)
-    const strategy = checkStrategy(options.strategy) ?? this.#options.waitStrategy
+    const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
     const cancelOnAbort = options.cancelOnAbort ?? true
     if (typeof cancelOnAbort !== 'boolean') fail('cancelOnAbort', 'a boolean', cancelOnAbort)
     try {
-      return await this.#inQueue(operation, () =>
+      return await this.#context.queue.run(operation, () =>
         this.#waitFor(jobId, strategy, operation, options.onProgress, cancelOnAbort),
       )
     } catch (error) {
       const failure = this.#asError(error, operation, jobId)
-      this.#emit(
+      this.#context.progress.emit(
         { type: 'failed', jobId, error: failure, elapsedMs: operation.elapsedMs() },
         options.onProgress,
       )
@@ -333,7 +309,12 @@ export class NuMarkdownClient {
   ): AsyncGenerator<Job> {
     let skip = firstSkip
     while (true) {
-      const operation = new Operation(signal, this.#options.timeoutMs, undefined, this.#closing.signal)
+      const operation = new Operation(
+        signal,
+        this.#context.options.timeoutMs,
+        undefined,
+        this.#context.closeSignal,
+      )
       let page: JobsPage
       try {
         page = await this.#listPage(skip, perPage, organization, operation)
@@ -373,9 +354,9 @@ export class NuMarkdownClient {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#queue.clear()
+    this.#context.queue.clear()
     this.#closing.abort()
-    await this.#http.close()
+    await this.#context.http.close()
   }
 
   // --- internals -------------------------------------------------------------------------------------------
@@ -383,9 +364,9 @@ export class NuMarkdownClient {
   #operation(signal: unknown, timeoutMs: unknown): Operation {
     return new Operation(
       checkSignal(signal),
-      checkTimeout(timeoutMs, this.#options.timeoutMs),
+      checkTimeout(timeoutMs, this.#context.options.timeoutMs),
       undefined,
-      this.#closing.signal,
+      this.#context.closeSignal,
     )
   }
 
@@ -393,88 +374,16 @@ export class NuMarkdownClient {
     if (this.#closed) throw new NuMarkdownError('The client was closed', { code: 'client_closed' })
   }
 
-  #emit(event: ProgressEvent, onProgress?: ProgressListener): void {
-    for (const listener of onProgress ? [onProgress, ...this.#listeners] : this.#listeners) {
-      try {
-        listener(event)
-      } catch (error) {
-        this.#logger.warn('numarkdown progress listener threw', { error })
-      }
-    }
-  }
-
   #asError(error: unknown, operation: Operation, jobId?: string): NuMarkdownError {
     if (error instanceof NuMarkdownError) return error
     if (operation.aborted) return operation.abortError(jobId)
-    return new NuMarkdownError(this.#http.redact(error instanceof Error ? error.message : String(error)), {
-      ...(jobId === undefined ? {} : { jobId }),
-      cause: error,
-    })
-  }
-
-  #own(jobId: string): void {
-    this.#ownedJobs.add(jobId)
-    if (this.#ownedJobs.size > ownedJobsLimit) {
-      const oldest = this.#ownedJobs.values().next().value
-      if (oldest !== undefined) this.#ownedJobs.delete(oldest)
-    }
-  }
-
-  /**
-   * Runs `task` under the client's concurrency limit. An abort while queued rejects at once; once running, the
-   * task handles the abort itself (so that a remote cancel finishes before the call rejects).
-   */
-  #inQueue<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
-    operation.throwIfAborted()
-    return new Promise<T>((resolve, reject) => {
-      let started = false
-      const onAbort = () => {
-        if (!started) reject(operation.abortError())
-      }
-      operation.signal.addEventListener('abort', onAbort, { once: true })
-      this.#queue
-        .add(async () => {
-          if (operation.aborted) return
-          started = true
-          try {
-            resolve(await task())
-          } catch (error) {
-            reject(error)
-          } finally {
-            operation.signal.removeEventListener('abort', onAbort)
-          }
-        })
-        .catch(reject)
-    })
-  }
-
-  #onRetry(
-    operationName: Extract<ProgressEvent, { type: 'retry' }>['operation'],
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-    jobId?: string,
-  ): (error: NuMarkdownError, attempt: number, delayMs: number) => void {
-    return (error, attempt, delayMs) => {
-      if (error instanceof RateLimitError) this.#limit.rateLimited()
-      this.#logger.info(`numarkdown ${operationName} retry ${attempt} in ${delayMs} ms: ${error.message}`, {
-        operation: operationName,
-        attempt,
-        delayMs,
-        error: error.message,
-      })
-      this.#emit(
-        {
-          type: 'retry',
-          operation: operationName,
-          attempt,
-          delayMs,
-          error,
-          ...(jobId === undefined ? {} : { jobId }),
-          elapsedMs: operation.elapsedMs(),
-        },
-        onProgress,
-      )
-    }
+    return new NuMarkdownError(
+      this.#context.http.redact(error instanceof Error ? error.message : String(error)),
+      {
+        ...(jobId === undefined ? {} : { jobId }),
+        cause: error,
+      },
+    )
   }
 
   async #submitAndWait(
@@ -506,7 +415,7 @@ export class NuMarkdownClient {
       // instead of left running unseen.
       let bodySent = false
       const requestController = new AbortController()
-      const request = new Operation(requestController.signal, 0, undefined, this.#closing.signal)
+      const request = new Operation(requestController.signal, 0, undefined, this.#context.closeSignal)
       let grace: NodeJS.Timeout | undefined
       const onAbort = () => {
         if (bodySent) grace = setTimeout(() => requestController.abort(), abortGraceMs)
@@ -514,7 +423,7 @@ export class NuMarkdownClient {
       }
       operation.signal.addEventListener('abort', onAbort, { once: true })
       const exchange = (async () => {
-        const response = await this.#http.send({
+        const response = await this.#context.http.send({
           method: 'POST',
           path: 'api/markdown/infer-async',
           query,
@@ -536,8 +445,9 @@ export class NuMarkdownClient {
           })(),
           operation: request,
         })
-        if (response.status < 200 || response.status >= 300) throw await this.#http.error(response, request)
-        const text = await this.#http.text(response, request)
+        if (response.status < 200 || response.status >= 300)
+          throw await this.#context.http.error(response, request)
+        const text = await this.#context.http.text(response, request)
         let jobId: unknown
         try {
           jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
@@ -549,11 +459,11 @@ export class NuMarkdownClient {
             code: 'invalid_response',
           })
         }
-        this.#own(jobId)
+        this.#context.ownedJobs.add(jobId)
         return jobId
       })()
       const emitUpload = (bytesSent: number) =>
-        this.#emit(
+        this.#context.progress.emit(
           {
             type: 'upload',
             filename: source.filename,
@@ -563,8 +473,8 @@ export class NuMarkdownClient {
           },
           onProgress,
         )
-      const peers = this.#submitAttempts.get(key) ?? new Set()
-      this.#submitAttempts.set(key, peers)
+      const peers = this.#context.submitAttempts.get(key) ?? new Set()
+      this.#context.submitAttempts.set(key, peers)
       peers.add(exchange)
       let outcome: { jobId: string } | { error: unknown }
       try {
@@ -575,7 +485,8 @@ export class NuMarkdownClient {
         clearTimeout(grace)
         operation.signal.removeEventListener('abort', onAbort)
         peers.delete(exchange)
-        if (peers.size === 0 && this.#submitAttempts.get(key) === peers) this.#submitAttempts.delete(key)
+        if (peers.size === 0 && this.#context.submitAttempts.get(key) === peers)
+          this.#context.submitAttempts.delete(key)
       }
 
       if (operation.aborted) {
@@ -583,7 +494,7 @@ export class NuMarkdownClient {
         throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
       }
       if ('jobId' in outcome) {
-        this.#limit.succeeded()
+        this.#context.queue.limit.succeeded()
         // The server may answer before reading a body to its end; a re-readable source can still be hashed.
         const digest =
           body.digest() ??
@@ -615,7 +526,7 @@ export class NuMarkdownClient {
           )
         }
         if (adopted) {
-          this.#emit(
+          this.#context.progress.emit(
             {
               type: 'adopted',
               jobId: adopted.id,
@@ -624,17 +535,25 @@ export class NuMarkdownClient {
             },
             onProgress,
           )
-          this.#logger.info(`numarkdown adopted job ${adopted.id} after an ambiguous submit failure`, {
-            jobId: adopted.id,
-          })
+          this.#context.logger.info(
+            `numarkdown adopted job ${adopted.id} after an ambiguous submit failure`,
+            {
+              jobId: adopted.id,
+            },
+          )
           return this.#submitted(adopted.id, source, identity, true, operation, onProgress)
         }
         // The server has no job for this upload: sending it again cannot create a second one.
       }
       if (!source.reReadable && streamOpened) throw error
-      const delay = nextDelay(error, attempt, this.#retryPolicy, operation)
+      const delay = nextDelay(error, attempt, this.#context.retryPolicy, operation)
       if (delay === undefined) throw error
-      this.#onRetry('submit', operation, onProgress)(error as NuMarkdownError, attempt + 1, delay)
+      retryReporter(
+        this.#context,
+        'submit',
+        operation,
+        onProgress,
+      )(error as NuMarkdownError, attempt + 1, delay)
       await operation.sleep(delay)
     }
   }
@@ -652,12 +571,12 @@ export class NuMarkdownClient {
     operation: Operation,
     onProgress: ProgressListener | undefined,
   ): SubmitResult {
-    this.#own(jobId)
-    this.#emit(
+    this.#context.ownedJobs.add(jobId)
+    this.#context.progress.emit(
       { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
       onProgress,
     )
-    this.#logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
+    this.#context.logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
       jobId,
       filename: source.filename,
       adopted,
@@ -684,12 +603,12 @@ export class NuMarkdownClient {
     operation: Operation,
     onProgress: ProgressListener | undefined,
   ): Promise<Job | undefined> {
-    const peers = [...(this.#submitAttempts.get(key) ?? [])]
+    const peers = [...(this.#context.submitAttempts.get(key) ?? [])]
     if (peers.length > 0) await Promise.allSettled(peers)
-    const onRetry = this.#onRetry('list', operation, onProgress)
+    const onRetry = retryReporter(this.#context, 'list', operation, onProgress)
     const first = await retryRead(
       () => this.#listPageWithDate(0, 100, undefined, operation),
-      this.#retryPolicy,
+      this.#context.retryPolicy,
       operation,
       onRetry,
     )
@@ -702,7 +621,7 @@ export class NuMarkdownClient {
       if (firstCreated < lastCreated) {
         const last = await retryRead(
           () => this.#listPageWithDate(Math.max(0, total - 100), 100, undefined, operation),
-          this.#retryPolicy,
+          this.#context.retryPolicy,
           operation,
           onRetry,
         )
@@ -711,8 +630,8 @@ export class NuMarkdownClient {
     }
     const skew = first.serverNow === undefined ? 0 : first.serverNow - first.localNow
     const since = attemptStartedAt + skew - clockToleranceMs
-    const job = pickAdoptable(items, identity, since, this.#ownedJobs)
-    if (job) this.#own(job.id)
+    const job = pickAdoptable(items, identity, since, this.#context.ownedJobs)
+    if (job) this.#context.ownedJobs.add(job.id)
     return job
   }
 
@@ -725,9 +644,9 @@ export class NuMarkdownClient {
     return (
       await retryRead(
         () => this.#listPageWithDate(skip, perPage, organization, operation),
-        this.#retryPolicy,
+        this.#context.retryPolicy,
         operation,
-        this.#onRetry('list', operation, undefined),
+        retryReporter(this.#context, 'list', operation, undefined),
       )
     ).page
   }
@@ -738,13 +657,13 @@ export class NuMarkdownClient {
     organization: string | undefined,
     operation: Operation,
   ): Promise<{ page: JobsPage; serverNow: number | undefined; localNow: number }> {
-    const response = await this.#http.json<JobsPage>({
+    const response = await this.#context.http.json<JobsPage>({
       method: 'GET',
       path: 'api/jobs',
       query: { skip, perPage, organization },
       operation,
     })
-    this.#limit.succeeded()
+    this.#context.queue.limit.succeeded()
     const date = Date.parse(String(response.headers.date ?? ''))
     return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
   }
@@ -756,13 +675,13 @@ export class NuMarkdownClient {
   ): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
     return retryRead(
       async () => {
-        const response = await this.#http.json<Job>({
+        const response = await this.#context.http.json<Job>({
           method: 'GET',
           path: `api/jobs/${encodeURIComponent(jobId)}`,
           operation,
           jobId,
         })
-        this.#limit.succeeded()
+        this.#context.queue.limit.succeeded()
         if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
           throw new ConnectionError('The server answered with something that is not a job', {
             code: 'invalid_response',
@@ -771,16 +690,16 @@ export class NuMarkdownClient {
         }
         return { job: response.body, status: response.status, headers: response.headers }
       },
-      this.#retryPolicy,
+      this.#context.retryPolicy,
       operation,
-      this.#onRetry('getJob', operation, onProgress, jobId),
+      retryReporter(this.#context, 'getJob', operation, onProgress, jobId),
     )
   }
 
   async #cancel(jobId: string, operation: Operation): Promise<CancelResult> {
     return retryRead(
       async () => {
-        const response = await this.#http.send({
+        const response = await this.#context.http.send({
           method: 'POST',
           path: `api/jobs/${encodeURIComponent(jobId)}/cancel`,
           headers: { accept: 'application/json, text/plain' },
@@ -797,9 +716,9 @@ export class NuMarkdownClient {
           return { cancelled: false, supported: true }
         }
         if (response.status < 200 || response.status >= 300) {
-          throw await this.#http.error(response, operation, jobId)
+          throw await this.#context.http.error(response, operation, jobId)
         }
-        const text = await this.#http.text(response, operation, jobId).catch(() => '')
+        const text = await this.#context.http.text(response, operation, jobId).catch(() => '')
         let status: unknown
         try {
           status = (JSON.parse(text) as { status?: unknown }).status
@@ -810,23 +729,23 @@ export class NuMarkdownClient {
         const finishedOtherwise = isTerminal(status) && statusKind(status) !== 'cancelled'
         return { cancelled: !finishedOtherwise, supported: true }
       },
-      this.#retryPolicy,
+      this.#context.retryPolicy,
       operation,
-      this.#onRetry('cancel', operation, undefined, jobId),
+      retryReporter(this.#context, 'cancel', operation, undefined, jobId),
     )
   }
 
   /** Best-effort cancel after an abort or deadline: bounded in time, never throws. */
   async #cancelQuietly(jobId: string): Promise<void> {
-    const operation = new Operation(undefined, Math.min(10_000, this.#options.requestTimeoutMs))
+    const operation = new Operation(undefined, Math.min(10_000, this.#context.options.requestTimeoutMs))
     try {
       const outcome = await this.#cancel(jobId, operation)
-      this.#logger.info(
+      this.#context.logger.info(
         `numarkdown cancel of job ${jobId} after abort: ${outcome.cancelled ? 'done' : 'not done'}`,
         { jobId, ...outcome },
       )
     } catch (error) {
-      this.#logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
+      this.#context.logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
     }
   }
 
@@ -841,7 +760,7 @@ export class NuMarkdownClient {
     const report = (job: Job) => {
       if (typeof job.status === 'string' && job.status !== lastStatus) {
         lastStatus = job.status
-        this.#emit(
+        this.#context.progress.emit(
           { type: 'status', jobId, status: job.status, elapsedMs: operation.elapsedMs() },
           onProgress,
         )
@@ -850,7 +769,7 @@ export class NuMarkdownClient {
     const finish = (job: Job, httpStatus: number) => {
       report(job)
       const result = resultFromJob(job, httpStatus)
-      this.#emit(
+      this.#context.progress.emit(
         { type: 'done', jobId, partial: result.partial, elapsedMs: operation.elapsedMs() },
         onProgress,
       )
@@ -880,10 +799,10 @@ export class NuMarkdownClient {
     let failures = 0
     for (let attempt = 0; ; attempt++) {
       const outcome = await readJobStream(
-        this.#http,
+        this.#context.http,
         operation,
         jobId,
-        2 * this.#options.pingIntervalMs,
+        2 * this.#context.options.pingIntervalMs,
         report,
       )
       if (outcome.kind === 'finished') return outcome
@@ -893,7 +812,7 @@ export class NuMarkdownClient {
         report(job)
         if (isTerminal(job.status)) return { job, httpStatus: status }
         if (strategy === 'sse') throw outcome.error
-        this.#logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
+        this.#context.logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
         return undefined
       }
       failures = outcome.sawEvent ? 1 : failures + 1
@@ -908,16 +827,16 @@ export class NuMarkdownClient {
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
-        this.#logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
+        this.#context.logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
           jobId,
         })
         return undefined
       }
       // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
       const delay =
-        nextDelay(error, failures - 1, { ...this.#retryPolicy, maxRetries: Infinity }, operation) ??
+        nextDelay(error, failures - 1, { ...this.#context.retryPolicy, maxRetries: Infinity }, operation) ??
         Math.max(0, operation.remainingMs())
-      this.#onRetry('wait', operation, onProgress, jobId)(error, attempt + 1, delay)
+      retryReporter(this.#context, 'wait', operation, onProgress, jobId)(error, attempt + 1, delay)
       await operation.sleep(delay, jobId)
     }
   }
@@ -928,7 +847,7 @@ export class NuMarkdownClient {
     onProgress: ProgressListener | undefined,
     report: (job: Job) => void,
   ): Promise<{ job: Job; httpStatus: number }> {
-    let interval = this.#options.pollInitialMs
+    let interval = this.#context.options.pollInitialMs
     while (true) {
       const { job, status, headers } = await this.#readJob(jobId, operation, onProgress)
       report(job)
@@ -936,7 +855,7 @@ export class NuMarkdownClient {
       const asked = Number(headers['retry-after'])
       const delay = Number.isFinite(asked) && asked > 0 ? Math.max(interval, asked * 1000) : interval
       await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
-      interval = Math.min(this.#options.pollMaxMs, Math.ceil(interval * 1.5))
+      interval = Math.min(this.#context.options.pollMaxMs, Math.ceil(interval * 1.5))
     }
   }
 
@@ -950,7 +869,7 @@ export class NuMarkdownClient {
     onProgress: ProgressListener | undefined,
   ): Promise<ConversionResult> {
     const single = async (warning: string) => {
-      const result = await this.#inQueue(operation, () =>
+      const result = await this.#context.queue.run(operation, () =>
         this.#submitAndWait(source, query, strategy, operation, onProgress),
       )
       return { ...result, warnings: [...(result.warnings ?? []), warning] }
@@ -979,7 +898,7 @@ export class NuMarkdownClient {
             contentType: 'application/pdf',
             spoolStreams: false,
           })
-          const result = await this.#inQueue(chunkOperation, () =>
+          const result = await this.#context.queue.run(chunkOperation, () =>
             this.#submitAndWait(chunkSource, query, strategy, chunkOperation, onProgress),
           )
           return { chunk, result }

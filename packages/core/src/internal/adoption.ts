@@ -31,7 +31,7 @@ export function pickAdoptable(
   jobs: Job[],
   upload: UploadIdentity,
   sinceServerTime: number,
-  owned: ReadonlySet<string>,
+  owned: { has(jobId: string): boolean },
 ): Job | undefined {
   let best: Job | undefined
   let bestTime = -Infinity

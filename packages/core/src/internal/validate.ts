@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js'
+import type { WaitStrategy } from '../types.js'
 
 /** Describes a received value for an error message without ever printing a long string in full. */
 export function describe(value: unknown): string {
@@ -31,4 +32,28 @@ export function checkNumberRange(
   if ((min !== undefined && value < min) || (max !== undefined && value > max))
     fail(parameter, expected, value)
   return value
+}
+
+const strategies: readonly WaitStrategy[] = ['sse', 'poll', 'auto']
+
+export function checkStrategy(strategy: unknown): WaitStrategy | undefined {
+  if (strategy === undefined) return undefined
+  if (!strategies.includes(strategy as WaitStrategy)) fail('strategy', "'sse', 'poll' or 'auto'", strategy)
+  return strategy as WaitStrategy
+}
+
+export function checkJobId(jobId: unknown): string {
+  if (typeof jobId !== 'string' || jobId.trim() === '') fail('jobId', 'a non-empty job ID string', jobId)
+  return jobId
+}
+
+export function checkTimeout(timeoutMs: unknown, fallback: number): number {
+  if (timeoutMs === undefined) return fallback
+  return checkNumberRange('timeoutMs', timeoutMs, { min: 0, integer: true })
+}
+
+export function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined
+  if (!(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal)
+  return signal
 }
