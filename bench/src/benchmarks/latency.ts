@@ -22,7 +22,7 @@ const benchmark: Benchmark = {
   description: `result latency over engine time (scripted engine, ${engineLatencyMs} ms per document)`,
   async run({ quick }) {
     const { NuMarkdownClient } = await loadCore()
-    const rounds = quick ? 2 : 25
+    const rounds = quick ? 1 : 25
     const directory = await benchDirectory('latency')
     const server = await startServerProcess({ latencyMs: engineLatencyMs })
     const options = { apiKey: server.token, baseUrl: server.url }
