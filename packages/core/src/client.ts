@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { APIError, ConnectionError, NuMarkdownError, TimeoutError } from './errors.js'
 import { pickAdoptable, type UploadIdentity } from './internal/adoption.js'
+import { cancelJob, cancelQuietly } from './internal/cancel.js'
 import { type ClientContext, retryReporter } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
-import { Http, type ResponseHeaders } from './internal/http.js'
+import { Http } from './internal/http.js'
 import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
-import { isTerminal, statusKind } from './internal/job-status.js'
+import { type JobsPage, listJobsPage, readJob } from './internal/job-requests.js'
+import { isTerminal } from './internal/job-status.js'
 import { safeLogger } from './internal/logger.js'
 import { digestSource, multipartBody } from './internal/multipart.js'
 import { Operation } from './internal/operation.js'
@@ -15,7 +17,7 @@ import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
 import { ProgressEmitter } from './internal/progress.js'
 import { resultFromJob } from './internal/result.js'
-import { nextDelay, retryRead } from './internal/retry.js'
+import { nextDelay } from './internal/retry.js'
 import { splitPdf } from './internal/split-pdf.js'
 import { readJobStream } from './internal/sse.js'
 import {
@@ -48,13 +50,6 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
   timeoutMs?: number
-}
-
-interface JobsPage {
-  totalCount?: number
-  skip?: number
-  perPage?: number
-  items?: Job[]
 }
 
 /** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
@@ -246,7 +241,7 @@ export class NuMarkdownClient {
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
-      return (await this.#readJob(jobId, operation)).job
+      return (await readJob(this.#context, jobId, operation)).job
     } catch (error) {
       throw this.#asError(error, operation)
     }
@@ -317,7 +312,7 @@ export class NuMarkdownClient {
       )
       let page: JobsPage
       try {
-        page = await this.#listPage(skip, perPage, organization, operation)
+        page = (await listJobsPage(this.#context, { skip, perPage, organization }, operation)).page
       } catch (error) {
         throw this.#asError(error, operation)
       }
@@ -344,7 +339,7 @@ export class NuMarkdownClient {
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
-      return await this.#cancel(jobId, operation)
+      return await cancelJob(this.#context, jobId, operation)
     } catch (error) {
       throw this.#asError(error, operation, jobId)
     }
@@ -490,7 +485,7 @@ export class NuMarkdownClient {
       }
 
       if (operation.aborted) {
-        if ('jobId' in outcome && !operation.closed) await this.#cancelQuietly(outcome.jobId)
+        if ('jobId' in outcome && !operation.closed) await cancelQuietly(this.#context, outcome.jobId)
         throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
       }
       if ('jobId' in outcome) {
@@ -605,13 +600,7 @@ export class NuMarkdownClient {
   ): Promise<Job | undefined> {
     const peers = [...(this.#context.submitAttempts.get(key) ?? [])]
     if (peers.length > 0) await Promise.allSettled(peers)
-    const onRetry = retryReporter(this.#context, 'list', operation, onProgress)
-    const first = await retryRead(
-      () => this.#listPageWithDate(0, 100, undefined, operation),
-      this.#context.retryPolicy,
-      operation,
-      onRetry,
-    )
+    const first = await listJobsPage(this.#context, { skip: 0, perPage: 100 }, operation, onProgress)
     const items = [...(first.page.items ?? [])]
     const total = first.page.totalCount ?? items.length
     if (total > items.length && items.length > 1) {
@@ -619,11 +608,11 @@ export class NuMarkdownClient {
       const lastCreated = Date.parse(String(items[items.length - 1]?.createdAt))
       // Oldest first: the newest jobs are on the last page.
       if (firstCreated < lastCreated) {
-        const last = await retryRead(
-          () => this.#listPageWithDate(Math.max(0, total - 100), 100, undefined, operation),
-          this.#context.retryPolicy,
+        const last = await listJobsPage(
+          this.#context,
+          { skip: Math.max(0, total - 100), perPage: 100 },
           operation,
-          onRetry,
+          onProgress,
         )
         items.push(...(last.page.items ?? []))
       }
@@ -633,120 +622,6 @@ export class NuMarkdownClient {
     const job = pickAdoptable(items, identity, since, this.#context.ownedJobs)
     if (job) this.#context.ownedJobs.add(job.id)
     return job
-  }
-
-  async #listPage(
-    skip: number,
-    perPage: number,
-    organization: string | undefined,
-    operation: Operation,
-  ): Promise<JobsPage> {
-    return (
-      await retryRead(
-        () => this.#listPageWithDate(skip, perPage, organization, operation),
-        this.#context.retryPolicy,
-        operation,
-        retryReporter(this.#context, 'list', operation, undefined),
-      )
-    ).page
-  }
-
-  async #listPageWithDate(
-    skip: number,
-    perPage: number,
-    organization: string | undefined,
-    operation: Operation,
-  ): Promise<{ page: JobsPage; serverNow: number | undefined; localNow: number }> {
-    const response = await this.#context.http.json<JobsPage>({
-      method: 'GET',
-      path: 'api/jobs',
-      query: { skip, perPage, organization },
-      operation,
-    })
-    this.#context.queue.limit.succeeded()
-    const date = Date.parse(String(response.headers.date ?? ''))
-    return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
-  }
-
-  async #readJob(
-    jobId: string,
-    operation: Operation,
-    onProgress?: ProgressListener,
-  ): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
-    return retryRead(
-      async () => {
-        const response = await this.#context.http.json<Job>({
-          method: 'GET',
-          path: `api/jobs/${encodeURIComponent(jobId)}`,
-          operation,
-          jobId,
-        })
-        this.#context.queue.limit.succeeded()
-        if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
-          throw new ConnectionError('The server answered with something that is not a job', {
-            code: 'invalid_response',
-            jobId,
-          })
-        }
-        return { job: response.body, status: response.status, headers: response.headers }
-      },
-      this.#context.retryPolicy,
-      operation,
-      retryReporter(this.#context, 'getJob', operation, onProgress, jobId),
-    )
-  }
-
-  async #cancel(jobId: string, operation: Operation): Promise<CancelResult> {
-    return retryRead(
-      async () => {
-        const response = await this.#context.http.send({
-          method: 'POST',
-          path: `api/jobs/${encodeURIComponent(jobId)}/cancel`,
-          headers: { accept: 'application/json, text/plain' },
-          operation,
-          jobId,
-        })
-        if (response.status === 404 || response.status === 405 || response.status === 501) {
-          await response.body.dump().catch(() => {})
-          return { cancelled: false, supported: false }
-        }
-        if (response.status === 409) {
-          // The job had already finished.
-          await response.body.dump().catch(() => {})
-          return { cancelled: false, supported: true }
-        }
-        if (response.status < 200 || response.status >= 300) {
-          throw await this.#context.http.error(response, operation, jobId)
-        }
-        const text = await this.#context.http.text(response, operation, jobId).catch(() => '')
-        let status: unknown
-        try {
-          status = (JSON.parse(text) as { status?: unknown }).status
-        } catch {
-          status = undefined
-        }
-        // A server that answers with the job: one that had already finished otherwise was not cancelled.
-        const finishedOtherwise = isTerminal(status) && statusKind(status) !== 'cancelled'
-        return { cancelled: !finishedOtherwise, supported: true }
-      },
-      this.#context.retryPolicy,
-      operation,
-      retryReporter(this.#context, 'cancel', operation, undefined, jobId),
-    )
-  }
-
-  /** Best-effort cancel after an abort or deadline: bounded in time, never throws. */
-  async #cancelQuietly(jobId: string): Promise<void> {
-    const operation = new Operation(undefined, Math.min(10_000, this.#context.options.requestTimeoutMs))
-    try {
-      const outcome = await this.#cancel(jobId, operation)
-      this.#context.logger.info(
-        `numarkdown cancel of job ${jobId} after abort: ${outcome.cancelled ? 'done' : 'not done'}`,
-        { jobId, ...outcome },
-      )
-    } catch (error) {
-      this.#context.logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
-    }
   }
 
   async #waitFor(
@@ -783,7 +658,7 @@ export class NuMarkdownClient {
       const outcome = await this.#waitByPolling(jobId, operation, onProgress, report)
       return finish(outcome.job, outcome.httpStatus)
     } catch (error) {
-      if (operation.aborted && cancelOnAbort && !operation.closed) await this.#cancelQuietly(jobId)
+      if (operation.aborted && cancelOnAbort && !operation.closed) await cancelQuietly(this.#context, jobId)
       throw error
     }
   }
@@ -808,7 +683,7 @@ export class NuMarkdownClient {
       if (outcome.kind === 'finished') return outcome
       if (outcome.kind === 'unsupported') {
         // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
-        const { job, status } = await this.#readJob(jobId, operation, onProgress)
+        const { job, status } = await readJob(this.#context, jobId, operation, onProgress)
         report(job)
         if (isTerminal(job.status)) return { job, httpStatus: status }
         if (strategy === 'sse') throw outcome.error
@@ -823,7 +698,7 @@ export class NuMarkdownClient {
           jobId,
         })
       // Read the job once: it may have finished while the stream was down.
-      const { job, status } = await this.#readJob(jobId, operation, onProgress)
+      const { job, status } = await readJob(this.#context, jobId, operation, onProgress)
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
@@ -849,7 +724,7 @@ export class NuMarkdownClient {
   ): Promise<{ job: Job; httpStatus: number }> {
     let interval = this.#context.options.pollInitialMs
     while (true) {
-      const { job, status, headers } = await this.#readJob(jobId, operation, onProgress)
+      const { job, status, headers } = await readJob(this.#context, jobId, operation, onProgress)
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       const asked = Number(headers['retry-after'])

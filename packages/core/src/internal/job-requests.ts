@@ -1,0 +1,76 @@
+import { ConnectionError } from '../errors.js'
+import type { Job, ProgressListener } from '../types.js'
+import { type ClientContext, retryReporter } from './client-context.js'
+import type { ResponseHeaders } from './http.js'
+import type { Operation } from './operation.js'
+import { retryRead } from './retry.js'
+
+/** One page of `GET /api/jobs`; every field may be missing from an older or foreign server. */
+export interface JobsPage {
+  totalCount?: number
+  skip?: number
+  perPage?: number
+  items?: Job[]
+}
+
+/** A page of jobs with the server's clock (`Date` header) and ours when it arrived, to match creation times. */
+export interface DatedJobsPage {
+  page: JobsPage
+  serverNow: number | undefined
+  localNow: number
+}
+
+/** Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures; rejects an answer that is not a job. */
+export async function readJob(
+  context: ClientContext,
+  jobId: string,
+  operation: Operation,
+  onProgress?: ProgressListener,
+): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
+  return retryRead(
+    async () => {
+      const response = await context.http.json<Job>({
+        method: 'GET',
+        path: `api/jobs/${encodeURIComponent(jobId)}`,
+        operation,
+        jobId,
+      })
+      context.queue.limit.succeeded()
+      if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
+        throw new ConnectionError('The server answered with something that is not a job', {
+          code: 'invalid_response',
+          jobId,
+        })
+      }
+      return { job: response.body, status: response.status, headers: response.headers }
+    },
+    context.retryPolicy,
+    operation,
+    retryReporter(context, 'getJob', operation, onProgress, jobId),
+  )
+}
+
+/** Reads one page of the owner's jobs (`GET /api/jobs`), retrying transient failures. */
+export async function listJobsPage(
+  context: ClientContext,
+  page: { skip: number; perPage: number; organization?: string | undefined },
+  operation: Operation,
+  onProgress?: ProgressListener,
+): Promise<DatedJobsPage> {
+  return retryRead(
+    async () => {
+      const response = await context.http.json<JobsPage>({
+        method: 'GET',
+        path: 'api/jobs',
+        query: { skip: page.skip, perPage: page.perPage, organization: page.organization },
+        operation,
+      })
+      context.queue.limit.succeeded()
+      const date = Date.parse(String(response.headers.date ?? ''))
+      return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
+    },
+    context.retryPolicy,
+    operation,
+    retryReporter(context, 'list', operation, onProgress),
+  )
+}
