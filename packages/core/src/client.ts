@@ -8,7 +8,6 @@ import { ConversionQueue } from './internal/conversion-queue.js'
 import { Http } from './internal/http.js'
 import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
 import { type JobsPage, listJobsPage, readJob } from './internal/job-requests.js'
-import { isTerminal } from './internal/job-status.js'
 import { safeLogger } from './internal/logger.js'
 import { digestSource, multipartBody } from './internal/multipart.js'
 import { Operation } from './internal/operation.js'
@@ -16,10 +15,8 @@ import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
 import { ProgressEmitter } from './internal/progress.js'
-import { resultFromJob } from './internal/result.js'
 import { nextDelay } from './internal/retry.js'
 import { splitPdf } from './internal/split-pdf.js'
-import { readJobStream } from './internal/sse.js'
 import {
   checkJobId,
   checkNumberRange,
@@ -28,6 +25,7 @@ import {
   checkTimeout,
   fail,
 } from './internal/validate.js'
+import { waitForJob } from './internal/waiter.js'
 import type {
   CancelResult,
   ClientOptions,
@@ -52,8 +50,6 @@ export interface RequestOptions {
   timeoutMs?: number
 }
 
-/** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
-const streamFailuresBeforePolling = 3
 /** Tolerance on the server clock when matching the creation time of a job to adopt. */
 const clockToleranceMs = 5_000
 /** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
@@ -265,7 +261,7 @@ export class NuMarkdownClient {
     if (typeof cancelOnAbort !== 'boolean') fail('cancelOnAbort', 'a boolean', cancelOnAbort)
     try {
       return await this.#context.queue.run(operation, () =>
-        this.#waitFor(jobId, strategy, operation, options.onProgress, cancelOnAbort),
+        waitForJob(this.#context, jobId, strategy, operation, options.onProgress, cancelOnAbort),
       )
     } catch (error) {
       const failure = this.#asError(error, operation, jobId)
@@ -389,7 +385,7 @@ export class NuMarkdownClient {
     onProgress: ProgressListener | undefined,
   ): Promise<ConversionResult> {
     const { jobId } = await this.#submitSource(source, query, operation, onProgress)
-    return this.#waitFor(jobId, strategy, operation, onProgress, true)
+    return waitForJob(this.#context, jobId, strategy, operation, onProgress, true)
   }
 
   /** One upload with retries that never create a second job: see the README, "Retries". */
@@ -622,116 +618,6 @@ export class NuMarkdownClient {
     const job = pickAdoptable(items, identity, since, this.#context.ownedJobs)
     if (job) this.#context.ownedJobs.add(job.id)
     return job
-  }
-
-  async #waitFor(
-    jobId: string,
-    strategy: WaitStrategy,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-    cancelOnAbort: boolean,
-  ): Promise<ConversionResult> {
-    let lastStatus: string | undefined
-    const report = (job: Job) => {
-      if (typeof job.status === 'string' && job.status !== lastStatus) {
-        lastStatus = job.status
-        this.#context.progress.emit(
-          { type: 'status', jobId, status: job.status, elapsedMs: operation.elapsedMs() },
-          onProgress,
-        )
-      }
-    }
-    const finish = (job: Job, httpStatus: number) => {
-      report(job)
-      const result = resultFromJob(job, httpStatus)
-      this.#context.progress.emit(
-        { type: 'done', jobId, partial: result.partial, elapsedMs: operation.elapsedMs() },
-        onProgress,
-      )
-      return result
-    }
-    try {
-      if (strategy !== 'poll') {
-        const outcome = await this.#waitByStream(jobId, strategy, operation, onProgress, report)
-        if (outcome) return finish(outcome.job, outcome.httpStatus)
-      }
-      const outcome = await this.#waitByPolling(jobId, operation, onProgress, report)
-      return finish(outcome.job, outcome.httpStatus)
-    } catch (error) {
-      if (operation.aborted && cancelOnAbort && !operation.closed) await cancelQuietly(this.#context, jobId)
-      throw error
-    }
-  }
-
-  /** SSE with reconnects; undefined when `auto` should fall back to polling. */
-  async #waitByStream(
-    jobId: string,
-    strategy: WaitStrategy,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-    report: (job: Job) => void,
-  ): Promise<{ job: Job; httpStatus: number } | undefined> {
-    let failures = 0
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await readJobStream(
-        this.#context.http,
-        operation,
-        jobId,
-        2 * this.#context.options.pingIntervalMs,
-        report,
-      )
-      if (outcome.kind === 'finished') return outcome
-      if (outcome.kind === 'unsupported') {
-        // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
-        const { job, status } = await readJob(this.#context, jobId, operation, onProgress)
-        report(job)
-        if (isTerminal(job.status)) return { job, httpStatus: status }
-        if (strategy === 'sse') throw outcome.error
-        this.#context.logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
-        return undefined
-      }
-      failures = outcome.sawEvent ? 1 : failures + 1
-      const error =
-        outcome.error ??
-        new ConnectionError(`The event stream of job ${jobId} dropped: ${outcome.reason}`, {
-          code: 'stream_dropped',
-          jobId,
-        })
-      // Read the job once: it may have finished while the stream was down.
-      const { job, status } = await readJob(this.#context, jobId, operation, onProgress)
-      report(job)
-      if (isTerminal(job.status)) return { job, httpStatus: status }
-      if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
-        this.#context.logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
-          jobId,
-        })
-        return undefined
-      }
-      // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
-      const delay =
-        nextDelay(error, failures - 1, { ...this.#context.retryPolicy, maxRetries: Infinity }, operation) ??
-        Math.max(0, operation.remainingMs())
-      retryReporter(this.#context, 'wait', operation, onProgress, jobId)(error, attempt + 1, delay)
-      await operation.sleep(delay, jobId)
-    }
-  }
-
-  async #waitByPolling(
-    jobId: string,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-    report: (job: Job) => void,
-  ): Promise<{ job: Job; httpStatus: number }> {
-    let interval = this.#context.options.pollInitialMs
-    while (true) {
-      const { job, status, headers } = await readJob(this.#context, jobId, operation, onProgress)
-      report(job)
-      if (isTerminal(job.status)) return { job, httpStatus: status }
-      const asked = Number(headers['retry-after'])
-      const delay = Number.isFinite(asked) && asked > 0 ? Math.max(interval, asked * 1000) : interval
-      await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
-      interval = Math.min(this.#context.options.pollMaxMs, Math.ceil(interval * 1.5))
-    }
   }
 
   /** `splitPages`: one job per page range under the shared limit, merged in page order. */

@@ -1,0 +1,135 @@
+import { ConnectionError } from '../errors.js'
+import type { ConversionResult, Job, ProgressListener, WaitStrategy } from '../types.js'
+import { cancelQuietly } from './cancel.js'
+import { type ClientContext, retryReporter } from './client-context.js'
+import { readJob } from './job-requests.js'
+import { isTerminal } from './job-status.js'
+import type { Operation } from './operation.js'
+import { resultFromJob } from './result.js'
+import { nextDelay } from './retry.js'
+import { readJobStream } from './sse.js'
+
+/** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
+const streamFailuresBeforePolling = 3
+
+/**
+ * Waits for a job to finish: over its event stream unless `strategy` is `poll`, else (or when `auto` gives up
+ * on the stream) by polling. Emits `status` on each change and `done` at the end. On abort or deadline the
+ * remote job is cancelled (best effort) unless `cancelOnAbort` is false or the client was closed.
+ */
+export async function waitForJob(
+  context: ClientContext,
+  jobId: string,
+  strategy: WaitStrategy,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+  cancelOnAbort: boolean,
+): Promise<ConversionResult> {
+  let lastStatus: string | undefined
+  const report = (job: Job) => {
+    if (typeof job.status === 'string' && job.status !== lastStatus) {
+      lastStatus = job.status
+      context.progress.emit(
+        { type: 'status', jobId, status: job.status, elapsedMs: operation.elapsedMs() },
+        onProgress,
+      )
+    }
+  }
+  const finish = (job: Job, httpStatus: number) => {
+    report(job)
+    const result = resultFromJob(job, httpStatus)
+    context.progress.emit(
+      { type: 'done', jobId, partial: result.partial, elapsedMs: operation.elapsedMs() },
+      onProgress,
+    )
+    return result
+  }
+  try {
+    if (strategy !== 'poll') {
+      const outcome = await waitByStream(context, jobId, strategy, operation, onProgress, report)
+      if (outcome) return finish(outcome.job, outcome.httpStatus)
+    }
+    const outcome = await waitByPolling(context, jobId, operation, onProgress, report)
+    return finish(outcome.job, outcome.httpStatus)
+  } catch (error) {
+    if (operation.aborted && cancelOnAbort && !operation.closed) await cancelQuietly(context, jobId)
+    throw error
+  }
+}
+
+/** SSE with reconnects; undefined when `auto` should fall back to polling. */
+async function waitByStream(
+  context: ClientContext,
+  jobId: string,
+  strategy: WaitStrategy,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+  report: (job: Job) => void,
+): Promise<{ job: Job; httpStatus: number } | undefined> {
+  let failures = 0
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await readJobStream(
+      context.http,
+      operation,
+      jobId,
+      2 * context.options.pingIntervalMs,
+      report,
+    )
+    if (outcome.kind === 'finished') return outcome
+    if (outcome.kind === 'unsupported') {
+      // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
+      const { job, status } = await readJob(context, jobId, operation, onProgress)
+      report(job)
+      if (isTerminal(job.status)) return { job, httpStatus: status }
+      if (strategy === 'sse') throw outcome.error
+      context.logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
+      return undefined
+    }
+    failures = outcome.sawEvent ? 1 : failures + 1
+    const error =
+      outcome.error ??
+      new ConnectionError(`The event stream of job ${jobId} dropped: ${outcome.reason}`, {
+        code: 'stream_dropped',
+        jobId,
+      })
+    // Read the job once: it may have finished while the stream was down.
+    const { job, status } = await readJob(context, jobId, operation, onProgress)
+    report(job)
+    if (isTerminal(job.status)) return { job, httpStatus: status }
+    if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
+      context.logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
+        jobId,
+      })
+      return undefined
+    }
+    // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
+    const delay =
+      nextDelay(error, failures - 1, { ...context.retryPolicy, maxRetries: Infinity }, operation) ??
+      Math.max(0, operation.remainingMs())
+    retryReporter(context, 'wait', operation, onProgress, jobId)(error, attempt + 1, delay)
+    await operation.sleep(delay, jobId)
+  }
+}
+
+/**
+ * Polling with an interval that starts small and grows to a cap, stretched when the server asks with
+ * `Retry-After`, never past the deadline.
+ */
+async function waitByPolling(
+  context: ClientContext,
+  jobId: string,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+  report: (job: Job) => void,
+): Promise<{ job: Job; httpStatus: number }> {
+  let interval = context.options.pollInitialMs
+  while (true) {
+    const { job, status, headers } = await readJob(context, jobId, operation, onProgress)
+    report(job)
+    if (isTerminal(job.status)) return { job, httpStatus: status }
+    const asked = Number(headers['retry-after'])
+    const delay = Number.isFinite(asked) && asked > 0 ? Math.max(interval, asked * 1000) : interval
+    await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
+    interval = Math.min(context.options.pollMaxMs, Math.ceil(interval * 1.5))
+  }
+}
