@@ -4,23 +4,27 @@
  * outputs appear atomically under `out`.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream, type Stats } from 'node:fs'
-import { copyFile, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join, relative, sep } from 'node:path'
+import type { Stats } from 'node:fs'
+import { copyFile, mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NotFoundError } from '@numarkdown/core'
 import { type FSWatcher, watch } from 'chokidar'
 import PQueue from 'p-queue'
 import { createDisplay, type Display, type Snapshot } from './display.js'
-import { writeFileAtomic } from './internal/atomic-write.js'
+import { AdoptableJobs } from './internal/adoptable-jobs.js'
+import { removeStaleTemporaryFiles, writeFileAtomic } from './internal/atomic-write.js'
 import { type Backend, openBackend } from './internal/backend.js'
 import { classifyError, type Failure } from './internal/classify-error.js'
 import { checkComplete } from './internal/completeness.js'
 import { createFileFilter } from './internal/file-filter.js'
+import { type FileSignature, sameSignature, signatureOf } from './internal/file-signature.js'
 import { fileSystemTypeOf, needsPolling } from './internal/mounts.js'
-import { inside, outputPaths, replaceControlCharacters } from './internal/output-paths.js'
+import { inside, outputPaths } from './internal/output-paths.js'
+import { within } from './internal/path-containment.js'
 import { type Inspection, inspect, type ScanContext, scan } from './internal/scanner.js'
 import { type FileRecord, StateStore } from './internal/state-store.js'
+import { sha256Of, uploadName } from './internal/upload-identity.js'
 import { type ResolvedOptions, resolveOptions, type WatcherOptions } from './options.js'
 
 /** How one document ended in this run. */
@@ -61,11 +65,8 @@ export interface WatcherHooks {
 
 type Phase = 'settling' | 'queued' | 'converting' | 'waiting-retry'
 
-interface Tracked {
+interface Tracked extends FileSignature {
   phase: Phase
-  size: number
-  mtimeMs: number
-  ctimeMs: number
   /** When this signature was first seen. */
   since: number
   /** When the file was first found stable but incomplete. */
@@ -81,38 +82,6 @@ interface Tracked {
 }
 
 const OPTIONS_VERSION = 1
-/** Slack between our clock and the server's when matching the creation time of a job to adopt. */
-const CLOCK_TOLERANCE_MS = 60_000
-/** Jobs read at most when looking for jobs a crash interrupted. */
-const MAX_JOBS_LISTED = 2000
-
-function signatureOf(stats: Stats): { size: number; mtimeMs: number; ctimeMs: number } {
-  return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs }
-}
-
-function sameSignature(
-  a: { size: number; mtimeMs: number; ctimeMs: number },
-  b: { size: number; mtimeMs: number; ctimeMs: number },
-): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-    hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
-
-/** The filename sent with an upload: the base name, without characters that upset multipart headers. */
-function uploadName(path: string): string {
-  return replaceControlCharacters(basename(path)).replace(/["\\]/g, '_')
-}
-
-function within(root: string, path: string): boolean {
-  const back = relative(root, path)
-  return back === '' || !(back === '..' || back.startsWith(`..${sep}`) || back.startsWith(sep))
-}
 
 /**
  * Start watching. Resolves once the backend is up and the start-up scan has begun; `finished` resolves
@@ -145,8 +114,7 @@ class WatchEngine implements Watcher {
   private readonly shutdown = new AbortController()
   private readonly inFlight = new Set<Promise<void>>()
   private readonly retriedServiceFailures = new Set<string>()
-  /** Jobs on the server that a submit cut short by a crash may have created, by upload identity. */
-  private readonly adoptable = new Map<string, Array<{ id: string; createdAt: number }>>()
+  private adoptable!: AdoptableJobs
   private store!: StateStore
   private backend!: Backend
   private context!: ScanContext
@@ -186,7 +154,7 @@ class WatchEngine implements Watcher {
     await mkdir(options.out, { recursive: true })
     this.store = StateStore.open(options.state)
     try {
-      await this.removeStaleTemporaryFiles(options.out)
+      await removeStaleTemporaryFiles(options.out)
       this.context = {
         inbox: options.inbox,
         realInbox: await realpath(options.inbox),
@@ -200,7 +168,12 @@ class WatchEngine implements Watcher {
       this.store.close()
       throw error
     }
-    await this.loadAdoptableJobs()
+    this.adoptable = await AdoptableJobs.load(
+      this.backend.client,
+      this.store.all(),
+      this.shutdown.signal,
+      this.display,
+    )
     const resumable = this.store.all().filter((record) => record.status === 'submitted').length
     const pollingInterval = options.once ? undefined : this.pollingInterval()
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
@@ -224,63 +197,6 @@ class WatchEngine implements Watcher {
         if (!this.scanning) this.scanning = this.rescan().finally(() => (this.scanning = undefined))
       }, options.rescanMs)
       this.rootTimer = setInterval(() => void this.checkRoot(), Math.min(1000, options.rescanMs))
-    }
-  }
-
-  /**
-   * A `pending` record means a submit was under way when the last run ended: the server may have created the
-   * job without the answer reaching the journal. Such jobs are found by their upload identity (the `inputData`
-   * of the API: filename, size, sha256) and adopted instead of being submitted a second time.
-   */
-  private async loadAdoptableJobs(): Promise<void> {
-    const pending = this.store.all().filter((record) => record.status === 'pending' && record.sha256 !== '')
-    if (pending.length === 0) return
-    const since = Math.min(...pending.map((record) => Date.parse(record.updatedAt))) - CLOCK_TOLERANCE_MS
-    let seen = 0
-    try {
-      for await (const job of this.backend.client.listJobs({ perPage: 100, signal: this.shutdown.signal })) {
-        if (++seen > MAX_JOBS_LISTED) break
-        const createdAt = Date.parse(job.createdAt)
-        if (!(createdAt >= since)) continue
-        let identity: { filename?: unknown; size?: unknown; sha256?: unknown }
-        try {
-          identity = JSON.parse(job.inputData) as typeof identity
-        } catch {
-          continue
-        }
-        const key = `${identity.filename}\u0000${identity.size}\u0000${String(identity.sha256).toLowerCase()}`
-        const list = this.adoptable.get(key) ?? []
-        list.push({ id: job.id, createdAt })
-        this.adoptable.set(key, list)
-      }
-    } catch (error) {
-      this.display.log(
-        'warn',
-        'cannot list jobs to find those a crash interrupted; they will be submitted again',
-        {
-          error: (error as Error).message,
-        },
-      )
-    }
-  }
-
-  private takeAdoptable(filename: string, size: number, sha256: string, since: number): string | undefined {
-    const list = this.adoptable.get(`${filename}\u0000${size}\u0000${sha256}`)
-    if (!list) return undefined
-    const candidates = list.filter((job) => job.createdAt >= since - CLOCK_TOLERANCE_MS)
-    const newest = candidates.sort((a, b) => b.createdAt - a.createdAt)[0]
-    if (!newest) return undefined
-    list.splice(list.indexOf(newest), 1)
-    return newest.id
-  }
-
-  private async removeStaleTemporaryFiles(folder: string): Promise<void> {
-    // Temp files of outputs whose writer was killed before the rename.
-    const entries = await readdir(folder, { withFileTypes: true }).catch(() => [])
-    for (const entry of entries) {
-      const path = join(folder, entry.name)
-      if (entry.isDirectory()) await this.removeStaleTemporaryFiles(path)
-      else if (entry.isFile() && /^\..+\.[0-9a-f]{12}\.tmp$/.test(entry.name)) await rm(path, { force: true })
     }
   }
 
@@ -483,15 +399,7 @@ class WatchEngine implements Watcher {
       const failure = classifyError(error)
       if (failure.kind === 'vanished') return void this.observe(path)
       this.tracked.delete(path)
-      await this.fail(
-        path,
-        { ...failure, kind: 'document', message: `cannot read the file: ${failure.message}` },
-        {
-          ...tracked,
-          sha256: '',
-          attempts: 0,
-        },
-      )
+      await this.failUnreadable(path, failure, tracked, 0)
       return
     }
     if (this.tracked.get(path) !== tracked || tracked.phase !== 'settling') return
@@ -553,19 +461,11 @@ class WatchEngine implements Watcher {
       const failure = classifyError(error)
       if (failure.kind === 'vanished') return this.finishTracking(path, tracked)
       this.tracked.delete(path)
-      await this.fail(
-        path,
-        { ...failure, kind: 'document', message: `cannot read the file: ${failure.message}` },
-        {
-          ...tracked,
-          sha256: '',
-          attempts: tracked.attempts,
-        },
-      )
+      await this.failUnreadable(path, failure, tracked, tracked.attempts)
       return this.finishTracking(path, tracked)
     }
 
-    const signature = { size: tracked.size, mtimeMs: tracked.mtimeMs, ctimeMs: tracked.ctimeMs }
+    const signature = signatureOf(tracked)
     let jobId: string | undefined
     if (record && record.sha256 === sha256 && record.options === this.fingerprint) {
       if (record.status === 'done') {
@@ -580,7 +480,7 @@ class WatchEngine implements Watcher {
       }
       if (record.status === 'submitted') jobId = record.jobId
       if (record.status === 'pending') {
-        jobId = this.takeAdoptable(uploadName(path), record.size, sha256, Date.parse(record.updatedAt))
+        jobId = this.adoptable.take(uploadName(path), record.size, sha256, Date.parse(record.updatedAt))
         if (jobId) {
           this.store.set({ ...record, status: 'submitted', jobId, updatedAt: new Date().toISOString() })
           this.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
@@ -800,6 +700,15 @@ class WatchEngine implements Watcher {
       errorFile: relative(this.options.out, errorFile),
     })
     this.checkOnceFinished()
+  }
+
+  /** The source could not be read: a document failure, retried once the file changes. */
+  private failUnreadable(path: string, failure: Failure, tracked: Tracked, attempts: number): Promise<void> {
+    return this.fail(
+      path,
+      { ...failure, kind: 'document', message: `cannot read the file: ${failure.message}` },
+      { ...signatureOf(tracked), sha256: '', attempts },
+    )
   }
 
   private async sourceRemoved(path: string): Promise<void> {

@@ -1,9 +1,10 @@
 /** Spawns the real `numarkdown-watch` (dist/cli.js) and reads its JSON-lines log. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from '@numarkdown/testing'
 
 export const cli: string = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
 
@@ -26,6 +27,20 @@ export interface WatcherProcess {
   /** Resolves with the exit code (or the signal name). */
   exited: Promise<number | string>
   kill(signal?: NodeJS.Signals): void
+}
+
+/** A fresh temp folder holding an empty `inbox` and the path of a not yet created `out` beside it. */
+export interface Workspace {
+  folder: { path: string; remove(): Promise<void> }
+  inbox: string
+  out: string
+}
+
+export async function createWorkspace(): Promise<Workspace> {
+  const folder = await tempDir()
+  const inbox = join(folder.path, 'inbox')
+  await mkdir(inbox)
+  return { folder, inbox, out: join(folder.path, 'out') }
 }
 
 export interface StartOptions {

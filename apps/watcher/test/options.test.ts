@@ -1,19 +1,21 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   cli,
+  createWorkspace,
   eventually,
   exists,
   readIfExists,
   startWatcher,
   submissions,
   type WatcherProcess,
+  type Workspace,
 } from './harness.js'
 
 let server: TestServer
-let folder: { path: string; remove(): Promise<void> }
+let folder: Workspace['folder']
 let inbox: string
 let out: string
 let watcher: WatcherProcess | undefined
@@ -23,10 +25,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 beforeEach(async () => {
-  folder = await tempDir()
-  inbox = join(folder.path, 'inbox')
-  out = join(folder.path, 'out')
-  await mkdir(inbox)
+  ;({ folder, inbox, out } = await createWorkspace())
 })
 afterEach(async () => {
   if (watcher) {

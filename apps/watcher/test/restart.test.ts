@@ -1,21 +1,25 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { readIfExists, startWatcher, submissions, type WatcherProcess } from './harness.js'
+import {
+  createWorkspace,
+  readIfExists,
+  startWatcher,
+  submissions,
+  type WatcherProcess,
+  type Workspace,
+} from './harness.js'
 
-let folder: { path: string; remove(): Promise<void> }
+let folder: Workspace['folder']
 let inbox: string
 let out: string
 const servers: TestServer[] = []
 const watchers: WatcherProcess[] = []
 
 beforeEach(async () => {
-  folder = await tempDir()
-  inbox = join(folder.path, 'inbox')
-  out = join(folder.path, 'out')
-  await mkdir(inbox)
+  ;({ folder, inbox, out } = await createWorkspace())
 })
 
 afterEach(async () => {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, realpath, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join, relative, sep } from 'node:path'
+import { mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { within } from './path-containment.js'
+
+/** The names `writeFileAtomic` gives its temp files. */
+const TEMPORARY_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/
 
 async function syncFolder(folder: string): Promise<void> {
   // A rename is durable only once the folder holding it is on disk.
@@ -28,8 +32,7 @@ export async function writeFileAtomic(
   await mkdir(folder, { recursive: true })
   const realRoot = await realpath(root)
   const realFolder = await realpath(folder)
-  const back = relative(realRoot, realFolder)
-  if (back.startsWith(`..${sep}`) || back === '..' || back.startsWith(sep)) {
+  if (!within(realRoot, realFolder)) {
     throw new Error(`refusing to write outside ${root}: ${target} resolves to ${realFolder}`)
   }
   const temporary = join(folder, `.${basename(target).slice(0, 100)}.${randomBytes(6).toString('hex')}.tmp`)
@@ -50,4 +53,14 @@ export async function writeFileAtomic(
     throw error
   }
   await syncFolder(folder)
+}
+
+/** Remove, under `folder`, the temp files of writes whose process was killed before the rename. */
+export async function removeStaleTemporaryFiles(folder: string): Promise<void> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => [])
+  for (const entry of entries) {
+    const path = join(folder, entry.name)
+    if (entry.isDirectory()) await removeStaleTemporaryFiles(path)
+    else if (entry.isFile() && TEMPORARY_NAME.test(entry.name)) await rm(path, { force: true })
+  }
 }

@@ -1,7 +1,8 @@
 import type { Stats } from 'node:fs'
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { join } from 'node:path'
 import type { FileFilter } from './file-filter.js'
+import { within } from './path-containment.js'
 
 /** What a path in the inbox is, as far as the watcher cares. */
 export type Inspection =
@@ -19,11 +20,6 @@ export interface ScanContext {
   filter: FileFilter
   /** Absolute folders never descended into (the output folder, the done folder, when inside the inbox). */
   skipFolders: string[]
-}
-
-function within(root: string, path: string): boolean {
-  const back = relative(root, path)
-  return back === '' || !(back === '..' || back.startsWith(`..${sep}`) || back.startsWith(sep))
 }
 
 /** Inspect one relative path (`/`-separated): a file to take, a problem to report, absent, or ignored. */
