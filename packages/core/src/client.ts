@@ -1,22 +1,20 @@
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import { APIError, ConnectionError, NuMarkdownError, TimeoutError } from './errors.js'
-import { pickAdoptable, type UploadIdentity } from './internal/adoption.js'
-import { cancelJob, cancelQuietly } from './internal/cancel.js'
-import { type ClientContext, retryReporter } from './internal/client-context.js'
+import { NuMarkdownError } from './errors.js'
+import { cancelJob } from './internal/cancel.js'
+import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
 import { Http } from './internal/http.js'
-import { chunkSize, prepareUpload, type UploadSource } from './internal/input.js'
+import { prepareUpload, type UploadSource } from './internal/input.js'
 import { type JobsPage, listJobsPage, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
-import { digestSource, multipartBody } from './internal/multipart.js'
 import { Operation } from './internal/operation.js'
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
 import { ProgressEmitter } from './internal/progress.js'
-import { nextDelay } from './internal/retry.js'
 import { splitPdf } from './internal/split-pdf.js'
+import { submitUpload } from './internal/submit.js'
 import {
   checkJobId,
   checkNumberRange,
@@ -48,42 +46,6 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
   timeoutMs?: number
-}
-
-/** Tolerance on the server clock when matching the creation time of a job to adopt. */
-const clockToleranceMs = 5_000
-/** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
-const abortGraceMs = 5_000
-
-type SubmitFailure = 'fatal' | 'safe' | 'ambiguous'
-
-/** How a failed submit attempt reads: safe to resend (no job can exist), ambiguous (a job may exist), or fatal. */
-function classifySubmitFailure(error: unknown): SubmitFailure {
-  if (error instanceof APIError) {
-    if (error.status === 408 || error.status === 429 || error.status === 503) return 'safe'
-    if (error.status >= 500) return 'ambiguous'
-    return 'fatal'
-  }
-  if (error instanceof ConnectionError) {
-    // Nothing reached a server that could not be connected to (refused, unknown host).
-    if (error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
-      return 'safe'
-    if (error.code === 'UND_ERR_CONNECT_TIMEOUT') return 'safe'
-    return 'ambiguous'
-  }
-  if (error instanceof TimeoutError && error.code !== 'deadline_exceeded') {
-    return error.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'safe' : 'ambiguous'
-  }
-  return 'fatal'
-}
-
-function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
-  if (!usage) return total
-  const sum: Usage = { ...total }
-  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
-    if (usage[key] !== undefined) sum[key] = (sum[key] ?? 0) + usage[key]
-  }
-  return sum
 }
 
 /**
@@ -221,7 +183,7 @@ export class NuMarkdownClient {
       })
       try {
         return await this.#context.queue.run(operation, () =>
-          this.#submitSource(source, query, operation, options.onProgress),
+          submitUpload(this.#context, source, query, operation, options.onProgress),
         )
       } finally {
         await source.dispose()
@@ -384,240 +346,8 @@ export class NuMarkdownClient {
     operation: Operation,
     onProgress: ProgressListener | undefined,
   ): Promise<ConversionResult> {
-    const { jobId } = await this.#submitSource(source, query, operation, onProgress)
+    const { jobId } = await submitUpload(this.#context, source, query, operation, onProgress)
     return waitForJob(this.#context, jobId, strategy, operation, onProgress, true)
-  }
-
-  /** One upload with retries that never create a second job: see the README, "Retries". */
-  async #submitSource(
-    source: UploadSource,
-    query: Record<string, string>,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-  ): Promise<SubmitResult> {
-    const body = multipartBody(source)
-    const key = `${source.filename}\u0000${source.size ?? '?'}`
-    let streamOpened = false
-    for (let attempt = 0; ; attempt++) {
-      operation.throwIfAborted()
-      const attemptStartedAt = Date.now()
-      let lastUploadEvent = 0
-      // Once the whole body is sent, an abort waits briefly for the job ID so that the job can be cancelled
-      // instead of left running unseen.
-      let bodySent = false
-      const requestController = new AbortController()
-      const request = new Operation(requestController.signal, 0, undefined, this.#context.closeSignal)
-      let grace: NodeJS.Timeout | undefined
-      const onAbort = () => {
-        if (bodySent) grace = setTimeout(() => requestController.abort(), abortGraceMs)
-        else requestController.abort()
-      }
-      operation.signal.addEventListener('abort', onAbort, { once: true })
-      const exchange = (async () => {
-        const response = await this.#context.http.send({
-          method: 'POST',
-          path: 'api/markdown/infer-async',
-          query,
-          headers: {
-            accept: 'application/json, text/plain',
-            'content-type': body.contentType,
-            ...(body.contentLength === undefined ? {} : { 'content-length': String(body.contentLength) }),
-          },
-          body: (async function* () {
-            streamOpened = true
-            yield* body.stream((bytesSent) => {
-              // One event per 8 MiB (and the last one) keeps listeners cheap on large files.
-              if (bytesSent - lastUploadEvent >= 8 * chunkSize || bytesSent === source.size) {
-                lastUploadEvent = bytesSent
-                emitUpload(bytesSent)
-              }
-            })
-            bodySent = true
-          })(),
-          operation: request,
-        })
-        if (response.status < 200 || response.status >= 300)
-          throw await this.#context.http.error(response, request)
-        const text = await this.#context.http.text(response, request)
-        let jobId: unknown
-        try {
-          jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
-        } catch {
-          jobId = undefined
-        }
-        if (typeof jobId !== 'string' || jobId === '') {
-          throw new ConnectionError(`The server answered ${response.status} without a job ID`, {
-            code: 'invalid_response',
-          })
-        }
-        this.#context.ownedJobs.add(jobId)
-        return jobId
-      })()
-      const emitUpload = (bytesSent: number) =>
-        this.#context.progress.emit(
-          {
-            type: 'upload',
-            filename: source.filename,
-            bytesSent,
-            ...(source.size === undefined ? {} : { totalBytes: source.size }),
-            elapsedMs: operation.elapsedMs(),
-          },
-          onProgress,
-        )
-      const peers = this.#context.submitAttempts.get(key) ?? new Set()
-      this.#context.submitAttempts.set(key, peers)
-      peers.add(exchange)
-      let outcome: { jobId: string } | { error: unknown }
-      try {
-        outcome = { jobId: await exchange }
-      } catch (error) {
-        outcome = { error }
-      } finally {
-        clearTimeout(grace)
-        operation.signal.removeEventListener('abort', onAbort)
-        peers.delete(exchange)
-        if (peers.size === 0 && this.#context.submitAttempts.get(key) === peers)
-          this.#context.submitAttempts.delete(key)
-      }
-
-      if (operation.aborted) {
-        if ('jobId' in outcome && !operation.closed) await cancelQuietly(this.#context, outcome.jobId)
-        throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
-      }
-      if ('jobId' in outcome) {
-        this.#context.queue.limit.succeeded()
-        // The server may answer before reading a body to its end; a re-readable source can still be hashed.
-        const digest =
-          body.digest() ??
-          (source.reReadable ? await digestSource(source) : { size: body.bytesSent(), sha256: '' })
-        return this.#submitted(outcome.jobId, source, digest, false, operation, onProgress)
-      }
-      const error = outcome.error
-      let kind = classifySubmitFailure(error)
-      if (error instanceof ConnectionError && error.code === 'invalid_response') kind = 'ambiguous'
-      if (kind === 'fatal') throw error
-
-      if (kind === 'ambiguous') {
-        const identity = source.reReadable || body.digest() ? await this.#identityOf(source, body) : undefined
-        if (!identity) {
-          throw new ConnectionError(
-            `The upload of ${source.filename} failed after it was sent, and a one-shot stream cannot be matched or sent again: ${(error as Error).message}`,
-            { code: 'ambiguous_submit', cause: error },
-          )
-        }
-        let adopted: Job | undefined
-        try {
-          adopted = await this.#findLostJob(identity, attemptStartedAt, key, operation, onProgress)
-        } catch (listError) {
-          if (operation.aborted) throw operation.abortError()
-          // Without the list, sending again could create a second job: stop here and say why.
-          throw new ConnectionError(
-            `The upload of ${source.filename} failed after it was sent (${(error as Error).message}), and the jobs could not be listed to find out whether the server created one: ${(listError as Error).message}`,
-            { code: 'ambiguous_submit', cause: error },
-          )
-        }
-        if (adopted) {
-          this.#context.progress.emit(
-            {
-              type: 'adopted',
-              jobId: adopted.id,
-              filename: source.filename,
-              elapsedMs: operation.elapsedMs(),
-            },
-            onProgress,
-          )
-          this.#context.logger.info(
-            `numarkdown adopted job ${adopted.id} after an ambiguous submit failure`,
-            {
-              jobId: adopted.id,
-            },
-          )
-          return this.#submitted(adopted.id, source, identity, true, operation, onProgress)
-        }
-        // The server has no job for this upload: sending it again cannot create a second one.
-      }
-      if (!source.reReadable && streamOpened) throw error
-      const delay = nextDelay(error, attempt, this.#context.retryPolicy, operation)
-      if (delay === undefined) throw error
-      retryReporter(
-        this.#context,
-        'submit',
-        operation,
-        onProgress,
-      )(error as NuMarkdownError, attempt + 1, delay)
-      await operation.sleep(delay)
-    }
-  }
-
-  async #identityOf(source: UploadSource, body: ReturnType<typeof multipartBody>): Promise<UploadIdentity> {
-    const digest = body.digest() ?? (await digestSource(source))
-    return { filename: source.filename, size: digest.size, sha256: digest.sha256 }
-  }
-
-  #submitted(
-    jobId: string,
-    source: UploadSource,
-    identity: { size: number; sha256: string },
-    adopted: boolean,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-  ): SubmitResult {
-    this.#context.ownedJobs.add(jobId)
-    this.#context.progress.emit(
-      { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
-      onProgress,
-    )
-    this.#context.logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
-      jobId,
-      filename: source.filename,
-      adopted,
-    })
-    return {
-      jobId,
-      filename: source.filename,
-      contentType: source.contentType,
-      size: identity.size,
-      sha256: identity.sha256,
-      adopted,
-    }
-  }
-
-  /**
-   * After an ambiguous submit failure: the newest job of this owner with the same upload identity, created
-   * since the attempt began and not owned already. Identical uploads in flight settle first, so two of them
-   * never take the same job.
-   */
-  async #findLostJob(
-    identity: UploadIdentity,
-    attemptStartedAt: number,
-    key: string,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-  ): Promise<Job | undefined> {
-    const peers = [...(this.#context.submitAttempts.get(key) ?? [])]
-    if (peers.length > 0) await Promise.allSettled(peers)
-    const first = await listJobsPage(this.#context, { skip: 0, perPage: 100 }, operation, onProgress)
-    const items = [...(first.page.items ?? [])]
-    const total = first.page.totalCount ?? items.length
-    if (total > items.length && items.length > 1) {
-      const firstCreated = Date.parse(String(items[0]?.createdAt))
-      const lastCreated = Date.parse(String(items[items.length - 1]?.createdAt))
-      // Oldest first: the newest jobs are on the last page.
-      if (firstCreated < lastCreated) {
-        const last = await listJobsPage(
-          this.#context,
-          { skip: Math.max(0, total - 100), perPage: 100 },
-          operation,
-          onProgress,
-        )
-        items.push(...(last.page.items ?? []))
-      }
-    }
-    const skew = first.serverNow === undefined ? 0 : first.serverNow - first.localNow
-    const since = attemptStartedAt + skew - clockToleranceMs
-    const job = pickAdoptable(items, identity, since, this.#context.ownedJobs)
-    if (job) this.#context.ownedJobs.add(job.id)
-    return job
   }
 
   /** `splitPages`: one job per page range under the shared limit, merged in page order. */
@@ -704,6 +434,15 @@ export class NuMarkdownClient {
     if (usage) merged.usage = usage
     return merged
   }
+}
+
+function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
+  if (!usage) return total
+  const sum: Usage = { ...total }
+  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+    if (usage[key] !== undefined) sum[key] = (sum[key] ?? 0) + usage[key]
+  }
+  return sum
 }
 
 function isSiblingAbort(reason: unknown, parent: Operation): boolean {

@@ -1,4 +1,10 @@
-import type { Job } from '../types.js'
+import type { Job, ProgressListener } from '../types.js'
+import type { ClientContext } from './client-context.js'
+import { listJobsPage } from './job-requests.js'
+import type { Operation } from './operation.js'
+
+/** Tolerance on the server clock when matching the creation time of a job to adopt. */
+const clockToleranceMs = 5_000
 
 /** What identifies an upload in a job's `inputData`. */
 export interface UploadIdentity {
@@ -55,4 +61,43 @@ export function pickAdoptable(
     }
   }
   return best
+}
+
+/**
+ * After an ambiguous submit failure: the newest job of this owner with the same upload identity, created
+ * since the attempt began and not owned already. Identical uploads in flight settle first, so two of them
+ * never take the same job.
+ */
+export async function findLostJob(
+  context: ClientContext,
+  identity: UploadIdentity,
+  attemptStartedAt: number,
+  key: string,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+): Promise<Job | undefined> {
+  const peers = [...(context.submitAttempts.get(key) ?? [])]
+  if (peers.length > 0) await Promise.allSettled(peers)
+  const first = await listJobsPage(context, { skip: 0, perPage: 100 }, operation, onProgress)
+  const items = [...(first.page.items ?? [])]
+  const total = first.page.totalCount ?? items.length
+  if (total > items.length && items.length > 1) {
+    const firstCreated = Date.parse(String(items[0]?.createdAt))
+    const lastCreated = Date.parse(String(items[items.length - 1]?.createdAt))
+    // Oldest first: the newest jobs are on the last page.
+    if (firstCreated < lastCreated) {
+      const last = await listJobsPage(
+        context,
+        { skip: Math.max(0, total - 100), perPage: 100 },
+        operation,
+        onProgress,
+      )
+      items.push(...(last.page.items ?? []))
+    }
+  }
+  const skew = first.serverNow === undefined ? 0 : first.serverNow - first.localNow
+  const since = attemptStartedAt + skew - clockToleranceMs
+  const job = pickAdoptable(items, identity, since, context.ownedJobs)
+  if (job) context.ownedJobs.add(job.id)
+  return job
 }

@@ -1,0 +1,222 @@
+import { APIError, ConnectionError, type NuMarkdownError, TimeoutError } from '../errors.js'
+import type { Job, ProgressListener, SubmitResult } from '../types.js'
+import { findLostJob, type UploadIdentity } from './adoption.js'
+import { cancelQuietly } from './cancel.js'
+import { type ClientContext, retryReporter } from './client-context.js'
+import { chunkSize, type UploadSource } from './input.js'
+import { digestSource, type MultipartBody, multipartBody } from './multipart.js'
+import { Operation } from './operation.js'
+import { nextDelay } from './retry.js'
+
+/** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
+const abortGraceMs = 5_000
+
+type SubmitFailure = 'fatal' | 'safe' | 'ambiguous'
+
+/** How a failed submit attempt reads: safe to resend (no job can exist), ambiguous (a job may exist), or fatal. */
+function classifySubmitFailure(error: unknown): SubmitFailure {
+  if (error instanceof APIError) {
+    if (error.status === 408 || error.status === 429 || error.status === 503) return 'safe'
+    if (error.status >= 500) return 'ambiguous'
+    return 'fatal'
+  }
+  if (error instanceof ConnectionError) {
+    // Nothing reached a server that could not be connected to (refused, unknown host). An answer without a
+    // job ID (`invalid_response`) is ambiguous: the job may exist.
+    if (error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN')
+      return 'safe'
+    if (error.code === 'UND_ERR_CONNECT_TIMEOUT') return 'safe'
+    return 'ambiguous'
+  }
+  if (error instanceof TimeoutError && error.code !== 'deadline_exceeded') {
+    return error.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'safe' : 'ambiguous'
+  }
+  return 'fatal'
+}
+
+/** One upload with retries that never create a second job: see the README, "Retries". */
+export async function submitUpload(
+  context: ClientContext,
+  source: UploadSource,
+  query: Record<string, string>,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+): Promise<SubmitResult> {
+  const body = multipartBody(source)
+  const key = `${source.filename}\u0000${source.size ?? '?'}`
+  let streamOpened = false
+  for (let attempt = 0; ; attempt++) {
+    operation.throwIfAborted()
+    const attemptStartedAt = Date.now()
+    let lastUploadEvent = 0
+    // Once the whole body is sent, an abort waits briefly for the job ID so that the job can be cancelled
+    // instead of left running unseen.
+    let bodySent = false
+    const requestController = new AbortController()
+    const request = new Operation(requestController.signal, 0, undefined, context.closeSignal)
+    let grace: NodeJS.Timeout | undefined
+    const onAbort = () => {
+      if (bodySent) grace = setTimeout(() => requestController.abort(), abortGraceMs)
+      else requestController.abort()
+    }
+    operation.signal.addEventListener('abort', onAbort, { once: true })
+    const exchange = (async () => {
+      const response = await context.http.send({
+        method: 'POST',
+        path: 'api/markdown/infer-async',
+        query,
+        headers: {
+          accept: 'application/json, text/plain',
+          'content-type': body.contentType,
+          ...(body.contentLength === undefined ? {} : { 'content-length': String(body.contentLength) }),
+        },
+        body: (async function* () {
+          streamOpened = true
+          yield* body.stream((bytesSent) => {
+            // One event per 8 MiB (and the last one) keeps listeners cheap on large files.
+            if (bytesSent - lastUploadEvent >= 8 * chunkSize || bytesSent === source.size) {
+              lastUploadEvent = bytesSent
+              emitUpload(bytesSent)
+            }
+          })
+          bodySent = true
+        })(),
+        operation: request,
+      })
+      if (response.status < 200 || response.status >= 300) throw await context.http.error(response, request)
+      const text = await context.http.text(response, request)
+      let jobId: unknown
+      try {
+        jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
+      } catch {
+        jobId = undefined
+      }
+      if (typeof jobId !== 'string' || jobId === '') {
+        throw new ConnectionError(`The server answered ${response.status} without a job ID`, {
+          code: 'invalid_response',
+        })
+      }
+      // Owned before the exchange settles: a peer's search for a lost job waits for it and must not adopt it.
+      context.ownedJobs.add(jobId)
+      return jobId
+    })()
+    const emitUpload = (bytesSent: number) =>
+      context.progress.emit(
+        {
+          type: 'upload',
+          filename: source.filename,
+          bytesSent,
+          ...(source.size === undefined ? {} : { totalBytes: source.size }),
+          elapsedMs: operation.elapsedMs(),
+        },
+        onProgress,
+      )
+    const peers = context.submitAttempts.get(key) ?? new Set()
+    context.submitAttempts.set(key, peers)
+    peers.add(exchange)
+    let outcome: { jobId: string } | { error: unknown }
+    try {
+      outcome = { jobId: await exchange }
+    } catch (error) {
+      outcome = { error }
+    } finally {
+      clearTimeout(grace)
+      operation.signal.removeEventListener('abort', onAbort)
+      peers.delete(exchange)
+      if (peers.size === 0 && context.submitAttempts.get(key) === peers) context.submitAttempts.delete(key)
+    }
+
+    if (operation.aborted) {
+      if ('jobId' in outcome && !operation.closed) await cancelQuietly(context, outcome.jobId)
+      throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
+    }
+    if ('jobId' in outcome) {
+      context.queue.limit.succeeded()
+      // The server may answer before reading a body to its end; a re-readable source can still be hashed.
+      const digest =
+        body.digest() ??
+        (source.reReadable ? await digestSource(source) : { size: body.bytesSent(), sha256: '' })
+      return submitted(context, outcome.jobId, source, digest, false, operation, onProgress)
+    }
+    const error = outcome.error
+    const kind = classifySubmitFailure(error)
+    if (kind === 'fatal') throw error
+
+    if (kind === 'ambiguous') {
+      const identity = source.reReadable || body.digest() ? await uploadIdentity(source, body) : undefined
+      if (!identity) {
+        throw new ConnectionError(
+          `The upload of ${source.filename} failed after it was sent, and a one-shot stream cannot be matched or sent again: ${(error as Error).message}`,
+          { code: 'ambiguous_submit', cause: error },
+        )
+      }
+      let adopted: Job | undefined
+      try {
+        adopted = await findLostJob(context, identity, attemptStartedAt, key, operation, onProgress)
+      } catch (listError) {
+        if (operation.aborted) throw operation.abortError()
+        // Without the list, sending again could create a second job: stop here and say why.
+        throw new ConnectionError(
+          `The upload of ${source.filename} failed after it was sent (${(error as Error).message}), and the jobs could not be listed to find out whether the server created one: ${(listError as Error).message}`,
+          { code: 'ambiguous_submit', cause: error },
+        )
+      }
+      if (adopted) {
+        context.progress.emit(
+          {
+            type: 'adopted',
+            jobId: adopted.id,
+            filename: source.filename,
+            elapsedMs: operation.elapsedMs(),
+          },
+          onProgress,
+        )
+        context.logger.info(`numarkdown adopted job ${adopted.id} after an ambiguous submit failure`, {
+          jobId: adopted.id,
+        })
+        return submitted(context, adopted.id, source, identity, true, operation, onProgress)
+      }
+      // The server has no job for this upload: sending it again cannot create a second one.
+    }
+    if (!source.reReadable && streamOpened) throw error
+    const delay = nextDelay(error, attempt, context.retryPolicy, operation)
+    if (delay === undefined) throw error
+    retryReporter(context, 'submit', operation, onProgress)(error as NuMarkdownError, attempt + 1, delay)
+    await operation.sleep(delay)
+  }
+}
+
+/** What identifies the upload in a job's `inputData`; hashes a re-readable source the server answered early. */
+async function uploadIdentity(source: UploadSource, body: MultipartBody): Promise<UploadIdentity> {
+  const digest = body.digest() ?? (await digestSource(source))
+  return { filename: source.filename, size: digest.size, sha256: digest.sha256 }
+}
+
+/** Reports the job a submit created or adopted and describes it as plain JSON. */
+function submitted(
+  context: ClientContext,
+  jobId: string,
+  source: UploadSource,
+  identity: { size: number; sha256: string },
+  adopted: boolean,
+  operation: Operation,
+  onProgress: ProgressListener | undefined,
+): SubmitResult {
+  context.progress.emit(
+    { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
+    onProgress,
+  )
+  context.logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
+    jobId,
+    filename: source.filename,
+    adopted,
+  })
+  return {
+    jobId,
+    filename: source.filename,
+    contentType: source.contentType,
+    size: identity.size,
+    sha256: identity.sha256,
+    adopted,
+  }
+}
