@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises'
-import { basename, extname } from 'node:path'
 import { NuMarkdownError } from './errors.js'
 import { cancelJob } from './internal/cancel.js'
 import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
+import { convertUpload } from './internal/convert-upload.js'
 import { Http } from './internal/http.js'
-import { prepareUpload, type UploadSource } from './internal/input.js'
+import { prepareUpload } from './internal/input.js'
 import { type JobsPage, listJobsPage, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
@@ -13,7 +12,7 @@ import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
 import { ProgressEmitter } from './internal/progress.js'
-import { splitPdf } from './internal/split-pdf.js'
+import { convertPages } from './internal/split-pages.js'
 import { submitUpload } from './internal/submit.js'
 import {
   checkJobId,
@@ -32,13 +31,10 @@ import type {
   ConvertOptions,
   Job,
   ListJobsOptions,
-  PageResult,
   ProgressListener,
   SubmitOptions,
   SubmitResult,
-  Usage,
   WaitOptions,
-  WaitStrategy,
 } from './types.js'
 
 /** Options of `client.getJob()` and `client.cancel()`. */
@@ -147,12 +143,17 @@ export class NuMarkdownClient {
       })
       try {
         if (splitPages) {
-          return await this.#convertPages(source, query, pagesPerChunk, strategy, operation, onProgress)
+          return await convertPages(
+            this.#context,
+            source,
+            query,
+            pagesPerChunk,
+            strategy,
+            operation,
+            onProgress,
+          )
         }
-        const result = await this.#context.queue.run(operation, () =>
-          this.#submitAndWait(source, query, strategy, operation, onProgress),
-        )
-        return result
+        return await convertUpload(this.#context, source, query, strategy, operation, onProgress)
       } finally {
         await source.dispose()
       }
@@ -338,115 +339,6 @@ export class NuMarkdownClient {
       },
     )
   }
-
-  async #submitAndWait(
-    source: UploadSource,
-    query: Record<string, string>,
-    strategy: WaitStrategy,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-  ): Promise<ConversionResult> {
-    const { jobId } = await submitUpload(this.#context, source, query, operation, onProgress)
-    return waitForJob(this.#context, jobId, strategy, operation, onProgress, true)
-  }
-
-  /** `splitPages`: one job per page range under the shared limit, merged in page order. */
-  async #convertPages(
-    source: UploadSource,
-    query: Record<string, string>,
-    pagesPerChunk: number,
-    strategy: WaitStrategy,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-  ): Promise<ConversionResult> {
-    const single = async (warning: string) => {
-      const result = await this.#context.queue.run(operation, () =>
-        this.#submitAndWait(source, query, strategy, operation, onProgress),
-      )
-      return { ...result, warnings: [...(result.warnings ?? []), warning] }
-    }
-    if (source.contentType !== 'application/pdf') {
-      return single(
-        `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
-      )
-    }
-    const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
-    const chunks = bytes ? await splitPdf(bytes, pagesPerChunk) : undefined
-    if (!chunks || chunks.length === 0) {
-      return single(
-        `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
-      )
-    }
-    // One failed range stops the others (and cancels their jobs).
-    const siblings = new AbortController()
-    const stem = basename(source.filename, extname(source.filename)) || 'document'
-    const results = await Promise.allSettled(
-      chunks.map(async (chunk) => {
-        const chunkOperation = new Operation(siblings.signal, 0, operation)
-        try {
-          const chunkSource = await prepareUpload(chunk.bytes, {
-            filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
-            contentType: 'application/pdf',
-            spoolStreams: false,
-          })
-          const result = await this.#context.queue.run(chunkOperation, () =>
-            this.#submitAndWait(chunkSource, query, strategy, chunkOperation, onProgress),
-          )
-          return { chunk, result }
-        } catch (error) {
-          if (!siblings.signal.aborted) siblings.abort()
-          throw error
-        }
-      }),
-    )
-    const rejected = results.filter(
-      (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
-    )
-    if (rejected.length > 0) {
-      // The range that failed first, not the siblings it stopped.
-      throw (rejected.find((outcome) => !isSiblingAbort(outcome.reason, operation)) ?? rejected[0]!).reason
-    }
-    const done = results.map(
-      (outcome) =>
-        (outcome as PromiseFulfilledResult<{ chunk: (typeof chunks)[number]; result: ConversionResult }>)
-          .value,
-    )
-    const pages: PageResult[] = done.map(({ chunk, result }) => ({
-      pageNumber: chunk.firstPage,
-      lastPageNumber: chunk.lastPage,
-      markdown: result.markdown,
-      reasoning: result.reasoning,
-      partial: result.partial,
-      jobId: result.jobId,
-    }))
-    const first = done[0]!.result
-    let usage: Usage | undefined
-    for (const { result } of done) usage = addUsage(usage, result.usage)
-    const merged: ConversionResult = {
-      markdown: pages.map((page) => page.markdown).join('\n\n'),
-      reasoning: pages.map((page) => page.reasoning).join('\n\n'),
-      partial: done.some(({ result }) => result.partial),
-      recovered: done.some(({ result }) => result.recovered),
-      jobId: first.jobId,
-      job: first.job,
-      pages,
-    }
-    if (usage) merged.usage = usage
-    return merged
-  }
-}
-
-function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
-  if (!usage) return total
-  const sum: Usage = { ...total }
-  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
-    if (usage[key] !== undefined) sum[key] = (sum[key] ?? 0) + usage[key]
-  }
-  return sum
-}
-
-function isSiblingAbort(reason: unknown, parent: Operation): boolean {
-  return !parent.aborted && NuMarkdownError.isInstance(reason) && reason.code === 'aborted'
 }
 
 function jobIdOf(error: NuMarkdownError): { jobId?: string } {
