@@ -4,12 +4,10 @@
  * outputs appear atomically under `out`.
  */
 import { createHash } from 'node:crypto'
-import type { Stats } from 'node:fs'
-import { copyFile, mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join, relative, sep } from 'node:path'
+import { mkdir, realpath, rm, stat } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { NotFoundError } from '@numarkdown/core'
-import { type FSWatcher, watch } from 'chokidar'
 import PQueue from 'p-queue'
 import { createDisplay, type Display, type Snapshot } from './display.js'
 import { AdoptableJobs } from './internal/adoptable-jobs.js'
@@ -17,12 +15,14 @@ import { removeStaleTemporaryFiles, writeFileAtomic } from './internal/atomic-wr
 import { type Backend, openBackend } from './internal/backend.js'
 import { classifyError, type Failure } from './internal/classify-error.js'
 import { checkComplete } from './internal/completeness.js'
+import { type FailedSource, failedRecord, writeErrorFile } from './internal/failure-report.js'
 import { createFileFilter } from './internal/file-filter.js'
 import { type FileSignature, sameSignature, signatureOf } from './internal/file-signature.js'
-import { fileSystemTypeOf, needsPolling } from './internal/mounts.js'
-import { inside, outputPaths } from './internal/output-paths.js'
+import { InboxEvents } from './internal/inbox-events.js'
+import { outputPaths } from './internal/output-paths.js'
 import { within } from './internal/path-containment.js'
 import { type Inspection, inspect, type ScanContext, scan } from './internal/scanner.js'
+import { disposeSource } from './internal/source-disposal.js'
 import { type FileRecord, StateStore } from './internal/state-store.js'
 import { sha256Of, uploadName } from './internal/upload-identity.js'
 import { type ResolvedOptions, resolveOptions, type WatcherOptions } from './options.js'
@@ -106,7 +106,6 @@ class WatchEngine implements Watcher {
   private readonly options: ResolvedOptions
   private readonly display: Display
   private readonly fingerprint: string
-  private readonly filter
   private readonly queue: PQueue
   private readonly tracked = new Map<string, Tracked>()
   private readonly rows = new Map<string, SummaryRow>()
@@ -118,10 +117,8 @@ class WatchEngine implements Watcher {
   private store!: StateStore
   private backend!: Backend
   private context!: ScanContext
-  private chokidar: FSWatcher | undefined
+  private events!: InboxEvents
   private rescanTimer: NodeJS.Timeout | undefined
-  private rootTimer: NodeJS.Timeout | undefined
-  private rootIdentity: string | undefined
   private scanning: Promise<void> | undefined
   private stopping: Promise<Summary> | undefined
   private resolveFinished!: (summary: Summary) => void
@@ -137,7 +134,6 @@ class WatchEngine implements Watcher {
       .update(JSON.stringify({ version: OPTIONS_VERSION, reasoning: options.reasoning }))
       .digest('hex')
       .slice(0, 16)
-    this.filter = createFileFilter(options.include, options.exclude)
     this.queue = new PQueue({ concurrency: options.concurrency })
     this.queue.on('next', () => this.checkOnceFinished())
     this.finished = new Promise((resolve) => {
@@ -158,11 +154,19 @@ class WatchEngine implements Watcher {
       this.context = {
         inbox: options.inbox,
         realInbox: await realpath(options.inbox),
-        filter: this.filter,
+        filter: createFileFilter(options.include, options.exclude),
         skipFolders: [options.out, options.doneDir, dirname(options.state)].filter((folder) =>
           within(options.inbox, folder),
         ),
       }
+      this.events = new InboxEvents({
+        options,
+        context: this.context,
+        display: this.display,
+        onPath: (path) => void this.observe(path),
+        onInboxReplaced: () => this.rescanUnlessRunning(),
+        isStopping: () => this.stopping !== undefined,
+      })
       this.backend = await openBackend(options, this.display)
     } catch (error) {
       this.store.close()
@@ -175,7 +179,7 @@ class WatchEngine implements Watcher {
       this.display,
     )
     const resumable = this.store.all().filter((record) => record.status === 'submitted').length
-    const pollingInterval = options.once ? undefined : this.pollingInterval()
+    const pollingInterval = options.once ? undefined : this.events.pollingInterval()
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
       out: options.out,
@@ -185,94 +189,22 @@ class WatchEngine implements Watcher {
       ...(options.once ? {} : { events: pollingInterval ? `polling every ${pollingInterval} ms` : 'native' }),
     })
     this.display.watch(() => this.snapshot())
-    this.rootIdentity = `${inboxStats.dev}:${inboxStats.ino}`
-    if (!options.once) this.startChokidar(pollingInterval)
+    if (!options.once) this.events.start(pollingInterval, inboxStats, Math.min(1000, options.rescanMs))
     this.scanning = this.rescan().finally(() => {
       this.scanning = undefined
       this.initialScanDone = true
       this.checkOnceFinished()
     })
     if (!options.once) {
-      this.rescanTimer = setInterval(() => {
-        if (!this.scanning) this.scanning = this.rescan().finally(() => (this.scanning = undefined))
-      }, options.rescanMs)
-      this.rootTimer = setInterval(() => void this.checkRoot(), Math.min(1000, options.rescanMs))
+      this.rescanTimer = setInterval(() => this.rescanUnlessRunning(), options.rescanMs)
     }
-  }
-
-  private pollingInterval(): number | undefined {
-    const { poll } = this.options
-    if (typeof poll === 'number') return poll
-    if (poll === false) return undefined
-    const type = fileSystemTypeOf(this.context.realInbox)
-    if (type && needsPolling(type)) {
-      this.display.log('info', 'the inbox is on a network or FUSE file system: polling every 2000 ms', {
-        type,
-      })
-      return 2000
-    }
-    return undefined
-  }
-
-  private startChokidar(interval: number | undefined): void {
-    const inbox = this.options.inbox
-    const skip = new Set(this.context.skipFolders)
-    const chokidar = watch(inbox, {
-      ignoreInitial: true,
-      followSymlinks: false,
-      persistent: true,
-      usePolling: interval !== undefined,
-      interval: interval ?? 2000,
-      binaryInterval: interval ?? 2000,
-      ignorePermissionErrors: true,
-      ignored: (path: string, stats?: Stats) => {
-        if (path === inbox) return false
-        if (skip.has(path)) return true
-        const relativePath = relative(inbox, path).split(sep).join('/')
-        if (!this.filter.folder(dirname(relativePath) === '.' ? '' : dirname(relativePath))) return true
-        if (stats?.isDirectory()) return !this.filter.folder(relativePath)
-        // Without stats the path may be a folder: only names that are junk anyway are dropped.
-        if (!stats) return !this.filter.folder(relativePath)
-        return !this.filter.file(relativePath)
-      },
-    })
-    const hint = (path: string) => {
-      const relativePath = relative(inbox, path).split(sep).join('/')
-      if (relativePath && !relativePath.startsWith('..')) void this.observe(relativePath)
-    }
-    chokidar.on('add', hint).on('change', hint).on('unlink', hint)
-    chokidar.on('error', (error) =>
-      this.display.log('warn', 'file system watcher error', { error: (error as Error).message }),
-    )
-    this.chokidar = chokidar
-  }
-
-  /** chokidar never watches a deleted and recreated root again: notice it ourselves. */
-  private async checkRoot(): Promise<void> {
-    if (this.stopping) return
-    const stats = await stat(this.options.inbox).catch(() => undefined)
-    const identity = stats?.isDirectory() ? `${stats.dev}:${stats.ino}` : undefined
-    if (identity === this.rootIdentity) return
-    const previous = this.rootIdentity
-    this.rootIdentity = identity
-    if (!identity) {
-      this.display.log('warn', 'the inbox disappeared; waiting for it to come back', {
-        inbox: this.options.inbox,
-      })
-      return
-    }
-    this.display.log('info', previous ? 'the inbox was replaced; watching it again' : 'the inbox is back', {
-      inbox: this.options.inbox,
-    })
-    await this.chokidar?.close().catch(() => {})
-    this.chokidar = undefined
-    this.context.realInbox = await realpath(this.options.inbox).catch(() => this.options.inbox)
-    if (this.stopping) return
-    this.startChokidar(this.pollingInterval())
-    if (!this.scanning) this.scanning = this.rescan().finally(() => (this.scanning = undefined))
   }
 
   // ---- detection --------------------------------------------------------------------------------------------
+
+  private rescanUnlessRunning(): void {
+    if (!this.scanning) this.scanning = this.rescan().finally(() => (this.scanning = undefined))
+  }
 
   /** The source of truth: walk the inbox, look at every document, notice deletions. */
   private async rescan(): Promise<void> {
@@ -608,85 +540,22 @@ class WatchEngine implements Watcher {
     // Never move or delete a source that changed while it was converted.
     if (!now || !sameSignature(signatureOf(now), tracked) || tracked.dirty) return
     try {
-      if (onSuccess === 'delete') await rm(absolute)
-      else {
-        let target = inside(this.options.doneDir, path)
-        await mkdir(dirname(target), { recursive: true })
-        for (
-          let index = 1;
-          await stat(target).then(
-            () => true,
-            () => false,
-          );
-          index++
-        ) {
-          target = `${inside(this.options.doneDir, path)}.${index}`
-        }
-        await rename(absolute, target).catch(async (error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EXDEV') throw error
-          await copyFile(absolute, target)
-          await rm(absolute)
-        })
-      }
+      await disposeSource(onSuccess, absolute, this.options.doneDir, path)
       this.store.set({ ...done, sourceRemoved: true, updatedAt: new Date().toISOString() })
     } catch (error) {
       this.display.log('warn', `could not ${onSuccess} the source`, { path, error: (error as Error).message })
     }
   }
 
-  private async fail(
-    path: string,
-    failure: Failure,
-    base: Pick<FileRecord, 'size' | 'mtimeMs' | 'ctimeMs' | 'sha256' | 'attempts'> & Partial<FileRecord>,
-  ): Promise<void> {
-    const kind = failure.kind === 'service' ? 'service' : 'document'
+  private async fail(path: string, failure: Failure, source: FailedSource): Promise<void> {
     const when = new Date().toISOString()
-    const record: FileRecord = {
-      path,
-      status: 'failed',
-      sha256: base.sha256,
-      options: this.fingerprint,
-      size: base.size,
-      mtimeMs: base.mtimeMs,
-      ctimeMs: base.ctimeMs,
-      attempts: base.attempts,
-      updatedAt: when,
-      ...(failure.jobId ? { jobId: failure.jobId } : {}),
-      error: {
-        message: failure.message,
-        kind,
-        ...(failure.code ? { code: failure.code } : {}),
-        ...(failure.status ? { status: failure.status } : {}),
-      },
-    }
     const errorFile = outputPaths(this.options.out, path).error
     try {
-      await writeFileAtomic(
-        this.options.out,
-        errorFile,
-        `${JSON.stringify(
-          {
-            source: path,
-            what:
-              kind === 'service'
-                ? 'the service refused the conversion'
-                : 'the document could not be converted',
-            why: failure.message,
-            code: failure.code,
-            status: failure.status,
-            when,
-            jobId: failure.jobId,
-            attempts: base.attempts,
-            retry: kind === 'service' ? 'on the next start' : 'when the file changes',
-          },
-          null,
-          2,
-        )}\n`,
-      )
+      await writeErrorFile(this.options.out, errorFile, path, failure, source.attempts, when)
     } catch (error) {
       this.display.log('error', 'cannot write the error file', { path, error: (error as Error).message })
     }
-    this.store.set(record)
+    this.store.set(failedRecord(path, failure, source, this.fingerprint, when))
     this.counts.failed++
     this.recentErrors.push({ path, message: failure.message })
     if (this.recentErrors.length > 20) this.recentErrors.shift()
@@ -780,12 +649,11 @@ class WatchEngine implements Watcher {
       })
     }
     clearInterval(this.rescanTimer)
-    clearInterval(this.rootTimer)
     for (const tracked of this.tracked.values()) {
       if (tracked.phase === 'settling' || tracked.phase === 'waiting-retry') clearTimeout(tracked.timer)
     }
     this.queue.clear()
-    await this.chokidar?.close().catch(() => {})
+    await this.events.close()
     const idle = this.queue.onIdle()
     const grace = sleep(this.options.graceMs, undefined, { ref: false })
     await Promise.race([idle, grace])

@@ -1,0 +1,33 @@
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { OnSuccess } from '../options.js'
+import { inside } from './output-paths.js'
+
+/**
+ * Delete a converted source, or move it to `doneDir` under its relative path. A name already taken there gets
+ * a `.1`, `.2`... suffix, so an earlier document of the same name is never overwritten; a move across file
+ * systems falls back to copy and delete.
+ */
+export async function disposeSource(
+  how: Exclude<OnSuccess, 'keep'>,
+  absolute: string,
+  doneDir: string,
+  path: string,
+): Promise<void> {
+  if (how === 'delete') return rm(absolute)
+  let target = inside(doneDir, path)
+  await mkdir(dirname(target), { recursive: true })
+  for (let index = 1; await exists(target); index++) target = `${inside(doneDir, path)}.${index}`
+  await rename(absolute, target).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error
+    await copyFile(absolute, target)
+    await rm(absolute)
+  })
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  )
+}
