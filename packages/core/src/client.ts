@@ -4,8 +4,8 @@ import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
 import { convertUpload } from './internal/convert-upload.js'
 import { Http } from './internal/http.js'
-import { prepareUpload } from './internal/input.js'
-import { type JobsPage, listJobsPage, readJob } from './internal/job-requests.js'
+import { prepareUpload, type UploadSource } from './internal/input.js'
+import { pageThroughJobs, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
 import { resolveClientOptions } from './internal/options.js'
@@ -135,12 +135,7 @@ export class NuMarkdownClient {
     })
     const onProgress = options.onProgress
     try {
-      const source = await prepareUpload(input, {
-        ...(options.filename === undefined ? {} : { filename: options.filename }),
-        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-        spoolStreams: this.#context.options.maxRetries > 0 || splitPages,
-        signal: operation.signal,
-      })
+      const source = await this.#prepare(input, options, operation, splitPages)
       try {
         if (splitPages) {
           return await convertPages(
@@ -158,12 +153,7 @@ export class NuMarkdownClient {
         await source.dispose()
       }
     } catch (error) {
-      const failure = this.#asError(error, operation)
-      this.#context.progress.emit(
-        { type: 'failed', ...jobIdOf(failure), error: failure, elapsedMs: operation.elapsedMs() },
-        onProgress,
-      )
-      throw failure
+      throw this.#failed(this.#asError(error, operation), operation, onProgress)
     }
   }
 
@@ -176,12 +166,7 @@ export class NuMarkdownClient {
     const query = conversionQuery(options)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
-      const source = await prepareUpload(input, {
-        ...(options.filename === undefined ? {} : { filename: options.filename }),
-        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-        spoolStreams: this.#context.options.maxRetries > 0,
-        signal: operation.signal,
-      })
+      const source = await this.#prepare(input, options, operation, false)
       try {
         return await this.#context.queue.run(operation, () =>
           submitUpload(this.#context, source, query, operation, options.onProgress),
@@ -227,12 +212,7 @@ export class NuMarkdownClient {
         waitForJob(this.#context, jobId, strategy, operation, options.onProgress, cancelOnAbort),
       )
     } catch (error) {
-      const failure = this.#asError(error, operation, jobId)
-      this.#context.progress.emit(
-        { type: 'failed', jobId, error: failure, elapsedMs: operation.elapsedMs() },
-        options.onProgress,
-      )
-      throw failure
+      throw this.#failed(this.#asError(error, operation, jobId), operation, options.onProgress, jobId)
     }
   }
 
@@ -252,41 +232,11 @@ export class NuMarkdownClient {
       fail('organization', 'a string', options.organization)
     }
     const signal = checkSignal(options.signal)
-    return this.#pages(firstSkip, perPage, options.organization, signal)
-  }
-
-  async *#pages(
-    firstSkip: number,
-    perPage: number,
-    organization: string | undefined,
-    signal: AbortSignal | undefined,
-  ): AsyncGenerator<Job> {
-    let skip = firstSkip
-    while (true) {
-      const operation = new Operation(
-        signal,
-        this.#context.options.timeoutMs,
-        undefined,
-        this.#context.closeSignal,
-      )
-      let page: JobsPage
-      try {
-        page = (await listJobsPage(this.#context, { skip, perPage, organization }, operation)).page
-      } catch (error) {
-        throw this.#asError(error, operation)
-      }
-      const items = Array.isArray(page.items) ? page.items : []
-      for (const job of items) yield job
-      skip += items.length
-      const total = typeof page.totalCount === 'number' ? page.totalCount : undefined
-      if (
-        items.length === 0 ||
-        (total !== undefined && skip >= total) ||
-        (total === undefined && items.length < perPage)
-      ) {
-        return
-      }
-    }
+    return pageThroughJobs(
+      this.#context,
+      { skip: firstSkip, perPage, organization: options.organization, signal },
+      (error, operation) => this.#asError(error, operation),
+    )
   }
 
   /**
@@ -324,6 +274,43 @@ export class NuMarkdownClient {
     )
   }
 
+  /**
+   * The upload behind `input`. A one-shot stream is spooled to a temporary file when it may be read again: to
+   * retry the submit, or to split its pages.
+   */
+  #prepare(
+    input: ConvertInput,
+    options: { filename?: string; contentType?: string },
+    operation: Operation,
+    splitPages: boolean,
+  ): Promise<UploadSource> {
+    return prepareUpload(input, {
+      ...(options.filename === undefined ? {} : { filename: options.filename }),
+      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      spoolStreams: this.#context.options.maxRetries > 0 || splitPages,
+      signal: operation.signal,
+    })
+  }
+
+  /** Reports a failed conversion or wait (`failed` event) and returns its error to throw. */
+  #failed(
+    failure: NuMarkdownError,
+    operation: Operation,
+    onProgress: ProgressListener | undefined,
+    jobId: string | undefined = failure.jobId,
+  ): NuMarkdownError {
+    this.#context.progress.emit(
+      {
+        type: 'failed',
+        ...(jobId === undefined ? {} : { jobId }),
+        error: failure,
+        elapsedMs: operation.elapsedMs(),
+      },
+      onProgress,
+    )
+    return failure
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new NuMarkdownError('The client was closed', { code: 'client_closed' })
   }
@@ -339,10 +326,6 @@ export class NuMarkdownClient {
       },
     )
   }
-}
-
-function jobIdOf(error: NuMarkdownError): { jobId?: string } {
-  return error.jobId === undefined ? {} : { jobId: error.jobId }
 }
 
 /** Creates a {@link NuMarkdownClient}; the same as `new NuMarkdownClient(options)`. */

@@ -2,7 +2,7 @@ import { ConnectionError } from '../errors.js'
 import type { Job, ProgressListener } from '../types.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import type { ResponseHeaders } from './http.js'
-import type { Operation } from './operation.js'
+import { Operation } from './operation.js'
 import { retryRead } from './retry.js'
 
 /** One page of `GET /api/jobs`; every field may be missing from an older or foreign server. */
@@ -73,4 +73,43 @@ export async function listJobsPage(
     operation,
     retryReporter(context, 'list', operation, onProgress),
   )
+}
+
+/**
+ * Pages through the owner's jobs from `skip`, `perPage` at a time, until `totalCount` (or, from a server that
+ * gives none, a short page). Each page gets its own deadline: a long listing is bounded per request, not overall.
+ * `toError` turns a failure into the error the caller sees, given the page's operation.
+ */
+export async function* pageThroughJobs(
+  context: ClientContext,
+  listing: {
+    skip: number
+    perPage: number
+    organization: string | undefined
+    signal: AbortSignal | undefined
+  },
+  toError: (error: unknown, operation: Operation) => Error,
+): AsyncGenerator<Job> {
+  const { perPage, organization, signal } = listing
+  let skip = listing.skip
+  while (true) {
+    const operation = new Operation(signal, context.options.timeoutMs, undefined, context.closeSignal)
+    let page: JobsPage
+    try {
+      page = (await listJobsPage(context, { skip, perPage, organization }, operation)).page
+    } catch (error) {
+      throw toError(error, operation)
+    }
+    const items = Array.isArray(page.items) ? page.items : []
+    for (const job of items) yield job
+    skip += items.length
+    const total = typeof page.totalCount === 'number' ? page.totalCount : undefined
+    if (
+      items.length === 0 ||
+      (total !== undefined && skip >= total) ||
+      (total === undefined && items.length < perPage)
+    ) {
+      return
+    }
+  }
 }
