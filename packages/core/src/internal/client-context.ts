@@ -1,4 +1,4 @@
-import { type NuMarkdownError, RateLimitError } from '../errors.js'
+import { RateLimitError } from '../errors.js'
 import type { Logger, ProgressEvent, ProgressListener } from '../types.js'
 import type { ConversionQueue } from './conversion-queue.js'
 import type { Http } from './http.js'
@@ -6,7 +6,7 @@ import type { Operation } from './operation.js'
 import type { ResolvedClientOptions } from './options.js'
 import type { OwnedJobs } from './owned-jobs.js'
 import type { ProgressEmitter } from './progress.js'
-import type { RetryPolicy } from './retry.js'
+import type { RetryPolicy, RetryReporter } from './retry.js'
 
 /**
  * What the parts of one client share: its options, connection pool, concurrency limit, progress listeners and
@@ -25,8 +25,6 @@ export interface ClientContext {
   /** Fires when the client is closed. */
   readonly closeSignal: AbortSignal
 }
-
-export type RetryReporter = (error: NuMarkdownError, attempt: number, delayMs: number) => void
 
 /** Reports a retry: a 429 lowers the client's limit, and the retry is logged and emitted as progress. */
 export function retryReporter(

@@ -17,6 +17,9 @@ export function retryAfterOf(error: unknown): number | undefined {
   return undefined
 }
 
+/** Called before the delay of each retry, with the error that caused it and the attempt about to be made. */
+export type RetryReporter = (error: NuMarkdownError, attempt: number, delayMs: number) => void
+
 export interface RetryPolicy {
   maxRetries: number
   baseMs: number
@@ -45,7 +48,7 @@ export async function retryRead<T>(
   run: () => Promise<T>,
   policy: RetryPolicy,
   operation: Operation,
-  onRetry: (error: NuMarkdownError, attempt: number, delayMs: number) => void,
+  onRetry: RetryReporter,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
