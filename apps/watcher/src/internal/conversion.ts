@@ -1,0 +1,66 @@
+import { type ConversionResult, NotFoundError, type NuMarkdownClient } from '@numarkdown/core'
+import type { Display } from '../display.js'
+import type { Failure } from './classify-error.js'
+import type { FileRecord, StateStore } from './state-store.js'
+import type { Tracked } from './tracked.js'
+import { uploadName } from './upload-identity.js'
+
+export interface ConversionContext {
+  client: NuMarkdownClient
+  store: StateStore
+  display: Display
+  signal: AbortSignal
+}
+
+/**
+ * Submit the document (unless `job.id` names a job to resume) and wait for its result. The job ID is saved
+ * before waiting, so a crash from then on resumes the job instead of submitting it again; a job the server no
+ * longer knows is submitted again. `job.id` always holds the job in hand, for the caller's error handling.
+ */
+export async function submitAndWait(
+  context: ConversionContext,
+  path: string,
+  absolute: string,
+  base: FileRecord,
+  tracked: Tracked,
+  job: { id: string | undefined },
+): Promise<ConversionResult> {
+  const { client, store, display, signal } = context
+  for (;;) {
+    if (!job.id) {
+      store.set({ ...base, status: 'pending' })
+      tracked.attempts++
+      const submitted = await client.submit({ data: absolute, filename: uploadName(path) }, { signal })
+      job.id = submitted.jobId
+      // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
+      store.set({ ...base, status: 'submitted', jobId: job.id, attempts: tracked.attempts })
+      display.log('info', 'submitted', { path, jobId: job.id })
+    } else {
+      display.log('info', 'resuming', { path, jobId: job.id })
+    }
+    tracked.jobId = job.id
+    try {
+      return await client.wait(job.id, { signal, cancelOnAbort: false })
+    } catch (error) {
+      if (NotFoundError.isInstance(error) && !signal.aborted) {
+        display.log('info', 'the server no longer knows the job; submitting again', { path, jobId: job.id })
+        job.id = undefined
+        continue
+      }
+      throw error
+    }
+  }
+}
+
+/** Exponential backoff with jitter, capped at a minute, unless the server said how long to wait. */
+export function retryDelayMs(failure: Failure, attempts: number): number {
+  return failure.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (attempts - 1)) * (0.5 + Math.random())
+}
+
+/**
+ * After a transient failure, whether the job (if one was created) is waited for again rather than submitted
+ * again: not when the server answered about it with a 4xx.
+ */
+export function jobSurvives(failure: Failure): boolean {
+  return !(failure.status !== undefined && failure.status >= 400 && failure.status < 500)
+}

@@ -1,0 +1,25 @@
+import type { FileSignature } from './file-signature.js'
+import type { FileRecord } from './state-store.js'
+
+/**
+ * Where a file is in this run: `settling` until it held still, `queued` for a conversion slot, `converting`,
+ * or `waiting-retry` after a transient failure.
+ */
+export type Phase = 'settling' | 'queued' | 'converting' | 'waiting-retry'
+
+/** A file the watcher is working on in this run (the journal holds what outlives the run). */
+export interface Tracked extends FileSignature {
+  phase: Phase
+  /** When this signature was first seen. */
+  since: number
+  /** When the file was first found stable but incomplete. */
+  incompleteSince?: number
+  timer?: NodeJS.Timeout
+  /** Seen changing while queued or converting: look again afterwards. */
+  dirty: boolean
+  /** Jobs resumed from the journal skip the stability wait. */
+  resume?: FileRecord
+  attempts: number
+  startedAt?: number
+  jobId?: string
+}
