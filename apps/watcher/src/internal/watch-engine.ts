@@ -14,6 +14,7 @@ import { type FailedSource, failedRecord, writeErrorFile } from './failure-repor
 import { createFileFilter } from './file-filter.js'
 import { sameSignature, signatureOf } from './file-signature.js'
 import { InboxEvents } from './inbox-events.js'
+import { verdictByContent, verdictBySignature } from './journal-verdicts.js'
 import { optionsFingerprint } from './options-fingerprint.js'
 import { removeOutputs, writeOutputs } from './output-files.js'
 import { outputPaths } from './output-paths.js'
@@ -197,36 +198,26 @@ export class WatchEngine implements Watcher {
     }
 
     const record = this.store.get(path)
-    if (record && record.options === this.fingerprint && sameSignature(record, signature)) {
-      if (record.status === 'done') {
-        this.report.row(path, 'unchanged', outputPaths(this.options.out, path).markdown)
-        return
-      }
-      if (
-        record.status === 'failed' &&
-        (record.error?.kind !== 'service' || this.retriedServiceFailures.has(path))
-      ) {
-        this.report.row(path, 'failed', undefined, record.error?.message)
-        return
-      }
-      if (record.status === 'submitted' && record.jobId) {
-        // Found already whole before the restart: resume waiting at once.
-        const entry: Tracked = {
-          phase: 'settling',
-          ...signature,
-          since: now,
-          dirty: false,
-          attempts: 0,
-          resume: record,
-        }
-        this.tracked.set(path, entry)
-        this.enqueue(path, entry)
-        return
-      }
+    const verdict = verdictBySignature(
+      record,
+      this.fingerprint,
+      signature,
+      this.retriedServiceFailures.has(path),
+    )
+    if (verdict === 'unchanged') {
+      this.report.row(path, 'unchanged', outputPaths(this.options.out, path).markdown)
+      return
+    }
+    if (verdict === 'failed') {
+      this.report.row(path, 'failed', undefined, record?.error?.message)
+      return
     }
     const entry: Tracked = { phase: 'settling', ...signature, since: now, dirty: false, attempts: 0 }
     this.tracked.set(path, entry)
-    this.settleLater(path, entry, this.options.stabilityMs)
+    if (verdict === 'resume') {
+      entry.resume = record
+      this.enqueue(path, entry)
+    } else this.settleLater(path, entry, this.options.stabilityMs)
   }
 
   private settleLater(path: string, tracked: Tracked, delayMs: number): void {
@@ -299,24 +290,21 @@ export class WatchEngine implements Watcher {
 
     const signature = signatureOf(tracked)
     let jobId: string | undefined
-    if (record && record.sha256 === sha256 && record.options === this.fingerprint) {
-      if (record.status === 'done') {
-        this.store.set({ ...record, ...signature, updatedAt: new Date().toISOString() })
+    const verdict = verdictByContent(record, this.fingerprint, sha256)
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) {
+      // The same content under a new signature: remember the signature, so the next look needs no hash.
+      this.store.set({ ...record, ...signature, updatedAt: new Date().toISOString() })
+      if (verdict === 'unchanged') {
         this.report.row(path, 'unchanged', outputPaths(this.options.out, path).markdown)
-        return this.finishTracking(path, tracked)
-      }
-      if (record.status === 'failed' && record.error?.kind === 'document') {
-        this.store.set({ ...record, ...signature, updatedAt: new Date().toISOString() })
-        this.report.row(path, 'failed', undefined, record.error.message)
-        return this.finishTracking(path, tracked)
-      }
-      if (record.status === 'submitted') jobId = record.jobId
-      if (record.status === 'pending') {
-        jobId = this.adoptable.take(uploadName(path), record.size, sha256, Date.parse(record.updatedAt))
-        if (jobId) {
-          this.store.set({ ...record, status: 'submitted', jobId, updatedAt: new Date().toISOString() })
-          this.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
-        }
+      } else this.report.row(path, 'failed', undefined, record.error?.message)
+      return this.finishTracking(path, tracked)
+    }
+    if (record && verdict === 'resume') jobId = record.jobId
+    if (record && verdict === 'adopt') {
+      jobId = this.adoptable.take(uploadName(path), record.size, sha256, Date.parse(record.updatedAt))
+      if (jobId) {
+        this.store.set({ ...record, status: 'submitted', jobId, updatedAt: new Date().toISOString() })
+        this.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
       }
     }
     if (record?.status === 'failed' && record.error?.kind === 'service') this.retriedServiceFailures.add(path)
