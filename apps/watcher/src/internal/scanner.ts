@@ -22,10 +22,15 @@ export interface ScanContext {
   skipFolders: string[]
 }
 
+/** The absolute path of a relative inbox path (`/`-separated). */
+export function inboxPath(inbox: string, path: string): string {
+  return join(inbox, ...path.split('/'))
+}
+
 /** Inspect one relative path (`/`-separated): a file to take, a problem to report, absent, or ignored. */
 export async function inspect(context: ScanContext, path: string): Promise<Inspection> {
   if (!context.filter.file(path)) return { kind: 'ignored', path }
-  const absolute = join(context.inbox, ...path.split('/'))
+  const absolute = inboxPath(context.inbox, path)
   let linkStats: Stats
   try {
     linkStats = await lstat(absolute)

@@ -1,5 +1,5 @@
 import { mkdir, realpath, stat } from 'node:fs/promises'
-import { dirname, join, relative } from 'node:path'
+import { dirname, relative } from 'node:path'
 import type { Display, Snapshot } from '../display.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Summary, Watcher } from '../watcher.js'
@@ -20,12 +20,12 @@ import { removeOutputs, writeOutputs } from './output-files.js'
 import { outputPaths } from './output-paths.js'
 import { within } from './path-containment.js'
 import { RunReport } from './run-report.js'
-import { type Inspection, inspect, type ScanContext, scan } from './scanner.js'
+import { type Inspection, inboxPath, inspect, type ScanContext, scan } from './scanner.js'
 import { disposeSource } from './source-disposal.js'
-import { incompleteRecheckMs, remainingSettleMs } from './stability.js'
+import { hashIfStill, incompleteRecheckMs, remainingSettleMs } from './stability.js'
 import { type FileRecord, StateStore } from './state-store.js'
 import type { Tracked } from './tracked.js'
-import { sha256Of, uploadName } from './upload-identity.js'
+import { uploadName } from './upload-identity.js'
 
 /**
  * One watcher run: finds documents (start-up scan, periodic rescans, chokidar hints), waits for each to
@@ -227,7 +227,7 @@ export class WatchEngine implements Watcher {
 
   /** Size and mtime held still long enough: check the format's end marker, then queue it. */
   private async settled(path: string, tracked: Tracked): Promise<void> {
-    const absolute = join(this.options.inbox, ...path.split('/'))
+    const absolute = inboxPath(this.options.inbox, path)
     let incomplete: string | undefined
     try {
       incomplete = await checkComplete(absolute, tracked.size)
@@ -265,19 +265,15 @@ export class WatchEngine implements Watcher {
     if (this.queue.signal.aborted) return
     tracked.phase = 'converting'
     tracked.startedAt = Date.now()
-    const absolute = join(this.options.inbox, ...path.split('/'))
+    const absolute = inboxPath(this.options.inbox, path)
     let record = tracked.resume
     tracked.resume = undefined
-    let sha256: string
+    let sha256: string | undefined
     try {
       if (record) sha256 = record.sha256
       else {
-        const before = signatureOf(await stat(absolute))
-        sha256 = await sha256Of(absolute)
-        const after = signatureOf(await stat(absolute))
-        if (!sameSignature(before, after) || !sameSignature(before, tracked)) {
-          return this.backToSettling(path, tracked)
-        }
+        sha256 = await hashIfStill(absolute, tracked)
+        if (sha256 === undefined) return this.backToSettling(path, tracked)
         record = this.store.get(path)
       }
     } catch (error) {
