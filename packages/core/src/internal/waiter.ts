@@ -1,5 +1,6 @@
 import { ConnectionError } from '../errors.js'
 import type { ConversionResult, Job, ProgressListener, WaitStrategy } from '../types.js'
+import { parseRetryAfter } from './backoff.js'
 import { cancelQuietly } from './cancel.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import { readJob } from './job-requests.js'
@@ -127,9 +128,21 @@ async function waitByPolling(
     const { job, status, headers } = await readJob(context, jobId, operation, onProgress)
     report(job)
     if (isTerminal(job.status)) return { job, httpStatus: status }
-    const asked = Number(headers['retry-after'])
-    const delay = Number.isFinite(asked) && asked > 0 ? Math.max(interval, asked * 1000) : interval
+    const delay = pollDelay(interval, headers['retry-after'])
     await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
     interval = Math.min(context.options.pollMaxMs, Math.ceil(interval * 1.5))
   }
+}
+
+/**
+ * The pause before the next poll: the current interval, stretched when the server asks for longer with
+ * `Retry-After` (delta-seconds or an HTTP date); a shorter request never speeds polling up.
+ */
+export function pollDelay(
+  intervalMs: number,
+  retryAfter: string | string[] | undefined,
+  now: number = Date.now(),
+): number {
+  const asked = parseRetryAfter(retryAfter, now)
+  return asked === undefined ? intervalMs : Math.max(intervalMs, asked)
 }
