@@ -7,7 +7,7 @@ import type { OcrPool } from './ocr-pool.js'
 import { dropRepeatedMargins, type PageLines } from './page-margins.js'
 import { readingRegions } from './page-regions.js'
 import { openPdf } from './pdf-document.js'
-import { renderPage } from './render-page.js'
+import { renderPdfPage } from './render-page.js'
 import { buildLines } from './text-lines.js'
 import { type PageText, readPageText } from './text-runs.js'
 
@@ -118,20 +118,7 @@ async function convertDocument(
 
   await mapLimit(ocrPages, options.concurrency, signal, async (number) => {
     const started = performance.now()
-    let rendered: Awaited<ReturnType<typeof renderPage>>
-    try {
-      const page = await document.getPage(number)
-      rendered = await renderPage(document, page, options.dpi)
-      page.cleanup()
-    } catch (error) {
-      if (signal.aborted) throw abortReason(signal)
-      const detail = error instanceof Error ? error.message : String(error)
-      throw engineFailure(
-        'InvalidDocument',
-        `Page ${number} of the PDF could not be rendered: ${detail}`,
-        error,
-      )
-    }
+    const rendered = await renderPdfPage(document, number, options.dpi, signal)
     const report = reports[number - 1] as PageReport
     if (rendered.blank) {
       report.route = 'blank'

@@ -1,4 +1,5 @@
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
+import { abortReason, engineFailure } from './engine-failure.js'
 
 /** A page drawn to pixels. */
 export interface RenderedPage {
@@ -49,6 +50,32 @@ export async function renderPage(
     return { png: (canvas as NodeCanvas).toBuffer('image/png'), blank, width, height }
   } finally {
     factory.destroy({ canvas, context })
+  }
+}
+
+/**
+ * Renders page `number` (from 1) of an open PDF; a page pdfjs cannot draw fails the job with `InvalidDocument`
+ * naming the page, unless the job was aborted meanwhile.
+ */
+export async function renderPdfPage(
+  document: PDFDocumentProxy,
+  number: number,
+  dpi: number,
+  signal: AbortSignal,
+): Promise<RenderedPage> {
+  try {
+    const page = await document.getPage(number)
+    const rendered = await renderPage(document, page, dpi)
+    page.cleanup()
+    return rendered
+  } catch (error) {
+    if (signal.aborted) throw abortReason(signal)
+    const detail = error instanceof Error ? error.message : String(error)
+    throw engineFailure(
+      'InvalidDocument',
+      `Page ${number} of the PDF could not be rendered: ${detail}`,
+      error,
+    )
   }
 }
 

@@ -5,7 +5,7 @@ import { detectFormat, readHead } from '../local/detect-format.js'
 import { abortReason, engineFailure } from '../local/engine-failure.js'
 import { mapLimit } from '../local/map-limit.js'
 import { openPdf } from '../local/pdf-document.js'
-import { renderPage } from '../local/render-page.js'
+import { renderPdfPage } from '../local/render-page.js'
 import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */
@@ -247,20 +247,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
         try {
           const pages = Array.from({ length: pdf.numPages }, (_, index) => index + 1)
           answers = await mapLimit(pages, concurrency, signal, async (number) => {
-            let png: Buffer
-            try {
-              const page = await pdf.getPage(number)
-              png = (await renderPage(pdf, page, params.rasterizationDPI)).png
-              page.cleanup()
-            } catch (error) {
-              if (signal.aborted) throw abortReason(signal)
-              const detail = error instanceof Error ? error.message : String(error)
-              throw engineFailure(
-                'InvalidDocument',
-                `Page ${number} of the PDF could not be rendered: ${detail}`,
-                error,
-              )
-            }
+            const { png } = await renderPdfPage(pdf, number, params.rasterizationDPI, signal)
             return askPage({ data: png, mediaType: 'image/png' }, number, params, signal)
           })
         } finally {
