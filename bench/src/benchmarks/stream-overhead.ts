@@ -78,7 +78,8 @@ const benchmark: Benchmark = {
       for (let turn = 0; turn < rounds; turn++) {
         // Rotate who goes first, so that a burst of load elsewhere does not always hit the same method.
         for (const name of [...names.slice(turn % names.length), ...names.slice(0, turn % names.length)]) {
-          globalThis.gc?.()
+          // No forced gc() here: a forced collection throws away the JIT's work and triples the CPU of the
+          // next few hundred conversions, which would be measured instead of the adapters.
           const cpuBefore = process.cpuUsage()
           const started = performance.now()
           await methods[name](perRound)

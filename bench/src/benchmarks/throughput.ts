@@ -29,7 +29,7 @@ async function measure(
   serverPid: number,
   convert: (index: number) => Promise<unknown>,
 ): Promise<Measured> {
-  globalThis.gc?.()
+  // No forced gc() here: a forced collection throws away the JIT's work and slows the next round down.
   const cpuBefore = process.cpuUsage()
   const serverCpuBefore = processCpuMs(serverPid)
   const started = performance.now()
