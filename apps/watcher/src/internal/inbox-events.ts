@@ -17,8 +17,12 @@ export interface InboxEventsOptions {
   display: Display
   /** A relative path (`/`-separated) that chokidar saw added, changed or removed. */
   onPath(path: string): void
-  /** The inbox came back or was replaced: everything in it is new to chokidar. */
-  onInboxReplaced(): void
+  /**
+   * chokidar has read the inbox and reports changes from now on. A file created while it was starting up
+   * (after the start-up scan listed the folder, before chokidar's baseline) is reported by neither, so the
+   * listener scans once more. Called at start-up and again after the inbox was replaced.
+   */
+  onWatching(): void
   isStopping(): boolean
 }
 
@@ -94,6 +98,9 @@ export class InboxEvents {
       if (relativePath && !relativePath.startsWith('..')) this.settings.onPath(relativePath)
     }
     chokidar.on('add', hint).on('change', hint).on('unlink', hint)
+    chokidar.on('ready', () => {
+      if (this.chokidar === chokidar && !this.settings.isStopping()) this.settings.onWatching()
+    })
     chokidar.on('error', (error) =>
       display.log('warn', 'file system watcher error', { error: (error as Error).message }),
     )
@@ -119,8 +126,8 @@ export class InboxEvents {
     this.chokidar = undefined
     context.realInbox = await realpath(options.inbox).catch(() => options.inbox)
     if (isStopping()) return
+    // Everything in the replaced inbox is new to chokidar: the scan once it is ready (onWatching) finds it.
     this.startChokidar(this.pollingInterval())
-    this.settings.onInboxReplaced()
   }
 }
 

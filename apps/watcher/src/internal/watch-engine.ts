@@ -71,7 +71,7 @@ export class WatchEngine implements Watcher {
         context: this.context,
         display: this.display,
         onPath: (path) => void this.pipeline.observe(path),
-        onInboxReplaced: () => this.rescanUnlessRunning(),
+        onWatching: () => this.rescanAfterCurrent(),
         isStopping: this.isStopping,
       })
       this.backend = await openBackend(options, this.display)
@@ -109,11 +109,12 @@ export class WatchEngine implements Watcher {
     })
     this.display.watch(() => this.snapshot())
     if (!options.once) this.events.start(pollingInterval, inboxStats, Math.min(1000, options.rescanMs))
-    this.scanning = this.pipeline.rescan().finally(() => {
-      this.scanning = undefined
-      this.initialScanDone = true
-      this.checkOnceFinished()
-    })
+    this.track(
+      this.pipeline.rescan().finally(() => {
+        this.initialScanDone = true
+        this.checkOnceFinished()
+      }),
+    )
     if (!options.once) {
       this.rescanTimer = setInterval(() => this.rescanUnlessRunning(), options.rescanMs)
     }
@@ -122,7 +123,27 @@ export class WatchEngine implements Watcher {
   // ---- detection --------------------------------------------------------------------------------------------
 
   private rescanUnlessRunning(): void {
-    if (!this.scanning) this.scanning = this.pipeline.rescan().finally(() => (this.scanning = undefined))
+    if (!this.scanning) this.track(this.pipeline.rescan())
+  }
+
+  /** A scan that must see the folder as it is now: after the one running, if any, has finished. */
+  private rescanAfterCurrent(): void {
+    const running = this.scanning ?? Promise.resolve()
+    this.track(running.then(() => (this.isStopping() ? undefined : this.pipeline.rescan())))
+  }
+
+  /** Remembers the scan in progress; a failed scan is logged, and the next rescan tries again. */
+  private track(scan: Promise<void>): void {
+    const tracked: Promise<void> = scan
+      .catch((error: unknown) =>
+        this.display.log('warn', 'scanning the inbox failed; the next rescan tries again', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .finally(() => {
+        if (this.scanning === tracked) this.scanning = undefined
+      })
+    this.scanning = tracked
   }
 
   // ---- stopping ---------------------------------------------------------------------------------------------
