@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Engine, FaultAction, RequestLogEntry } from '../types.js'
@@ -47,6 +48,9 @@ export class Api {
 
   constructor(options: ApiOptions) {
     this.#options = options
+    // Every upload in progress listens for shutdown (and removes its listener when done): hundreds at once is
+    // normal load here, not a leak, so Node's warning past 10 listeners is turned off for this signal.
+    setMaxListeners(0, this.#shutdown.signal)
     this.#store = new JobStore({
       engine: options.engine,
       concurrency: options.concurrency,
