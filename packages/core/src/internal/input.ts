@@ -185,7 +185,10 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-/** Copies a one-shot stream to a temporary file, hashing it on the way. */
+/**
+ * Copies a one-shot stream to a temporary file, hashing it on the way. At most one chunk waits ahead of the
+ * disk (a stream made from an iterable buffers 16 chunks by default, 16 MiB for 1 MiB chunks).
+ */
 async function spool(
   chunks: AsyncIterable<Uint8Array>,
   signal: AbortSignal | undefined,
@@ -205,6 +208,7 @@ async function spool(
             yield chunk
           }
         })(),
+        { highWaterMark: 1 },
       ),
       createWriteStream(path),
       signal ? { signal } : {},
