@@ -84,7 +84,10 @@ export class MarkdownTransform extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#output = undefined
-    const reason = error ?? new DOMException('The stream was destroyed', 'AbortError')
+    // An abort reason is only needed while the conversion runs; building one costs a stack trace.
+    const reason =
+      error ??
+      (this.#conversion.settled ? undefined : new DOMException('The stream was destroyed', 'AbortError'))
     this.#conversion.dispose(reason).then(
       () => callback(error),
       () => callback(error),

@@ -61,6 +61,8 @@ export class DocumentConversion {
   readonly #controller = new AbortController()
   readonly #onProgress: (event: ProgressEvent) => void
   #conversion: Promise<unknown> = Promise.resolve()
+  /** True once the conversion has ended, either way: nothing is left to abort then. */
+  #settled = false
   #disposing: Promise<void> | undefined
 
   constructor(resolved: ResolvedMarkdownOptions, onProgress: (event: ProgressEvent) => void) {
@@ -68,6 +70,11 @@ export class DocumentConversion {
     this.#client = new ClientHandle(resolved.options.client)
     this.#spool = new Spool(spoolOptions(resolved.options))
     this.#onProgress = onProgress
+  }
+
+  /** True once the conversion has ended, either way. */
+  get settled(): boolean {
+    return this.#settled
   }
 
   /** The temporary file, while there is one. */
@@ -85,7 +92,10 @@ export class DocumentConversion {
   /** Converts the collected document; the temporary file is deleted as soon as the upload no longer needs it. */
   finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
     const conversion = this.#finish()
-    this.#conversion = conversion.catch(() => {})
+    this.#conversion = conversion.then(
+      () => (this.#settled = true),
+      () => (this.#settled = true),
+    )
     return conversion
   }
 
@@ -114,13 +124,16 @@ export class DocumentConversion {
   }
 
   async #dispose(reason: unknown): Promise<void> {
-    this.#controller.abort(reason)
+    // Aborting after the end would only build an AbortError (a costly stack trace) that nobody reads.
+    if (!this.#settled) this.#controller.abort(reason)
     await this.#conversion
     await this.#spool.dispose()
     await this.#client.close()
   }
 
   #throwIfDisposed(): void {
-    if (this.#disposing !== undefined) throw this.#controller.signal.reason
+    if (this.#disposing !== undefined) {
+      throw this.#controller.signal.reason ?? new Error('The conversion was already released')
+    }
   }
 }
