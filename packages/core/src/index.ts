@@ -1,3 +1,4 @@
+export { checkKnownOptions } from './check-known-options.js'
 export { createClient, NuMarkdownClient, type RequestOptions } from './client.js'
 export {
   AbortError,
