@@ -102,6 +102,7 @@ export function outputFolderOf(settings: OutputSettings, documentCount: number):
  */
 export function planOutputs(sources: readonly PlannedSource[], settings: OutputSettings): OutputPlan[] {
   const count = sources.length
+  if (count === 0) return []
   const reasoningFile = typeof settings.reasoning === 'string' ? settings.reasoning : undefined
   if (reasoningFile !== undefined && count > 1) {
     throw new UsageError(
