@@ -39,10 +39,13 @@ export interface CliResult {
   stderr: string
 }
 
-/** The environment of the parent without anything that would change the command's behaviour. */
+/**
+ * The environment of the parent without anything that would change the command's behaviour. `NODE_PATH` (set
+ * by `pnpm exec`) goes too: it lets modules resolve that a user's installation would not find.
+ */
 export function cleanEnvironment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of ['NUMIND_API_KEY', 'NUMARKDOWN_BASE_URL', 'NO_COLOR', 'FORCE_COLOR']) {
+  for (const name of ['NUMIND_API_KEY', 'NUMARKDOWN_BASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'NODE_PATH']) {
     delete environment[name]
   }
   for (const [name, value] of Object.entries(extra)) {

@@ -25,4 +25,15 @@ describe('without NUMIND_API_KEY', () => {
     )
     expect(await readFile(join(folder.path, 'out', 'other.html.md'), 'utf8')).toMatch(/## Second[\s\S]*- one/)
   })
+
+  it('converts a document piped into stdin offline', async () => {
+    // Reading what stdin is must not disturb loading the local server afterwards (a stat of a pipe did, on
+    // Node 20: the server's dependencies then resolved to paths they cannot load from).
+    const run = await runCli({
+      args: ['-'],
+      cwd: folder.path,
+      stdin: '<!doctype html><h1>Piped</h1><p>through <i>stdin</i></p>',
+    })
+    expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^# Piped\n\nthrough _stdin_\n$/) })
+  })
 })
