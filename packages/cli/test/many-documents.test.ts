@@ -1,4 +1,4 @@
-import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Engine } from '@numarkdown/server'
 import { scriptedEngine } from '@numarkdown/server'
@@ -109,6 +109,21 @@ describe('many documents', () => {
     const forced = await runCli({ args: ['docs', '-o', 'out', '--force'], cwd: folder.path, server })
     expect(forced).toMatchObject({ code: 0, stderr: '' })
     expect(await readFile(output, 'utf8')).toBe('alpha, revised\n')
+  })
+
+  it('writes nothing outside the -o folder, even through a symbolic link inside it', async () => {
+    await writeDocs()
+    const elsewhere = join(folder.path, 'elsewhere')
+    await mkdir(elsewhere)
+    await mkdir(join(folder.path, 'out'))
+    await symlink(elsewhere, join(folder.path, 'out', 'sub'))
+    const run = await runCli({ args: ['docs', '-o', 'out'], cwd: folder.path, server })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(
+      /^numarkdown: docs\/sub\/b\.html: converted, but the result could not be written: refusing to write outside /m,
+    )
+    expect(await listFiles(elsewhere)).toEqual([])
+    expect(await readFile(join(folder.path, 'out', 'a.txt.md'), 'utf8')).toBe('alpha\n')
   })
 
   it('converts the good documents and names each bad one, exiting 1', async () => {

@@ -19,22 +19,22 @@ describe('output paths', () => {
     const plans = planOutputs(sources, { ...base, output: 'out', reasoning: true })
     expect(plans).toEqual([
       {
-        result: { kind: 'file', path: '/work/out/a.pdf.md' },
-        reasoning: { kind: 'file', path: '/work/out/a.pdf.reasoning.md' },
+        result: { kind: 'file', path: '/work/out/a.pdf.md', within: '/work/out' },
+        reasoning: { kind: 'file', path: '/work/out/a.pdf.reasoning.md', within: '/work/out' },
       },
       {
-        result: { kind: 'file', path: '/work/out/sub/a.docx.md' },
-        reasoning: { kind: 'file', path: '/work/out/sub/a.docx.reasoning.md' },
+        result: { kind: 'file', path: '/work/out/sub/a.docx.md', within: '/work/out' },
+        reasoning: { kind: 'file', path: '/work/out/sub/a.docx.reasoning.md', within: '/work/out' },
       },
     ])
-    expect(planOutputs(sources, { ...base, output: 'out', json: true })[0]!.result).toEqual({
+    expect(planOutputs(sources, { ...base, output: 'out', json: true })[0]!.result).toMatchObject({
       kind: 'file',
       path: '/work/out/a.pdf.json',
     })
   })
 
   it('names them <stem>.md with --stem-names, and refuses two sources for one file', () => {
-    expect(planOutputs(sources, { ...base, output: 'out', stemNames: true })[1]!.result).toEqual({
+    expect(planOutputs(sources, { ...base, output: 'out', stemNames: true })[1]!.result).toMatchObject({
       kind: 'file',
       path: '/work/out/sub/a.md',
     })
@@ -55,11 +55,11 @@ describe('output paths', () => {
         reasoning: { kind: 'file', path: '/work/report.reasoning.md' },
       },
     ])
-    expect(planOutputs(one, { ...base, output: 'out/' })[0]!.result).toEqual({
+    expect(planOutputs(one, { ...base, output: 'out/' })[0]!.result).toMatchObject({
       kind: 'file',
       path: '/work/out/a.pdf.md',
     })
-    expect(planOutputs(one, { ...base, output: 'existing', outputIsFolder: true })[0]!.result).toEqual({
+    expect(planOutputs(one, { ...base, output: 'existing', outputIsFolder: true })[0]!.result).toMatchObject({
       kind: 'file',
       path: '/work/existing/a.pdf.md',
     })

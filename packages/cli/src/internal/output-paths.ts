@@ -10,15 +10,18 @@ import { createHash } from 'node:crypto'
 import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
 import { UsageError } from './usage-error.js'
 
-/** Where a result, or its reasoning, goes. */
-export type Destination = { kind: 'stdout' } | { kind: 'file'; path: string }
+/**
+ * Where a result goes. A file named inside the `-o` folder carries that folder as `within`: it is written only
+ * where the folder really is (symbolic links resolved).
+ */
+export type Destination = { kind: 'stdout' } | { kind: 'file'; path: string; within?: string }
 
 /** The outputs of one document. */
 export interface OutputPlan {
   /** The markdown, or the JSON with `--json`. */
   result: Destination
   /** `none`; `inline`: in an HTML comment before the markdown on stdout; or a file. */
-  reasoning: { kind: 'none' } | { kind: 'inline' } | { kind: 'file'; path: string }
+  reasoning: { kind: 'none' } | { kind: 'inline' } | { kind: 'file'; path: string; within?: string }
 }
 
 /** Replaces control characters (U+0000–U+001F, U+007F) with `replacement`. */
@@ -149,12 +152,12 @@ export function planOutputs(sources: readonly PlannedSource[], settings: OutputS
   const plans = sources.map((source): OutputPlan => {
     const base = inside(folder, settings.stemNames ? stem(source.name) : source.name)
     return {
-      result: { kind: 'file', path: `${base}${settings.json ? '.json' : '.md'}` },
+      result: { kind: 'file', path: `${base}${settings.json ? '.json' : '.md'}`, within: folder },
       reasoning:
         reasoningFile !== undefined
           ? { kind: 'file', path: resolve(settings.cwd, reasoningFile) }
           : settings.reasoning === true
-            ? { kind: 'file', path: `${base}.reasoning.md` }
+            ? { kind: 'file', path: `${base}.reasoning.md`, within: folder }
             : { kind: 'none' },
     }
   })

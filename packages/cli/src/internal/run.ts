@@ -284,14 +284,14 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
     const text = options.json
       ? `${JSON.stringify({ input: display, ...extra, ...result })}\n`
       : markdownText(result, plan.reasoning.kind === 'inline')
-    if (plan.result.kind === 'file') await writeFileAtomic(plan.result.path, text)
+    if (plan.result.kind === 'file') await writeFileAtomic(plan.result.path, text, plan.result.within)
     else await reporter.result(text)
     if (plan.reasoning.kind === 'file') {
       const reasoning =
         result.reasoning === '' || result.reasoning.endsWith('\n')
           ? result.reasoning
           : `${result.reasoning}\n`
-      await writeFileAtomic(plan.reasoning.path, reasoning)
+      await writeFileAtomic(plan.reasoning.path, reasoning, plan.reasoning.within)
     }
     return plan.result.kind === 'file' ? shown(plan.result.path, io.cwd) : ''
   }
@@ -309,6 +309,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
         cwd: io.cwd,
       })[0]!
       const tracker = reporter.track(display)
+      jobsInFlight.add(options.resume)
       try {
         const result = await backend.client.wait(options.resume, {
           signal: controller.signal,
