@@ -75,6 +75,16 @@ describe('many documents', () => {
     ])
   })
 
+  it('stops quietly, cancelling the rest, when the reader of stdout goes away', async () => {
+    for (let index = 0; index < 12; index++) {
+      await writeFile(join(folder.path, `doc-${index}.txt`), `document ${index}`)
+    }
+    const cli = startCli({ args: ['.', '--json', '--concurrency', '2'], cwd: folder.path, server })
+    cli.child.stdout!.once('data', () => cli.child.stdout!.destroy())
+    expect(await cli.exited).toBe(1)
+    expect(cli.stderr()).toBe('')
+  })
+
   it('asks for -o or --json rather than mixing many documents on stdout', async () => {
     await writeDocs()
     const run = await runCli({ args: ['docs'], cwd: folder.path, server })

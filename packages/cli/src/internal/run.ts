@@ -277,6 +277,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // Kept to the end: a write that failed may report its EPIPE after the conversions are over.
   io.stdout.on('error', onStdoutError)
 
   const deliver = async (display: string, plan: OutputPlan, result: ConversionResult, extra: object) => {
@@ -340,7 +341,6 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    io.stdout.off('error', onStdoutError)
     await backend.close()
   }
   if (interruptedBy !== undefined) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 2)
@@ -434,7 +434,8 @@ async function convertAll(
       try {
         task.tracker?.done(await deliver(task.document.source.display, task.plan, result, extra))
       } catch (error) {
-        if (signal.aborted) return
+        // Aborted, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
+        if (signal.aborted || (error as NodeJS.ErrnoException).code === 'EPIPE') return
         fail(
           task,
           `converted, but the result could not be written: ${describeFailure(error, backend.baseUrl)}`,
