@@ -206,11 +206,8 @@ export function createReporter(options: ReporterOptions): Reporter {
         },
       }
       rows.set(tracker, row)
-      if (live) {
-        // A document shows once it starts uploading; the timer redraws from then on.
-        row.phase = 'waiting'
-        ensureTimer()
-      }
+      // A document shows once it starts uploading; the timer redraws from then on.
+      ensureTimer()
       return tracker
     },
     result(text) {
