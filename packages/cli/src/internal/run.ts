@@ -38,7 +38,7 @@ export interface RunIo {
 }
 
 /** One document on its way. */
-interface Task {
+interface Conversion {
   document: InspectedSource
   plan: OutputPlan
   tracker?: Tracker
@@ -169,7 +169,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   }
 
   // --- what to convert, and where each result goes ---------------------------------------------------------
-  const tasks: Task[] = []
+  const conversions: Conversion[] = []
   if (options.resume === undefined) {
     const inputs = options.inputs.length > 0 ? options.inputs : ['-']
     if (inputs.includes('-') && io.stdin.isTTY === true) {
@@ -220,9 +220,9 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
           continue
         }
       }
-      tasks.push({ document, plan })
+      conversions.push({ document, plan })
     }
-    if (tasks.length === 0) return failures > 0 ? 1 : 0
+    if (conversions.length === 0) return failures > 0 ? 1 : 0
   }
 
   // --- the backend, and Ctrl-C --------------------------------------------------------------------------
@@ -328,7 +328,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
       }
     } else {
       failures += await convertAll(
-        tasks,
+        conversions,
         options,
         params,
         backend,
@@ -348,9 +348,9 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   return failures > 0 ? 1 : 0
 }
 
-/** Converts the tasks through `convertMany`; resolves with the number of failures once every job settled. */
+/** Converts the conversions through `convertMany`; resolves with the number of failures once every job settled. */
 async function convertAll(
-  tasks: readonly Task[],
+  conversions: readonly Conversion[],
   options: CliOptions,
   params: ConversionParams,
   backend: Backend,
@@ -360,15 +360,15 @@ async function convertAll(
   followJobs: (event: ProgressEvent) => void,
 ): Promise<number> {
   let failures = 0
-  const fail = (task: Task, message: string) => {
+  const fail = (conversion: Conversion, message: string) => {
     failures++
-    task.tracker?.failed()
-    reporter.problem(task.document.source.display, message)
+    conversion.tracker?.failed()
+    reporter.problem(conversion.document.source.display, message)
   }
-  const taskOf = new Map<ConvertManyItem, Task>()
+  const conversionOf = new Map<ConvertManyItem, Conversion>()
 
-  async function item(task: Task): Promise<ConvertManyItem> {
-    const { document } = task
+  async function item(conversion: Conversion): Promise<ConvertManyItem> {
+    const { document } = conversion
     const base = { filename: document.filename, contentType: document.type.contentType }
     if (options.pages !== undefined) {
       if (document.type.contentType !== 'application/pdf') {
@@ -380,25 +380,25 @@ async function convertAll(
           document.stream === undefined
             ? await readFile((document.source as { path: string }).path)
             : await readAll(document.stream)
-        task.selected = await selectPdfPages(bytes, options.pages)
-        return { input: task.selected.bytes, ...base }
+        conversion.selected = await selectPdfPages(bytes, options.pages)
+        return { input: conversion.selected.bytes, ...base }
       }
     }
     return { input: document.stream ?? (document.source as { path: string }).path, ...base }
   }
 
   async function* items(): AsyncGenerator<ConvertManyItem> {
-    for (const task of tasks) {
+    for (const conversion of conversions) {
       if (signal.aborted) return
       let next: ConvertManyItem
       try {
-        next = await item(task)
+        next = await item(conversion)
       } catch (error) {
-        fail(task, error instanceof Error ? error.message : String(error))
+        fail(conversion, error instanceof Error ? error.message : String(error))
         continue
       }
-      taskOf.set(next, task)
-      task.tracker = reporter.track(task.document.source.display)
+      conversionOf.set(next, conversion)
+      conversion.tracker = reporter.track(conversion.document.source.display)
       yield next
     }
   }
@@ -412,32 +412,39 @@ async function convertAll(
     ...(options.splitPages ? { splitPages: true } : {}),
     onProgress: (event, input) => {
       followJobs(event)
-      taskOf.get(input)?.tracker?.event(event)
+      conversionOf.get(input)?.tracker?.event(event)
     },
   })
   const closed = new Promise<void>((resolve) => converter.once('close', () => resolve()))
 
   async function consume(outcomes: AsyncIterable<ConvertManyOutput>): Promise<void> {
     for await (const outcome of outcomes) {
-      const task = taskOf.get(outcome.input)!
-      taskOf.delete(outcome.input)
+      const conversion = conversionOf.get(outcome.input)!
+      conversionOf.delete(outcome.input)
       if (!outcome.ok) {
-        fail(task, describeFailure(outcome.error, backend.baseUrl))
+        fail(conversion, describeFailure(outcome.error, backend.baseUrl))
         continue
       }
       const result =
-        task.selected === undefined ? outcome.result : withOriginalPages(outcome.result, task.selected)
+        conversion.selected === undefined
+          ? outcome.result
+          : withOriginalPages(outcome.result, conversion.selected)
       const extra =
-        task.selected === undefined
+        conversion.selected === undefined
           ? {}
-          : { selectedPages: formatPages(task.selected.pages), pageCount: task.selected.pageCount }
+          : {
+              selectedPages: formatPages(conversion.selected.pages),
+              pageCount: conversion.selected.pageCount,
+            }
       try {
-        task.tracker?.done(await deliver(task.document.source.display, task.plan, result, extra))
+        conversion.tracker?.done(
+          await deliver(conversion.document.source.display, conversion.plan, result, extra),
+        )
       } catch (error) {
         // Aborted, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
         if (signal.aborted || (error as NodeJS.ErrnoException).code === 'EPIPE') return
         fail(
-          task,
+          conversion,
           `converted, but the result could not be written: ${describeFailure(error, backend.baseUrl)}`,
         )
       }
