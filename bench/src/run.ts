@@ -29,6 +29,7 @@ const preferredOrder = [
   'split-pages',
   'stream-overhead',
   'watcher',
+  'cli-startup',
   'local-engine',
 ]
 
