@@ -208,6 +208,10 @@ export class Api {
         return
     }
     const job = this.#store.create(principal, spooled.upload, params)
+    if (!job) {
+      sendError(response, 503, 'ServiceUnavailable', 'The server is shutting down')
+      return
+    }
     entry.jobId = job.id
     if (fault?.type === 'status') {
       sendFaultStatus(response, fault)
