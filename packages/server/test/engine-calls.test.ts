@@ -134,12 +134,22 @@ describe('the upload outlives the engine call that reads it', () => {
 
 describe('any engine failure becomes the job’s failed state', () => {
   it.each([
-    ['throws before returning a promise', (): never => {
-      throw new Error('thrown at once')
-    }, 'EngineFailure', 'thrown at once'],
+    [
+      'throws before returning a promise',
+      (): never => {
+        throw new Error('thrown at once')
+      },
+      'EngineFailure',
+      'thrown at once',
+    ],
     ['rejects with a string', () => Promise.reject('plain string'), 'EngineFailure', 'plain string'],
     ['resolves to nothing', () => Promise.resolve(undefined), 'EngineFailure', /returned no result/],
-    ['resolves to a result that is not text', () => Promise.resolve({ result: 42 }), 'EngineFailure', /returned no result/],
+    [
+      'resolves to a result that is not text',
+      () => Promise.resolve({ result: 42 }),
+      'EngineFailure',
+      /returned no result/,
+    ],
   ])('when the engine %s', async (_name, convert, errorCode, message) => {
     const engine = { name: 'broken', convert } as unknown as Engine
     server = await startServer({ tokens, engine, spoolDirectory: spool })
