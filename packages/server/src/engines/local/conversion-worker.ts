@@ -3,6 +3,8 @@
  * parsing a burst of PDFs never delays the server's answers. The task's port carries the job's abort and the OCR
  * calls, which go back to the main thread's tesseract pool.
  */
+import { readlinkSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import type { MessagePort } from 'node:worker_threads'
 import {
   type ConversionTask,
@@ -22,6 +24,23 @@ export interface ThreadTask {
   port: MessagePort
   aborted: Int32Array
 }
+
+/**
+ * Conversion threads yield the CPU to the server's main thread, which answers requests: on Linux, a thread's
+ * own ID (from /proc/thread-self) takes its own nice value, as piscina's `niceIncrement` would do with a native
+ * module. Elsewhere the threads keep the process's priority.
+ */
+function lowerThisThreadsPriority(increment: number): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (Number.isInteger(threadId) && threadId > 0) {
+      setPriority(threadId, Math.min(19, getPriority(threadId) + increment))
+    }
+  } catch {
+    // No /proc, or not allowed: the thread runs at the process's priority.
+  }
+}
+lowerThisThreadsPriority(10)
 
 // A last line of defence, not the way errors are handled: a promise some library left unhandled after its task
 // ended would otherwise end this thread, and with it the task of whichever job runs on it next.
