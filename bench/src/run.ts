@@ -30,6 +30,7 @@ const preferredOrder = [
   'stream-overhead',
   'watcher',
   'local-engine',
+  'server-responsiveness',
 ]
 
 /** A hang guard, not a speed limit: a benchmark still running after this long counts as failed. */
