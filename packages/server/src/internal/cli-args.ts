@@ -1,14 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { defaultEngineName, type EngineFlags, engineFlagHelp, engineFlagOptions } from '../cli-engine.js'
-import type { ServerToken } from '../types.js'
 
 /** What the command line asks for. */
 export interface CliConfig {
   help: boolean
   host: string
   port: number
-  tokens: ServerToken[]
+  /** The accepted tokens; the server derives their owners' names. */
+  tokens: string[]
   /** Set when no token was given: the token generated for this run, shown once. */
   generatedToken?: string
   concurrency?: number
@@ -65,11 +65,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
     if (/\s/.test(token)) throw new TypeError('--token must not contain spaces')
   }
   const generatedToken = given.length === 0 ? randomBytes(24).toString('base64url') : undefined
-  const tokens = [...new Set(generatedToken ? [generatedToken] : given)].map((token) => ({
-    token,
-    // The owner shows in job objects; derive it so that the token itself never does.
-    owner: `user-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`,
-  }))
+  const tokens = [...new Set(generatedToken ? [generatedToken] : given)]
   const engineFlags: EngineFlags = {}
   for (const name of Object.keys(engineFlagOptions)) {
     const value = values[name as keyof typeof values]
