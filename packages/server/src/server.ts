@@ -1,3 +1,7 @@
+/**
+ * `startServer()` and `createServer()`: options resolved and checked in one place, the Node server bounded against
+ * slow or silent clients (headers, idle time, upload rate), and a shutdown that cleans up everything.
+ */
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -45,16 +49,31 @@ const internals = new WeakMap<Server, Internals>()
  * ```
  */
 export function createServer(options: ServerOptions): Server {
-  const resolved = resolveOptions(options)
+  const { headersTimeoutMs, idleTimeoutMs, ...resolved } = resolveOptions(options)
   const api = new Api(resolved)
-  const server = createHttpServer(api.listener)
-  // Answer `Expect: 100-continue` requests ourselves: the body is invited only once auth, faults and the query
-  // have passed, so a rejected 1 GiB upload is never sent.
+  const server = createHttpServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      // Node checks the headers timeout on this interval; the default (30 s) would let it run late by as much.
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeoutMs / 4))),
+      // A body is bounded by a minimum rate (see the API), not a fixed total that a slow 1 GiB upload would miss.
+      requestTimeout: 0,
+    },
+    api.listener,
+  )
+  // Answer `Expect: 100-continue` requests ourselves: the body is invited only once auth, faults, the query and
+  // the declared length have passed, so a rejected 1 GiB upload is never sent.
   server.on('checkContinue', api.listener)
-  // Without this, a client that stops mid-upload could hold a connection open forever.
-  server.requestTimeout = 0
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
+  server.timeout = idleTimeoutMs
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Headers too slow (headersTimeoutMs) or too large (Node's 16 KiB), or a request Node cannot parse.
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     socket.destroy()
   })
   const originalClose = server.close.bind(server)
@@ -111,7 +130,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { url: `http://${urlHost}:${port}`, port, host, server, requests: api.requests, close: shutdown }
 }
 
-function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Api>[0] {
+function resolveOptions(
+  options: ServerOptions,
+): ConstructorParameters<typeof Api>[0] & { headersTimeoutMs: number; idleTimeoutMs: number } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`)
   }
@@ -133,6 +154,10 @@ function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Ap
   const concurrency = positiveInteger('concurrency', options.concurrency, 4)
   const pingIntervalMs = positiveInteger('pingIntervalMs', options.pingIntervalMs, 30_000)
   const jobTtlMs = positiveInteger('jobTtlMs', options.jobTtlMs, 3_600_000)
+  const headersTimeoutMs = positiveInteger('headersTimeoutMs', options.headersTimeoutMs, 30_000)
+  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000)
+  const minBytesPerSecond = positiveInteger('minUploadBytesPerSecond', options.minUploadBytesPerSecond, 4096)
+  const windowMs = positiveInteger('uploadRateWindowMs', options.uploadRateWindowMs, 30_000)
   if (
     options.port !== undefined &&
     !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)
@@ -152,6 +177,9 @@ function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Ap
     jobTtlMs,
     faults: new FaultInjector(options.faults),
     spoolDirectory: options.spoolDirectory ?? tmpdir(),
+    uploadRate: { minBytesPerSecond, windowMs },
+    headersTimeoutMs,
+    idleTimeoutMs,
   }
 }
 
