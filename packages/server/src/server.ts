@@ -7,9 +7,28 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
+import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
 import { FaultInjector, validateFaultPlan } from './internal/faults.js'
 import { scriptedEngine } from './scripted-engine.js'
-import type { RequestLogEntry, ServerOptions } from './types.js'
+import type { RequestLogEntry, ServerOptions, ServerToken } from './types.js'
+
+const serverOptionKeys = optionKeys<ServerOptions>({
+  engine: true,
+  tokens: true,
+  maxUploadBytes: true,
+  concurrency: true,
+  pingIntervalMs: true,
+  jobTtlMs: true,
+  faults: true,
+  spoolDirectory: true,
+  headersTimeoutMs: true,
+  idleTimeoutMs: true,
+  minUploadBytesPerSecond: true,
+  uploadRateWindowMs: true,
+  host: true,
+  port: true,
+})
+const tokenKeys = optionKeys<ServerToken>({ token: true, owner: true, organization: true })
 
 /** A server started by {@link startServer}. */
 export interface RunningServer {
@@ -49,7 +68,11 @@ const internals = new WeakMap<Server, Internals>()
  * ```
  */
 export function createServer(options: ServerOptions): Server {
-  const { headersTimeoutMs, idleTimeoutMs, ...resolved } = resolveOptions(options)
+  return create(options, 'createServer')
+}
+
+function create(options: ServerOptions, where: string): Server {
+  const { headersTimeoutMs, idleTimeoutMs, ...resolved } = resolveOptions(options, where)
   const api = new Api(resolved)
   const server = createHttpServer(
     {
@@ -115,7 +138,7 @@ export function createServer(options: ServerOptions): Server {
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server = createServer(options)
+  const server = create(options, 'startServer')
   const { api, shutdown } = internals.get(server)!
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
@@ -132,14 +155,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 function resolveOptions(
   options: ServerOptions,
+  where: string,
 ): ConstructorParameters<typeof Api>[0] & { headersTimeoutMs: number; idleTimeoutMs: number } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`)
   }
+  checkKnownOptions(options, serverOptionKeys, `${where} options`)
   if (!Array.isArray(options.tokens)) {
     throw new TypeError(`options.tokens must be an array, got ${typeof options.tokens}`)
   }
   for (const [index, token] of options.tokens.entries()) {
+    if (typeof token === 'object' && token !== null)
+      checkKnownOptions(token, tokenKeys, `options.tokens[${index}]`)
     const value = typeof token === 'string' ? token : token?.token
     if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
       throw new TypeError(`options.tokens[${index}] must be a non-empty token without spaces`)

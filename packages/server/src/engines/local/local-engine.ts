@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
@@ -47,6 +48,15 @@ export interface LocalEngineOptions {
    */
   conversionWorkers?: number
 }
+
+const localEngineOptionKeys = optionKeys<LocalEngineOptions>({
+  ocrWorkers: true,
+  pageConcurrency: true,
+  minimumTextCharacters: true,
+  ocrPageTimeoutMs: true,
+  fontWeights: true,
+  conversionWorkers: true,
+})
 
 /** The offline engine: see {@link localEngine}. */
 export interface LocalEngine extends Engine {
@@ -96,6 +106,7 @@ function seconds(milliseconds: number): string {
  * ```
  */
 export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
+  checkKnownOptions(options, localEngineOptionKeys, 'localEngine options')
   const ocrWorkers = positiveInteger('ocrWorkers', options.ocrWorkers, Math.max(1, availableParallelism()))
   const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
   const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)

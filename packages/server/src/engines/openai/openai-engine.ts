@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import type { Agent } from 'undici'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { ConversionPool } from '../local/conversion-pool.js'
 import { detectFormat, readHead } from '../local/detect-format.js'
@@ -49,6 +50,17 @@ export interface OpenAIEngineOptions {
    */
   renderWorkers?: number
 }
+
+const openaiEngineOptionKeys = optionKeys<OpenAIEngineOptions>({
+  baseUrl: true,
+  model: true,
+  apiKey: true,
+  concurrency: true,
+  requestTimeoutMs: true,
+  retries: true,
+  prompt: true,
+  renderWorkers: true,
+})
 
 /** The OpenAI-compatible engine: see {@link openaiEngine}. */
 export interface OpenAIEngine extends Engine {
@@ -136,6 +148,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`openaiEngine: expected an options object, got ${String(options)}`)
   }
+  checkKnownOptions(options, openaiEngineOptionKeys, 'openaiEngine options')
   const url = chatCompletionsUrl(options.baseUrl)
   if (typeof options.model !== 'string' || options.model.trim() === '') {
     throw new TypeError(
