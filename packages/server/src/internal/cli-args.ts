@@ -5,6 +5,8 @@ import { defaultEngineName, type EngineFlags, engineFlagHelp, engineFlagOptions 
 /** What the command line asks for. */
 export interface CliConfig {
   help: boolean
+  /** `--version`: print the package version and exit. */
+  version: boolean
   host: string
   port: number
   /** The accepted tokens; the server derives their owners' names. */
@@ -34,6 +36,7 @@ export const usage: string = [
   '  --max-upload-mb <n>      Uploads larger than this get 413. Default: 1024',
   '  --spool-dir <path>       Where uploads are kept while their job runs. Default: the system temp folder',
   '  --quiet                  Do not log requests.',
+  '  --version                Print the version and exit.',
   '  --help                   Show this help.',
 ].join('\n')
 
@@ -53,6 +56,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
       'spool-dir': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   })
   const given = [
@@ -74,6 +78,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
   engineFlags.engine ??= defaultEngineName
   const config: CliConfig = {
     help: values.help === true,
+    version: values.version === true,
     host: (values.host as string | undefined) ?? '127.0.0.1',
     port: integer('--port', values.port as string | undefined, 0, 65535) ?? 8080,
     tokens,
