@@ -121,12 +121,14 @@ it('prints its version with --version, without loading any engine', async () => 
 })
 
 it('reports a stray unhandled rejection and keeps serving', async () => {
-  const stray = "setTimeout(() => { Promise.reject(new Error('stray rejection from a library')) }, 300)"
+  // A library's promise, rejected with nobody listening, once the server runs (on a signal from the test).
+  const stray = "process.on('SIGUSR2', () => { Promise.reject(new Error('stray rejection from a library')) })"
   const { url, output } = await start(
     ['--port', '0', '--token', 't', '--engine', 'scripted', '--quiet'],
     {},
     ['--import', inlineModule(stray)],
   )
+  child!.kill('SIGUSR2')
   await expect.poll(output, { timeout: 10_000 }).toContain('stray rejection from a library')
   expect(output()).toContain('the server keeps running')
   const response = await request(`${url}/api/jobs`, { headers: { authorization: 'Bearer t' } })
