@@ -31,6 +31,7 @@ const preferredOrder = [
   'watcher',
   'cli-startup',
   'local-engine',
+  'server-responsiveness',
 ]
 
 /** A hang guard, not a speed limit: a benchmark still running after this long counts as failed. */
