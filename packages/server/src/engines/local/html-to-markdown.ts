@@ -1,4 +1,5 @@
 import type { NodeHtmlMarkdown } from 'node-html-markdown'
+import { cellContentTranslators, cellTranslator } from './table-cells.js'
 import { expandTableSpans } from './table-spans.js'
 
 let converter: NodeHtmlMarkdown | undefined
@@ -6,7 +7,9 @@ let converter: NodeHtmlMarkdown | undefined
 /**
  * Converts HTML to markdown with node-html-markdown. Scripts, styles and forms carry no document text and are
  * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
- * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
+ * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the
+ * markdown grid stays aligned; line breaks and paragraphs inside a cell become `<br>`, a nested table one line per
+ * row (see table-cells.ts).
  */
 export async function htmlToMarkdown(html: string): Promise<string> {
   // Loaded on first use: servers that never convert HTML or DOCX do not pay for it.
@@ -38,6 +41,12 @@ export async function htmlToMarkdown(html: string): Promise<string> {
       translators.set('img', image)
       translators.set('picture', image)
     }
+    // Breaks, paragraphs, lists and nested tables inside a cell: `<br>` between them, never glued words.
+    for (const [tags, translator] of Object.entries(cellContentTranslators)) {
+      converter.tableCellTranslators.set(tags, translator)
+    }
+    converter.tableTranslators.set('th,td', cellTranslator)
+    converter.tableRowTranslators.set('th,td', cellTranslator)
   }
   return (
     converter
