@@ -1,17 +1,33 @@
+import { prepareDocx, restoreDocxTokens } from './docx-prepare.js'
 import { engineFailure } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
 
+/** What converting a DOCX did. */
+export interface DocxConversion {
+  markdown: string
+  /** mammoth's warnings (unknown styles and the like). */
+  warnings: number
+  /** Equations written as LaTeX. */
+  equations: number
+  /** Charts written as tables of their data. */
+  charts: number
+  /** Paragraphs whose multi-level or heading number was kept in the text. */
+  numberLabels: number
+}
+
 /**
- * Converts a DOCX with mammoth (to semantic HTML: headings, lists, tables), then to markdown. Images become an
- * `<!-- image -->` placeholder, never inlined.
+ * Converts a DOCX with mammoth (to semantic HTML: headings, lists, tables), then to markdown. Equations become
+ * LaTeX between `$` signs, charts a table of their data, multi-level list numbers (`2.3.8.1`) and heading numbers
+ * stay in the text (see docx-prepare.ts). Images become an `<!-- image -->` placeholder, never inlined.
  */
-export async function docxToMarkdown(data: Buffer): Promise<{ markdown: string; warnings: number }> {
+export async function docxToMarkdown(data: Buffer): Promise<DocxConversion> {
   const { default: mammoth } = await import('mammoth')
+  const prepared = await prepareDocx(data)
   let html: string
   let warnings = 0
   try {
     const result = await mammoth.convertToHtml(
-      { buffer: data },
+      { buffer: prepared.data },
       {
         convertImage: mammoth.images.imgElement(async () => ({ src: '' })),
         // Word's Title style is the document title; mammoth leaves it a plain paragraph.
@@ -24,5 +40,16 @@ export async function docxToMarkdown(data: Buffer): Promise<{ markdown: string; 
     const detail = error instanceof Error ? error.message : String(error)
     throw engineFailure('InvalidDocument', `The DOCX could not be read: ${detail}`, error)
   }
-  return { markdown: await htmlToMarkdown(html), warnings }
+  let markdown = restoreDocxTokens(await htmlToMarkdown(html), prepared.tokens)
+  if (prepared.numberLabels > 0) {
+    // The converter escapes `1.` at a line start lest it read as a list; a heading or `2.3.` cannot be one.
+    markdown = markdown.replace(/^(#{1,6} \d+|\d+(?:\.\d+)+)\\\./gm, '$1.')
+  }
+  return {
+    markdown,
+    warnings,
+    equations: prepared.equations,
+    charts: prepared.charts,
+    numberLabels: prepared.numberLabels,
+  }
 }

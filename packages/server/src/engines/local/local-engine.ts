@@ -158,11 +158,16 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'docx': {
-        const { markdown: converted, warnings } = await docxToMarkdown(await readFile(document.path))
-        markdown = converted
+        const docx = await docxToMarkdown(await readFile(document.path))
+        markdown = docx.markdown
         trace.push(
-          `DOCX converted to HTML by mammoth, then to markdown; images dropped${warnings > 0 ? `; ${warnings} conversion warning${warnings === 1 ? '' : 's'}` : ''}.`,
+          `DOCX converted to HTML by mammoth, then to markdown; images dropped${docx.warnings > 0 ? `; ${docx.warnings} conversion warning${docx.warnings === 1 ? '' : 's'}` : ''}.`,
         )
+        if (docx.equations + docx.charts + docx.numberLabels > 0) {
+          trace.push(
+            `${docx.equations} equation${docx.equations === 1 ? '' : 's'} written as LaTeX, ${docx.charts} chart${docx.charts === 1 ? '' : 's'} as tables, ${docx.numberLabels} list or heading number${docx.numberLabels === 1 ? '' : 's'} kept in the text.`,
+          )
+        }
         break
       }
       case 'html': {
