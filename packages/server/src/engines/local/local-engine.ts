@@ -6,6 +6,7 @@ import { detectFormat, readHead } from './detect-format.js'
 import { docxToMarkdown } from './docx-to-markdown.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
+import { checkLanguages } from './ocr-languages.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
 import { OcrPool } from './ocr-pool.js'
 import { estimateTokens, limitTokens } from './output-limit.js'
@@ -24,10 +25,28 @@ export interface LocalEngineOptions {
    */
   pageConcurrency?: number
   /**
-   * A PDF page whose text layer has fewer characters than this is rendered and OCRed instead.
+   * A PDF page whose text layer has fewer characters than this is also rendered and OCRed when it draws an image;
+   * the OCR text replaces the text layer only when it is confident and reads clearly more. Pages with no text at
+   * all are always OCRed.
    * @default 16
    */
   minimumTextCharacters?: number
+  /**
+   * OCR languages, as tesseract codes, read from `@tesseract.js-data/<code>` packages on disk (never downloaded):
+   * `eng`, `deu`, `fra` and `jpn` come with the server; install another package (`@tesseract.js-data/chi_sim`)
+   * beside it to name more. Several Latin-script languages are read together (`['eng', 'deu']`). When
+   * orientation detection is sure of a page's script, the page is read in the configured languages of that script,
+   * else in an installed language of it (a Japanese scan in `jpn`), else in these.
+   * @default ['eng']
+   */
+  languages?: string[]
+  /**
+   * Detect each scanned page's orientation and script (tesseract OSD, `@tesseract.js-data/osd`) and turn it upright
+   * before OCR. Costs about half a second of CPU per OCR page; without it, a page scanned sideways or upside down
+   * is read as noise (and left out with a warning).
+   * @default true
+   */
+  detectOrientation?: boolean
   /**
    * Longest time OCR of one page may take before the job fails.
    * @default 120000
@@ -95,7 +114,16 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
   const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)
   const ocrPageTimeoutMs = positiveInteger('ocrPageTimeoutMs', options.ocrPageTimeoutMs, 120_000)
-  const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs)
+  const languages = checkLanguages(options.languages ?? ['eng'])
+  if (options.detectOrientation !== undefined && typeof options.detectOrientation !== 'boolean') {
+    throw new TypeError(
+      `localEngine: expected detectOrientation to be a boolean, got ${String(options.detectOrientation)}`,
+    )
+  }
+  const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs, {
+    languages,
+    detectOrientation: options.detectOrientation ?? true,
+  })
 
   async function convert(
     document: EngineDocument,
@@ -107,6 +135,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
     const head = await readHead(document.path)
     const format = detectFormat(head, document.contentType, document.filename)
     const trace: string[] = []
+    const warnings: string[] = []
     let markdown: string
     let pageCount: number | undefined
     switch (format.kind) {
@@ -125,6 +154,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
           signal,
         })
         markdown = conversion.markdown
+        warnings.push(...conversion.warnings)
         pageCount = conversion.pages.length
         const ocrPages = conversion.pages.filter((page) => page.confidence !== undefined).length
         const blankPages = conversion.pages.filter((page) => page.route === 'blank').length
@@ -134,14 +164,14 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         for (const page of conversion.pages) {
           const route =
             page.confidence !== undefined
-              ? `OCR, mean word confidence ${Math.round(page.confidence)}%`
+              ? `OCR${page.rotation ? ` after turning the page ${page.rotation}° clockwise` : ''} in ${(page.languages ?? []).join('+')}, mean word confidence ${Math.round(page.confidence)}%${page.unreadable ? ', too low: text left out' : ''}`
               : page.route === 'blank'
                 ? 'no text layer, blank when rendered'
                 : page.route === 'empty'
                   ? 'text layer, no text left once headers and footers are dropped'
-                  : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}`
+                  : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}${page.keptTextLayer ? ' (short; OCR of the page read no more, so the text layer is kept)' : ''}`
           trace.push(
-            `Page ${page.page}: ${route}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
+            `Page ${page.page}: ${route}${page.formFields ? `, ${page.formFields} form field value${page.formFields === 1 ? '' : 's'}` : ''}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
           )
         }
         if (conversion.droppedMarginLines > 0) {
@@ -154,7 +184,21 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         const result = await pool.recognize(data, signal)
         markdown = ocrToMarkdown(result)
         pageCount = 1
-        trace.push(`${format.mediaType} image OCRed, mean word confidence ${Math.round(result.confidence)}%.`)
+        trace.push(
+          `${format.mediaType} image${result.rotation ? ` turned ${result.rotation}° clockwise and` : ''} OCRed in ${result.languages.join('+')}, mean word confidence ${Math.round(result.confidence)}%.`,
+        )
+        if (markdown.length > 0 && result.confidence < 50) {
+          warnings.push(
+            `OCR could not read the image (mean word confidence ${Math.round(result.confidence)}%); its text is left out.`,
+          )
+          markdown = ''
+        } else if (markdown.length > 0 && result.confidence < 70) {
+          warnings.push(
+            `OCR read the image with low confidence (${Math.round(result.confidence)}%); its text may be wrong.`,
+          )
+        } else if (markdown.length === 0) {
+          warnings.push('OCR found no text in the image.')
+        }
         break
       }
       case 'docx': {
@@ -186,6 +230,10 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
       }
     }
     if (signal.aborted) throw abortReason(signal)
+    if (markdown.trim().length === 0 && warnings.length === 0 && format.kind !== 'text') {
+      warnings.push(`The ${format.kind.toUpperCase()} holds no text to convert.`)
+    }
+    for (const warning of warnings) trace.push(`Warning: ${warning}`)
     const limited = limitTokens(markdown, params.maxOutputTokens)
     const outputTokens = estimateTokens(limited.text)
     trace.push(
@@ -197,6 +245,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
     const reasoning = trace.join('\n')
     const output: EngineOutput = { result: limited.text, reasoning }
     if (pageCount !== undefined) output.pageCount = pageCount
+    if (warnings.length > 0) output.warnings = warnings
     if (limited.truncated) {
       // The server reports a result partial when its reasoning is empty; the trace stays in the raw output.
       output.reasoning = ''

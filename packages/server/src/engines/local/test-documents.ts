@@ -1,6 +1,26 @@
-/** Small documents the engine tests generate: a laid-out PDF, text drawn into a PNG, a scanned PDF. */
+/**
+ * Small documents the engine tests generate: a laid-out PDF, text drawn into a PNG, a scanned PDF, Japanese text
+ * through a predefined CMap, pages with a short text layer, a filled-in form, a PDF with no page, a JPEG 2000 scan.
+ */
 import { createCanvas } from '@napi-rs/canvas'
-import { PDFDocument, type PDFFont, PDFHexString, PDFName, type PDFPage, StandardFonts } from 'pdf-lib'
+import {
+  beginText,
+  concatTransformationMatrix,
+  drawObject,
+  endText,
+  moveText,
+  PDFDocument,
+  type PDFFont,
+  PDFHexString,
+  PDFName,
+  type PDFPage,
+  PDFString,
+  popGraphicsState,
+  pushGraphicsState,
+  StandardFonts,
+  setFontAndSize,
+  showText,
+} from 'pdf-lib'
 
 async function newDocument(): Promise<{ document: PDFDocument; regular: PDFFont; bold: PDFFont }> {
   const document = await PDFDocument.create()
@@ -126,5 +146,169 @@ export async function makePasswordProtectedPdf(): Promise<Uint8Array> {
   context.trailerInfo.Encrypt = context.register(encrypt)
   const id = PDFHexString.of('0123456789abcdef0123456789abcdef')
   context.trailerInfo.ID = context.obj([id, id])
+  return document.save({ useObjectStreams: false })
+}
+
+/** Shift-JIS bytes of `text`, as hex: the encoding of the 90ms-RKSJ-H CMap (from TextDecoder's own table). */
+function shiftJisHex(text: string): string {
+  const codes = new Map<string, string>()
+  const decoder = new TextDecoder('shift_jis')
+  for (const lead of [
+    ...Array.from({ length: 31 }, (_, i) => 0x81 + i),
+    ...Array.from({ length: 29 }, (_, i) => 0xe0 + i),
+  ]) {
+    for (let trail = 0x40; trail <= 0xfc; trail++) {
+      if (trail === 0x7f) continue
+      const character = decoder.decode(new Uint8Array([lead, trail]))
+      if (character.length === 1 && !codes.has(character)) {
+        codes.set(character, lead.toString(16).padStart(2, '0') + trail.toString(16).padStart(2, '0'))
+      }
+    }
+  }
+  return Array.from(text, (character) => {
+    const code = character.charCodeAt(0)
+    if (code < 0x80) return code.toString(16).padStart(2, '0')
+    const bytes = codes.get(character)
+    if (!bytes) throw new Error(`No Shift-JIS code for ${character}`)
+    return bytes
+  }).join('')
+}
+
+/**
+ * Japanese text set in a font that is not embedded, addressed through the predefined CMap 90ms-RKSJ-H (Shift-JIS
+ * codes, Adobe-Japan1 CIDs): what a reader needs pdfjs's CMap files to decode. One line per entry of `lines`, all
+ * on page one.
+ */
+export async function makeCjkPdf(lines: string[]): Promise<Uint8Array> {
+  const { document } = await newDocument()
+  const page = document.addPage([595, 842])
+  const context = document.context
+  const descriptor = context.obj({
+    Type: 'FontDescriptor',
+    FontName: 'KozMinPr6N-Regular',
+    Flags: 4,
+    FontBBox: [-437, -340, 1147, 1317],
+    ItalicAngle: 0,
+    Ascent: 1317,
+    Descent: -349,
+    CapHeight: 742,
+    StemV: 80,
+  })
+  const descendant = context.obj({
+    Type: 'Font',
+    Subtype: 'CIDFontType0',
+    BaseFont: 'KozMinPr6N-Regular',
+    CIDSystemInfo: { Registry: PDFString.of('Adobe'), Ordering: PDFString.of('Japan1'), Supplement: 6 },
+    FontDescriptor: context.register(descriptor),
+    DW: 1000,
+  })
+  const font = context.register(
+    context.obj({
+      Type: 'Font',
+      Subtype: 'Type0',
+      BaseFont: 'KozMinPr6N-Regular-90ms-RKSJ-H',
+      Encoding: '90ms-RKSJ-H',
+      DescendantFonts: [context.register(descendant)],
+    }),
+  )
+  page.node.setFontDictionary(PDFName.of('FJ'), font)
+  const operators = lines.flatMap((line, index) => [
+    beginText(),
+    setFontAndSize('FJ', 20),
+    moveText(72, 760 - index * 32),
+    showText(PDFHexString.of(shiftJisHex(line))),
+    endText(),
+  ])
+  page.pushOperators(...operators)
+  return document.save({ useObjectStreams: false })
+}
+
+/** A picture with no text in it: soft coloured bands, as a photo or a logo would be to OCR. */
+export function makePicturePng(): Buffer {
+  const canvas = createCanvas(600, 400)
+  const context = canvas.getContext('2d')
+  const gradient = context.createLinearGradient(0, 0, 600, 400)
+  gradient.addColorStop(0, '#d8e4f0')
+  gradient.addColorStop(1, '#f4e2c8')
+  context.fillStyle = gradient
+  context.fillRect(0, 0, 600, 400)
+  context.fillStyle = '#9bb7d4'
+  context.beginPath()
+  context.arc(300, 200, 120, 0, Math.PI * 2)
+  context.fill()
+  return canvas.toBuffer('image/png')
+}
+
+/**
+ * Pages with a short text layer: a title above a picture without text (page 1; OCR can add nothing), and a small
+ * stamp above a scanned page of text (page 2; OCR reads far more than the stamp).
+ */
+export async function makeShortTextPdf(scan: Buffer): Promise<Uint8Array> {
+  const { document, bold, regular } = await newDocument()
+  const cover = document.addPage([595, 842])
+  cover.drawText('Annual Report', { x: 72, y: 760, size: 28, font: bold })
+  const picture = await document.embedPng(makePicturePng())
+  cover.drawImage(picture, { x: 72, y: 300, width: 450, height: 300 })
+  const scanned = document.addPage([595, 842])
+  scanned.drawText('Copy 7', { x: 500, y: 820, size: 8, font: regular })
+  const image = await document.embedPng(scan)
+  scanned.drawImage(image, { x: 0, y: 0, width: 595, height: 842 })
+  return document.save({ useObjectStreams: false })
+}
+
+/** A page with nothing but filled-in form fields: a text field, a checkbox and a choice. */
+export async function makeFormPdf(): Promise<Uint8Array> {
+  const { document } = await newDocument()
+  const page = document.addPage([595, 842])
+  const form = document.getForm()
+  const name = form.createTextField('applicant.name')
+  name.setText('Jane Doe')
+  name.addToPage(page, { x: 72, y: 740, width: 300, height: 24 })
+  // The tooltip (TU) is the label a reader sees for the field.
+  for (const widget of name.acroField.getWidgets())
+    widget.dict.set(PDFName.of('TU'), PDFString.of('Full name'))
+  name.acroField.dict.set(PDFName.of('TU'), PDFString.of('Full name'))
+  const city = form.createTextField('city')
+  city.setText('Lisbon')
+  city.addToPage(page, { x: 72, y: 700, width: 300, height: 24 })
+  const subscribed = form.createCheckBox('subscribed')
+  subscribed.addToPage(page, { x: 72, y: 660, width: 16, height: 16 })
+  subscribed.check()
+  const unticked = form.createCheckBox('unticked')
+  unticked.addToPage(page, { x: 72, y: 630, width: 16, height: 16 })
+  const plan = form.createDropdown('plan')
+  plan.addOptions(['Basic', 'Premium'])
+  plan.select('Premium')
+  plan.addToPage(page, { x: 72, y: 590, width: 200, height: 24 })
+  return document.save({ useObjectStreams: false })
+}
+
+/** A PDF with no page at all. */
+export async function makeEmptyPdf(): Promise<Uint8Array> {
+  const { document } = await newDocument()
+  return document.save({ useObjectStreams: false, addDefaultPage: false })
+}
+
+/** A scan stored as a JPEG 2000 image (`JPXDecode`), the only content of its page. */
+export async function makeJpxScanPdf(jpx: Buffer, width: number, height: number): Promise<Uint8Array> {
+  const { document } = await newDocument()
+  const page = document.addPage([595, 842])
+  const image = document.context.register(
+    document.context.stream(jpx, {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: width,
+      Height: height,
+      Filter: 'JPXDecode',
+    }),
+  )
+  page.node.setXObject(PDFName.of('Scan'), image)
+  const shown = { width: 500, height: (500 * height) / width }
+  page.pushOperators(
+    pushGraphicsState(),
+    concatTransformationMatrix(shown.width, 0, 0, shown.height, 48, 842 - 72 - shown.height),
+    drawObject('Scan'),
+    popGraphicsState(),
+  )
   return document.save({ useObjectStreams: false })
 }
