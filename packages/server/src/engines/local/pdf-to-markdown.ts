@@ -1,7 +1,13 @@
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 import { type FormField, formFieldsToMarkdown, readFormFields } from './form-fields.js'
-import { blocksToMarkdown, findTitleSize, measureStyle, regionsToBlocks } from './layout-markdown.js'
+import {
+  blocksToMarkdown,
+  findTitleSize,
+  linesInTables,
+  measureStyle,
+  regionsToBlocks,
+} from './layout-markdown.js'
 import { mapLimit } from './map-limit.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
 import type { OcrPool, OcrResult } from './ocr-pool.js'
@@ -11,7 +17,7 @@ import { readingRegions } from './page-regions.js'
 import { openPdf } from './pdf-document.js'
 import { withPngResolution } from './png-resolution.js'
 import { renderPdfPage } from './render-page.js'
-import { buildLines } from './text-lines.js'
+import { buildLines, type Line } from './text-lines.js'
 import { type PageText, readPageText } from './text-runs.js'
 
 /** What the engine did with one page, for the reasoning trace and the benchmark. */
@@ -164,13 +170,23 @@ async function convertDocument(
   const layoutStarted = performance.now()
   const { bodySize } = measureStyle([...textPages.values()].map((page) => page.lines))
   const droppedMarginLines = dropRepeatedMargins([...textPages.values()], bodySize)
-  const style = measureStyle([...textPages.values()].map((page) => page.lines))
-  const pageBlocks = new Map<number, ReturnType<typeof regionsToBlocks>>()
+  const regionsOfPage = new Map<number, Line[][]>()
   for (const [number, page] of textPages) {
     const { regions, columns } = readingRegions(page.lines, page.width)
     page.columns = columns
-    pageBlocks.set(number, regionsToBlocks(regions, style))
+    regionsOfPage.set(number, regions)
   }
+  // Body size and line spacing come from the running text: a page of tables set smaller would otherwise make every
+  // paragraph look like a heading.
+  const running = [...regionsOfPage.values()].map((regions) => {
+    const inTables = linesInTables(regions)
+    return regions.flat().filter((line) => !inTables.has(line))
+  })
+  const style = measureStyle(
+    running.some((lines) => lines.length > 0) ? running : [...textPages.values()].map((page) => page.lines),
+  )
+  const pageBlocks = new Map<number, ReturnType<typeof regionsToBlocks>>()
+  for (const [number, regions] of regionsOfPage) pageBlocks.set(number, regionsToBlocks(regions, style))
   findTitleSize([...pageBlocks.values()].flat(), style)
   const layoutShare = textPages.size > 0 ? (performance.now() - layoutStarted) / textPages.size : 0
   for (const [number, blocks] of pageBlocks) {

@@ -17,6 +17,7 @@ import {
   PDFString,
   popGraphicsState,
   pushGraphicsState,
+  rgb,
   StandardFonts,
   setFontAndSize,
   showText,
@@ -311,4 +312,85 @@ export async function makeJpxScanPdf(jpx: Buffer, width: number, height: number)
     popGraphicsState(),
   )
   return document.save({ useObjectStreams: false })
+}
+
+/** Splits `text` into lines no wider than `width` at `size` points. */
+export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(/\s+/)) {
+    const candidate = line ? `${line} ${word}` : word
+    if (line && font.widthOfTextAtSize(candidate, size) > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = candidate
+    }
+  }
+  if (line) lines.push(line)
+  return lines
+}
+
+/** Options of {@link drawTable}. */
+export interface TableLayout {
+  /** Width of each column in points. */
+  widths: number[]
+  size?: number
+  /** Draw the cell borders. @default true */
+  ruled?: boolean
+  /** Set the first row in the bold font. */
+  header?: PDFFont
+}
+
+/**
+ * Draws a table whose top left corner is at (`x`, `top`): cell text wraps within its column, each row as tall as
+ * its tallest cell; a cell may hold several paragraphs (`\n`), each starting on a new line. Returns the y under the
+ * table.
+ */
+export function drawTable(
+  page: PDFPage,
+  font: PDFFont,
+  x: number,
+  top: number,
+  rows: string[][],
+  layout: TableLayout,
+): number {
+  const size = layout.size ?? 10
+  const leading = size * 1.25
+  const padding = 4
+  let y = top
+  for (const [rowIndex, row] of rows.entries()) {
+    const rowFont = rowIndex === 0 && layout.header ? layout.header : font
+    const cellLines = row.map((cell, column) =>
+      cell
+        .split('\n')
+        .flatMap((part) => wrapText(part, rowFont, size, (layout.widths[column] ?? 100) - 2 * padding)),
+    )
+    const height = Math.max(1, ...cellLines.map((lines) => lines.length)) * leading + 2 * padding
+    let cellX = x
+    for (const [column, lines] of cellLines.entries()) {
+      const width = layout.widths[column] ?? 100
+      for (const [index, text] of lines.entries()) {
+        page.drawText(text, {
+          x: cellX + padding,
+          y: y - padding - size - index * leading,
+          size,
+          font: rowFont,
+        })
+      }
+      if (layout.ruled ?? true) {
+        page.drawRectangle({
+          x: cellX,
+          y: y - height,
+          width,
+          height,
+          borderWidth: 0.5,
+          borderColor: rgb(0.3, 0.3, 0.3),
+        })
+      }
+      cellX += width
+    }
+    y -= height
+  }
+  return y
 }
