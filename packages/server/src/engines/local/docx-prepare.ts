@@ -18,11 +18,14 @@ const relationshipNamespace = 'http://schemas.openxmlformats.org/officeDocument/
 /** A DOCX ready for mammoth, and the markdown its tokens stand for. */
 export interface PreparedDocx {
   data: Buffer
-  /** Token → markdown; a block (display equation, chart) replaces the whole paragraph holding its token. */
-  tokens: Map<string, { markdown: string; block: boolean }>
+  /**
+   * Token → markdown; a block (display equation, chart) replaces the whole paragraph holding its token; a label
+   * (a list or heading number) replaces the list marker in front of it.
+   */
+  tokens: Map<string, { markdown: string; block: boolean; label?: boolean }>
   equations: number
   charts: number
-  /** Paragraphs whose list number was written into their text. */
+  /** Paragraphs whose list or heading number was kept. */
   numberLabels: number
 }
 
@@ -172,16 +175,22 @@ export async function prepareDocx(data: Buffer): Promise<PreparedDocx> {
       if (!reference) continue
       const counted = numbering.next(reference)
       if (!counted) continue
-      // A one-level number of a list item stays mammoth's ordered list; anything else is written as text.
-      if (!counted.multiLevel && !styles.isHeading(styleId)) continue
-      const properties = Array.from(paragraph.childNodes).find((node) => node.localName === 'pPr')
-      const noNumbering = document.createElementNS(wordNamespace, 'w:numPr')
-      const numId = document.createElementNS(wordNamespace, 'w:numId')
-      ;(numId as unknown as { setAttribute(name: string, value: string): void }).setAttribute('w:val', '0')
-      noNumbering.insertBefore(numId, null)
-      if (direct) direct.parentNode?.replaceChild(noNumbering, direct)
-      else properties?.insertBefore(noNumbering, null)
-      const label = textRun(document, `${counted.label} `)
+      // Every number Word shows is kept as a token at the start of its paragraph; the list structure stays
+      // mammoth's, and restoreDocxTokens puts the number in place of the converter's own (which restarts at 1).
+      const heading = styles.isHeading(styleId)
+      if (heading) {
+        // mammoth would make a numbered heading a list item: the number goes into the heading's text instead.
+        const properties = Array.from(paragraph.childNodes).find((node) => node.localName === 'pPr')
+        const noNumbering = document.createElementNS(wordNamespace, 'w:numPr')
+        const numId = document.createElementNS(wordNamespace, 'w:numId')
+        ;(numId as unknown as { setAttribute(name: string, value: string): void }).setAttribute('w:val', '0')
+        noNumbering.insertBefore(numId, null)
+        if (direct) direct.parentNode?.replaceChild(noNumbering, direct)
+        else properties?.insertBefore(noNumbering, null)
+      }
+      const name = token('LABEL')
+      prepared.tokens.set(name, { markdown: counted.label, block: false, label: true })
+      const label = textRun(document, `${name} `)
       const firstContent = Array.from(paragraph.childNodes).find(
         (node) => node.nodeType === 1 && node.localName !== 'pPr',
       )
@@ -196,15 +205,34 @@ export async function prepareDocx(data: Buffer): Promise<PreparedDocx> {
   return prepared
 }
 
-/** Puts the markdown of each token back: a block token standing alone on its line replaces the line. */
+const anyToken = /NMDTOKEN(?:MATH|CHART|LABEL)\d+X/g
+
+/**
+ * Puts the markdown of each token back: a block token standing alone on its line replaces the line; a number
+ * replaces the list marker before it (`3.` stays an ordered item; `2.3.1` or `b)`, which are no markdown list
+ * markers, follow a `-`), or starts its heading or paragraph.
+ */
 export function restoreDocxTokens(markdown: string, tokens: PreparedDocx['tokens']): string {
   if (tokens.size === 0) return markdown
-  return markdown.replace(/^(.*?)(NMDTOKEN(?:MATH|CHART)\d+X)(.*)$/gm, (line: string) =>
-    line.replace(/NMDTOKEN(?:MATH|CHART)\d+X/g, (name: string) => {
+  const labelled = markdown.replace(
+    /^([ \t]*)((?:(?:[-*+]|\d+[.)])[ \t]+)*)(#{1,6}[ \t]+)?(NMDTOKENLABEL\d+X)[ \t]*/gm,
+    (line: string, indent: string, markers: string, heading: string | undefined, name: string) => {
+      const entry = tokens.get(name)
+      if (!entry) return line
+      const number = entry.markdown
+      if (heading) return `${indent}${markers}${heading}${number} `
+      // A list nested in an item with no text of its own gives `- 1. item`: only the last marker is the item's.
+      const outer = markers.replace(/(?:[-*+]|\d+[.)])[ \t]+$/, '')
+      if (markers === '') return `${indent}${number} `
+      return /^\d{1,9}[.)]$/.test(number) ? `${indent}${outer}${number} ` : `${indent}${outer}- ${number} `
+    },
+  )
+  return labelled.replace(/^.*NMDTOKEN(?:MATH|CHART|LABEL)\d+X.*$/gm, (line: string) =>
+    line.replace(anyToken, (name: string) => {
       const entry = tokens.get(name)
       if (!entry) return name
-      const alone = line.trim() === name
-      if (entry.block && alone) return entry.markdown
+      if (entry.label) return entry.markdown
+      if (entry.block && line.trim() === name) return entry.markdown
       // A block inside running text or a table cell: keep it on the line.
       return entry.block ? entry.markdown.replace(/\n+/g, ' ') : entry.markdown
     }),

@@ -11,7 +11,7 @@ export interface DocxConversion {
   equations: number
   /** Charts written as tables of their data. */
   charts: number
-  /** Paragraphs whose multi-level or heading number was kept in the text. */
+  /** Paragraphs whose list or heading number (`2.3.8.1`) was kept as Word shows it. */
   numberLabels: number
 }
 
@@ -40,11 +40,7 @@ export async function docxToMarkdown(data: Buffer): Promise<DocxConversion> {
     const detail = error instanceof Error ? error.message : String(error)
     throw engineFailure('InvalidDocument', `The DOCX could not be read: ${detail}`, error)
   }
-  let markdown = restoreDocxTokens(await htmlToMarkdown(html), prepared.tokens)
-  if (prepared.numberLabels > 0) {
-    // The converter escapes `1.` at a line start lest it read as a list; a heading or `2.3.` cannot be one.
-    markdown = markdown.replace(/^(#{1,6} \d+|\d+(?:\.\d+)+)\\\./gm, '$1.')
-  }
+  const markdown = restoreDocxTokens(await htmlToMarkdown(html), prepared.tokens)
   return {
     markdown,
     warnings,
