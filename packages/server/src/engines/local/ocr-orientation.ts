@@ -32,8 +32,8 @@ export async function startOrientationWorker(): Promise<Tesseract.Worker> {
     gzip: true,
     errorHandler: () => {},
   })
-  // Detection gets bare pixels: without a resolution tesseract warns on every page and assumes 70 DPI.
-  await worker.setParameters({ user_defined_dpi: '150' })
+  // Detection prints its doubts ("Too few characters. Skipping this page") to the process's output otherwise.
+  await worker.setParameters({ debug_file: '/dev/null' } as never)
   return worker
 }
 
