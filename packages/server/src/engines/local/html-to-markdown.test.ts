@@ -28,3 +28,14 @@ describe('htmlToMarkdown table cells', () => {
     expect(markdown).toContain('a \\| b \\| c')
   })
 })
+
+describe('htmlToMarkdown forms', () => {
+  it('keeps a page wrapped in a form, leaving out the form controls', async () => {
+    const markdown = await htmlToMarkdown(
+      '<form id="aspnetForm" action="/search"><h1>Council news</h1><p>The pool reopens in May.</p>' +
+        '<label for="q">Search the site</label><input id="q" name="q"><button>Go</button>' +
+        '<select><option>One</option></select><textarea>typed</textarea></form>',
+    )
+    expect(markdown).toBe('# Council news\n\nThe pool reopens in May.\n\nSearch the site')
+  })
+})

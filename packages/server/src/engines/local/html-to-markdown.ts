@@ -5,8 +5,8 @@ import { expandTableSpans } from './table-spans.js'
 let converter: NodeHtmlMarkdown | undefined
 
 /**
- * Converts HTML to markdown with node-html-markdown. Scripts, styles and forms carry no document text and are
- * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
+ * Converts HTML to markdown with node-html-markdown. Scripts, styles and form controls carry no document text and
+ * are left out (a form's labels and the page it may wrap are kept); link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
  * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the
  * markdown grid stays aligned; line breaks and paragraphs inside a cell become `<br>`, a nested table one line per
  * row (see table-cells.ts).
@@ -29,8 +29,11 @@ export async function htmlToMarkdown(html: string): Promise<string> {
           'canvas',
           'iframe',
           'object',
-          'form',
+          // A form's controls are not document text; the form itself may wrap a whole page (ASP.NET does).
           'button',
+          'select',
+          'textarea',
+          'input',
         ],
         maxConsecutiveNewlines: 2,
       },
