@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { docxToMarkdown } from './docx-to-markdown.js'
-import { chartParagraph, equation, makeDocx, math, numbering, paragraph, run, table } from './test-docx.js'
+import {
+  chartParagraph,
+  equation,
+  footnoteReference,
+  makeDocx,
+  math,
+  numbering,
+  paragraph,
+  run,
+  table,
+} from './test-docx.js'
 
 async function convert(...args: Parameters<typeof makeDocx>): Promise<string> {
   return (await docxToMarkdown(Buffer.from(await makeDocx(...args)))).markdown
@@ -91,5 +101,15 @@ describe('docxToMarkdown', () => {
     expect(markdown).toContain('2.3.1. Notice')
     expect(markdown).toContain('2.3.1.1 Written notice')
     expect(markdown).toContain('1. Plain item one\n2. Plain item two')
+  })
+
+  it('writes footnotes as markdown footnotes, without anchor words', async () => {
+    const markdown = await convert({
+      body: paragraph([run('Rivers flood in spring'), footnoteReference(1), run(' and dry in summer.')]),
+      footnotes: ['Measured at the Lower Weir gauge.'],
+    })
+    expect(markdown).toContain('Rivers flood in spring[^1] and dry in summer.')
+    expect(markdown).toMatch(/^\[\^1\]: Measured at the Lower Weir gauge\.$/m)
+    expect(markdown).not.toMatch(/footnote|↑/)
   })
 })

@@ -16,6 +16,24 @@ export interface DocxConversion {
 }
 
 /**
+ * Writes mammoth's footnotes and endnotes as markdown footnotes: its links to them (`[\[1\]](#footnote-1)`) become
+ * `[^1]`, and each note of the list it ends with (`1. Text [↑](#footnote-ref-1)`) becomes `[^1]: Text`, so that no
+ * `footnote` or `ref` anchor words are left in the text.
+ */
+function footnotes(markdown: string): string {
+  if (!/\(#(?:footnote|endnote)-/.test(markdown)) return markdown
+  return markdown
+    .replace(/\[\\\[(\d+)\\\]\]\(#(footnote|endnote)-\d+\)/g, (_, number: string, kind: string) =>
+      kind === 'endnote' ? `[^e${number}]` : `[^${number}]`,
+    )
+    .replace(
+      /^(\d+)\. (.*?) ?\[↑\]\(#(footnote|endnote)-ref-\d+\)[ \t]*$/gm,
+      (_, number: string, text: string, kind: string) =>
+        `${kind === 'endnote' ? `[^e${number}]` : `[^${number}]`}: ${text}`,
+    )
+}
+
+/**
  * Converts a DOCX with mammoth (to semantic HTML: headings, lists, tables), then to markdown. Equations become
  * LaTeX between `$` signs, charts a table of their data, multi-level list numbers (`2.3.8.1`) and heading numbers
  * stay in the text (see docx-prepare.ts). Images become an `<!-- image -->` placeholder, never inlined.
@@ -40,7 +58,7 @@ export async function docxToMarkdown(data: Buffer): Promise<DocxConversion> {
     const detail = error instanceof Error ? error.message : String(error)
     throw engineFailure('InvalidDocument', `The DOCX could not be read: ${detail}`, error)
   }
-  const markdown = restoreDocxTokens(await htmlToMarkdown(html), prepared.tokens)
+  const markdown = footnotes(restoreDocxTokens(await htmlToMarkdown(html), prepared.tokens))
   return {
     markdown,
     warnings,

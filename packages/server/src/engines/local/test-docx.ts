@@ -145,6 +145,13 @@ export interface DocxContent {
   /** `word/numbering.xml`, from {@link numbering}. */
   numbering?: string
   charts?: ChartData[]
+  /** Footnote texts; the n-th (from 1) is referenced by {@link footnoteReference}(n). */
+  footnotes?: string[]
+}
+
+/** A run referring to footnote `id` (from 1) of {@link DocxContent.footnotes}. */
+export function footnoteReference(id: number): string {
+  return `<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="${id}"/></w:r>`
 }
 
 const headingStyles = [1, 2, 3]
@@ -165,6 +172,9 @@ export async function makeDocx(content: DocxContent): Promise<Uint8Array> {
     content.numbering
       ? '<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>'
       : '',
+    content.footnotes
+      ? '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>'
+      : '',
     ...charts.map(
       (_, index) =>
         `<Override PartName="/word/charts/chart${index + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/>`,
@@ -178,6 +188,10 @@ export async function makeDocx(content: DocxContent): Promise<Uint8Array> {
       content.numbering
         ? '<Relationship Id="rIdNumbering" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/>'
         : ''
+    }${
+      content.footnotes
+        ? '<Relationship Id="rIdFootnotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>'
+        : ''
     }${charts
       .map(
         (_, index) =>
@@ -188,6 +202,13 @@ export async function makeDocx(content: DocxContent): Promise<Uint8Array> {
     'word/document.xml': `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${namespaces}><w:body>${content.body}<w:sectPr/></w:body></w:document>`,
   }
   if (content.numbering) files['word/numbering.xml'] = content.numbering
+  if (content.footnotes) {
+    const notes = content.footnotes
+      .map((text, index) => `<w:footnote w:id="${index + 1}">${paragraph(text)}</w:footnote>`)
+      .join('')
+    files['word/footnotes.xml'] =
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes ${namespaces}>${notes}</w:footnotes>`
+  }
   charts.forEach((chart, index) => {
     files[`word/charts/chart${index + 1}.xml`] = chartXml(chart)
   })
