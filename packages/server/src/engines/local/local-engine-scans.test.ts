@@ -71,6 +71,16 @@ describe('localEngine on rotated scans', () => {
       expect(output.warnings?.[0]).toMatch(
         /^Page 2: OCR could not read the scan \(mean word confidence \d+%\); its text is left out\.$/,
       )
+      const image = await convert(
+        'upside-down.png',
+        makeScanPng([...scanSentences], { rotation: 180 }),
+        'image/png',
+        blind,
+      )
+      expect(image.result).toBe('')
+      expect(image.warnings?.[0]).toMatch(
+        /^OCR could not read the image \(mean word confidence \d+%\); its text is left out\.$/,
+      )
     } finally {
       await blind.close()
     }

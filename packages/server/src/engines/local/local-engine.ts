@@ -6,8 +6,8 @@ import { detectFormat, readHead } from './detect-format.js'
 import { docxToMarkdown } from './docx-to-markdown.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
+import { imageToMarkdown } from './image-to-markdown.js'
 import { checkLanguages } from './ocr-languages.js'
-import { ocrToMarkdown } from './ocr-markdown.js'
 import { OcrPool } from './ocr-pool.js'
 import { estimateTokens, limitTokens } from './output-limit.js'
 import { pdfToMarkdown } from './pdf-to-markdown.js'
@@ -180,25 +180,13 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'image': {
-        const data = await readFile(document.path)
-        const result = await pool.recognize(data, signal)
-        markdown = ocrToMarkdown(result)
+        const image = await imageToMarkdown(pool, await readFile(document.path), signal)
+        markdown = image.markdown
+        warnings.push(...image.warnings)
         pageCount = 1
         trace.push(
-          `${format.mediaType} image${result.rotation ? ` turned ${result.rotation}° clockwise and` : ''} OCRed in ${result.languages.join('+')}, mean word confidence ${Math.round(result.confidence)}%.`,
+          `${format.mediaType} image${image.ocr.rotation ? ` turned ${image.ocr.rotation}° clockwise and` : ''} OCRed in ${image.ocr.languages.join('+')}, mean word confidence ${Math.round(image.ocr.confidence)}%.`,
         )
-        if (markdown.length > 0 && result.confidence < 50) {
-          warnings.push(
-            `OCR could not read the image (mean word confidence ${Math.round(result.confidence)}%); its text is left out.`,
-          )
-          markdown = ''
-        } else if (markdown.length > 0 && result.confidence < 70) {
-          warnings.push(
-            `OCR read the image with low confidence (${Math.round(result.confidence)}%); its text may be wrong.`,
-          )
-        } else if (markdown.length === 0) {
-          warnings.push('OCR found no text in the image.')
-        }
         break
       }
       case 'docx': {

@@ -95,7 +95,8 @@ export class OcrPool {
 
   async #detect(image: Buffer): Promise<PageOrientation | undefined> {
     if (!this.#detectOrientation) return undefined
-    this.#orientation ??= new OcrWorkerGroup(this.#size, startOrientationWorker)
+    // Detection takes about a fifth of the time of reading a page: half as many workers keep up.
+    this.#orientation ??= new OcrWorkerGroup(Math.ceil(this.#size / 2), startOrientationWorker)
     try {
       const result = await this.#orientation.run((scheduler) => scheduler.addJob('detect', image))
       return readOrientation(result.data)

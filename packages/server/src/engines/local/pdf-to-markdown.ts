@@ -9,6 +9,7 @@ import {
   regionsToBlocks,
 } from './layout-markdown.js'
 import { mapLimit } from './map-limit.js'
+import { judgeOcrText } from './ocr-confidence.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
 import type { OcrPool, OcrResult } from './ocr-pool.js'
 import { pageHasImages } from './page-images.js'
@@ -70,11 +71,6 @@ export interface PdfConversionOptions {
 
 /** Private-use and replacement characters: what a text layer without a usable font encoding yields. */
 const unreadable = /[\uE000-\uF8FF\uFFFD]/gu
-
-/** OCR text with a mean word confidence below this is noise, not the page's text: it is left out. */
-const minimumOcrConfidence = 50
-/** Below this, OCR text is kept but the result warns that it may be wrong. */
-const doubtfulOcrConfidence = 70
 
 /** How a page's text is read: its text layer, OCR, or OCR weighed against a short text layer. */
 type PageRoute = 'text' | 'ocr' | 'compare'
@@ -218,18 +214,12 @@ async function convertDocument(
     report.confidence = result.confidence
     report.rotation = result.rotation
     report.languages = result.languages
-    if (result.confidence < minimumOcrConfidence && markdown.length > 0) {
+    const verdict = judgeOcrText(markdown, result.confidence, `Page ${number}: the scan`)
+    if (verdict.warning) warnings.push(verdict.warning)
+    if (verdict.unreadable) {
       report.unreadable = true
       markdownOfPage.delete(number)
-      warnings.push(
-        `Page ${number}: OCR could not read the scan (mean word confidence ${Math.round(result.confidence)}%); its text is left out.`,
-      )
       return
-    }
-    if (markdown.length > 0 && result.confidence < doubtfulOcrConfidence) {
-      warnings.push(
-        `Page ${number}: OCR read the scan with low confidence (${Math.round(result.confidence)}%); its text may be wrong.`,
-      )
     }
     markdownOfPage.set(number, markdown)
     report.characters = markdown.length
