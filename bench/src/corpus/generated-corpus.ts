@@ -129,6 +129,56 @@ const scanReference = `## Museum reopening
 
 ${scanLines.join(' ')}`
 
+
+const invoiceIntro = [
+  'Billed to: Harbour Dental Practice, 14 Quay Street. Payment is due within thirty days of the invoice date.',
+]
+
+const invoiceItems = Array.from({ length: 20 }, (_, index) => {
+  const products = ['Printer paper, 500 sheets', 'Blue ballpoint pens, box of 50', 'Stapler', 'Lever arch file', 'Desk lamp']
+  const prices = [4.5, 7.2, 12.9, 3.1, 24.0]
+  const quantity = (index % 4) + 1
+  const price = prices[index % prices.length] as number
+  return [
+    `${products[index % products.length]} (order ${101 + index})`,
+    String(quantity),
+    price.toFixed(2),
+    (price * quantity).toFixed(2),
+  ]
+})
+
+const invoiceClosing = [
+  'Total due: 482.60 euros. Please quote the invoice number with your payment.',
+]
+
+const fieldLeft = [
+  'We counted wading birds along the lower marsh every fortnight from November to March, always within two hours of high tide.',
+  'The counts below are the largest flocks seen on a single visit in each winter.',
+]
+
+const fieldTable = [
+  ['Species', '2023', '2024'],
+  ['Curlew', '212', '248'],
+  ['Redshank', '130', '96'],
+  ['Golden plover', '860', '1,140'],
+]
+
+const fieldRight = [
+  'Golden plover numbers rose sharply after the flooding of the east fields, which left shallow water for most of the winter.',
+  'Redshank declined, perhaps because the saltmarsh edge was grazed harder by cattle than in earlier years.',
+  'We will repeat the counts next winter and add a second observer on the western bank.',
+]
+
+const letterLines = [
+  'Dear Ms Fischer,',
+  'Thank you for your letter of the third of June about the noise from the building site.',
+  'The contractor has agreed to start work no earlier than eight in the morning on weekdays.',
+  'No work will take place on Sundays or on public holidays until the project ends in October.',
+  'If the noise continues outside these hours, please call our office on the number below.',
+  'Yours sincerely,',
+  'Peter Lang, Planning Department',
+]
+
 function htmlPage(body: string): Uint8Array {
   return new TextEncoder().encode(
     `<!doctype html><html><head><meta charset="utf-8"><title>Document</title></head><body>${body}</body></html>`,
@@ -465,6 +515,197 @@ We tested three kettles for a month in a busy office kitchen.
 
 Our pick is the *Steel Classic*, which survived every drop test.`,
   },
+  {
+    name: 'invoice-two-pages.pdf',
+    kind: 'pdf',
+    defect: 'table cells: a line-item table running over two pages under a repeated header and footer',
+    table: true,
+    async build() {
+      const { document, regular, bold } = await pdfWithFonts()
+      const items = invoiceItems
+      const pages = [items.slice(0, 14), items.slice(14)]
+      for (const [index, part] of pages.entries()) {
+        const page = document.addPage([595, 842])
+        page.drawText('Northwind Office Supplies', { x: 72, y: 800, size: 9, font: regular })
+        page.drawText(`Page ${index + 1} of 2`, { x: 270, y: 40, size: 9, font: regular })
+        let y = 760
+        if (index === 0) {
+          page.drawText('Invoice 2025-0147', { x: 72, y, size: 18, font: bold })
+          y = drawParagraphs(page, regular, invoiceIntro, y - 34)
+        }
+        y = drawTable(page, regular, 72, y - 6, [['Item', 'Quantity', 'Unit price', 'Amount'], ...part], {
+          widths: [230, 70, 80, 80],
+          header: bold,
+        })
+        if (index === 1) drawParagraphs(page, regular, invoiceClosing, y - 30)
+      }
+      return document.save({ useObjectStreams: false })
+    },
+    reference: `# Invoice 2025-0147
+
+${invoiceIntro.join('\n\n')}
+
+| Item | Quantity | Unit price | Amount |
+| --- | --- | --- | --- |
+${invoiceItems
+  .slice(0, 14)
+  .map((row) => `| ${row.join(' | ')} |`)
+  .join('\n')}
+
+| Item | Quantity | Unit price | Amount |
+| --- | --- | --- | --- |
+${invoiceItems
+  .slice(14)
+  .map((row) => `| ${row.join(' | ')} |`)
+  .join('\n')}
+
+${invoiceClosing.join('\n\n')}`,
+  },
+  {
+    name: 'field-study.pdf',
+    kind: 'pdf',
+    defect: 'layout: two columns of running text with a table in one column',
+    table: true,
+    async build() {
+      const { document, regular, bold } = await pdfWithFonts()
+      const page = document.addPage([595, 842])
+      page.drawText('Birds of the Lower Marsh', { x: 72, y: 780, size: 20, font: bold })
+      page.drawText('A field study over two winters', { x: 72, y: 755, size: 12, font: regular })
+      let left = drawParagraphs(page, regular, fieldLeft, 715, { x: 56, width: 225, size: 10 })
+      left = drawTable(page, regular, 56, left - 4, fieldTable, { widths: [120, 50, 50], size: 9, header: bold })
+      drawParagraphs(page, regular, fieldRight, 715, { x: 314, width: 225, size: 10 })
+      return document.save({ useObjectStreams: false })
+    },
+    reference: `# Birds of the Lower Marsh
+
+A field study over two winters
+
+${fieldLeft.join('\n\n')}
+
+| Species | 2023 | 2024 |
+| --- | --- | --- |
+${fieldTable
+  .slice(1)
+  .map((row) => `| ${row.join(' | ')} |`)
+  .join('\n')}
+
+${fieldRight.join('\n\n')}`,
+  },
+  {
+    name: 'meeting-minutes.docx',
+    kind: 'docx',
+    defect: 'table cells: bullet lists and several paragraphs inside DOCX cells, bold runs',
+    table: true,
+    build: () =>
+      makeDocx({
+        numbering: numbering([[{ format: '•', kind: 'bullet' }]]),
+        body: [
+          paragraph('Minutes of the Board Meeting', { style: 'Title' }),
+          paragraph([run('Date: ', { bold: true }), run('12 March 2025')]),
+          paragraph([run('Present: ', { bold: true }), run('Ana Silva, Ben Carter, Chen Wei, Dana Moss')]),
+          paragraph('Decisions', { style: 'Heading1' }),
+          table([
+            [[paragraph('Topic')], [paragraph('Decision')], [paragraph('Owner')]],
+            [
+              [paragraph('Budget')],
+              [
+                paragraph('The budget for 2025 is approved.'),
+                paragraph('Travel costs are capped at last year’s level.'),
+              ],
+              [paragraph('Ben Carter')],
+            ],
+            [
+              [paragraph('Hiring')],
+              [
+                paragraph('Two posts are opened:'),
+                paragraph('a data analyst', { numId: 1 }),
+                paragraph('a project manager', { numId: 1 }),
+              ],
+              [paragraph('Dana Moss')],
+            ],
+            [[paragraph('Office move')], [paragraph('Postponed until the lease is signed.')], [paragraph('Chen Wei')]],
+          ]),
+          paragraph('Next meeting', { style: 'Heading1' }),
+          paragraph('The board meets again on 9 April 2025 at the head office.'),
+        ].join(''),
+      }),
+    reference: `# Minutes of the Board Meeting
+
+**Date:** 12 March 2025
+
+**Present:** Ana Silva, Ben Carter, Chen Wei, Dana Moss
+
+# Decisions
+
+| Topic | Decision | Owner |
+| --- | --- | --- |
+| Budget | The budget for 2025 is approved.<br>Travel costs are capped at last year’s level. | Ben Carter |
+| Hiring | Two posts are opened:<br>- a data analyst<br>- a project manager | Dana Moss |
+| Office move | Postponed until the lease is signed. | Chen Wei |
+
+# Next meeting
+
+The board meets again on 9 April 2025 at the head office.`,
+  },
+  {
+    name: 'city-profile.html',
+    kind: 'html',
+    defect: 'table cells: an infobox whose cells hold <br>, lists and spans, beside running text',
+    table: true,
+    async build() {
+      return htmlPage(`<header><nav><a href="/">Home</a> <a href="/cities">Cities</a></nav></header>
+<main><h1>Porto Velho</h1>
+<table class="infobox"><caption>Porto Velho</caption>
+<tr><th>Country</th><td>Brazil</td></tr>
+<tr><th>Founded</th><td>2 October 1914</td></tr>
+<tr><th>Population</th><td><span>539,354</span><br><small>(2022 census)</small></td></tr>
+<tr><th>Districts</th><td><ul><li>Centro</li><li>Nacional</li><li>Caiari</li></ul></td></tr>
+<tr><th>Coordinates</th><td><div>8°45′S</div><div>63°54′W</div></td></tr>
+</table>
+<p>Porto Velho is the capital of the state of Rondônia, on the eastern bank of the Madeira River.</p>
+<h2>History</h2>
+<p>The city grew around the railway built between 1907 and 1912 to carry rubber past the rapids of the river.</p>
+<blockquote><p>The railway cost a life for every sleeper laid.</p></blockquote>
+<figure><img src="station.jpg" alt="The old station"><figcaption>The old railway station in 1920.</figcaption></figure>
+</main><footer><p>Text is available under a free licence.</p></footer>`)
+    },
+    reference: `[Home](/) [Cities](/cities)
+
+# Porto Velho
+
+__Porto Velho__
+
+| Country | Brazil |
+| --- | --- |
+| Founded | 2 October 1914 |
+| Population | 539,354<br>(2022 census) |
+| Districts | - Centro<br>- Nacional<br>- Caiari |
+| Coordinates | 8°45′S<br>63°54′W |
+
+Porto Velho is the capital of the state of Rondônia, on the eastern bank of the Madeira River.
+
+## History
+
+The city grew around the railway built between 1907 and 1912 to carry rubber past the rapids of the river.
+
+> The railway cost a life for every sleeper laid.
+
+<!-- image -->
+
+The old railway station in 1920.
+
+Text is available under a free licence.`,
+  },
+  ...([90, 270] as const).map(
+    (rotation): CorpusDocument => ({
+      name: `scan-letter-turned-${rotation}.pdf`,
+      kind: 'scan',
+      defect: `rotated scans: a letter in smaller type turned ${rotation}°`,
+      table: false,
+      build: () => makeScanPdf([makeScanPng(letterLines, { rotation, fontSize: 22 })]),
+      reference: letterLines.join(' '),
+    }),
+  ),
   ...([90, 180, 270] as const).map(
     (rotation): CorpusDocument => ({
       name: `scan-turned-${rotation}.pdf`,
