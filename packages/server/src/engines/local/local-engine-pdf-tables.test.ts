@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LocalEngine, localEngine } from './local-engine.js'
-import { drawTable } from './test-documents.js'
+import { drawTable, makeSidewaysTablePdf } from './test-documents.js'
 
 let folder: string
 let engine: LocalEngine
@@ -82,5 +82,25 @@ describe('localEngine on PDF grid tables', () => {
 
   it('does not take running text for a heading because the tables are set smaller', () => {
     expect(markdown).toMatch(/^Spending rose by four and a half percent/m)
+  })
+
+  it('reads a table set sideways on a portrait page', async () => {
+    const path = join(folder, 'sideways.pdf')
+    await writeFile(
+      path,
+      await makeSidewaysTablePdf([
+        ['Department', '2023', '2024', 'Change'],
+        ['Finance', '42', '45', '+3'],
+        ['Operations', '130', '128', '-2'],
+      ]),
+    )
+    const output = await engine.convert(
+      { path, filename: 'sideways.pdf', contentType: 'application/pdf', size: 0 },
+      { temperature: 0, rasterizationDPI: 150, maxOutputTokens: 0 },
+      new AbortController().signal,
+    )
+    expect(output.result).toBe(
+      '## Staff by department and year\n\n| Department | 2023 | 2024 | Change |\n| - | - | - | - |\n| Finance | 42 | 45 | +3 |\n| Operations | 130 | 128 | -2 |',
+    )
   })
 })

@@ -18,7 +18,7 @@ import { readingRegions } from './page-regions.js'
 import { openPdf } from './pdf-document.js'
 import { withPngResolution } from './png-resolution.js'
 import { renderPdfPage } from './render-page.js'
-import { buildLines, type Line } from './text-lines.js'
+import { buildLines, type Line, lineText } from './text-lines.js'
 import { type PageText, readPageText } from './text-runs.js'
 
 /** What the engine did with one page, for the reasoning trace and the benchmark. */
@@ -178,8 +178,9 @@ async function convertDocument(
     const inTables = linesInTables(regions)
     return regions.flat().filter((line) => !inTables.has(line))
   })
+  const runningCharacters = running.flat().reduce((total, line) => total + lineText(line).length, 0)
   const style = measureStyle(
-    running.some((lines) => lines.length > 0) ? running : [...textPages.values()].map((page) => page.lines),
+    runningCharacters >= 100 ? running : [...textPages.values()].map((page) => page.lines),
   )
   const pageBlocks = new Map<number, ReturnType<typeof regionsToBlocks>>()
   for (const [number, regions] of regionsOfPage) pageBlocks.set(number, regionsToBlocks(regions, style))

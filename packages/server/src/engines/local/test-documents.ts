@@ -6,6 +6,7 @@ import { createCanvas } from '@napi-rs/canvas'
 import {
   beginText,
   concatTransformationMatrix,
+  degrees,
   drawObject,
   endText,
   moveText,
@@ -393,4 +394,24 @@ export function drawTable(
     y -= height
   }
   return y
+}
+
+/**
+ * A landscape table set sideways on a portrait page (its text runs bottom to top, as a report prints a wide table),
+ * under a heading set sideways too.
+ */
+export async function makeSidewaysTablePdf(rows: string[][]): Promise<Uint8Array> {
+  const { document, regular, bold } = await newDocument()
+  const page = document.addPage([595, 842])
+  // Text turned a quarter counter-clockwise reads bottom to top; the reader's next line is further right.
+  const draw = (text: string, along: number, line: number, font: PDFFont, size: number): void => {
+    page.drawText(text, { x: line, y: along, size, font, rotate: degrees(90) })
+  }
+  draw('Staff by department and year', 72, 72, bold, 16)
+  for (const [index, row] of rows.entries()) {
+    for (const [column, cell] of row.entries()) {
+      draw(cell, 72 + column * 150, 112 + index * 20, index === 0 ? bold : regular, 11)
+    }
+  }
+  return document.save({ useObjectStreams: false })
 }
