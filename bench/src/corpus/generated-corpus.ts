@@ -129,13 +129,18 @@ const scanReference = `## Museum reopening
 
 ${scanLines.join(' ')}`
 
-
 const invoiceIntro = [
   'Billed to: Harbour Dental Practice, 14 Quay Street. Payment is due within thirty days of the invoice date.',
 ]
 
 const invoiceItems = Array.from({ length: 20 }, (_, index) => {
-  const products = ['Printer paper, 500 sheets', 'Blue ballpoint pens, box of 50', 'Stapler', 'Lever arch file', 'Desk lamp']
+  const products = [
+    'Printer paper, 500 sheets',
+    'Blue ballpoint pens, box of 50',
+    'Stapler',
+    'Lever arch file',
+    'Desk lamp',
+  ]
   const prices = [4.5, 7.2, 12.9, 3.1, 24.0]
   const quantity = (index % 4) + 1
   const price = prices[index % prices.length] as number
@@ -147,9 +152,7 @@ const invoiceItems = Array.from({ length: 20 }, (_, index) => {
   ]
 })
 
-const invoiceClosing = [
-  'Total due: 482.60 euros. Please quote the invoice number with your payment.',
-]
+const invoiceClosing = ['Total due: 482.60 euros. Please quote the invoice number with your payment.']
 
 const fieldLeft = [
   'We counted wading birds along the lower marsh every fortnight from November to March, always within two hours of high tide.',
@@ -572,7 +575,11 @@ ${invoiceClosing.join('\n\n')}`,
       page.drawText('Birds of the Lower Marsh', { x: 72, y: 780, size: 20, font: bold })
       page.drawText('A field study over two winters', { x: 72, y: 755, size: 12, font: regular })
       let left = drawParagraphs(page, regular, fieldLeft, 715, { x: 56, width: 225, size: 10 })
-      left = drawTable(page, regular, 56, left - 4, fieldTable, { widths: [120, 50, 50], size: 9, header: bold })
+      left = drawTable(page, regular, 56, left - 4, fieldTable, {
+        widths: [120, 50, 50],
+        size: 9,
+        header: bold,
+      })
       drawParagraphs(page, regular, fieldRight, 715, { x: 314, width: 225, size: 10 })
       return document.save({ useObjectStreams: false })
     },
@@ -623,7 +630,11 @@ ${fieldRight.join('\n\n')}`,
               ],
               [paragraph('Dana Moss')],
             ],
-            [[paragraph('Office move')], [paragraph('Postponed until the lease is signed.')], [paragraph('Chen Wei')]],
+            [
+              [paragraph('Office move')],
+              [paragraph('Postponed until the lease is signed.')],
+              [paragraph('Chen Wei')],
+            ],
           ]),
           paragraph('Next meeting', { style: 'Heading1' }),
           paragraph('The board meets again on 9 April 2025 at the head office.'),
