@@ -41,9 +41,10 @@ export interface LocalEngineOptions {
    */
   languages?: string[]
   /**
-   * Detect each scanned page's orientation and script (tesseract OSD, `@tesseract.js-data/osd`) and turn it upright
-   * before OCR. Costs about half a second of CPU per OCR page; without it, a page scanned sideways or upside down
-   * is read as noise (and left out with a warning).
+   * Detect the orientation and script of scanned pages (tesseract OSD, `@tesseract.js-data/osd`) and turn them
+   * upright before OCR: first on a page that looks sideways, else when reading the page as it lies gives doubtful
+   * text (upside down, another script). Without it, a page scanned sideways or upside down is read as noise (and
+   * left out with a warning).
    * @default true
    */
   detectOrientation?: boolean

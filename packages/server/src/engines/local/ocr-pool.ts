@@ -1,12 +1,13 @@
 import Tesseract from 'tesseract.js'
 import { EngineError } from '../../engine-error.js'
 import { engineFailure, raceAbort } from './engine-failure.js'
+import { doubtfulOcrConfidence } from './ocr-confidence.js'
 import { languagesFolder, languagesForScript } from './ocr-languages.js'
 import {
   type PageOrientation,
   readOrientation,
-  rotateImage,
   startOrientationWorker,
+  withOrientation,
 } from './ocr-orientation.js'
 import { OcrWorkerGroup } from './ocr-worker-group.js'
 
@@ -47,8 +48,10 @@ interface TesseractBlock {
 
 /**
  * Pools of tesseract.js workers (worker threads): one group per set of languages and one for orientation
- * detection, each started on demand up to `size` workers and kept for later documents until `close()`. Each page
- * is first checked for orientation and script, turned upright, then read in the languages of its script.
+ * detection, each started on demand and kept for later documents until `close()`. A page that looks sideways is
+ * checked for orientation and script first; any other page is read as it lies, and checked only when that reading
+ * is doubtful. A page found turned (or in another script) is turned upright and read again in the languages of its
+ * script, and the more confident reading kept.
  */
 export class OcrPool {
   readonly #size: number
@@ -64,6 +67,11 @@ export class OcrPool {
     this.#timeoutMs = timeoutMs
     this.#languages = options.languages ?? ['eng']
     this.#detectOrientation = options.detectOrientation ?? true
+  }
+
+  /** Whether pages are checked for orientation and script. */
+  get detectsOrientation(): boolean {
+    return this.#detectOrientation
   }
 
   /** Workers started so far. */
@@ -106,8 +114,58 @@ export class OcrPool {
     }
   }
 
-  /** Reads the text of an image (PNG, JPEG, BMP, WebP, TIFF bytes). */
-  async recognize(image: Buffer, signal: AbortSignal): Promise<OcrResult> {
+  /** Turns the image as `orientation` says and reads it in the languages of its script. */
+  async #read(image: Buffer, orientation: PageOrientation | undefined): Promise<OcrResult> {
+    let upright = image
+    let rotation: PageOrientation['rotation'] = 0
+    if (orientation && orientation.rotation !== 0) {
+      const turned = withOrientation(image, orientation.rotation)
+      if (turned) {
+        upright = turned
+        rotation = orientation.rotation
+      }
+    }
+    const languages = languagesForScript(this.#languages, orientation?.script)
+    const result = await this.#group(languages)
+      .run((scheduler) => scheduler.addJob('recognize', upright, {}, { text: true, blocks: true }))
+      .catch((error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('The OCR engine could not start')) {
+          throw engineFailure('EngineFailure', error.message, error)
+        }
+        throw error
+      })
+    const paragraphs: OcrParagraph[] = []
+    for (const block of (result.data.blocks ?? []) as TesseractBlock[]) {
+      for (const paragraph of block.paragraphs ?? []) {
+        paragraphs.push({
+          confidence: paragraph.confidence,
+          lines: (paragraph.lines ?? []).map((line) => ({
+            text: line.text,
+            height: line.bbox.y1 - line.bbox.y0,
+          })),
+        })
+      }
+    }
+    const output: OcrResult = {
+      text: result.data.text,
+      confidence: result.data.confidence,
+      paragraphs,
+      rotation,
+      languages,
+    }
+    if (orientation?.script) output.script = orientation.script
+    return output
+  }
+
+  /**
+   * Reads the text of an image (PNG, JPEG, BMP, WebP, TIFF bytes). `hints.sideways` says the page looks turned by a
+   * quarter (see looksSideways), so that orientation is detected before it is read rather than after.
+   */
+  async recognize(
+    image: Buffer,
+    signal: AbortSignal,
+    hints: { sideways?: boolean } = {},
+  ): Promise<OcrResult> {
     const failed = [this.#orientation, ...this.#groups.values()].find((group) => group?.failure)
     if (failed?.failure) {
       const failure = failed.failure
@@ -124,44 +182,23 @@ export class OcrPool {
         )
       })
       const read = async (): Promise<OcrResult> => {
+        if (!this.#detectOrientation) return this.#read(image, undefined)
+        // Detection costs about a fifth of reading a page: it runs first only on a page that looks sideways, and
+        // on any other page only when reading it as it lies gave doubtful text (upside down, another script).
+        if (hints.sideways) return this.#read(image, await this.#detect(image))
+        const asItLies = await this.#read(image, undefined)
+        if (asItLies.confidence >= doubtfulOcrConfidence) return asItLies
         const orientation = await this.#detect(image)
-        let upright = image
-        if (orientation && orientation.rotation !== 0) {
-          // canvas decodes PNG, JPEG, WebP, BMP; another format (TIFF) is read as it lies.
-          const turned = await rotateImage(image, orientation.rotation).catch(() => undefined)
-          if (turned) upright = turned
-          else orientation.rotation = 0
-        }
         const languages = languagesForScript(this.#languages, orientation?.script)
-        const result = await this.#group(languages)
-          .run((scheduler) => scheduler.addJob('recognize', upright, {}, { text: true, blocks: true }))
-          .catch((error: unknown) => {
-            if (error instanceof Error && error.message.startsWith('The OCR engine could not start')) {
-              throw engineFailure('EngineFailure', error.message, error)
-            }
-            throw error
-          })
-        const paragraphs: OcrParagraph[] = []
-        for (const block of (result.data.blocks ?? []) as TesseractBlock[]) {
-          for (const paragraph of block.paragraphs ?? []) {
-            paragraphs.push({
-              confidence: paragraph.confidence,
-              lines: (paragraph.lines ?? []).map((line) => ({
-                text: line.text,
-                height: line.bbox.y1 - line.bbox.y0,
-              })),
-            })
-          }
+        if (
+          !orientation ||
+          (orientation.rotation === 0 && languages.join('+') === asItLies.languages.join('+'))
+        ) {
+          if (orientation?.script) asItLies.script = orientation.script
+          return asItLies
         }
-        const output: OcrResult = {
-          text: result.data.text,
-          confidence: result.data.confidence,
-          paragraphs,
-          rotation: orientation?.rotation ?? 0,
-          languages,
-        }
-        if (orientation?.script) output.script = orientation.script
-        return output
+        const again = await this.#read(image, orientation)
+        return again.confidence > asItLies.confidence ? again : asItLies
       }
       return await raceAbort(Promise.race([read(), watchdog]), signal)
     } catch (error) {

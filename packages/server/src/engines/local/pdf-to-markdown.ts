@@ -11,6 +11,7 @@ import {
 import { mapLimit } from './map-limit.js'
 import { judgeOcrText } from './ocr-confidence.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
+import { looksSideways } from './ocr-orientation.js'
 import type { OcrPool, OcrResult } from './ocr-pool.js'
 import { pageHasImages } from './page-images.js'
 import { dropRepeatedMargins, type PageLines } from './page-margins.js'
@@ -204,7 +205,10 @@ async function convertDocument(
       report.milliseconds += performance.now() - started
       return
     }
-    const result = await options.ocr.recognize(withPngResolution(rendered.png, options.dpi), signal)
+    const sideways = options.ocr.detectsOrientation && (await looksSideways(rendered.png))
+    const result = await options.ocr.recognize(withPngResolution(rendered.png, options.dpi), signal, {
+      sideways,
+    })
     const markdown = ocrToMarkdown(result)
     report.milliseconds += performance.now() - started
     if (compare && !ocrIsClearlyBetter(result, markdown, markdownOfPage.get(number) ?? '')) {
