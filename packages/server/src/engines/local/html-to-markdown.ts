@@ -6,10 +6,10 @@ let converter: NodeHtmlMarkdown | undefined
 
 /**
  * Converts HTML to markdown with node-html-markdown. Scripts, styles and form controls carry no document text and
- * are left out (a form's labels and the page it may wrap are kept); link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
- * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the
- * markdown grid stays aligned; line breaks and paragraphs inside a cell become `<br>`, a nested table one line per
- * row (see table-cells.ts).
+ * are left out (a form's labels and the page it may wrap are kept); link titles are dropped (the link text says
+ * it); an image becomes an `<!-- image -->` placeholder, never its bytes as a data URI. Merged table cells are
+ * repeated in every row and column they span, so that the markdown grid stays aligned; line breaks and paragraphs
+ * inside a cell become `<br>`, a nested table one line per row (see table-cells.ts).
  */
 export async function htmlToMarkdown(html: string): Promise<string> {
   // Loaded on first use: servers that never convert HTML or DOCX do not pay for it.
