@@ -265,7 +265,7 @@ New staff attend the following sessions in their first two weeks.
     table: false,
     build: () =>
       makeCjkPdf(['お知らせ', '来週の月曜日に図書館は休館します。', '返却は入口のポストをご利用ください。']),
-    reference: 'お知らせ\n\n来週の月曜日に図書館は休館します。 返却は入口のポストをご利用ください。',
+    reference: 'お知らせ\n\n来週の月曜日に図書館は休館します。返却は入口のポストをご利用ください。',
   },
   {
     name: 'japanese-title.pdf',

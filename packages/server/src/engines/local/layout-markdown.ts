@@ -57,7 +57,13 @@ function isHeadingCandidate(lines: Line[], text: string, style: DocumentStyle): 
   )
 }
 
-/** Joins the lines of a paragraph with spaces; a word hyphenated at a line end is joined again. */
+/** Chinese and Japanese characters and punctuation: text written without spaces between words. */
+const unspaced = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff01-\uff60\u30fc]/u
+
+/**
+ * Joins the lines of a paragraph with spaces; a word hyphenated at a line end is joined again, and Chinese or
+ * Japanese text, which puts no spaces between words, is joined without one.
+ */
 export function joinLines(texts: string[]): string {
   let text = ''
   for (const piece of texts) {
@@ -66,6 +72,7 @@ export function joinLines(texts: string[]): string {
     if (text.length === 0) text = trimmed
     // A word broken across lines: join it without the hyphen (a compound split there loses its hyphen too).
     else if (/\p{Ll}-$/u.test(text) && /^\p{Ll}/u.test(trimmed)) text = text.slice(0, -1) + trimmed
+    else if (unspaced.test(text.at(-1) ?? '') && unspaced.test(trimmed[0] ?? '')) text += trimmed
     else text += ` ${trimmed}`
   }
   return text
