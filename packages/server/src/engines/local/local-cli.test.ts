@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { createEngineFromFlags, engineFlagHelp } from '../../cli-engine.js'
 import { makeScanPng } from './test-scans.js'
 
+/** OCR of a few pages takes seconds, and much longer on a loaded machine: a hang guard, not a speed limit. */
+const ocrTimeout = 180_000
+
 describe('numarkdown-server --engine local --languages', () => {
-  it('reads scans in the languages given', async () => {
+  it('reads scans in the languages given', { timeout: ocrTimeout }, async () => {
     const engine = await createEngineFromFlags({ engine: 'local', languages: 'deu' })
     const folder = await mkdtemp(join(tmpdir(), 'numarkdown-local-cli-'))
     try {

@@ -13,6 +13,9 @@ import { makeCjkPdf, makeEmptyPdf, makeFormPdf, makeJpxScanPdf, makeShortTextPdf
 import { jpxScan } from './test-jpx-image.js'
 import { makeScanPng, scanSentences } from './test-scans.js'
 
+/** OCR of a few pages takes seconds, and much longer on a loaded machine: a hang guard, not a speed limit. */
+const ocrTimeout = 180_000
+
 const params: EngineParams = { temperature: 0, rasterizationDPI: 150, maxOutputTokens: 0 }
 let folder: string
 let engine: LocalEngine
@@ -53,7 +56,9 @@ describe('localEngine on pages with little or no text layer', () => {
     expect(output.result).toBe('日本語の文書を正しく読み取ります。表と見出しも大切です。')
   })
 
-  it('keeps a short title when OCR of the page reads no more, and OCRs a scan under a small stamp', async () => {
+  it('keeps a short title when OCR of the page reads no more, and OCRs a scan under a small stamp', {
+    timeout: ocrTimeout,
+  }, async () => {
     const scan = makeScanPng([...scanSentences])
     const output = await convert('short.pdf', await makeShortTextPdf(scan))
     expect(output.result).toMatch(/^#{0,2} ?Annual Report$/m)
@@ -73,7 +78,7 @@ describe('localEngine on pages with little or no text layer', () => {
     expect(output.reasoning).toMatch(/Page 1: text layer, one column, 4 form field values/)
   })
 
-  it('OCRs a JPEG 2000 scan', async () => {
+  it('OCRs a JPEG 2000 scan', { timeout: ocrTimeout }, async () => {
     const output = await convert('jpx.pdf', await makeJpxScanPdf(jpxScan, 640, 150))
     expect(output.result).toContain('Invoice number 12345')
     expect(output.result).toContain('Total due 250 euros')
@@ -88,7 +93,7 @@ describe('localEngine on pages with little or no text layer', () => {
     expect(output.reasoning).toContain('1 read from the text layer, 0 rendered')
   })
 
-  it('OCRs a page set in a standard font that is not embedded', async () => {
+  it('OCRs a page set in a standard font that is not embedded', { timeout: ocrTimeout }, async () => {
     const document = await PDFDocument.create()
     const font = await document.embedFont(StandardFonts.TimesRoman)
     document

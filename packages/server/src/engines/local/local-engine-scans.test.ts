@@ -6,6 +6,9 @@ import type { EngineOutput, EngineParams } from '../../types.js'
 import { type LocalEngine, localEngine } from './local-engine.js'
 import { makeScanPdf, makeScanPng, scanSentences } from './test-scans.js'
 
+/** OCR of a few pages takes seconds, and much longer on a loaded machine: a hang guard, not a speed limit. */
+const ocrTimeout = 180_000
+
 const params: EngineParams = { temperature: 0, rasterizationDPI: 150, maxOutputTokens: 0 }
 let folder: string
 let engine: LocalEngine
@@ -36,7 +39,9 @@ async function convert(
 }
 
 describe('localEngine on rotated scans', () => {
-  it('turns pages scanned sideways or upside down upright before reading them', async () => {
+  it('turns pages scanned sideways or upside down upright before reading them', {
+    timeout: ocrTimeout,
+  }, async () => {
     const pdf = await makeScanPdf(
       ([90, 180, 270] as const).map((rotation) =>
         makeScanPng([...scanSentences], { rotation, heading: `Minutes turned ${rotation}` }),
@@ -51,14 +56,16 @@ describe('localEngine on rotated scans', () => {
     expect(output.warnings).toBeUndefined()
   })
 
-  it('turns a sideways image upright', async () => {
+  it('turns a sideways image upright', { timeout: ocrTimeout }, async () => {
     const png = makeScanPng(scanSentences.slice(0, 3), { rotation: 90 })
     const output = await convert('sideways.png', png, 'image/png')
     expect(output.result).toContain(scanSentences[0])
     expect(output.reasoning).toMatch(/image\/png image turned 270° clockwise and OCRed in eng/)
   })
 
-  it('leaves out and flags a page that OCR cannot read, instead of passing noise off as text', async () => {
+  it('leaves out and flags a page that OCR cannot read, instead of passing noise off as text', {
+    timeout: ocrTimeout,
+  }, async () => {
     const blind = localEngine({ ocrWorkers: 1, detectOrientation: false })
     try {
       const pdf = await makeScanPdf([
@@ -94,7 +101,7 @@ describe('localEngine OCR languages', () => {
     'Die Bürger wünschen sich mehr Grünflächen.',
   ]
 
-  it('reads German with languages: [deu]', async () => {
+  it('reads German with languages: [deu]', { timeout: ocrTimeout }, async () => {
     const deu = localEngine({ ocrWorkers: 1, languages: ['deu'] })
     try {
       const output = await convert('german.png', makeScanPng(german), 'image/png', deu)
