@@ -64,8 +64,17 @@ describe('localEngine on pages with little or no text layer', () => {
     expect(output.result).toMatch(/^#{0,2} ?Annual Report$/m)
     expect(output.reasoning).toMatch(/Page 1: text layer, one column \(short; OCR of the page read no more/)
     expect(output.result).toContain('The committee met on Tuesday to review the annual budget.')
-    expect(output.result).not.toContain('Copy 7')
     expect(output.reasoning).toMatch(/Page 2: OCR in eng, mean word confidence \d+%/)
+  })
+
+  it('keeps a short text layer that OCR did not read above the OCR text of the scan it sits on', {
+    timeout: ocrTimeout,
+  }, async () => {
+    const scan = makeScanPng([...scanSentences])
+    const output = await convert('cover-sheet.pdf', await makeCjkPdf(['年次報告書'], scan))
+    expect(output.result).toMatch(/^年次報告書\n\n/)
+    expect(output.result).toContain('The committee met on Tuesday to review the annual budget.')
+    expect(output.reasoning).toMatch(/Page 1: OCR in eng/)
   })
 
   it('writes the values of filled-in form fields', async () => {

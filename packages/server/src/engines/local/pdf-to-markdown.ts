@@ -96,6 +96,14 @@ async function choosePageRoute(
   return images ? 'compare' : 'text'
 }
 
+/** Whether most words of `text` are among the words of `other` (case and punctuation aside). */
+function coveredBy(text: string, other: string): boolean {
+  const words = (value: string): string[] => value.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  const available = new Set(words(other))
+  const wanted = words(text)
+  return wanted.filter((word) => available.has(word)).length * 2 >= wanted.length
+}
+
 function wordCount(text: string): number {
   return text.split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word)).length
 }
@@ -211,7 +219,8 @@ async function convertDocument(
     })
     const markdown = ocrToMarkdown(result)
     report.milliseconds += performance.now() - started
-    if (compare && !ocrIsClearlyBetter(result, markdown, markdownOfPage.get(number) ?? '')) {
+    const textLayer = compare ? (markdownOfPage.get(number) ?? '') : ''
+    if (compare && !ocrIsClearlyBetter(result, markdown, textLayer)) {
       report.keptTextLayer = true
       return
     }
@@ -226,8 +235,13 @@ async function convertDocument(
       markdownOfPage.delete(number)
       return
     }
-    markdownOfPage.set(number, markdown)
-    report.characters = markdown.length
+    // A short text layer that OCR did not read (a CJK title over an English scan) is kept above the OCR text.
+    const kept =
+      textLayer && !coveredBy(textLayer, verdict.markdown)
+        ? `${textLayer}\n\n${verdict.markdown}`
+        : verdict.markdown
+    markdownOfPage.set(number, kept)
+    report.characters = kept.length
   })
 
   for (const [number, fields] of fieldsOfPage) {

@@ -179,11 +179,16 @@ function shiftJisHex(text: string): string {
 /**
  * Japanese text set in a font that is not embedded, addressed through the predefined CMap 90ms-RKSJ-H (Shift-JIS
  * codes, Adobe-Japan1 CIDs): what a reader needs pdfjs's CMap files to decode. One line per entry of `lines`, all
- * on page one.
+ * on page one, above `scan` when one is given.
  */
-export async function makeCjkPdf(lines: string[]): Promise<Uint8Array> {
+export async function makeCjkPdf(lines: string[], scan?: Buffer): Promise<Uint8Array> {
   const { document } = await newDocument()
   const page = document.addPage([595, 842])
+  if (scan) {
+    // A scanned page under the lines, as a cover sheet with a title typed over a scan.
+    const image = await document.embedPng(scan)
+    page.drawImage(image, { x: 0, y: 0, width: 595, height: 700 })
+  }
   const context = document.context
   const descriptor = context.obj({
     Type: 'FontDescriptor',
