@@ -222,7 +222,13 @@ function startsNewBlock(
   if (listItemStart.test(text)) return true
   const previousText = lineText(previous)
   const shortLine = previous.x1 < regionRight - Math.max(width * 0.15, previous.fontSize * 3)
-  return shortLine && (/[.!?:]$/.test(previousText) || numberedHeading.test(previousText))
+  // Chinese and Japanese lines run to the right edge however the words fall: a short one ends its paragraph.
+  return (
+    shortLine &&
+    (/[.!?:。！？：]$/.test(previousText) ||
+      numberedHeading.test(previousText) ||
+      unspaced.test(previousText.at(-1) ?? ''))
+  )
 }
 
 function blocksOfLines(lines: Line[], style: DocumentStyle, blocks: Block[]): void {

@@ -51,9 +51,10 @@ describe('localEngine on pages with little or no text layer', () => {
   it('decodes a longer Japanese text layer and joins its lines without spaces', async () => {
     const output = await convert(
       'japanese-long.pdf',
-      await makeCjkPdf(['日本語の文書を正し', 'く読み取ります。表と見出しも', '大切です。']),
+      await makeCjkPdf(['お知らせ', '日本語の文書を正しく読み取り', 'ます。表と見出しも大切です。']),
     )
-    expect(output.result).toBe('日本語の文書を正しく読み取ります。表と見出しも大切です。')
+    // A short line ends its paragraph; lines that run to the edge are one paragraph, joined without a space.
+    expect(output.result).toBe('お知らせ\n\n日本語の文書を正しく読み取ります。表と見出しも大切です。')
   })
 
   it('keeps a short title when OCR of the page reads no more, and OCRs a scan under a small stamp', {
