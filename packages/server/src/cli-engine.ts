@@ -19,6 +19,7 @@ export const engineFlagOptions: Record<string, { type: 'string' | 'boolean'; mul
   'openai-base-url': { type: 'string' },
   model: { type: 'string' },
   'openai-api-key': { type: 'string' },
+  languages: { type: 'string' },
 }
 
 /** Lines of `--help` describing the engine flags. */
@@ -26,6 +27,8 @@ export const engineFlagHelp: readonly string[] = [
   '  --engine <name>          The conversion engine: local (offline: PDF text layer, OCR, DOCX, HTML), openai',
   '                           (a vision model behind an OpenAI-compatible API, e.g. vLLM) or scripted',
   '                           (deterministic, no model). Default: local',
+  '  --languages <codes>      local: OCR languages, comma-separated tesseract codes, e.g. eng,deu,jpn',
+  '                           (bundled: eng, deu, fra, jpn). Default: eng',
   '  --openai-base-url <url>  openai: the model server, e.g. http://127.0.0.1:8000 (with or without /v1)',
   '  --model <name>           openai: the model name, e.g. numind/NuMarkdown-8B-Thinking',
   '  --openai-api-key <key>   openai: its API key; prefer the OPENAI_API_KEY environment variable',
@@ -47,7 +50,18 @@ export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine>
     }
     case 'local': {
       const { localEngine } = await import('./engines/local/local-engine.js')
-      return localEngine()
+      const languages = flags.languages
+      if (typeof languages !== 'string') return localEngine()
+      const codes = languages
+        .split(/[,+\s]+/)
+        .map((code) => code.trim())
+        .filter((code) => code.length > 0)
+      try {
+        return localEngine({ languages: codes })
+      } catch (error) {
+        const detail = error instanceof Error ? error.message.replace(/^localEngine: /, '') : String(error)
+        throw new TypeError(`--languages ${languages}: ${detail}`, { cause: error })
+      }
     }
     case 'openai': {
       const baseUrl = flags['openai-base-url']

@@ -41,6 +41,8 @@ export interface EngineOutput {
   usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number }
   /** Pages in the document, when known. */
   pageCount?: number
+  /** What the reader of the result should know (pages left blank or unreadable, an empty result); sent as `warnings`. */
+  warnings?: string[]
 }
 
 /** An engine turns one spooled document into markdown. */

@@ -314,5 +314,6 @@ function outputData(output: EngineOutput): Record<string, unknown> {
   if (usage?.outputTokens !== undefined) data.outputTokens = usage.outputTokens
   if (usage?.totalTokens !== undefined) data.totalTokens = usage.totalTokens
   if (output.pageCount !== undefined) data.pageCount = output.pageCount
+  if (output.warnings !== undefined && output.warnings.length > 0) data.warnings = output.warnings
   return data
 }

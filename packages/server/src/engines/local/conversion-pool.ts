@@ -21,6 +21,7 @@ import {
   toBuffer,
 } from './conversion-task.js'
 import type { ThreadTask } from './conversion-worker.js'
+import type { DocxConversion } from './docx-to-markdown.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 import type { OcrPool } from './ocr-pool.js'
 import type { PdfConversion, PdfConversionOptions } from './pdf-to-markdown.js'
@@ -60,7 +61,7 @@ export class ConversionPool {
   }
 
   /** {@link docxToMarkdown}, in a thread. */
-  docxToMarkdown(data: Buffer): Promise<{ markdown: string; warnings: number }> {
+  docxToMarkdown(data: Buffer): Promise<DocxConversion> {
     return this.#run({ kind: 'docx', data })
   }
 

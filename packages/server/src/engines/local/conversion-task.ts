@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { EngineError } from '../../engine-error.js'
-import { docxToMarkdown } from './docx-to-markdown.js'
+import { type DocxConversion, docxToMarkdown } from './docx-to-markdown.js'
 import { abortReason } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
 import type { OcrPool } from './ocr-pool.js'
@@ -28,7 +28,7 @@ export type ConversionTask =
 /** What each kind of task returns. */
 export interface ConversionResults {
   pdf: PdfConversion
-  docx: { markdown: string; warnings: number }
+  docx: DocxConversion
   html: string
   pageCount: number
   renderPage: RenderedPage

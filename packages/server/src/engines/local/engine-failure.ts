@@ -4,6 +4,8 @@ import { EngineError } from '../../engine-error.js'
 export type EngineFailureCode =
   | 'UnsupportedFormat'
   | 'InvalidDocument'
+  /** The document holds nothing to convert (a PDF with no pages). */
+  | 'EmptyDocument'
   | 'EngineFailure'
   | 'UpstreamError'
   | 'UpstreamTimeout'

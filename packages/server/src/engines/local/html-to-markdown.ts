@@ -1,12 +1,15 @@
 import type { NodeHtmlMarkdown } from 'node-html-markdown'
+import { cellContentTranslators, cellTranslator } from './table-cells.js'
 import { expandTableSpans } from './table-spans.js'
 
 let converter: NodeHtmlMarkdown | undefined
 
 /**
- * Converts HTML to markdown with node-html-markdown. Scripts, styles and forms carry no document text and are
- * left out; link titles are dropped (the link text says it); an image becomes an `<!-- image -->` placeholder,
- * never its bytes as a data URI. Merged table cells are repeated in every row and column they span, so that the markdown grid stays aligned.
+ * Converts HTML to markdown with node-html-markdown. Scripts, styles and form controls carry no document text and
+ * are left out (a form's labels and the page it may wrap are kept); link titles are dropped (the link text says
+ * it); an image becomes an `<!-- image -->` placeholder, never its bytes as a data URI. Merged table cells are
+ * repeated in every row and column they span, so that the markdown grid stays aligned; line breaks and paragraphs
+ * inside a cell become `<br>`, a nested table one line per row (see table-cells.ts).
  */
 export async function htmlToMarkdown(html: string): Promise<string> {
   // Loaded on first use: servers that never convert HTML or DOCX do not pay for it.
@@ -26,8 +29,11 @@ export async function htmlToMarkdown(html: string): Promise<string> {
           'canvas',
           'iframe',
           'object',
-          'form',
+          // A form's controls are not document text; the form itself may wrap a whole page (ASP.NET does).
           'button',
+          'select',
+          'textarea',
+          'input',
         ],
         maxConsecutiveNewlines: 2,
       },
@@ -38,6 +44,12 @@ export async function htmlToMarkdown(html: string): Promise<string> {
       translators.set('img', image)
       translators.set('picture', image)
     }
+    // Breaks, paragraphs, lists and nested tables inside a cell: `<br>` between them, never glued words.
+    for (const [tags, translator] of Object.entries(cellContentTranslators)) {
+      converter.tableCellTranslators.set(tags, translator)
+    }
+    converter.tableTranslators.set('th,td', cellTranslator)
+    converter.tableRowTranslators.set('th,td', cellTranslator)
   }
   return (
     converter

@@ -41,6 +41,8 @@ const numberedHeading = /^\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+\p{Lu}[^.,;:]{0,78}$/u
 function isHeadingCandidate(lines: Line[], text: string, style: DocumentStyle): boolean {
   const first = lines[0] as Line
   if (!/\p{L}/u.test(text) || text.length > 200 || lines.length > 3) return false
+  // A sentence of a dozen words or more is running text, whatever its size.
+  if (/[.!?]$/.test(text) && text.split(/\s+/).length >= 12) return false
   if (first.fontSize >= style.bodySize * 1.1) return true
   if (lines.length === 1 && text.length <= 80 && numberedHeading.test(text)) {
     return first.fontSize >= style.bodySize * 0.95
@@ -55,7 +57,13 @@ function isHeadingCandidate(lines: Line[], text: string, style: DocumentStyle): 
   )
 }
 
-/** Joins the lines of a paragraph with spaces; a word hyphenated at a line end is joined again. */
+/** Chinese and Japanese characters and punctuation: text written without spaces between words. */
+const unspaced = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303f\uff01-\uff60\u30fc]/u
+
+/**
+ * Joins the lines of a paragraph with spaces; a word hyphenated at a line end is joined again, and Chinese or
+ * Japanese text, which puts no spaces between words, is joined without one.
+ */
 export function joinLines(texts: string[]): string {
   let text = ''
   for (const piece of texts) {
@@ -64,6 +72,7 @@ export function joinLines(texts: string[]): string {
     if (text.length === 0) text = trimmed
     // A word broken across lines: join it without the hyphen (a compound split there loses its hyphen too).
     else if (/\p{Ll}-$/u.test(text) && /^\p{Ll}/u.test(trimmed)) text = text.slice(0, -1) + trimmed
+    else if (unspaced.test(text.at(-1) ?? '') && unspaced.test(trimmed[0] ?? '')) text += trimmed
     else text += ` ${trimmed}`
   }
   return text
@@ -83,17 +92,35 @@ function columnSpans(rows: Line[]): Array<[number, number]> {
   return spans
 }
 
+/**
+ * Whether a cell's next line starts after a deliberate break rather than a wrap: its first word would have fitted
+ * in the room the previous line left before the column's right edge (an estimate at half an em per character).
+ */
+function deliberateBreak(
+  previousRight: number,
+  columnRight: number,
+  next: string,
+  fontSize: number,
+): boolean {
+  const firstWord = next.split(/\s+/)[0] ?? ''
+  return columnRight - previousRight > (firstWord.length + 1) * fontSize * 0.5
+}
+
 function tableRows(rows: Line[], spans: Array<[number, number]>): string[][] {
   const table: string[][] = []
+  /** Right edge of the last line of each cell of the last row. */
+  let rights: number[] = []
   let previous: Line | undefined
   for (const row of rows) {
     const cells: string[][] = spans.map(() => [])
+    const cellRights = spans.map(() => 0)
     for (const segment of row.segments) {
       const center = (segment.x0 + segment.x1) / 2
       let column = spans.findIndex(([x0, x1]) => center >= x0 && center <= x1)
       if (column < 0) column = spans.findIndex(([x0]) => center < x0)
       if (column < 0) column = spans.length - 1
       ;(cells[column] as string[]).push(segment.text)
+      cellRights[column] = Math.max(cellRights[column] ?? 0, segment.x1)
     }
     const texts = cells.map((parts) => parts.join(' '))
     const last = table.at(-1)
@@ -106,10 +133,18 @@ function tableRows(rows: Line[], spans: Array<[number, number]>): string[][] {
       row.y - previous.y < row.fontSize * 1.6
     if (continues && last) {
       texts.forEach((text, index) => {
-        if (text) last[index] = joinLines([last[index] ?? '', text])
+        if (!text) return
+        const before = last[index] ?? ''
+        const columnRight = spans[index]?.[1] ?? 0
+        last[index] =
+          before && deliberateBreak(rights[index] ?? columnRight, columnRight, text, row.fontSize)
+            ? `${before}<br>${text}`
+            : joinLines([before, text])
+        rights[index] = cellRights[index] ?? 0
       })
     } else {
       table.push(texts)
+      rights = cellRights
     }
     previous = row
   }
@@ -144,6 +179,20 @@ function findTables(lines: Line[]): Array<{ start: number; end: number; rows: st
       }
       break
     }
+    if (multiRows >= 2) {
+      // Lines that wrap a cell of the last row past every other cell's text: right under it, in a column other
+      // than the first.
+      const spans = columnSpans(lines.slice(index, end))
+      while (end < lines.length) {
+        const line = lines[end] as Line
+        const segment = line.segments[0]
+        if (line.segments.length !== 1 || !segment) break
+        if (line.y - (lines[end - 1] as Line).y > line.fontSize * 1.6) break
+        const column = spans.findIndex(([x0, x1]) => segment.x0 >= x0 - 1 && segment.x1 <= x1 + line.fontSize)
+        if (column < 1) break
+        end++
+      }
+    }
     const rows = lines.slice(index, end)
     const spans = multiRows >= 2 ? columnSpans(rows) : []
     if (spans.length >= 2 && spans.length <= 15) {
@@ -173,7 +222,13 @@ function startsNewBlock(
   if (listItemStart.test(text)) return true
   const previousText = lineText(previous)
   const shortLine = previous.x1 < regionRight - Math.max(width * 0.15, previous.fontSize * 3)
-  return shortLine && (/[.!?:]$/.test(previousText) || numberedHeading.test(previousText))
+  // Chinese and Japanese lines run to the right edge however the words fall: a short one ends its paragraph.
+  return (
+    shortLine &&
+    (/[.!?:。！？：]$/.test(previousText) ||
+      numberedHeading.test(previousText) ||
+      unspaced.test(previousText.at(-1) ?? ''))
+  )
 }
 
 function blocksOfLines(lines: Line[], style: DocumentStyle, blocks: Block[]): void {
@@ -211,6 +266,17 @@ function blocksOfLines(lines: Line[], style: DocumentStyle, blocks: Block[]): vo
       blocks.push({ kind: 'paragraph', text })
     }
   }
+}
+
+/** The lines of a page's reading regions that lie in tables: the running text is measured without them. */
+export function linesInTables(regions: Line[][]): Set<Line> {
+  const inTables = new Set<Line>()
+  for (const region of regions) {
+    for (const table of findTables(region)) {
+      for (const line of region.slice(table.start, table.end)) inTables.add(line)
+    }
+  }
+  return inTables
 }
 
 /** Turns reading regions of a page into blocks: grids become tables, the rest paragraphs, headings and lists. */

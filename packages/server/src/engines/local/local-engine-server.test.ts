@@ -1,3 +1,4 @@
+import { PDFDocument } from 'pdf-lib'
 import { FormData, request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningServer, startServer } from '../../server.js'
@@ -56,6 +57,16 @@ describe('the server with the local engine', () => {
     expect(output.result).toContain('| North | 120 | 180 |')
     expect(output.reasoning).toContain('PDF with 3 pages')
     expect(output.pageCount).toBe(3)
+  })
+
+  it('sends the warnings of an empty result with it', async () => {
+    const document = await PDFDocument.create()
+    document.addPage([300, 400])
+    const job = await finished(await submit(await document.save(), 'blank.pdf', 'application/pdf'))
+    expect(job.status).toBe('completed')
+    const output = JSON.parse(job.outputData ?? '{}') as { result: string; warnings?: string[] }
+    expect(output.result).toBe('')
+    expect(output.warnings?.[0]).toBe('Page 1 is blank.')
   })
 
   it('fails a job for an unsupported file with UnsupportedFormat, and keeps serving', async () => {

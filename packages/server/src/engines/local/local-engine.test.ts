@@ -151,7 +151,7 @@ describe('localEngine OCR', () => {
   it('reads an image', async () => {
     const output = await convert(await file('scan.png', png), { contentType: 'image/png' })
     expect(output.result).toContain('Invoice number 12345')
-    expect(output.reasoning).toMatch(/image\/png image OCRed, mean word confidence \d+%/)
+    expect(output.reasoning).toMatch(/image\/png image OCRed in eng, mean word confidence \d+%/)
   })
 
   it('OCRs the pages of a PDF that have no text layer', async () => {
@@ -159,7 +159,7 @@ describe('localEngine OCR', () => {
     expect(output.result).toContain('This first page has a real text layer.')
     expect(output.result).toContain('Total due 250 euros')
     expect(output.reasoning).toContain('1 read from the text layer, 1 rendered at 150 DPI and OCRed')
-    expect(output.reasoning).toMatch(/Page 2: OCR, mean word confidence \d+%/)
+    expect(output.reasoning).toMatch(/Page 2: OCR in eng, mean word confidence \d+%/)
   })
 })
 
@@ -270,5 +270,6 @@ describe('localEngine output limit', () => {
     expect(output.pageCount).toBe(1)
     expect(output.reasoning).toContain('0 rendered at 150 DPI and OCRed, 1 blank.')
     expect(output.reasoning).toContain('Page 1: no text layer, blank when rendered')
+    expect(output.warnings?.[0]).toBe('Page 1 is blank.')
   })
 })

@@ -6,7 +6,8 @@ import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
 import { detectFormat, readHead } from './detect-format.js'
 import { abortReason, engineFailure } from './engine-failure.js'
-import { ocrToMarkdown } from './ocr-markdown.js'
+import { imageToMarkdown } from './image-to-markdown.js'
+import { checkLanguages } from './ocr-languages.js'
 import { OcrPool } from './ocr-pool.js'
 import { estimateTokens, limitTokens } from './output-limit.js'
 
@@ -23,10 +24,29 @@ export interface LocalEngineOptions {
    */
   pageConcurrency?: number
   /**
-   * A PDF page whose text layer has fewer characters than this is rendered and OCRed instead.
+   * A PDF page whose text layer has fewer characters than this is also rendered and OCRed when it draws an image;
+   * the OCR text replaces the text layer only when it is confident and reads clearly more. Pages with no text at
+   * all are always OCRed.
    * @default 16
    */
   minimumTextCharacters?: number
+  /**
+   * OCR languages, as tesseract codes, read from `@tesseract.js-data/<code>` packages on disk (never downloaded):
+   * `eng`, `deu`, `fra` and `jpn` come with the server; install another package (`@tesseract.js-data/chi_sim`)
+   * beside it to name more. Several Latin-script languages are read together (`['eng', 'deu']`). When
+   * orientation detection is sure of a page's script, the page is read in the configured languages of that script,
+   * else in an installed language of it (a Japanese scan in `jpn`), else in these.
+   * @default ['eng']
+   */
+  languages?: string[]
+  /**
+   * Detect the orientation and script of scanned pages (tesseract OSD, `@tesseract.js-data/osd`) and turn them
+   * upright before OCR: first on a page that looks sideways, else when reading the page as it lies gives doubtful
+   * text (upside down, another script). Without it, a page scanned sideways or upside down is read as noise (and
+   * left out with a warning).
+   * @default true
+   */
+  detectOrientation?: boolean
   /**
    * Longest time OCR of one page may take before the job fails.
    * @default 120000
@@ -54,6 +74,8 @@ const localEngineOptionKeys = optionKeys<LocalEngineOptions>({
   pageConcurrency: true,
   minimumTextCharacters: true,
   ocrPageTimeoutMs: true,
+  languages: true,
+  detectOrientation: true,
   fontWeights: true,
   conversionWorkers: true,
 })
@@ -111,7 +133,16 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
   const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)
   const ocrPageTimeoutMs = positiveInteger('ocrPageTimeoutMs', options.ocrPageTimeoutMs, 120_000)
-  const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs)
+  const languages = checkLanguages(options.languages ?? ['eng'])
+  if (options.detectOrientation !== undefined && typeof options.detectOrientation !== 'boolean') {
+    throw new TypeError(
+      `localEngine: expected detectOrientation to be a boolean, got ${String(options.detectOrientation)}`,
+    )
+  }
+  const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs, {
+    languages,
+    detectOrientation: options.detectOrientation ?? true,
+  })
   const conversions = new ConversionPool(
     nonNegativeInteger('conversionWorkers', options.conversionWorkers, Math.max(1, availableParallelism())),
   )
@@ -126,6 +157,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
     const head = await readHead(document.path)
     const format = detectFormat(head, document.contentType, document.filename)
     const trace: string[] = []
+    const warnings: string[] = []
     let markdown: string
     let pageCount: number | undefined
     switch (format.kind) {
@@ -144,6 +176,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
           signal,
         })
         markdown = conversion.markdown
+        warnings.push(...conversion.warnings)
         pageCount = conversion.pages.length
         const ocrPages = conversion.pages.filter((page) => page.confidence !== undefined).length
         const blankPages = conversion.pages.filter((page) => page.route === 'blank').length
@@ -153,14 +186,14 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         for (const page of conversion.pages) {
           const route =
             page.confidence !== undefined
-              ? `OCR, mean word confidence ${Math.round(page.confidence)}%`
+              ? `OCR${page.rotation ? ` after turning the page ${page.rotation}° clockwise` : ''} in ${(page.languages ?? []).join('+')}, mean word confidence ${Math.round(page.confidence)}%${page.unreadable ? ', too low: text left out' : ''}`
               : page.route === 'blank'
                 ? 'no text layer, blank when rendered'
                 : page.route === 'empty'
                   ? 'text layer, no text left once headers and footers are dropped'
-                  : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}`
+                  : `text layer, ${page.columns === 2 ? 'two columns' : 'one column'}${page.keptTextLayer ? ' (short; OCR of the page read no more, so the text layer is kept)' : ''}`
           trace.push(
-            `Page ${page.page}: ${route}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
+            `Page ${page.page}: ${route}${page.formFields ? `, ${page.formFields} form field value${page.formFields === 1 ? '' : 's'}` : ''}, ${page.characters} characters of markdown, ${seconds(page.milliseconds)}.`,
           )
         }
         if (conversion.droppedMarginLines > 0) {
@@ -169,21 +202,26 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'image': {
-        const data = await readFile(document.path)
-        const result = await pool.recognize(data, signal)
-        markdown = ocrToMarkdown(result)
+        const image = await imageToMarkdown(pool, await readFile(document.path), signal)
+        markdown = image.markdown
+        warnings.push(...image.warnings)
         pageCount = 1
-        trace.push(`${format.mediaType} image OCRed, mean word confidence ${Math.round(result.confidence)}%.`)
+        trace.push(
+          `${format.mediaType} image${image.ocr.rotation ? ` turned ${image.ocr.rotation}° clockwise and` : ''} OCRed in ${image.ocr.languages.join('+')}, mean word confidence ${Math.round(image.ocr.confidence)}%.`,
+        )
         break
       }
       case 'docx': {
-        const { markdown: converted, warnings } = await conversions.docxToMarkdown(
-          await readFile(document.path),
-        )
-        markdown = converted
+        const docx = await conversions.docxToMarkdown(await readFile(document.path))
+        markdown = docx.markdown
         trace.push(
-          `DOCX converted to HTML by mammoth, then to markdown; images dropped${warnings > 0 ? `; ${warnings} conversion warning${warnings === 1 ? '' : 's'}` : ''}.`,
+          `DOCX converted to HTML by mammoth, then to markdown; images dropped${docx.warnings > 0 ? `; ${docx.warnings} conversion warning${docx.warnings === 1 ? '' : 's'}` : ''}.`,
         )
+        if (docx.equations + docx.charts + docx.numberLabels > 0) {
+          trace.push(
+            `${docx.equations} equation${docx.equations === 1 ? '' : 's'} written as LaTeX, ${docx.charts} chart${docx.charts === 1 ? '' : 's'} as tables, ${docx.numberLabels} list or heading number${docx.numberLabels === 1 ? '' : 's'} kept in the text.`,
+          )
+        }
         break
       }
       case 'html': {
@@ -202,6 +240,10 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
       }
     }
     if (signal.aborted) throw abortReason(signal)
+    if (markdown.trim().length === 0 && warnings.length === 0 && format.kind !== 'text') {
+      warnings.push(`The ${format.kind.toUpperCase()} holds no text to convert.`)
+    }
+    for (const warning of warnings) trace.push(`Warning: ${warning}`)
     const limited = limitTokens(markdown, params.maxOutputTokens)
     const outputTokens = estimateTokens(limited.text)
     trace.push(
@@ -213,6 +255,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
     const reasoning = trace.join('\n')
     const output: EngineOutput = { result: limited.text, reasoning }
     if (pageCount !== undefined) output.pageCount = pageCount
+    if (warnings.length > 0) output.warnings = warnings
     if (limited.truncated) {
       // The server reports a result partial when its reasoning is empty; the trace stays in the raw output.
       output.reasoning = ''

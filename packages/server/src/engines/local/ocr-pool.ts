@@ -1,16 +1,15 @@
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import type { Worker as ThreadWorker } from 'node:worker_threads'
 import Tesseract from 'tesseract.js'
 import { EngineError } from '../../engine-error.js'
 import { engineFailure, raceAbort } from './engine-failure.js'
-
-const require = createRequire(import.meta.url)
-
-/** The English model shipped in @tesseract.js-data/eng: read from disk, never downloaded. */
-function languagePath(): string {
-  return join(dirname(require.resolve('@tesseract.js-data/eng/package.json')), '4.0.0_best_int')
-}
+import { doubtfulOcrConfidence } from './ocr-confidence.js'
+import { languagesFolder, languagesForScript } from './ocr-languages.js'
+import {
+  type PageOrientation,
+  readOrientation,
+  startOrientationWorker,
+  withOrientation,
+} from './ocr-orientation.js'
+import { OcrWorkerGroup } from './ocr-worker-group.js'
 
 /** A recognised paragraph of a page. */
 export interface OcrParagraph {
@@ -24,6 +23,20 @@ export interface OcrResult {
   /** Mean word confidence, 0–100. */
   confidence: number
   paragraphs: OcrParagraph[]
+  /** Clockwise turn applied to set the page upright before reading it. */
+  rotation: PageOrientation['rotation']
+  /** The script orientation detection found, when it was sure. */
+  script?: string
+  /** The languages the page was read in. */
+  languages: string[]
+}
+
+/** Options of {@link OcrPool}. */
+export interface OcrPoolOptions {
+  /** Languages to read (tesseract codes, checked by the caller). @default ['eng'] */
+  languages?: readonly string[]
+  /** Detect each page's orientation and script before reading it. @default true */
+  detectOrientation?: boolean
 }
 
 interface TesseractBlock {
@@ -34,69 +47,133 @@ interface TesseractBlock {
 }
 
 /**
- * A pool of tesseract.js workers (worker threads) behind one scheduler. Workers start on demand, one more each
- * time every started worker is busy, up to `size`; they stay up for later documents until `close()`.
+ * Pools of tesseract.js workers (worker threads): one group per set of languages and one for orientation
+ * detection, each started on demand and kept for later documents until `close()`. A page that looks sideways is
+ * checked for orientation and script first; any other page is read as it lies, and checked only when that reading
+ * is doubtful. A page found turned (or in another script) is turned upright and read again in the languages of its
+ * script, and the more confident reading kept.
  */
 export class OcrPool {
   readonly #size: number
   readonly #timeoutMs: number
-  #scheduler: Tesseract.Scheduler | undefined
-  #workers: Array<Promise<Tesseract.Worker>> = []
-  #busy = 0
-  #failure: Error | undefined
+  readonly #languages: readonly string[]
+  readonly #detectOrientation: boolean
+  readonly #groups = new Map<string, OcrWorkerGroup>()
+  #orientation: OcrWorkerGroup | undefined
+  #folders: Array<{ remove(): Promise<void> }> = []
 
-  constructor(size: number, timeoutMs: number) {
+  constructor(size: number, timeoutMs: number, options: OcrPoolOptions = {}) {
     this.#size = size
     this.#timeoutMs = timeoutMs
+    this.#languages = options.languages ?? ['eng']
+    this.#detectOrientation = options.detectOrientation ?? true
+  }
+
+  /** Whether pages are checked for orientation and script. */
+  get detectsOrientation(): boolean {
+    return this.#detectOrientation
   }
 
   /** Workers started so far. */
   get workers(): number {
-    return this.#workers.length
+    let count = this.#orientation?.workers ?? 0
+    for (const group of this.#groups.values()) count += group.workers
+    return count
   }
 
-  #startWorker(): Promise<Tesseract.Worker> {
-    this.#scheduler ??= Tesseract.createScheduler()
-    const scheduler = this.#scheduler
-    const started = Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
-      langPath: languagePath(),
-      cacheMethod: 'none',
-      gzip: true,
-      // Without a handler, tesseract.js rethrows a failed job inside its message listener: an uncaught error.
-      errorHandler: () => {},
-    }).then((worker) => {
-      const thread = (worker as unknown as { worker?: ThreadWorker }).worker
-      thread?.on('error', (error: Error) => {
-        this.#failure = error
+  #group(languages: readonly string[]): OcrWorkerGroup {
+    const key = languages.join('+')
+    let group = this.#groups.get(key)
+    if (!group) {
+      group = new OcrWorkerGroup(this.#size, async () => {
+        const folder = await languagesFolder(languages)
+        this.#folders.push(folder)
+        return Tesseract.createWorker(key, Tesseract.OEM.LSTM_ONLY, {
+          langPath: folder.path,
+          cacheMethod: 'none',
+          gzip: true,
+          // Without a handler, tesseract.js rethrows a failed job inside its message listener: an uncaught error.
+          errorHandler: () => {},
+        })
       })
-      scheduler.addWorker(worker)
-      return worker
-    })
-    started.catch(() => {})
-    this.#workers.push(started)
-    return started
+      this.#groups.set(key, group)
+    }
+    return group
   }
 
-  /** Reads the text of an image (PNG, JPEG, BMP, WebP, TIFF bytes). */
-  async recognize(image: Buffer, signal: AbortSignal): Promise<OcrResult> {
-    if (this.#failure) {
-      const failure = this.#failure
+  async #detect(image: Buffer): Promise<PageOrientation | undefined> {
+    if (!this.#detectOrientation) return undefined
+    // Detection takes about a fifth of the time of reading a page: half as many workers keep up.
+    this.#orientation ??= new OcrWorkerGroup(Math.ceil(this.#size / 2), startOrientationWorker)
+    try {
+      const result = await this.#orientation.run((scheduler) => scheduler.addJob('detect', image))
+      return readOrientation(result.data)
+    } catch {
+      // Too little text to tell, or an image tesseract cannot read: reading it as it lies says which.
+      return undefined
+    }
+  }
+
+  /** Turns the image as `orientation` says and reads it in the languages of its script. */
+  async #read(image: Buffer, orientation: PageOrientation | undefined): Promise<OcrResult> {
+    let upright = image
+    let rotation: PageOrientation['rotation'] = 0
+    if (orientation && orientation.rotation !== 0) {
+      const turned = withOrientation(image, orientation.rotation)
+      if (turned) {
+        upright = turned
+        rotation = orientation.rotation
+      }
+    }
+    const languages = languagesForScript(this.#languages, orientation?.script)
+    const result = await this.#group(languages)
+      .run((scheduler) => scheduler.addJob('recognize', upright, {}, { text: true, blocks: true }))
+      .catch((error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('The OCR engine could not start')) {
+          throw engineFailure('EngineFailure', error.message, error)
+        }
+        throw error
+      })
+    const paragraphs: OcrParagraph[] = []
+    for (const block of (result.data.blocks ?? []) as TesseractBlock[]) {
+      for (const paragraph of block.paragraphs ?? []) {
+        paragraphs.push({
+          confidence: paragraph.confidence,
+          lines: (paragraph.lines ?? []).map((line) => ({
+            text: line.text,
+            height: line.bbox.y1 - line.bbox.y0,
+          })),
+        })
+      }
+    }
+    const output: OcrResult = {
+      text: result.data.text,
+      confidence: result.data.confidence,
+      paragraphs,
+      rotation,
+      languages,
+    }
+    if (orientation?.script) output.script = orientation.script
+    return output
+  }
+
+  /**
+   * Reads the text of an image (PNG, JPEG, BMP, WebP, TIFF bytes). `hints.sideways` says the page looks turned by a
+   * quarter (see looksSideways), so that orientation is detected before it is read rather than after.
+   */
+  async recognize(
+    image: Buffer,
+    signal: AbortSignal,
+    hints: { sideways?: boolean } = {},
+  ): Promise<OcrResult> {
+    const failed = [this.#orientation, ...this.#groups.values()].find((group) => group?.failure)
+    if (failed?.failure) {
+      const failure = failed.failure
       await this.close()
-      this.#failure = undefined
       throw engineFailure('EngineFailure', `An OCR worker failed: ${failure.message}`, failure)
     }
-    if (this.#workers.length < this.#size && this.#busy >= this.#workers.length) this.#startWorker()
-    try {
-      await Promise.any(this.#workers)
-    } catch (error) {
-      this.#workers = []
-      throw engineFailure('EngineFailure', `The OCR engine could not start: ${String(error)}`, error)
-    }
-    const scheduler = this.#scheduler as Tesseract.Scheduler
-    this.#busy++
     let timer: NodeJS.Timeout | undefined
     try {
-      const job = scheduler.addJob('recognize', image, {}, { text: true, blocks: true })
       const watchdog = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
@@ -104,43 +181,43 @@ export class OcrPool {
           this.#timeoutMs,
         )
       })
-      const result = await raceAbort(Promise.race([job, watchdog]), signal)
-      const paragraphs: OcrParagraph[] = []
-      for (const block of (result.data.blocks ?? []) as TesseractBlock[]) {
-        for (const paragraph of block.paragraphs ?? []) {
-          paragraphs.push({
-            confidence: paragraph.confidence,
-            lines: (paragraph.lines ?? []).map((line) => ({
-              text: line.text,
-              height: line.bbox.y1 - line.bbox.y0,
-            })),
-          })
+      const read = async (): Promise<OcrResult> => {
+        if (!this.#detectOrientation) return this.#read(image, undefined)
+        // Detection costs about a fifth of reading a page: it runs first only on a page that looks sideways, and
+        // on any other page only when reading it as it lies gave doubtful text (upside down, another script).
+        if (hints.sideways) return this.#read(image, await this.#detect(image))
+        const asItLies = await this.#read(image, undefined)
+        if (asItLies.confidence >= doubtfulOcrConfidence) return asItLies
+        const orientation = await this.#detect(image)
+        const languages = languagesForScript(this.#languages, orientation?.script)
+        if (
+          !orientation ||
+          (orientation.rotation === 0 && languages.join('+') === asItLies.languages.join('+'))
+        ) {
+          if (orientation?.script) asItLies.script = orientation.script
+          return asItLies
         }
+        const again = await this.#read(image, orientation)
+        return again.confidence > asItLies.confidence ? again : asItLies
       }
-      return { text: result.data.text, confidence: result.data.confidence, paragraphs }
+      return await raceAbort(Promise.race([read(), watchdog]), signal)
     } catch (error) {
       if (signal.aborted || error instanceof EngineError) throw error
       const detail = error instanceof Error ? error.message : String(error)
       throw engineFailure('InvalidDocument', `The image could not be read: ${detail}`, error)
     } finally {
       clearTimeout(timer)
-      this.#busy--
     }
   }
 
   /** Stops every worker. The pool starts new ones if used again. */
   async close(): Promise<void> {
-    const workers = this.#workers
-    this.#workers = []
-    this.#scheduler = undefined
-    await Promise.all(
-      workers.map(async (started) => {
-        try {
-          await (await started).terminate()
-        } catch {
-          // A worker that failed to start has nothing to stop.
-        }
-      }),
-    )
+    const groups = [this.#orientation, ...this.#groups.values()]
+    this.#orientation = undefined
+    this.#groups.clear()
+    await Promise.all(groups.map((group) => group?.close()))
+    const folders = this.#folders
+    this.#folders = []
+    await Promise.all(folders.map((folder) => folder.remove()))
   }
 }

@@ -60,6 +60,46 @@ function multiply(m1: number[], m2: number[]): number[] {
 }
 
 /**
+ * The frame in which a page's text reads left to right: the viewport, turned by a quarter, half or three quarters
+ * when most of the page's characters run that way (a landscape table set sideways on a portrait page), so that the
+ * layout reads them instead of dropping them as rotated text.
+ */
+function readingFrame(
+  items: PdfjsTextItem[],
+  viewportTransform: number[],
+  width: number,
+  height: number,
+): { transform: number[]; width: number; height: number } {
+  const weights = [0, 0, 0, 0]
+  for (const item of items) {
+    const [a = 0, b = 0] = multiply(viewportTransform, item.transform)
+    const angle = Math.atan2(b, a)
+    const nearest = Math.round(angle / (Math.PI / 2))
+    // Only text set square to the page counts; skewed text stays dropped.
+    if (Math.abs(angle - nearest * (Math.PI / 2)) > 0.05) continue
+    const quarter = ((nearest % 4) + 4) % 4
+    weights[quarter] = (weights[quarter] ?? 0) + item.str.trim().length
+  }
+  const total = weights.reduce((sum, weight) => sum + weight, 0)
+  const dominant = weights.indexOf(Math.max(...weights))
+  if (dominant <= 0 || (weights[dominant] ?? 0) <= total / 2) {
+    return { transform: viewportTransform, width, height }
+  }
+  // Turn the page back by the text's angle, then shift it to positive coordinates.
+  const turn: Record<number, number[]> = {
+    1: [0, -1, 1, 0, 0, width],
+    2: [-1, 0, 0, -1, width, height],
+    3: [0, 1, -1, 0, height, 0],
+  }
+  const sideways = dominant % 2 === 1
+  return {
+    transform: multiply(turn[dominant] as number[], viewportTransform),
+    width: sideways ? height : width,
+    height: sideways ? width : height,
+  }
+}
+
+/**
  * Reads the positioned text of a page. Font weight is not part of pdfjs's text content: it comes from the fonts
  * that building the operator list loads, by name (`Arial-BoldMT`) or flag. Building it also decodes the page's
  * images, so it is done only for a page that uses a font not seen on earlier pages (fonts are shared across a
@@ -88,6 +128,7 @@ export async function readPageText(
       weights.set(fontName, Boolean(font?.bold || font?.black || (font?.name && boldName.test(font.name))))
     }
   }
+  const frame = readingFrame(items, viewport.transform, viewport.width, viewport.height)
   const runs: TextRun[] = []
   let rotatedRuns = 0
   let space: { end: number; y: number; fontSize: number } | undefined
@@ -96,7 +137,7 @@ export async function readPageText(
     const text = item.str.replace(presentationForms, (form) => form.normalize('NFKC'))
     if (text.length === 0) continue
     characters += text.trim().length
-    const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0] = multiply(viewport.transform, item.transform)
+    const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0] = multiply(frame.transform, item.transform)
     const horizontalScale = Math.hypot(a, b)
     const fontSize = Math.hypot(c, d)
     if (Math.abs(b) > 0.05 * horizontalScale || Math.abs(c) > 0.05 * fontSize || a <= 0) {
@@ -125,5 +166,5 @@ export async function readPageText(
     })
     space = undefined
   }
-  return { width: viewport.width, height: viewport.height, runs, rotatedRuns, characters }
+  return { width: frame.width, height: frame.height, runs, rotatedRuns, characters }
 }
