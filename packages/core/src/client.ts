@@ -1,3 +1,4 @@
+import { checkKnownOptions } from './check-known-options.js'
 import { NuMarkdownError } from './errors.js'
 import { cancelJob } from './internal/cancel.js'
 import type { ClientContext } from './internal/client-context.js'
@@ -8,6 +9,13 @@ import { prepareUpload, type UploadSource } from './internal/input.js'
 import { pageThroughJobs, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
+import {
+  convertOptionKeys,
+  listJobsOptionKeys,
+  requestOptionKeys,
+  submitOptionKeys,
+  waitOptionKeys,
+} from './internal/option-keys.js'
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
@@ -32,17 +40,11 @@ import type {
   Job,
   ListJobsOptions,
   ProgressListener,
+  RequestOptions,
   SubmitOptions,
   SubmitResult,
   WaitOptions,
 } from './types.js'
-
-/** Options of `client.getJob()` and `client.cancel()`. */
-export interface RequestOptions {
-  signal?: AbortSignal
-  /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
-  timeoutMs?: number
-}
 
 /**
  * The NuMarkdown API client: submits documents, waits for jobs (SSE with polling fallback), reads, lists and
@@ -124,6 +126,7 @@ export class NuMarkdownClient {
    */
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
+    checkKnownOptions(options, convertOptionKeys, 'convert() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
@@ -163,6 +166,7 @@ export class NuMarkdownClient {
    */
   async submit(input: ConvertInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     this.#checkOpen()
+    checkKnownOptions(options, submitOptionKeys, 'submit() options')
     const query = conversionQuery(options)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
@@ -182,6 +186,7 @@ export class NuMarkdownClient {
   /** Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures. */
   async getJob(jobId: string, options: RequestOptions = {}): Promise<Job> {
     this.#checkOpen()
+    checkKnownOptions(options, requestOptionKeys, 'getJob() options')
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
@@ -202,6 +207,7 @@ export class NuMarkdownClient {
    */
   async wait(jobId: string, options: WaitOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
+    checkKnownOptions(options, waitOptionKeys, 'wait() options')
     checkJobId(jobId)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
@@ -226,6 +232,7 @@ export class NuMarkdownClient {
    */
   listJobs(options: ListJobsOptions = {}): AsyncIterableIterator<Job> {
     this.#checkOpen()
+    checkKnownOptions(options, listJobsOptionKeys, 'listJobs() options')
     const perPage = checkNumberRange('perPage', options.perPage ?? 30, { min: 1, max: 100, integer: true })
     const firstSkip = checkNumberRange('skip', options.skip ?? 0, { min: 0, integer: true })
     if (options.organization !== undefined && typeof options.organization !== 'string') {
@@ -245,6 +252,7 @@ export class NuMarkdownClient {
    */
   async cancel(jobId: string, options: RequestOptions = {}): Promise<CancelResult> {
     this.#checkOpen()
+    checkKnownOptions(options, requestOptionKeys, 'cancel() options')
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {

@@ -1,5 +1,5 @@
 export { checkKnownOptions } from './check-known-options.js'
-export { createClient, NuMarkdownClient, type RequestOptions } from './client.js'
+export { createClient, NuMarkdownClient } from './client.js'
 export {
   AbortError,
   APIError,
@@ -35,6 +35,7 @@ export type {
   PageResult,
   ProgressEvent,
   ProgressListener,
+  RequestOptions,
   SubmitOptions,
   SubmitResult,
   Usage,

@@ -245,6 +245,14 @@ export interface WaitOptions {
   cancelOnAbort?: boolean
 }
 
+/** Options of `client.getJob()` and `client.cancel()`. */
+export interface RequestOptions {
+  /** Aborts the call. */
+  signal?: AbortSignal
+  /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
+  timeoutMs?: number
+}
+
 /** Options of `client.listJobs()`. */
 export interface ListJobsOptions {
   /** Only the jobs of this organization. */

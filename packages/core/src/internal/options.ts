@@ -1,6 +1,8 @@
+import { checkKnownOptions } from '../check-known-options.js'
 import { ValidationError } from '../errors.js'
 import type { ClientOptions, Logger, WaitStrategy } from '../types.js'
 import { silentLogger } from './logger.js'
+import { clientOptionKeys, pollIntervalKeys, retryDelayKeys } from './option-keys.js'
 import { checkNumberRange, fail } from './validate.js'
 
 export const defaultBaseUrl: string = 'https://nuextract.ai'
@@ -37,6 +39,10 @@ export function resolveClientOptions(
   environment: Record<string, string | undefined> = process.env,
 ): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an options object', options)
+  // First of all: a misspelt `baseUrl` ignored in silence would send the token to the default service.
+  checkKnownOptions(options, clientOptionKeys, 'NuMarkdownClient options')
+  checkKnownOptions(options.pollInterval, pollIntervalKeys, 'NuMarkdownClient options: pollInterval')
+  checkKnownOptions(options.retryDelay, retryDelayKeys, 'NuMarkdownClient options: retryDelay')
   const apiKey = options.apiKey ?? environment.NUMIND_API_KEY
   if (apiKey === undefined || apiKey === '') {
     throw new ValidationError(
