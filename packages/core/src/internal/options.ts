@@ -7,6 +7,12 @@ import { checkNumberRange, fail } from './validate.js'
 
 export const defaultBaseUrl: string = 'https://nuextract.ai'
 
+/**
+ * The shortest token the client accepts. Sixteen characters are far from any word or error text that could
+ * contain them by chance, and every real token shape (32-character keys, UUIDs, JWTs) is longer.
+ */
+export const minimumTokenLength = 16
+
 /** Client options with defaults and environment variables applied, validated. */
 export interface ResolvedClientOptions {
   apiKey: string
@@ -52,6 +58,15 @@ export function resolveClientOptions(
   }
   if (typeof apiKey !== 'string') fail('apiKey', 'a string', typeof apiKey)
   if (/[\r\n]/.test(apiKey)) fail('apiKey', 'a token without line breaks', '(a token with a line break)')
+  if (apiKey.length < minimumTokenLength) {
+    // Every error and log line is scrubbed of the token; a short one would also erase ordinary text (the token
+    // `t` turned `connect ECONNREFUSED` into `connec[redacted] ECONNREFUSED`), and is too easy to guess anyway.
+    const source = options.apiKey === undefined ? 'NUMIND_API_KEY' : 'The apiKey option'
+    throw new ValidationError(
+      `${source} is too short (${apiKey.length} characters) to be kept out of logs safely: use a token of at least ${minimumTokenLength} characters (a self-hosted @numarkdown/server accepts any token; \`openssl rand -hex 16\` makes one)`,
+      { parameter: 'apiKey', code: 'api_key_too_short' },
+    )
+  }
 
   const rawBaseUrl = options.baseUrl ?? environment.NUMARKDOWN_BASE_URL ?? defaultBaseUrl
   let baseUrl: URL
