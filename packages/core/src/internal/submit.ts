@@ -43,7 +43,8 @@ export async function submitUpload(
   onProgress: ProgressListener | undefined,
 ): Promise<SubmitResult> {
   const body = multipartBody(source)
-  const key = `${source.filename}\u0000${source.size ?? '?'}`
+  // Uploads that could share a job: the same content has the same size (names may differ, see adoption.ts).
+  const key = String(source.size ?? '?')
   let streamOpened = false
   for (let attempt = 0; ; attempt++) {
     operation.throwIfAborted()
