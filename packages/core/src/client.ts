@@ -1,5 +1,6 @@
 import { checkKnownOptions } from './check-known-options.js'
 import { NuMarkdownError } from './errors.js'
+import { BackgroundTasks } from './internal/background-tasks.js'
 import { cancelJob } from './internal/cancel.js'
 import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
@@ -90,6 +91,7 @@ export class NuMarkdownClient {
       ownedJobs: new OwnedJobs(),
       submitAttempts: new Map(),
       closeSignal: this.#closing.signal,
+      background: new BackgroundTasks(logger),
     }
   }
 
@@ -262,12 +264,17 @@ export class NuMarkdownClient {
     }
   }
 
-  /** Closes the connection pool. Calls in flight fail; later calls throw. */
+  /**
+   * Closes the connection pool. Calls in flight fail with a `client_closed` error and leave their jobs running;
+   * later calls throw. Remote cancels that calls ended at their deadline or on abort started in the background
+   * are finished first (each takes at most 10 s).
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#context.queue.clear()
     this.#closing.abort()
+    await this.#context.background.settled()
     await this.#context.http.close()
   }
 

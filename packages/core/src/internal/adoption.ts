@@ -82,7 +82,9 @@ export async function findLostJob(
   onProgress: ProgressListener | undefined,
 ): Promise<Job | undefined> {
   const peers = [...(context.submitAttempts.get(key) ?? [])]
-  if (peers.length > 0) await Promise.allSettled(peers)
+  // A peer may be held by a server that never answers: the deadline of this call still counts.
+  if (peers.length > 0) await operation.race(Promise.allSettled(peers))
+  operation.throwIfAborted()
   const first = await listJobsPage(context, { skip: 0, perPage: 100 }, operation, onProgress)
   const items = [...(first.page.items ?? [])]
   const total = first.page.totalCount ?? items.length

@@ -51,6 +51,11 @@ export async function cancelJob(
   )
 }
 
+/** Cancels a job after an abort or deadline in the background: the call that ended does not wait for it. */
+export function cancelInBackground(context: ClientContext, jobId: string): void {
+  context.background.run(`cancel of job ${jobId}`, () => cancelQuietly(context, jobId))
+}
+
 /**
  * Best-effort cancel after an abort or deadline: bounded in time, never throws. It runs on its own operation
  * because the caller's has already been aborted.

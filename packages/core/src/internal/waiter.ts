@@ -1,7 +1,7 @@
 import { ConnectionError } from '../errors.js'
 import type { ConversionResult, Job, ProgressListener, WaitStrategy } from '../types.js'
 import { parseRetryAfter } from './backoff.js'
-import { cancelQuietly } from './cancel.js'
+import { cancelInBackground } from './cancel.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import { readJob } from './job-requests.js'
 import { isTerminal } from './job-status.js'
@@ -16,7 +16,8 @@ const streamFailuresBeforePolling = 3
 /**
  * Waits for a job to finish: over its event stream unless `strategy` is `poll`, else (or when `auto` gives up
  * on the stream) by polling. Emits `status` on each change and `done` at the end. On abort or deadline the
- * remote job is cancelled (best effort) unless `cancelOnAbort` is false or the client was closed.
+ * remote job is cancelled in the background (best effort) unless `cancelOnAbort` is false or the client was
+ * closed: the call ends at once.
  */
 export async function waitForJob(
   context: ClientContext,
@@ -53,7 +54,7 @@ export async function waitForJob(
     const outcome = await waitByPolling(context, jobId, operation, onProgress, report)
     return finish(outcome.job, outcome.httpStatus)
   } catch (error) {
-    if (operation.aborted && cancelOnAbort && !operation.closed) await cancelQuietly(context, jobId)
+    if (operation.aborted && cancelOnAbort && !operation.closed) cancelInBackground(context, jobId)
     throw error
   }
 }
