@@ -107,7 +107,7 @@ export class NuMarkdownClient {
 
   /**
    * Listens to the progress of every call of this client (`upload`, `submitted`, `status`, `retry`, `adopted`,
-   * `done`, `failed`). A throwing listener is ignored.
+   * `resubmit`, `done`, `failed`). A throwing listener is ignored.
    * @returns A function that removes the listener.
    */
   on(listener: ProgressListener): () => void {
