@@ -42,4 +42,5 @@ export type {
   WaitOptions,
   WaitStrategy,
 } from './types.js'
+export { validateClientOptions } from './validate-client-options.js'
 export { validateConversionParams } from './validate-conversion-params.js'
