@@ -142,12 +142,20 @@ export async function submitUpload(
       throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
     }
     if ('jobId' in outcome) {
+      const { jobId } = outcome
       context.queue.limit.succeeded()
       // The server may answer before reading a body to its end; a re-readable source can still be hashed.
-      const digest =
-        body.digest() ??
-        (source.reReadable ? await digestSource(source, operation) : { size: body.bytesSent(), sha256: '' })
-      return submitted(context, outcome.jobId, source, digest, false, operation, onProgress)
+      let digest: { size: number; sha256: string }
+      try {
+        digest =
+          body.digest() ??
+          (source.reReadable ? await digestSource(source, operation) : { size: body.bytesSent(), sha256: '' })
+      } catch (error) {
+        if (!operation.aborted) throw error
+        if (!operation.closed) cancelInBackground(context, jobId)
+        throw operation.abortError(jobId)
+      }
+      return submitted(context, jobId, source, digest, false, operation, onProgress)
     }
     const error = outcome.error
     const kind = classifySubmitFailure(error)
