@@ -71,11 +71,12 @@ describe('a deadline is a deadline', () => {
   it('ends an upload the server never answers at the deadline, and cancels the late job in the background', async () => {
     const { client, of } = await holdingServer()
     const error = await client
-      .convert({ data: Buffer.from('never answered'), filename: 'n.txt' }, { timeoutMs: 300 })
+      .convert({ data: Buffer.from('never answered'), filename: 'n.txt' }, { timeoutMs: 1000 })
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.code).toBe('deadline_exceeded')
     // The call has ended while the server still holds the upload: nothing waited for a grace period.
+    await until(() => of('submit').length === 1)
     const [upload] = of('submit')
     expect(upload?.response.writable).toBe(true)
     upload!.response.writeHead(200, { 'content-type': 'application/json' })
@@ -87,12 +88,11 @@ describe('a deadline is a deadline', () => {
 
   it('ends a wait at the deadline while its remote cancel is still unanswered', async () => {
     const { client, of, logged } = await holdingServer()
-    const converting = client
-      .convert({ data: Buffer.from('held'), filename: 'h.txt' }, { timeoutMs: 400 })
-      .catch((caught) => caught)
+    const submitting = client.submit({ data: Buffer.from('held'), filename: 'h.txt' })
     await until(() => of('submit').length === 1)
     of('submit')[0]!.response.end(JSON.stringify({ jobId: 'job-1' }))
-    const error = await converting
+    const { jobId } = await submitting
+    const error = await client.wait(jobId, { timeoutMs: 300 }).catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.jobId).toBe('job-1')
     // The cancel goes out when the call ends, and the call did not wait for its answer: it arrives now.
@@ -126,10 +126,11 @@ describe('a deadline is a deadline', () => {
   it('leaves no unhandled rejection when the late answer never comes', async () => {
     const { client, held, of } = await holdingServer()
     const error = await client
-      .convert({ data: Buffer.from('dropped later'), filename: 'd.txt' }, { timeoutMs: 200 })
+      .convert({ data: Buffer.from('dropped later'), filename: 'd.txt' }, { timeoutMs: 1000 })
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     // The server drops the held upload: the background wait for its job ID fails, quietly.
+    await until(() => of('submit').length === 1)
     of('submit')[0]!.request.socket.destroy()
     await client.close()
     expect(held.filter((entry) => entry.route === 'cancel')).toHaveLength(0)
