@@ -29,7 +29,9 @@ const preferredOrder = [
   'split-pages',
   'stream-overhead',
   'watcher',
+  'cli-startup',
   'local-engine',
+  'server-responsiveness',
 ]
 
 /** A hang guard, not a speed limit: a benchmark still running after this long counts as failed. */

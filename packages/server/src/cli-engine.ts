@@ -1,13 +1,10 @@
-import { localEngine } from './engines/local/local-engine.js'
-import { openaiEngine } from './engines/openai/openai-engine.js'
-import { scriptedEngine } from './scripted-engine.js'
-import type { Engine } from './types.js'
-
 /**
  * Engine selection for the `numarkdown-server` command. The CLI spreads {@link engineFlagOptions} into its
  * `parseArgs` options, lists {@link engineFlagHelp} in `--help`, and passes the parsed values here, so an
- * engine and its flags are added in this file alone.
+ * engine and its flags are added in this file alone. Engines are imported only once one is chosen: `--help`
+ * and `--version` do not pay for pdf.js and tesseract.js.
  */
+import type { Engine } from './types.js'
 
 /** The parsed command-line values (`parseArgs` output). */
 export interface EngineFlags {
@@ -44,10 +41,14 @@ export const defaultEngineName: string = 'local'
 export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine> {
   const name = flags.engine ?? defaultEngineName
   switch (name) {
-    case 'scripted':
+    case 'scripted': {
+      const { scriptedEngine } = await import('./scripted-engine.js')
       return scriptedEngine()
-    case 'local':
+    }
+    case 'local': {
+      const { localEngine } = await import('./engines/local/local-engine.js')
       return localEngine()
+    }
     case 'openai': {
       const baseUrl = flags['openai-base-url']
       const model = flags.model
@@ -55,6 +56,7 @@ export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine>
         throw new TypeError('--engine openai needs --openai-base-url and --model')
       }
       const apiKey = flags['openai-api-key']
+      const { openaiEngine } = await import('./engines/openai/openai-engine.js')
       return openaiEngine({ baseUrl, model, ...(typeof apiKey === 'string' ? { apiKey } : {}) })
     }
     default:

@@ -1,8 +1,26 @@
 #!/usr/bin/env node
+/**
+ * The `numarkdown-server` command: parses its flags, starts the server with the chosen engine, logs requests,
+ * and stops cleanly on SIGINT/SIGTERM. `--version` and `--help` answer before any engine is loaded.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import { createEngineFromFlags } from './cli-engine.js'
 import { parseCliArgs, usage } from './internal/cli-args.js'
 import { startServer } from './server.js'
+
+// The last line of defence, not the way errors are handled (every job's failure is its own `failed` state): one
+// stray rejection in a library must not take down a server that runs everyone's jobs. It is reported, and the
+// server goes on.
+process.on('unhandledRejection', (reason) => {
+  const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)
+  process.stderr.write(`numarkdown-server: unhandled rejection (the server keeps running): ${detail}\n`)
+})
+
+function packageVersion(): string {
+  // dist/cli.js and src/cli.ts both sit one folder below the package's package.json.
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof parseCliArgs>
@@ -14,6 +32,10 @@ async function main(): Promise<number> {
   }
   if (config.help) {
     process.stdout.write(`${usage}\n`)
+    return 0
+  }
+  if (config.version) {
+    process.stdout.write(`${packageVersion()}\n`)
     return 0
   }
   const engine = await createEngineFromFlags(config.engineFlags)

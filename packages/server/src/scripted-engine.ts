@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EngineError } from './engine-error.js'
 import { createGate, type Gate } from './gate.js'
+import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from './types.js'
 
 /**
@@ -46,6 +47,12 @@ export interface ScriptedEngine extends Engine {
   readonly calls: ReadonlyArray<{ document: EngineDocument; params: EngineParams }>
 }
 
+const scriptedEngineOptionKeys = optionKeys<ScriptedEngineOptions>({
+  latencyMs: true,
+  outcome: true,
+  hold: true,
+})
+
 /** Inputs whose text is their markdown. */
 const textTypes = /^(text\/|application\/(json|ld\+json|xml|xhtml\+xml|csv|markdown|x-markdown))/
 const textExtensions = new Set(['.txt', '.md', '.markdown', '.json', '.csv', '.tsv', '.html', '.htm', '.xml'])
@@ -66,6 +73,7 @@ const maxTextBytes = 16 * 1024 * 1024
  * ```
  */
 export function scriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEngine {
+  checkKnownOptions(options, scriptedEngineOptionKeys, 'scriptedEngine options')
   const { latencyMs = 0, outcome = 'complete', hold = false } = options
   if (typeof latencyMs === 'number' && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new TypeError(`latencyMs must be a number ≥ 0 or a function, got ${latencyMs}`)

@@ -1,11 +1,34 @@
+/**
+ * `startServer()` and `createServer()`: options resolved and checked in one place, the Node server bounded against
+ * slow or silent clients (headers, idle time, upload rate), and a shutdown that cleans up everything.
+ */
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
+import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
 import { FaultInjector, validateFaultPlan } from './internal/faults.js'
 import { scriptedEngine } from './scripted-engine.js'
-import type { RequestLogEntry, ServerOptions } from './types.js'
+import type { RequestLogEntry, ServerOptions, ServerToken } from './types.js'
+
+const serverOptionKeys = optionKeys<ServerOptions>({
+  engine: true,
+  tokens: true,
+  maxUploadBytes: true,
+  concurrency: true,
+  pingIntervalMs: true,
+  jobTtlMs: true,
+  faults: true,
+  spoolDirectory: true,
+  headersTimeoutMs: true,
+  idleTimeoutMs: true,
+  minUploadBytesPerSecond: true,
+  uploadRateWindowMs: true,
+  host: true,
+  port: true,
+})
+const tokenKeys = optionKeys<ServerToken>({ token: true, owner: true, organization: true })
 
 /** A server started by {@link startServer}. */
 export interface RunningServer {
@@ -45,16 +68,35 @@ const internals = new WeakMap<Server, Internals>()
  * ```
  */
 export function createServer(options: ServerOptions): Server {
-  const resolved = resolveOptions(options)
+  return create(options, 'createServer')
+}
+
+function create(options: ServerOptions, where: string): Server {
+  const { headersTimeoutMs, idleTimeoutMs, ...resolved } = resolveOptions(options, where)
   const api = new Api(resolved)
-  const server = createHttpServer(api.listener)
-  // Answer `Expect: 100-continue` requests ourselves: the body is invited only once auth, faults and the query
-  // have passed, so a rejected 1 GiB upload is never sent.
+  const server = createHttpServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      // Node checks the headers timeout on this interval; the default (30 s) would let it run late by as much.
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeoutMs / 4))),
+      // A body is bounded by a minimum rate (see the API), not a fixed total that a slow 1 GiB upload would miss.
+      requestTimeout: 0,
+    },
+    api.listener,
+  )
+  // Answer `Expect: 100-continue` requests ourselves: the body is invited only once auth, faults, the query and
+  // the declared length have passed, so a rejected 1 GiB upload is never sent.
   server.on('checkContinue', api.listener)
-  // Without this, a client that stops mid-upload could hold a connection open forever.
-  server.requestTimeout = 0
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
+  server.timeout = idleTimeoutMs
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Headers too slow (headersTimeoutMs) or too large (Node's 16 KiB), or a request Node cannot parse.
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     socket.destroy()
   })
   const originalClose = server.close.bind(server)
@@ -96,7 +138,7 @@ export function createServer(options: ServerOptions): Server {
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server = createServer(options)
+  const server = create(options, 'startServer')
   const { api, shutdown } = internals.get(server)!
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
@@ -111,14 +153,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return { url: `http://${urlHost}:${port}`, port, host, server, requests: api.requests, close: shutdown }
 }
 
-function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Api>[0] {
+function resolveOptions(
+  options: ServerOptions,
+  where: string,
+): ConstructorParameters<typeof Api>[0] & { headersTimeoutMs: number; idleTimeoutMs: number } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`)
   }
+  checkKnownOptions(options, serverOptionKeys, `${where} options`)
   if (!Array.isArray(options.tokens)) {
     throw new TypeError(`options.tokens must be an array, got ${typeof options.tokens}`)
   }
   for (const [index, token] of options.tokens.entries()) {
+    if (typeof token === 'object' && token !== null)
+      checkKnownOptions(token, tokenKeys, `options.tokens[${index}]`)
     const value = typeof token === 'string' ? token : token?.token
     if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
       throw new TypeError(`options.tokens[${index}] must be a non-empty token without spaces`)
@@ -133,6 +181,10 @@ function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Ap
   const concurrency = positiveInteger('concurrency', options.concurrency, 4)
   const pingIntervalMs = positiveInteger('pingIntervalMs', options.pingIntervalMs, 30_000)
   const jobTtlMs = positiveInteger('jobTtlMs', options.jobTtlMs, 3_600_000)
+  const headersTimeoutMs = positiveInteger('headersTimeoutMs', options.headersTimeoutMs, 30_000)
+  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000)
+  const minBytesPerSecond = positiveInteger('minUploadBytesPerSecond', options.minUploadBytesPerSecond, 4096)
+  const windowMs = positiveInteger('uploadRateWindowMs', options.uploadRateWindowMs, 30_000)
   if (
     options.port !== undefined &&
     !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)
@@ -152,6 +204,9 @@ function resolveOptions(options: ServerOptions): ConstructorParameters<typeof Ap
     jobTtlMs,
     faults: new FaultInjector(options.faults),
     spoolDirectory: options.spoolDirectory ?? tmpdir(),
+    uploadRate: { minBytesPerSecond, windowMs },
+    headersTimeoutMs,
+    idleTimeoutMs,
   }
 }
 

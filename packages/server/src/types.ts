@@ -124,7 +124,11 @@ export interface ServerToken {
 export interface ServerOptions {
   /** The engine that converts documents. @default scriptedEngine() */
   engine?: Engine
-  /** Accepted bearer tokens; strings are owned by a user of the same name. Empty means every request is 401. */
+  /**
+   * Accepted bearer tokens. A plain string is owned by a user whose name is derived from it (a keyed hash,
+   * `user-…`): a token never shows as an owner in job objects or logs. Name owners with `{ token, owner }`.
+   * Empty means every request is 401.
+   */
   tokens: Array<ServerToken | string>
   /** Uploads larger than this get 413. @default 1 GiB */
   maxUploadBytes?: number
@@ -138,6 +142,21 @@ export interface ServerOptions {
   faults?: FaultPlan
   /** Where uploads are spooled. @default os.tmpdir() */
   spoolDirectory?: string
+  /** A client must send its request line and headers within this time, or gets 408. @default 30000 */
+  headersTimeoutMs?: number
+  /**
+   * A connection on which nothing is received or sent for this long is closed (SSE streams excepted: their pings
+   * keep them open). @default 60000
+   */
+  idleTimeoutMs?: number
+  /**
+   * The slowest upload accepted: a body that sends fewer bytes per second than this, over any window of
+   * `uploadRateWindowMs`, is cut off with 408 and its spool file removed. There is no fixed total time, so a
+   * 1 GiB upload on a slow link passes. @default 4096
+   */
+  minUploadBytesPerSecond?: number
+  /** The window over which `minUploadBytesPerSecond` is measured. @default 30000 */
+  uploadRateWindowMs?: number
   /** @default '127.0.0.1' */
   host?: string
   /** @default 0 (a free port) */

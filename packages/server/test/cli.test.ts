@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,9 +18,13 @@ afterEach(async () => {
   if (spool) await rm(spool, { recursive: true, force: true })
 })
 
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; output: () => string }> {
+function start(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): Promise<{ url: string; output: () => string }> {
   expect(existsSync(bin), `${bin} is missing: build the package first`).toBe(true)
-  child = spawn(process.execPath, [bin, ...args], {
+  child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -91,4 +95,45 @@ it('generates a token when none is given and shows it once', async () => {
 
 it('exits with 2 and the usage on a bad flag', async () => {
   await expect(start(['--port', 'many'])).rejects.toThrow(/exited with 2: .*--port must be an integer/s)
+})
+
+/** A module for `node --import` given as a data: URL. */
+function inlineModule(source: string): string {
+  return `data:text/javascript,${encodeURIComponent(source)}`
+}
+
+it('prints its version with --version, without loading any engine', async () => {
+  const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  // Loading an engine's libraries fails in this process: --version must not need them.
+  const hooks = `export async function resolve(specifier, context, next) {
+    if (/tesseract|pdfjs|mammoth|@napi-rs|piscina|node-html-markdown/.test(specifier)) throw new Error('loaded ' + specifier)
+    return next(specifier, context)
+  }`
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(inlineModule(hooks))})`
+  const result = spawnSync(process.execPath, ['--import', inlineModule(register), bin, '--version'], {
+    encoding: 'utf8',
+  })
+  expect(result.stderr).toBe('')
+  expect(result.stdout).toBe(`${version}\n`)
+  expect(result.status).toBe(0)
+})
+
+it('reports a stray unhandled rejection and keeps serving', async () => {
+  // A library's promise, rejected with nobody listening, once the server runs (on a signal from the test).
+  const stray = "process.on('SIGUSR2', () => { Promise.reject(new Error('stray rejection from a library')) })"
+  const { url, output } = await start(
+    ['--port', '0', '--token', 't', '--engine', 'scripted', '--quiet'],
+    {},
+    ['--import', inlineModule(stray)],
+  )
+  child!.kill('SIGUSR2')
+  await expect.poll(output, { timeout: 10_000 }).toContain('stray rejection from a library')
+  expect(output()).toContain('the server keeps running')
+  const response = await request(`${url}/api/jobs`, { headers: { authorization: 'Bearer t' } })
+  expect(response.statusCode).toBe(200)
+  await response.body.dump()
+  child!.kill('SIGTERM')
+  expect(await exited()).toBe(0)
 })

@@ -1,14 +1,21 @@
+/**
+ * The API of `API.md` as a Node request listener: routing, auth, faults, uploads (refused before their body is read
+ * whenever possible), the job routes and SSE, plus the request log and an orderly shutdown.
+ */
 import { setMaxListeners } from 'node:events'
+import { rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Engine, FaultAction, RequestLogEntry } from '../types.js'
 import type { Principal, TokenVerifier } from './auth.js'
+import { recogniseContentType } from './content-type.js'
 import type { FaultInjector } from './faults.js'
 import { sendError, sendJson, sendText } from './http.js'
 import { isPartial, type JobRecord, JobStore, toJobJson } from './job-store.js'
 import { spoolUpload } from './multipart.js'
 import { matchRoute, type RouteName } from './router.js'
 import { SseStream } from './sse.js'
+import { type TransferRate, watchTransferRate } from './transfer-rate.js'
 import { invalidBodyMessage, parseListParams, parseSubmitParams, ValidationError } from './validate.js'
 
 /** Options of the request handler, with every default resolved. */
@@ -21,7 +28,14 @@ export interface ApiOptions {
   jobTtlMs: number
   faults: FaultInjector
   spoolDirectory: string
+  /** The slowest body an upload may send. */
+  uploadRate: TransferRate
+  /** On close, how long to wait for engine calls to return before removing their uploads anyway. */
+  engineStopGraceMs?: number
 }
+
+/** Room for the multipart framing and small fields around the file part. */
+const multipartAllowanceBytes = 1024 * 1024
 
 type Fault = Exclude<FaultAction, { type: 'delay' }>
 
@@ -55,6 +69,7 @@ export class Api {
       engine: options.engine,
       concurrency: options.concurrency,
       jobTtlMs: options.jobTtlMs,
+      ...(options.engineStopGraceMs === undefined ? {} : { engineStopGraceMs: options.engineStopGraceMs }),
     })
   }
 
@@ -93,6 +108,10 @@ export class Api {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse, entry: RequestLogEntry): Promise<void> {
+    // Until a body is read, any answer closes the connection: otherwise Node reads (and drops) the whole body
+    // to keep the connection alive, and a client that was refused goes on sending it. Reading an upload to its
+    // end lifts this.
+    if (hasBody(request)) response.setHeader('connection', 'close')
     const url = request.url ?? '/'
     const queryStart = url.indexOf('?')
     const query = new URLSearchParams(queryStart >= 0 ? url.slice(queryStart + 1) : '')
@@ -180,40 +199,84 @@ export class Api {
       }
       throw error
     }
+    const maxBodyBytes = this.#options.maxUploadBytes + multipartAllowanceBytes
+    if (Number(request.headers['content-length']) > maxBodyBytes) {
+      // Refused from its declared length, before a byte of it is read (or invited, under Expect: 100-continue).
+      this.#tooLarge(response)
+      return
+    }
     if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue()
+    const tooSlow = new AbortController()
+    const stopWatching = watchTransferRate(request.socket, this.#options.uploadRate, () => tooSlow.abort())
     const spooled = await spoolUpload(request, {
       directory: this.#options.spoolDirectory,
       maxBytes: this.#options.maxUploadBytes,
-      signal: this.#shutdown.signal,
-    })
+      maxBodyBytes,
+      signal: AbortSignal.any([this.#shutdown.signal, tooSlow.signal]),
+    }).finally(stopWatching)
     switch (spooled.kind) {
       case 'tooLarge':
         // The rest of the body is not worth reading: answer, then close the connection.
-        sendError(
-          response,
-          413,
-          'PayloadTooLarge',
-          `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
-          { connection: 'close' },
-        )
+        this.#tooLarge(response)
         return
       case 'invalid':
         sendText(response, 400, invalidBodyMessage)
         return
       case 'aborted':
+        if (tooSlow.signal.aborted && !this.#shutdown.signal.aborted) {
+          const { minBytesPerSecond, windowMs } = this.#options.uploadRate
+          sendError(
+            response,
+            408,
+            'RequestTimeout',
+            `The upload was cut off: it sent less than ${minBytesPerSecond} bytes per second over ${windowMs} ms`,
+          )
+          return
+        }
         request.destroy()
         return
       case 'error':
         sendError(response, 500, 'InternalServerError', 'The upload could not be stored')
         return
     }
-    const job = this.#store.create(principal, spooled.upload, params)
+    // The whole body was read: the connection can serve the client's next request.
+    response.removeHeader('connection')
+    const upload = spooled.upload
+    if (upload.size === 0) {
+      await rm(upload.path, { force: true }).catch(() => {})
+      sendText(
+        response,
+        400,
+        `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
+      )
+      return
+    }
+    try {
+      upload.contentType = await recogniseContentType(upload.path, upload.contentType)
+    } catch {
+      // The spooled file could not be read back: the engine will say so, with the job.
+    }
+    const job = this.#store.create(principal, upload, params)
+    if (!job) {
+      sendError(response, 503, 'ServiceUnavailable', 'The server is shutting down')
+      return
+    }
     entry.jobId = job.id
     if (fault?.type === 'status') {
       sendFaultStatus(response, fault)
       return
     }
     this.#deliver(request, response, { status: 200, body: { jobId: job.id } }, fault)
+  }
+
+  #tooLarge(response: ServerResponse): void {
+    sendError(
+      response,
+      413,
+      'PayloadTooLarge',
+      `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
+      { connection: 'close' },
+    )
   }
 
   #answer(
@@ -308,6 +371,12 @@ export class Api {
       this.#streams.delete(stream)
     })
   }
+}
+
+/** Whether a request carries a body (a length above 0, or chunked). */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0)
 }
 
 interface Answer {

@@ -1,4 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+/**
+ * Bearer tokens and the owners they act for. A token given as a plain string gets an owner name derived from it
+ * by a hash keyed with a secret of this server: never the token itself (job objects and request logs show
+ * owners), and not a plain hash either, which would let a weak token be guessed offline from its owner's name.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ServerToken } from '../types.js'
 
 /** Who a request acts for. */
@@ -15,8 +20,9 @@ export class TokenVerifier {
   readonly #entries: Array<{ digest: Buffer; principal: Principal }>
 
   constructor(tokens: Array<ServerToken | string>) {
+    const ownerKey = randomBytes(32)
     this.#entries = tokens.map((token) => {
-      const entry = typeof token === 'string' ? { token, owner: token } : token
+      const entry = typeof token === 'string' ? { token, owner: derivedOwner(token, ownerKey) } : token
       const principal: Principal =
         entry.organization === undefined
           ? { owner: entry.owner }
@@ -37,6 +43,11 @@ export class TokenVerifier {
     }
     return principal
   }
+}
+
+/** `user-` and 16 hex digits of a keyed hash of the token. */
+function derivedOwner(token: string, key: Buffer): string {
+  return `user-${createHmac('sha256', key).update(token, 'utf8').digest('hex').slice(0, 16)}`
 }
 
 function digest(token: string): Buffer {

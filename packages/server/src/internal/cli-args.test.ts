@@ -6,17 +6,16 @@ describe('parseCliArgs', () => {
     const config = parseCliArgs([], {})
     expect(config).toMatchObject({ help: false, host: '127.0.0.1', port: 8080, quiet: false })
     expect(config.generatedToken).toMatch(/^[\w-]{32}$/)
-    expect(config.tokens).toEqual([{ token: config.generatedToken, owner: expect.stringMatching(/^user-/) }])
+    expect(config.tokens).toEqual([config.generatedToken])
     expect(config.engineFlags.engine).toBe('local')
   })
 
-  it('reads repeated --token flags and NUMARKDOWN_SERVER_TOKENS, owners never naming the token', () => {
+  it('reads repeated --token flags and NUMARKDOWN_SERVER_TOKENS', () => {
     const config = parseCliArgs(['--token', 'one', '--token', 'two'], {
       NUMARKDOWN_SERVER_TOKENS: 'three, four,',
     })
     expect(config.generatedToken).toBeUndefined()
-    expect(config.tokens.map((entry) => entry.token)).toEqual(['one', 'two', 'three', 'four'])
-    for (const entry of config.tokens) expect(entry.owner).not.toContain(entry.token)
+    expect(config.tokens).toEqual(['one', 'two', 'three', 'four'])
   })
 
   it('reads the numeric flags', () => {

@@ -1,14 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { defaultEngineName, type EngineFlags, engineFlagHelp, engineFlagOptions } from '../cli-engine.js'
-import type { ServerToken } from '../types.js'
 
 /** What the command line asks for. */
 export interface CliConfig {
   help: boolean
+  /** `--version`: print the package version and exit. */
+  version: boolean
   host: string
   port: number
-  tokens: ServerToken[]
+  /** The accepted tokens; the server derives their owners' names. */
+  tokens: string[]
   /** Set when no token was given: the token generated for this run, shown once. */
   generatedToken?: string
   concurrency?: number
@@ -34,6 +36,7 @@ export const usage: string = [
   '  --max-upload-mb <n>      Uploads larger than this get 413. Default: 1024',
   '  --spool-dir <path>       Where uploads are kept while their job runs. Default: the system temp folder',
   '  --quiet                  Do not log requests.',
+  '  --version                Print the version and exit.',
   '  --help                   Show this help.',
 ].join('\n')
 
@@ -53,6 +56,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
       'spool-dir': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   })
   const given = [
@@ -65,11 +69,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
     if (/\s/.test(token)) throw new TypeError('--token must not contain spaces')
   }
   const generatedToken = given.length === 0 ? randomBytes(24).toString('base64url') : undefined
-  const tokens = [...new Set(generatedToken ? [generatedToken] : given)].map((token) => ({
-    token,
-    // The owner shows in job objects; derive it so that the token itself never does.
-    owner: `user-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`,
-  }))
+  const tokens = [...new Set(generatedToken ? [generatedToken] : given)]
   const engineFlags: EngineFlags = {}
   for (const name of Object.keys(engineFlagOptions)) {
     const value = values[name as keyof typeof values]
@@ -78,6 +78,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
   engineFlags.engine ??= defaultEngineName
   const config: CliConfig = {
     help: values.help === true,
+    version: values.version === true,
     host: (values.host as string | undefined) ?? '127.0.0.1',
     port: integer('--port', values.port as string | undefined, 0, 65535) ?? 8080,
     tokens,

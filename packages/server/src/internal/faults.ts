@@ -1,5 +1,15 @@
 import type { FaultAction, FaultPlan, FaultRule } from '../types.js'
+import { checkKnownOptions, optionKeys } from './check-known-options.js'
 import type { RouteName } from './router.js'
+
+const planKeys = optionKeys<FaultPlan>({ seed: true, rules: true })
+const ruleKeys = optionKeys<FaultRule>({
+  route: true,
+  fault: true,
+  count: true,
+  skip: true,
+  probability: true,
+})
 
 /** The faults chosen for one request: an added delay, and at most one other fault. */
 export interface FaultDecision {
@@ -61,10 +71,12 @@ export class FaultInjector {
 
 /** Check a plan at construction, naming the value received. */
 export function validateFaultPlan(plan: FaultPlan): void {
+  checkKnownOptions(plan, planKeys, 'faults')
   if (!Array.isArray(plan.rules))
     throw new TypeError(`faults.rules must be an array, got ${String(plan.rules)}`)
   const routes = new Set(['submit', 'getJob', 'stream', 'list', 'cancel', '*'])
   for (const [index, rule] of plan.rules.entries()) {
+    checkKnownOptions(rule, ruleKeys, `faults.rules[${index}]`)
     if (!routes.has(rule.route)) {
       throw new TypeError(
         `faults.rules[${index}].route must be one of ${[...routes].join(', ')}, got ${rule.route}`,

@@ -1,7 +1,14 @@
+/**
+ * The jobs of one server: their lifecycle, the engine calls that run them (at most `concurrency` at once), and
+ * the spooled uploads they hold. A job is settled (timed out, cancelled) the moment the client is told, but its
+ * upload stays on disk and its slot stays taken until the engine's call has returned: the engine may still be
+ * reading the file, and work that outlived its job must not pile up beside new work.
+ */
 import { randomUUID } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../types.js'
 import type { Principal } from './auth.js'
+import { UploadLease } from './upload-lease.js'
 
 /** The statuses a job goes through: `pending → running → completed | failed | cancelled | timeout`. */
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout'
@@ -26,6 +33,8 @@ export interface JobRecord {
   errorCode?: string
   errorMessage?: string
   readonly controller: AbortController
+  /** The upload on disk: the job holds a lease until it is settled, the engine while its call runs. */
+  readonly lease: UploadLease
   timeoutTimer?: NodeJS.Timeout
   readonly listeners: Set<(job: JobRecord) => void>
 }
@@ -51,6 +60,11 @@ export interface JobStoreOptions {
   engine: Engine
   concurrency: number
   jobTtlMs: number
+  /**
+   * On close, how long to wait for engine calls to return after their jobs were aborted, before their uploads are
+   * removed anyway. @default 10000
+   */
+  engineStopGraceMs?: number
 }
 
 /** Holds jobs, runs at most `concurrency` of them through the engine, and expires finished ones. */
@@ -59,7 +73,8 @@ export class JobStore {
   readonly #jobs = new Map<string, JobRecord>()
   readonly #queue: JobRecord[] = []
   readonly #expiry = new Map<string, NodeJS.Timeout>()
-  readonly #removals = new Set<Promise<void>>()
+  /** Engine calls in progress: each settles once its call has returned, whatever it returned. */
+  readonly #engineCalls = new Set<Promise<void>>()
   #running = 0
   #sequence = 0
   #closed = false
@@ -68,8 +83,15 @@ export class JobStore {
     this.#options = options
   }
 
-  /** Create a pending job for a spooled document and queue it. */
-  create(principal: Principal, document: EngineDocument, params: EngineParams): JobRecord {
+  /**
+   * Create a pending job for a spooled document and queue it; the job owns the file from now on. Returns
+   * undefined once the store is closed (the file is removed then).
+   */
+  create(principal: Principal, document: EngineDocument, params: EngineParams): JobRecord | undefined {
+    if (this.#closed) {
+      void new UploadLease(document.path).remove()
+      return undefined
+    }
     const now = new Date()
     const job: JobRecord = {
       id: randomUUID(),
@@ -88,6 +110,7 @@ export class JobStore {
       document,
       params,
       controller: new AbortController(),
+      lease: new UploadLease(document.path),
       listeners: new Set(),
     }
     this.#jobs.set(job.id, job)
@@ -127,7 +150,10 @@ export class JobStore {
     return () => job.listeners.delete(listener)
   }
 
-  /** Abort every job, forget every listener, and remove every spooled file. */
+  /**
+   * Abort every job, forget every listener, wait for the engine calls in progress to return (at most
+   * `engineStopGraceMs`), and remove every spooled file.
+   */
   async close(): Promise<void> {
     this.#closed = true
     this.#queue.length = 0
@@ -139,21 +165,29 @@ export class JobStore {
       if (!isTerminal(job.status)) {
         job.status = 'cancelled'
         job.controller.abort(new Error('The server is closing'))
-        this.#removeFile(job)
+        job.lease.release()
       }
     }
-    await Promise.all(this.#removals)
+    if (this.#engineCalls.size > 0) {
+      const grace = new AbortController()
+      await Promise.race([
+        Promise.all(this.#engineCalls),
+        sleep(this.#options.engineStopGraceMs ?? 10_000, undefined, { signal: grace.signal }).catch(() => {}),
+      ])
+      grace.abort()
+    }
+    await Promise.all([...this.#jobs.values()].map((job) => job.lease.remove()))
   }
 
   #drain(): void {
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!
       this.#running += 1
-      void this.#run(job)
+      this.#run(job)
     }
   }
 
-  async #run(job: JobRecord): Promise<void> {
+  #run(job: JobRecord): void {
     job.status = 'running'
     job.startedAt = new Date()
     job.updatedAt = job.startedAt
@@ -166,8 +200,31 @@ export class JobStore {
         })
       }, timeoutMs)
     }
+    const releaseUpload = job.lease.acquire()
+    const call = this.#convert(job).finally(() => {
+      releaseUpload()
+      this.#engineCalls.delete(call)
+      this.#running -= 1
+      this.#drain()
+    })
+    this.#engineCalls.add(call)
+  }
+
+  /** One engine call; whatever it does (throw at once, reject, return nonsense), the job ends settled. */
+  async #convert(job: JobRecord): Promise<void> {
     try {
-      const output = await this.#options.engine.convert(job.document, job.params, job.controller.signal)
+      const output: unknown = await this.#options.engine.convert(
+        job.document,
+        job.params,
+        job.controller.signal,
+      )
+      if (!isEngineOutput(output)) {
+        this.#finish(job, 'failed', {
+          errorCode: 'EngineFailure',
+          errorMessage: `The engine ${this.#options.engine.name} returned no result (expected { result: string, reasoning: string })`,
+        })
+        return
+      }
       this.#finish(job, 'completed', { output })
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code
@@ -184,7 +241,6 @@ export class JobStore {
     details: { output?: EngineOutput; errorCode?: string; errorMessage?: string },
   ): void {
     if (isTerminal(job.status)) return
-    const wasRunning = job.status === 'running'
     job.status = status
     job.completedAt = new Date()
     job.updatedAt = job.completedAt
@@ -195,7 +251,7 @@ export class JobStore {
     if (status !== 'completed' && status !== 'failed') {
       job.controller.abort(new Error(`The job was ${status === 'timeout' ? 'timed out' : 'cancelled'}`))
     }
-    this.#removeFile(job)
+    job.lease.release()
     const expiry = setTimeout(() => {
       this.#jobs.delete(job.id)
       this.#expiry.delete(job.id)
@@ -204,18 +260,18 @@ export class JobStore {
     this.#expiry.set(job.id, expiry)
     const listeners = [...job.listeners]
     job.listeners.clear()
-    for (const listener of listeners) listener(job)
-    if (wasRunning) {
-      this.#running -= 1
-      this.#drain()
+    for (const listener of listeners) {
+      try {
+        listener(job)
+      } catch {
+        // A listener is an SSE stream whose client may be gone; the job is settled all the same.
+      }
     }
   }
+}
 
-  #removeFile(job: JobRecord): void {
-    const removal = rm(job.document.path, { force: true }).catch(() => {})
-    this.#removals.add(removal)
-    void removal.finally(() => this.#removals.delete(removal))
-  }
+function isEngineOutput(output: unknown): output is EngineOutput {
+  return typeof output === 'object' && output !== null && typeof (output as EngineOutput).result === 'string'
 }
 
 /** Whether a status is final. */

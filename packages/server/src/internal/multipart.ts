@@ -1,3 +1,7 @@
+/**
+ * Reads the `file` part of a multipart upload to a temporary file, hashing it on the way, within the limits of
+ * the upload size and of the whole body. Filenames are UTF-8, as browsers and NuMind's SDK send them.
+ */
 import { createHash, randomUUID } from 'node:crypto'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -27,7 +31,10 @@ export type SpoolResult =
 
 export interface SpoolOptions {
   directory: string
+  /** The most bytes of the file part. */
   maxBytes: number
+  /** The most bytes of the whole body (the file, other fields and the multipart framing). */
+  maxBodyBytes: number
   /** Aborts the upload (server shutting down); the temporary file is removed. */
   signal: AbortSignal
 }
@@ -43,8 +50,10 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
     try {
       parser = busboy({
         headers: request.headers,
+        // busboy reads `filename="…"` as latin1 by default: every client sends UTF-8 there.
+        defParamCharset: 'utf8',
         // busboy reports the limit once `fileSize` bytes arrived, so one more byte than allowed means too large.
-        limits: { fileSize: options.maxBytes + 1, files: 1, fields: 32, parts: 33 },
+        limits: { fileSize: options.maxBytes + 1, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 33 },
       })
     } catch {
       resolve({ kind: 'invalid' })
@@ -113,6 +122,11 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
         (error: unknown) => void finish({ kind: 'error', error }),
       )
     })
+    let bodyBytes = 0
+    request.on('data', (chunk: Buffer) => {
+      bodyBytes += chunk.length
+      if (bodyBytes > options.maxBodyBytes) void finish({ kind: 'tooLarge' })
+    })
     request.on('error', () => void finish({ kind: 'aborted' }))
     request.on('close', () => {
       if (!request.complete) void finish({ kind: 'aborted' })
@@ -121,11 +135,15 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
   })
 }
 
-/** Keep only the last path segment of a client-sent filename. */
+/**
+ * Keep only the last path segment of a client-sent filename, with the escapes browsers (and HTML-form clients)
+ * write for `"`, CR and LF (`%22`, `%0D`, `%0A`) decoded; no other `%` is an escape there.
+ */
 export function sanitizeFilename(filename: string | undefined): string {
-  const name = basename((filename ?? '').replaceAll('\\', '/'))
-    .replaceAll('\0', '')
-    .trim()
+  const decoded = (filename ?? '').replace(/%22|%0D|%0A/gi, (escaped) =>
+    escaped === '%22' ? '"' : escaped.toUpperCase() === '%0D' ? '\r' : '\n',
+  )
+  const name = basename(decoded.replaceAll('\\', '/')).replaceAll('\0', '').trim()
   return name === '' || name === '.' || name === '..' ? 'document' : name
 }
 

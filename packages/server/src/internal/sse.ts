@@ -31,6 +31,8 @@ export class SseStream {
       'x-accel-buffering': 'no',
     })
     response.flushHeaders()
+    // A stream is quiet between pings by design: the server's idle timeout is not for it.
+    response.socket?.setTimeout(0)
     this.#ping = setInterval(() => this.send('ping', ''), options.pingIntervalMs)
     response.on('close', () => this.#cleanup())
     if (this.#dropAfterEvents === 0) this.drop()

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
 import { detectFormat, readHead } from './detect-format.js'
-import { docxToMarkdown } from './docx-to-markdown.js'
 import { abortReason, engineFailure } from './engine-failure.js'
-import { htmlToMarkdown } from './html-to-markdown.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
 import { OcrPool } from './ocr-pool.js'
 import { estimateTokens, limitTokens } from './output-limit.js'
-import { pdfToMarkdown } from './pdf-to-markdown.js'
 
 /** Options of {@link localEngine}. */
 export interface LocalEngineOptions {
@@ -41,12 +40,28 @@ export interface LocalEngineOptions {
    * @default false
    */
   fontWeights?: boolean
+  /**
+   * Worker threads that parse and lay out PDFs, render their scanned pages and convert DOCX and HTML, started on
+   * the first document and stopped by `close()` (a thread idle for a minute stops too). `0` does this work on the
+   * main thread, where a large document delays every other request of the server.
+   * @default the number of cores (`os.availableParallelism()`)
+   */
+  conversionWorkers?: number
 }
+
+const localEngineOptionKeys = optionKeys<LocalEngineOptions>({
+  ocrWorkers: true,
+  pageConcurrency: true,
+  minimumTextCharacters: true,
+  ocrPageTimeoutMs: true,
+  fontWeights: true,
+  conversionWorkers: true,
+})
 
 /** The offline engine: see {@link localEngine}. */
 export interface LocalEngine extends Engine {
   readonly name: 'local'
-  /** Stops the OCR workers. */
+  /** Stops the OCR workers and the conversion threads. */
   close(): Promise<void>
 }
 
@@ -91,11 +106,15 @@ function seconds(milliseconds: number): string {
  * ```
  */
 export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
+  checkKnownOptions(options, localEngineOptionKeys, 'localEngine options')
   const ocrWorkers = positiveInteger('ocrWorkers', options.ocrWorkers, Math.max(1, availableParallelism()))
   const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
   const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)
   const ocrPageTimeoutMs = positiveInteger('ocrPageTimeoutMs', options.ocrPageTimeoutMs, 120_000)
   const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs)
+  const conversions = new ConversionPool(
+    nonNegativeInteger('conversionWorkers', options.conversionWorkers, Math.max(1, availableParallelism())),
+  )
 
   async function convert(
     document: EngineDocument,
@@ -116,7 +135,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
           `The local engine cannot convert ${format.description}; it reads PDF, PNG, JPEG, TIFF, WebP, BMP, DOCX, HTML, plain text and markdown`,
         )
       case 'pdf': {
-        const conversion = await pdfToMarkdown(document.path, {
+        const conversion = await conversions.pdfToMarkdown(document.path, {
           dpi: params.rasterizationDPI,
           ocr: pool,
           concurrency: pageConcurrency,
@@ -158,7 +177,9 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'docx': {
-        const { markdown: converted, warnings } = await docxToMarkdown(await readFile(document.path))
+        const { markdown: converted, warnings } = await conversions.docxToMarkdown(
+          await readFile(document.path),
+        )
         markdown = converted
         trace.push(
           `DOCX converted to HTML by mammoth, then to markdown; images dropped${warnings > 0 ? `; ${warnings} conversion warning${warnings === 1 ? '' : 's'}` : ''}.`,
@@ -167,7 +188,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
       }
       case 'html': {
         const { text, encoding } = decodeText(await readFile(document.path), true)
-        markdown = await htmlToMarkdown(text)
+        markdown = await conversions.htmlToMarkdown(text)
         trace.push(
           `HTML (read as ${encoding}) converted to markdown; scripts and styles dropped, images as placeholders.`,
         )
@@ -203,6 +224,8 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   return {
     name: 'local',
     convert,
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), conversions.close()])
+    },
   }
 }

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import type { Agent } from 'undici'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { ConversionPool } from '../local/conversion-pool.js'
 import { detectFormat, readHead } from '../local/detect-format.js'
 import { abortReason, engineFailure } from '../local/engine-failure.js'
 import { mapLimit } from '../local/map-limit.js'
-import { openPdf } from '../local/pdf-document.js'
-import { renderPdfPage } from '../local/render-page.js'
 import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */
@@ -42,12 +43,29 @@ export interface OpenAIEngineOptions {
    * @default no text
    */
   prompt?: string
+  /**
+   * Worker threads that render PDF pages, started on the first PDF and stopped by `close()`. `0` renders on the
+   * main thread, where a large page delays every other request of the server.
+   * @default the number of cores (`os.availableParallelism()`)
+   */
+  renderWorkers?: number
 }
+
+const openaiEngineOptionKeys = optionKeys<OpenAIEngineOptions>({
+  baseUrl: true,
+  model: true,
+  apiKey: true,
+  concurrency: true,
+  requestTimeoutMs: true,
+  retries: true,
+  prompt: true,
+  renderWorkers: true,
+})
 
 /** The OpenAI-compatible engine: see {@link openaiEngine}. */
 export interface OpenAIEngine extends Engine {
   readonly name: 'openai'
-  /** Closes the engine's connections. */
+  /** Closes the engine's connections and stops its rendering threads. */
   close(): Promise<void>
 }
 
@@ -130,6 +148,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`openaiEngine: expected an options object, got ${String(options)}`)
   }
+  checkKnownOptions(options, openaiEngineOptionKeys, 'openaiEngine options')
   const url = chatCompletionsUrl(options.baseUrl)
   if (typeof options.model !== 'string' || options.model.trim() === '') {
     throw new TypeError(
@@ -141,6 +160,9 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   const concurrency = positiveInteger('concurrency', options.concurrency, 4)
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 600_000)
   const retries = positiveInteger('retries', options.retries, 2, 0)
+  const renderer = new ConversionPool(
+    positiveInteger('renderWorkers', options.renderWorkers, Math.max(1, availableParallelism()), 0),
+  )
   let agent: Agent | undefined
   let undici: Promise<typeof import('undici')> | undefined
 
@@ -243,16 +265,12 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     let answers: PageAnswer[]
     switch (format.kind) {
       case 'pdf': {
-        const pdf = await openPdf(document.path)
-        try {
-          const pages = Array.from({ length: pdf.numPages }, (_, index) => index + 1)
-          answers = await mapLimit(pages, concurrency, signal, async (number) => {
-            const { png } = await renderPdfPage(pdf, number, params.rasterizationDPI, signal)
-            return askPage({ data: png, mediaType: 'image/png' }, number, params, signal)
-          })
-        } finally {
-          await pdf.destroy().catch(() => {})
-        }
+        const pageCount = await renderer.pdfPageCount(document.path)
+        const pages = Array.from({ length: pageCount }, (_, index) => index + 1)
+        answers = await mapLimit(pages, concurrency, signal, async (number) => {
+          const { png } = await renderer.renderPdfPage(document.path, number, params.rasterizationDPI, signal)
+          return askPage({ data: png, mediaType: 'image/png' }, number, params, signal)
+        })
         break
       }
       case 'image': {
@@ -312,7 +330,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     name: 'openai',
     convert,
     close: async () => {
-      await agent?.close()
+      await Promise.all([agent?.close(), renderer.close()])
     },
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * How fast `numarkdown --help` and `numarkdown --version` answer, beside a bare `node -e 0` measured in the
+ * same rounds: the command reads its arguments before it loads the client, undici or the server, so its start
+ * should cost little more than Node's own. Each round runs each command once, in turn, so the machine's load
+ * weighs on all of them alike; wall time from spawn to exit.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { median, round } from '../internal/stats.ts'
+import type { Benchmark, BenchmarkRow } from '../report.ts'
+import { skip } from '../skip.ts'
+
+const cliPath = fileURLToPath(new URL('../../../packages/cli/dist/cli.js', import.meta.url))
+const targetMs = 200
+
+/** Wall time of one run in milliseconds; throws when the command fails. */
+function timeRun(args: string[]): number {
+  const started = performance.now()
+  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const elapsed = performance.now() - started
+  if (result.status !== 0) {
+    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().trim()}`)
+  }
+  return elapsed
+}
+
+const benchmark: Benchmark = {
+  name: 'cli-startup',
+  description: 'numarkdown --help and --version against a bare node -e 0, same rounds',
+  async run({ quick }) {
+    if (!existsSync(cliPath)) skip('packages/cli is not built (pnpm --filter @numarkdown/cli build)')
+    const rounds = quick ? 5 : 30
+    // What any command written as an ES module pays before its first line: Node's ESM loader.
+    const directory = await mkdtemp(join(tmpdir(), 'numarkdown-bench-'))
+    const emptyModule = join(directory, 'empty.mjs')
+    await writeFile(emptyModule, '')
+    const commands = {
+      node: ['-e', '0'],
+      esm: [emptyModule],
+      help: [cliPath, '--help'],
+      version: [cliPath, '--version'],
+    }
+    // One round first that is not counted: the file system cache warms up.
+    for (const args of Object.values(commands)) timeRun(args)
+    const times: Record<keyof typeof commands, number[]> = { node: [], esm: [], help: [], version: [] }
+    try {
+      for (let round = 0; round < rounds; round++) {
+        for (const [name, args] of Object.entries(commands) as Array<[keyof typeof commands, string[]]>) {
+          times[name].push(timeRun(args))
+        }
+      }
+    } finally {
+      await rm(directory, { recursive: true, force: true })
+    }
+    const statistic = (values: number[], kind: 'min' | 'median' | 'max') =>
+      kind === 'min' ? Math.min(...values) : kind === 'max' ? Math.max(...values) : median(values)
+    const rows: BenchmarkRow[] = []
+    for (const command of ['help', 'version'] as const) {
+      for (const kind of ['min', 'median', 'max'] as const) {
+        const ours = statistic(times[command], kind)
+        rows.push({
+          metric: `numarkdown --${command}, ${kind}`,
+          ours,
+          baseline: statistic(times.node, kind),
+          baselineName: 'node -e 0',
+          unit: 'ms',
+          ...(command === 'help' && kind === 'median'
+            ? { target: `≤ ${targetMs} ms`, pass: ours <= targetMs }
+            : {}),
+        })
+      }
+    }
+    const overhead = median(times.help) - median(times.node)
+    return {
+      name: 'cli-startup',
+      rows,
+      notes: [
+        `${rounds} rounds of node -e 0, an empty ES module, numarkdown --help, numarkdown --version in turn ` +
+          `(spawn to exit, wall time); medians: node -e 0 ${round(median(times.node))} ms, empty ES module ` +
+          `${round(median(times.esm))} ms (the ESM loader's own cost), --help ${round(median(times.help))} ms ` +
+          `(${round(overhead)} ms more than a bare node).`,
+      ],
+    }
+  },
+}
+
+export default benchmark

@@ -1,0 +1,462 @@
+/**
+ * One run of `numarkdown` once the arguments are read: expand and inspect the inputs, plan the outputs, open
+ * the backend, convert through `convertMany` of @numarkdown/stream (bounded concurrency, results as they finish,
+ * every remote job cancelled on abort), write each result atomically or to stdout, and return the exit status.
+ * Loaded by `cli.ts` only when there is something to convert.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { relative, resolve } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  type ConversionParams,
+  type ConversionResult,
+  type ProgressEvent,
+  ValidationError,
+  validateConversionParams,
+} from '@numarkdown/core'
+import { type ConvertManyItem, type ConvertManyOutput, convertMany } from '@numarkdown/stream'
+import type { CliOptions } from './arguments.js'
+import { removeTemporaryFilesSync, writeFileAtomic } from './atomic-write.js'
+import { type Backend, openBackend } from './backend.js'
+import { describeFailure } from './describe-failure.js'
+import { expandInputs } from './inputs.js'
+import { type InspectedSource, inspectSource } from './inspect-source.js'
+import { type OutputPlan, planOutputs } from './output-paths.js'
+import { formatPages } from './page-ranges.js'
+import { type SelectedPages, selectPdfPages } from './pdf-pages.js'
+import { createReporter, type Reporter, type Tracker } from './reporter.js'
+import { UsageError } from './usage-error.js'
+
+/** The process's streams and settings; tests of the pieces pass their own. */
+export interface RunIo {
+  stdin: Readable & { isTTY?: boolean }
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+  environment: NodeJS.ProcessEnv
+  cwd: string
+}
+
+/** One document on its way. */
+interface Conversion {
+  document: InspectedSource
+  plan: OutputPlan
+  tracker?: Tracker
+  selected?: SelectedPages
+}
+
+const FLAG_OF_PARAMETER: Record<string, string> = {
+  temperature: '--temperature',
+  rasterizationDpi: '--dpi',
+  maxOutputTokens: '--max-output-tokens',
+  timeout: '--timeout',
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
+
+function usageError(reporter: Reporter, error: UsageError, stderr: NodeJS.WritableStream): number {
+  reporter.close()
+  stderr.write(`numarkdown: ${error.message}\n(see numarkdown --help)\n`)
+  return 2
+}
+
+/** The API's parameters from the flags, checked by core (a bad value is a usage error naming the flag). */
+function conversionParams(options: CliOptions): ConversionParams {
+  const params = {
+    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+    ...(options.dpi === undefined ? {} : { rasterizationDpi: options.dpi }),
+    ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+  }
+  try {
+    return validateConversionParams(params)
+  } catch (error) {
+    if (ValidationError.isInstance(error)) {
+      const flag = FLAG_OF_PARAMETER[error.parameter] ?? error.parameter
+      throw new UsageError(`${flag}: ${error.message}`, { cause: error })
+    }
+    throw error
+  }
+}
+
+/** The markdown as written: ending with a newline, the reasoning in a comment first when asked for. */
+function markdownText(result: ConversionResult, inlineReasoning: boolean): string {
+  let text = result.markdown
+  if (inlineReasoning && result.reasoning.trim() !== '') {
+    text = `<!-- reasoning\n${result.reasoning.replaceAll('-->', '--&gt;')}\n-->\n\n${text}`
+  }
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`
+}
+
+/** A result of a `--pages` conversion with the document's own page numbers. */
+function withOriginalPages(result: ConversionResult, selected: SelectedPages): ConversionResult {
+  if (result.pages === undefined) return result
+  const original = (page: number) => selected.pages[page - 1] ?? page
+  return {
+    ...result,
+    pages: result.pages.map((page) => ({
+      ...page,
+      pageNumber: original(page.pageNumber),
+      lastPageNumber: original(page.lastPageNumber),
+    })),
+  }
+}
+
+function shown(path: string, cwd: string): string {
+  const relativePath = relative(cwd, path)
+  return relativePath === '' || relativePath.startsWith('..') ? path : relativePath
+}
+
+async function isUpToDate(plan: OutputPlan, sourceMtimeMs: number): Promise<string | undefined> {
+  const files = [plan.result, plan.reasoning].flatMap((destination) =>
+    destination.kind === 'file' ? [destination.path] : [],
+  )
+  if (files.length === 0 || plan.result.kind !== 'file') return undefined
+  for (const file of files) {
+    const stats = await stat(file).catch(() => undefined)
+    if (stats === undefined || stats.mtimeMs < sourceMtimeMs) return undefined
+  }
+  return plan.result.path
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+/** Runs the command; resolves with the exit status. */
+export async function run(options: CliOptions, io: RunIo = processIo()): Promise<number> {
+  const reporter = createReporter({ stdout: io.stdout, stderr: io.stderr, environment: io.environment })
+  try {
+    return await runWith(options, io, reporter)
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(reporter, error, io.stderr)
+    throw error
+  } finally {
+    reporter.close()
+  }
+}
+
+function processIo(): RunIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    environment: process.env,
+    cwd: process.cwd(),
+  }
+}
+
+async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Promise<number> {
+  const params = conversionParams(options)
+  const apiKey = io.environment.NUMIND_API_KEY || undefined
+  const baseUrl = options.baseUrl ?? (apiKey === undefined ? undefined : io.environment.NUMARKDOWN_BASE_URL)
+  if (baseUrl !== undefined && apiKey === undefined) {
+    throw new UsageError(`--base-url ${baseUrl}: set NUMIND_API_KEY to the token this server accepts`)
+  }
+  if (options.resume !== undefined && apiKey === undefined) {
+    throw new UsageError(
+      '--resume needs NUMIND_API_KEY: jobs of the offline engine end with the process that ran them',
+    )
+  }
+  reporter.addSecret(apiKey)
+
+  let failures = 0
+  const fail = (display: string, message: string) => {
+    failures++
+    reporter.problem(display, message)
+  }
+
+  // --- what to convert, and where each result goes ---------------------------------------------------------
+  const conversions: Conversion[] = []
+  if (options.resume === undefined) {
+    const inputs = options.inputs.length > 0 ? options.inputs : ['-']
+    if (inputs.includes('-') && io.stdin.isTTY === true) {
+      throw new UsageError(
+        options.inputs.length === 0
+          ? 'no input: name a document, or pipe one in (numarkdown - < scan.png)'
+          : 'stdin is a terminal: pipe a document in (numarkdown - < scan.png) or name a file',
+      )
+    }
+    const outputPath = options.output === undefined ? undefined : resolve(io.cwd, options.output)
+    const outputStats = outputPath === undefined ? undefined : await stat(outputPath).catch(() => undefined)
+    const expanded = await expandInputs(inputs, {
+      cwd: io.cwd,
+      ...(outputPath === undefined ? {} : { outputFolder: outputPath }),
+    })
+    for (const problem of expanded.problems) fail(problem.display, problem.message)
+    const documents: InspectedSource[] = []
+    for (let start = 0; start < expanded.sources.length; start += 16) {
+      const batch = expanded.sources.slice(start, start + 16)
+      const inspections = await Promise.all(batch.map((source) => inspectSource(source, io.stdin)))
+      inspections.forEach((inspection, index) => {
+        if (inspection.ok) documents.push(inspection.document)
+        else fail(batch[index]!.display, inspection.message)
+      })
+    }
+    const settings = {
+      ...(options.output === undefined ? {} : { output: options.output }),
+      outputIsFolder: outputStats?.isDirectory() === true,
+      outputIsFile: outputStats !== undefined && !outputStats.isDirectory(),
+      stemNames: options.stemNames,
+      json: options.json,
+      reasoning: options.reasoning,
+      cwd: io.cwd,
+    }
+    const plans = planOutputs(
+      documents.map((document) => ({ display: document.source.display, name: document.name })),
+      settings,
+    )
+    for (const [index, document] of documents.entries()) {
+      const plan = plans[index]!
+      if (!options.force) {
+        const newer = await isUpToDate(plan, document.mtimeMs)
+        if (newer !== undefined) {
+          reporter.notice(
+            `${document.source.display}: skipped: ${shown(newer, io.cwd)} is newer than it (--force converts it again)`,
+          )
+          document.stream?.destroy()
+          continue
+        }
+      }
+      conversions.push({ document, plan })
+    }
+    if (conversions.length === 0) return failures > 0 ? 1 : 0
+  }
+
+  // --- the backend, and Ctrl-C --------------------------------------------------------------------------
+  let backend: Backend
+  try {
+    backend = await openBackend({ apiKey, baseUrl, concurrency: options.concurrency }, (message) =>
+      reporter.notice(message),
+    )
+  } catch (error) {
+    if (ValidationError.isInstance(error)) {
+      throw new UsageError(error.parameter === 'baseUrl' ? `--base-url: ${error.message}` : error.message, {
+        cause: error,
+      })
+    }
+    throw error
+  }
+  for (const secret of backend.secrets) reporter.addSecret(secret)
+
+  const controller = new AbortController()
+  let interruptedBy: NodeJS.Signals | undefined
+  let brokenPipe = false
+  // Jobs submitted and not finished, to name on an exit that cannot wait for their cancels.
+  const jobsInFlight = new Set<string>()
+  const followJobs = (event: ProgressEvent) => {
+    if (event.type === 'submitted' || event.type === 'adopted') jobsInFlight.add(event.jobId)
+    else if ((event.type === 'done' || event.type === 'failed') && event.jobId !== undefined) {
+      jobsInFlight.delete(event.jobId)
+    }
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interruptedBy !== undefined) {
+      // The second one: leave now, without waiting for the cancels; no temporary file stays behind.
+      removeTemporaryFilesSync()
+      const jobs = [...jobsInFlight]
+      reporter.notice(
+        jobs.length === 0
+          ? 'exiting now'
+          : `exiting now; the cancel of these jobs may not have reached the server: ${jobs.join(' ')}`,
+      )
+      reporter.close()
+      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 2))
+    }
+    interruptedBy = signal
+    reporter.notice('interrupted: cancelling the conversions (Ctrl-C again to exit at once)')
+    controller.abort()
+  }
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return
+    // The reader went away (`numarkdown … | head`): nothing more can be delivered.
+    brokenPipe = true
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  // Kept to the end: a write that failed may report its EPIPE after the conversions are over.
+  io.stdout.on('error', onStdoutError)
+
+  const deliver = async (display: string, plan: OutputPlan, result: ConversionResult, extra: object) => {
+    for (const warning of result.warnings ?? []) reporter.notice(`${display}: ${warning}`)
+    const text = options.json
+      ? `${JSON.stringify({ input: display, ...extra, ...result })}\n`
+      : markdownText(result, plan.reasoning.kind === 'inline')
+    if (plan.result.kind === 'file') await writeFileAtomic(plan.result.path, text, plan.result.within)
+    else await reporter.result(text)
+    if (plan.reasoning.kind === 'file') {
+      const reasoning =
+        result.reasoning === '' || result.reasoning.endsWith('\n')
+          ? result.reasoning
+          : `${result.reasoning}\n`
+      await writeFileAtomic(plan.reasoning.path, reasoning, plan.reasoning.within)
+    }
+    return plan.result.kind === 'file' ? shown(plan.result.path, io.cwd) : ''
+  }
+
+  try {
+    if (options.resume !== undefined) {
+      const display = `job ${options.resume}`
+      const plan = planOutputs([{ display, name: options.resume }], {
+        ...(options.output === undefined ? {} : { output: options.output }),
+        outputIsFolder: false,
+        outputIsFile: false,
+        stemNames: false,
+        json: options.json,
+        reasoning: options.reasoning,
+        cwd: io.cwd,
+      })[0]!
+      const tracker = reporter.track(display)
+      jobsInFlight.add(options.resume)
+      try {
+        const result = await backend.client.wait(options.resume, {
+          signal: controller.signal,
+          onProgress: (event) => {
+            followJobs(event)
+            tracker.event(event)
+          },
+        })
+        tracker.done(await deliver(display, plan, result, {}))
+      } catch (error) {
+        if (!controller.signal.aborted) {
+          tracker.failed()
+          fail(display, describeFailure(error, backend.baseUrl))
+        }
+      }
+    } else {
+      failures += await convertAll(
+        conversions,
+        options,
+        params,
+        backend,
+        controller.signal,
+        reporter,
+        deliver,
+        followJobs,
+      )
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await backend.close()
+  }
+  if (interruptedBy !== undefined) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 2)
+  if (brokenPipe) return 1
+  return failures > 0 ? 1 : 0
+}
+
+/** Converts the conversions through `convertMany`; resolves with the number of failures once every job settled. */
+async function convertAll(
+  conversions: readonly Conversion[],
+  options: CliOptions,
+  params: ConversionParams,
+  backend: Backend,
+  signal: AbortSignal,
+  reporter: Reporter,
+  deliver: (display: string, plan: OutputPlan, result: ConversionResult, extra: object) => Promise<string>,
+  followJobs: (event: ProgressEvent) => void,
+): Promise<number> {
+  let failures = 0
+  const fail = (conversion: Conversion, message: string) => {
+    failures++
+    conversion.tracker?.failed()
+    reporter.problem(conversion.document.source.display, message)
+  }
+  const conversionOf = new Map<ConvertManyItem, Conversion>()
+
+  async function item(conversion: Conversion): Promise<ConvertManyItem> {
+    const { document } = conversion
+    const base = { filename: document.filename, contentType: document.type.contentType }
+    if (options.pages !== undefined) {
+      if (document.type.contentType !== 'application/pdf') {
+        reporter.notice(
+          `${document.source.display}: --pages applies to PDFs only; converting the whole document`,
+        )
+      } else {
+        const bytes =
+          document.stream === undefined
+            ? await readFile((document.source as { path: string }).path)
+            : await readAll(document.stream)
+        conversion.selected = await selectPdfPages(bytes, options.pages)
+        return { input: conversion.selected.bytes, ...base }
+      }
+    }
+    return { input: document.stream ?? (document.source as { path: string }).path, ...base }
+  }
+
+  async function* items(): AsyncGenerator<ConvertManyItem> {
+    for (const conversion of conversions) {
+      if (signal.aborted) return
+      let next: ConvertManyItem
+      try {
+        next = await item(conversion)
+      } catch (error) {
+        fail(conversion, error instanceof Error ? error.message : String(error))
+        continue
+      }
+      conversionOf.set(next, conversion)
+      conversion.tracker = reporter.track(conversion.document.source.display)
+      yield next
+    }
+  }
+
+  const converter = convertMany({
+    client: backend.client,
+    concurrency: options.concurrency,
+    ordered: false,
+    signal,
+    ...params,
+    ...(options.splitPages ? { splitPages: true } : {}),
+    onProgress: (event, input) => {
+      followJobs(event)
+      conversionOf.get(input)?.tracker?.event(event)
+    },
+  })
+  const closed = new Promise<void>((resolve) => converter.once('close', () => resolve()))
+
+  async function consume(outcomes: AsyncIterable<ConvertManyOutput>): Promise<void> {
+    for await (const outcome of outcomes) {
+      const conversion = conversionOf.get(outcome.input)!
+      conversionOf.delete(outcome.input)
+      if (!outcome.ok) {
+        fail(conversion, describeFailure(outcome.error, backend.baseUrl))
+        continue
+      }
+      const result =
+        conversion.selected === undefined
+          ? outcome.result
+          : withOriginalPages(outcome.result, conversion.selected)
+      const extra =
+        conversion.selected === undefined
+          ? {}
+          : {
+              selectedPages: formatPages(conversion.selected.pages),
+              pageCount: conversion.selected.pageCount,
+            }
+      try {
+        conversion.tracker?.done(
+          await deliver(conversion.document.source.display, conversion.plan, result, extra),
+        )
+      } catch (error) {
+        // Aborted, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
+        if (signal.aborted || (error as NodeJS.ErrnoException).code === 'EPIPE') return
+        fail(
+          conversion,
+          `converted, but the result could not be written: ${describeFailure(error, backend.baseUrl)}`,
+        )
+      }
+    }
+  }
+
+  try {
+    await pipeline(Readable.from(items()), converter, consume)
+  } catch (error) {
+    if (!signal.aborted) throw error
+  }
+  // `pipeline` settles before an aborted converter has cancelled its jobs; its `close` comes after.
+  await closed
+  return failures
+}
