@@ -110,6 +110,7 @@ describe('a deadline is a deadline', () => {
     controller.abort()
     expect(await waiting).toBeInstanceOf(AbortError)
     await until(() => of('cancel').length === 1)
+    expect(client.cancelling).toEqual(['job-2'])
     let closed = false
     const closing = client.close().then(() => {
       closed = true
@@ -121,6 +122,7 @@ describe('a deadline is a deadline', () => {
     await closing
     expect(closed).toBe(true)
     expect(logged).toContain('numarkdown cancel of job job-2 after abort: done')
+    expect(client.cancelling).toEqual([])
   })
 
   it('leaves no unhandled rejection when the late answer never comes', async () => {

@@ -100,6 +100,14 @@ export class NuMarkdownClient {
     return this.#context.options.baseUrl.href
   }
 
+  /**
+   * Jobs whose remote cancel is still under way: calls that ended at their deadline or on abort cancel their job
+   * in the background. An app that must exit before `close()` has let them finish can name these jobs.
+   */
+  get cancelling(): string[] {
+    return [...this.#context.background.cancelling]
+  }
+
   /** Conversions allowed in flight right now: the configured `concurrency`, lowered for a while after a 429. */
   get concurrency(): number {
     return this.#context.queue.limit.current

@@ -6,6 +6,8 @@ import type { Logger } from '../types.js'
  * of it can reject unhandled; `client.close()` waits for it (each task is bounded in time).
  */
 export class BackgroundTasks {
+  /** Jobs whose remote cancel is under way. */
+  readonly cancelling: Set<string> = new Set()
   readonly #tasks = new Set<Promise<void>>()
   readonly #logger: Logger
 

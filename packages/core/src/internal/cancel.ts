@@ -62,6 +62,7 @@ export function cancelInBackground(context: ClientContext, jobId: string): void 
  */
 export async function cancelQuietly(context: ClientContext, jobId: string): Promise<void> {
   const operation = new Operation(undefined, Math.min(10_000, context.options.requestTimeoutMs))
+  context.background.cancelling.add(jobId)
   try {
     const outcome = await cancelJob(context, jobId, operation)
     context.logger.info(
@@ -70,5 +71,7 @@ export async function cancelQuietly(context: ClientContext, jobId: string): Prom
     )
   } catch (error) {
     context.logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
+  } finally {
+    context.background.cancelling.delete(jobId)
   }
 }
