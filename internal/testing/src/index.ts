@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -9,9 +10,18 @@ export { startTestServer, type TestServer, testToken } from './server.ts'
 /** The root of the repository. */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 
+/**
+ * The shared test corpus: `shared/corpus` beside the repository, or beside the folder holding it (a git worktree
+ * checked out one level deeper).
+ */
+const corpusRoot: string =
+  ['../shared/corpus', '../../shared/corpus']
+    .map((relative) => resolve(repoRoot, relative))
+    .find((candidate) => existsSync(candidate)) ?? resolve(repoRoot, '../shared/corpus')
+
 /** Path of a document of the shared test corpus, e.g. `corpusPath('multi_page.pdf')`. */
 export function corpusPath(name: string): string {
-  return resolve(repoRoot, '../shared/corpus/docling', name)
+  return resolve(corpusRoot, 'docling', name)
 }
 
 /** A temporary folder removed by the returned `[Symbol.asyncDispose]`/`remove()`. */

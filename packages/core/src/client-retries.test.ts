@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { scriptedEngine } from '@numarkdown/server'
 import { describe, expect, it } from 'vitest'
 import { RateLimitError, ServerError } from './errors.js'
@@ -6,6 +7,122 @@ import type { ProgressEvent } from './types.js'
 
 function ofType<T extends ProgressEvent['type']>(events: ProgressEvent[], type: T) {
   return events.filter((event): event is Extract<ProgressEvent, { type: T }> => event.type === type)
+}
+
+/** Filenames that do not survive a round trip through a server unchanged (decoded as latin1, trimmed, escaped). */
+const oddNames: Array<(index: number) => string> = [
+  (index) => `résumé ${index}.txt`,
+  (index) => `日本語の文書 ${index}.txt`,
+  (index) => `"quoted" ${index}.txt`,
+  (index) => `  padded ${index}.txt  `,
+  (index) => `two\nlines ${index}.txt`,
+  (index) => `carriage\r\nreturn ${index}.txt`,
+  (index) => `percent %22 ${index}.txt`,
+  (index) => `emoji 📄 ${index}.txt`,
+  (index) => `tab\t${index}.txt`,
+  (index) => `plain-${index}.txt`,
+]
+
+const chaosFaults = {
+  seed: 7,
+  rules: [
+    {
+      route: 'submit' as const,
+      probability: 0.075,
+      fault: { type: 'reset' as const, when: 'after' as const },
+    },
+    {
+      route: 'submit' as const,
+      probability: 0.075,
+      fault: { type: 'reset' as const, when: 'before' as const },
+    },
+    {
+      route: 'submit' as const,
+      probability: 0.075,
+      fault: { type: 'status' as const, status: 502 as const },
+    },
+    {
+      route: 'submit' as const,
+      probability: 0.075,
+      fault: { type: 'status' as const, status: 503 as const },
+    },
+    {
+      route: 'submit' as const,
+      probability: 0.075,
+      fault: { type: 'rateLimit' as const, retryAfterSeconds: 0 },
+    },
+    {
+      route: 'stream' as const,
+      probability: 0.2,
+      fault: { type: 'dropStream' as const, afterEvents: 0 },
+    },
+    {
+      route: 'stream' as const,
+      probability: 0.15,
+      fault: { type: 'status' as const, status: 500 as const },
+    },
+    {
+      route: 'getJob' as const,
+      probability: 0.2,
+      fault: { type: 'status' as const, status: 504 as const },
+    },
+    {
+      route: 'getJob' as const,
+      probability: 0.1,
+      fault: { type: 'reset' as const, when: 'before' as const },
+    },
+    {
+      route: 'list' as const,
+      probability: 0.3,
+      fault: { type: 'status' as const, status: 503 as const },
+    },
+  ],
+}
+
+/**
+ * 200 conversions under about 30% injected faults (resets before and after the job exists, 502, 503, 429, dropped
+ * streams, failed reads and listings): every input must create exactly one job, found by its content.
+ */
+async function chaos(filename: (index: number) => string, seed: number): Promise<void> {
+  const { client, server, events } = await setup(
+    { faults: { ...chaosFaults, seed }, engine: scriptedEngine() },
+    { concurrency: 8, maxRetries: 10 },
+  )
+  const count = 200
+  const text = (index: number) => `document number ${index}`
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      client.convert({ data: Buffer.from(text(index)), filename: filename(index) }),
+    ),
+  )
+  results.forEach((result, index) => {
+    expect(result.markdown).toBe(text(index))
+  })
+  // Every input created exactly one job on the server; inputs differ in content, whatever their names became.
+  const digests = new Map(
+    Array.from({ length: count }, (_, index) => [
+      createHash('sha256').update(text(index)).digest('hex'),
+      index,
+    ]),
+  )
+  const jobsPerInput = new Map<number, number>()
+  for await (const job of client.listJobs({ perPage: 100 })) {
+    const index = digests.get(JSON.parse(job.inputData).sha256 as string)
+    expect(index).toBeDefined()
+    jobsPerInput.set(index!, (jobsPerInput.get(index!) ?? 0) + 1)
+  }
+  const duplicates = [...jobsPerInput.values()].filter((jobs) => jobs > 1).length
+  expect(jobsPerInput.size).toBe(count)
+  expect(duplicates).toBe(0)
+  expect(createdJobs(server)).toHaveLength(count)
+  expect(new Set(results.map((result) => result.jobId)).size).toBe(count)
+  const faulted = server.server.requests.filter((entry) => entry.fault).length
+  const submits = server.server.requests.filter((entry) => entry.route === 'submit')
+  process.stdout.write(
+    `chaos: ${server.server.requests.length} requests, ${faulted} faulted; ${submits.length} submits, ${submits.filter((entry) => entry.fault).length} faulted; ${ofType(events, 'adopted').length} adopted; ${createdJobs(server).length - count} duplicate jobs\n`,
+  )
+  expect(submits.filter((entry) => entry.fault).length / submits.length).toBeGreaterThan(0.25)
+  expect(ofType(events, 'adopted').length).toBeGreaterThan(0)
 }
 
 describe('submit retries', () => {
@@ -93,6 +210,31 @@ describe('ambiguous submit failures never create a second job', () => {
       expect(server.server.requests.filter((entry) => entry.route === 'list').length).toBeGreaterThan(0)
     })
   }
+
+  it('adopts the job when the server recorded the filename otherwise than it was sent', async () => {
+    const { client, server, events } = await setup({
+      faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 1 }] },
+    })
+    const filename = '  résumé "final"\n日本.txt  '
+    const result = await client.convert({ data: Buffer.from('renamed on the way'), filename })
+    expect(result.markdown).toBe('renamed on the way')
+    expect(createdJobs(server)).toEqual([result.jobId])
+    expect(ofType(events, 'adopted')).toMatchObject([{ jobId: result.jobId, filename }])
+  })
+
+  it('gives two uploads of the same bytes under different names two different jobs', async () => {
+    const { client, server, events } = await setup({
+      faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 2 }] },
+    })
+    const bytes = Buffer.from('same bytes, two names')
+    const [first, second] = await Promise.all([
+      client.convert({ data: bytes, filename: 'première.txt' }),
+      client.convert({ data: bytes, filename: 'deuxième.txt' }),
+    ])
+    expect(first.jobId).not.toBe(second.jobId)
+    expect(createdJobs(server).sort()).toEqual([first.jobId, second.jobId].sort())
+    expect(ofType(events, 'adopted')).toHaveLength(2)
+  })
 
   it('stops rather than risk a second job when the jobs cannot be listed', async () => {
     const { client, server } = await setup(
@@ -187,90 +329,10 @@ describe('read retries', () => {
   })
 
   it('survives 200 conversions under 30% injected faults without creating a job twice', async () => {
-    const faults = {
-      seed: 7,
-      rules: [
-        {
-          route: 'submit' as const,
-          probability: 0.075,
-          fault: { type: 'reset' as const, when: 'after' as const },
-        },
-        {
-          route: 'submit' as const,
-          probability: 0.075,
-          fault: { type: 'reset' as const, when: 'before' as const },
-        },
-        {
-          route: 'submit' as const,
-          probability: 0.075,
-          fault: { type: 'status' as const, status: 502 as const },
-        },
-        {
-          route: 'submit' as const,
-          probability: 0.075,
-          fault: { type: 'status' as const, status: 503 as const },
-        },
-        {
-          route: 'submit' as const,
-          probability: 0.075,
-          fault: { type: 'rateLimit' as const, retryAfterSeconds: 0 },
-        },
-        {
-          route: 'stream' as const,
-          probability: 0.2,
-          fault: { type: 'dropStream' as const, afterEvents: 0 },
-        },
-        {
-          route: 'stream' as const,
-          probability: 0.15,
-          fault: { type: 'status' as const, status: 500 as const },
-        },
-        {
-          route: 'getJob' as const,
-          probability: 0.2,
-          fault: { type: 'status' as const, status: 504 as const },
-        },
-        {
-          route: 'getJob' as const,
-          probability: 0.1,
-          fault: { type: 'reset' as const, when: 'before' as const },
-        },
-        {
-          route: 'list' as const,
-          probability: 0.3,
-          fault: { type: 'status' as const, status: 503 as const },
-        },
-      ],
-    }
-    const { client, server, events } = await setup(
-      { faults, engine: scriptedEngine() },
-      { concurrency: 8, maxRetries: 10 },
-    )
-    const count = 200
-    const results = await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        client.convert({ data: Buffer.from(`document number ${index}`), filename: `doc-${index}.txt` }),
-      ),
-    )
-    results.forEach((result, index) => {
-      expect(result.markdown).toBe(`document number ${index}`)
-    })
-    // Every input created exactly one job on the server.
-    const jobsByFilename = new Map<string, number>()
-    for await (const job of client.listJobs({ perPage: 100 })) {
-      const filename = JSON.parse(job.inputData).filename as string
-      jobsByFilename.set(filename, (jobsByFilename.get(filename) ?? 0) + 1)
-    }
-    expect(jobsByFilename.size).toBe(count)
-    expect([...jobsByFilename.values()].every((jobs) => jobs === 1)).toBe(true)
-    expect(createdJobs(server)).toHaveLength(count)
-    expect(new Set(results.map((result) => result.jobId)).size).toBe(count)
-    const faulted = server.server.requests.filter((entry) => entry.fault).length
-    const submits = server.server.requests.filter((entry) => entry.route === 'submit')
-    process.stdout.write(
-      `chaos: ${server.server.requests.length} requests, ${faulted} faulted; ${submits.length} submits, ${submits.filter((entry) => entry.fault).length} faulted; ${ofType(events, 'adopted').length} adopted\n`,
-    )
-    expect(submits.filter((entry) => entry.fault).length / submits.length).toBeGreaterThan(0.25)
-    expect(ofType(events, 'adopted').length).toBeGreaterThan(0)
+    await chaos((index) => `doc-${index}.txt`, 7)
+  }, 120_000)
+
+  it('creates one job per input under 30% faults whatever the filenames (non-ASCII, quoted, padded, multi-line)', async () => {
+    await chaos((index) => oddNames[index % oddNames.length]!(index), 11)
   }, 120_000)
 })

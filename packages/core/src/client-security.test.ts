@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { NuMarkdownClient } from './client.js'
-import { AuthenticationError, NuMarkdownError } from './errors.js'
+import { AuthenticationError, ConnectionError, NuMarkdownError, ValidationError } from './errors.js'
 import { onCleanup, setup } from './test-server.js'
 import type { Logger, ProgressEvent } from './types.js'
 
@@ -111,5 +111,34 @@ describe('the token never leaks', () => {
     expectNoToken(error, lines, [])
     expect(inspect(client, { depth: Number.POSITIVE_INFINITY, showHidden: true })).not.toContain(token)
     expect(JSON.stringify(client)).not.toContain(token)
+  })
+})
+
+describe('redaction never garbles other text', () => {
+  it('refuses a token so short that scrubbing it would erase ordinary text', async () => {
+    const { server } = await setup()
+    for (const apiKey of ['t', 'connect', 'token-a']) {
+      expect(() => new NuMarkdownClient({ apiKey, baseUrl: server.url })).toThrow(ValidationError)
+      expect(() => new NuMarkdownClient({ apiKey, baseUrl: server.url })).toThrow(
+        `The apiKey option is too short (${apiKey.length} characters) to be kept out of logs safely`,
+      )
+    }
+    expect(server.server.requests).toHaveLength(0)
+  })
+
+  it('keeps `connect ECONNREFUSED` intact in errors and logs with the shortest token allowed', async () => {
+    const { server } = await setup()
+    const url = server.url
+    await server.close()
+    const { logger, lines } = recordingLogger()
+    // Sixteen characters, made of the letters of the message it must leave alone.
+    const shortToken = 'connectECONNREFU'
+    const client = new NuMarkdownClient({ apiKey: shortToken, baseUrl: url, logger, maxRetries: 0 })
+    onCleanup(() => client.close())
+    const error = await client.getJob('job-1').catch((caught) => caught)
+    expect(error).toBeInstanceOf(ConnectionError)
+    expect(error.message).toContain('connect ECONNREFUSED 127.0.0.1')
+    expect(error.message).not.toContain('[redacted]')
+    expect(lines.join('\n')).not.toContain('[redacted]')
   })
 })

@@ -3,7 +3,7 @@ import { corpusPath, makePdf } from '@numarkdown/testing'
 import { PDFDocument } from 'pdf-lib'
 import { describe, expect, it } from 'vitest'
 import { AbortError, JobFailedError } from './errors.js'
-import { setup } from './test-server.js'
+import { setup, until } from './test-server.js'
 
 describe('splitPages', () => {
   it('converts each page as its own job and merges them in page order', async () => {
@@ -68,6 +68,8 @@ describe('splitPages', () => {
     await engine.gate.whenWaiting(2)
     controller.abort()
     await expect(converting).rejects.toBeInstanceOf(AbortError)
+    // The cancels go out in the background once the call has ended.
+    await until(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
     const created = server.server.requests
       .filter((entry) => entry.route === 'submit')
       .map((entry) => entry.jobId)
@@ -95,6 +97,7 @@ describe('splitPages', () => {
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(JobFailedError)
     expect(error.code).toBe('BadPage')
+    await until(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
     expect(server.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(2)
   })
 })

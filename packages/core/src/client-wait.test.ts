@@ -1,18 +1,11 @@
 import { scriptedEngine } from '@numarkdown/server'
 import { describe, expect, it } from 'vitest'
 import { AbortError, APIError, JobTimeoutError, TimeoutError } from './errors.js'
-import { nextSubmitted, setup } from './test-server.js'
+import { nextSubmitted, setup, until } from './test-server.js'
 import type { ProgressEvent } from './types.js'
 
 const routesOf = (server: Awaited<ReturnType<typeof setup>>['server']) =>
   server.server.requests.map((entry) => entry.route)
-
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => (condition() ? resolve() : setTimeout(check, 5))
-    check()
-  })
-}
 
 describe('waiting over SSE', () => {
   it('reconnects after a dropped stream, reading the job once in between', async () => {
@@ -116,9 +109,14 @@ describe('abort and deadline', () => {
     const error = await converting.catch((caught) => caught)
     expect(error).toBeInstanceOf(AbortError)
     expect(error.jobId).toBe(jobId)
+    // The call ends at once; the cancel goes out in the background.
+    await until(() => routesOf(server).includes('cancel'))
     expect(
       server.server.requests.filter((entry) => entry.route === 'cancel').map((entry) => entry.jobId),
     ).toEqual([jobId])
+    await until(() =>
+      server.server.requests.some((entry) => entry.route === 'cancel' && entry.status === 200),
+    )
     expect((await client.getJob(jobId)).status).toBe('cancelled')
     expect(events.at(-1)).toMatchObject({ type: 'failed', jobId })
   })
@@ -139,19 +137,24 @@ describe('abort and deadline', () => {
     )
     const error = await converting.catch((caught) => caught)
     expect(error).toBeInstanceOf(AbortError)
+    // The call ended without waiting for the job ID; the job is cancelled once its ID arrives.
+    await until(() => routesOf(server).includes('cancel'))
     const created = server.server.requests.find((entry) => entry.route === 'submit')?.jobId
     expect(created).toBeTruthy()
-    expect(error.jobId).toBe(created)
     expect(server.server.requests.find((entry) => entry.route === 'cancel')?.jobId).toBe(created)
   })
 
   it('cancels the remote job when the deadline passes', async () => {
     const { client, server } = await setup({ engine: scriptedEngine({ outcome: 'hang' }) })
-    const error = await client.convert(Buffer.from('late'), { timeoutMs: 200 }).catch((caught) => caught)
+    const error = await client
+      .convert({ data: Buffer.from('late'), filename: 'late.txt' }, { timeoutMs: 500 })
+      .catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.code).toBe('deadline_exceeded')
-    const cancel = server.server.requests.find((entry) => entry.route === 'cancel')
-    expect(cancel?.jobId).toBe(error.jobId)
+    // Wherever the deadline fell (upload or wait), the job the server created is cancelled.
+    await until(() => routesOf(server).includes('cancel'))
+    const created = server.server.requests.find((entry) => entry.route === 'submit')?.jobId
+    expect(server.server.requests.find((entry) => entry.route === 'cancel')?.jobId).toBe(created)
   })
 
   it('leaves the job alone with cancelOnAbort: false', async () => {

@@ -219,13 +219,13 @@ describe('jobs', () => {
   it('maps 404 and 403 to typed errors', async () => {
     const server = await startTestServer({
       tokens: [
-        { token: 'token-a', owner: 'a' },
-        { token: 'token-b', owner: 'b' },
+        { token: 'token-a-0123456789', owner: 'a' },
+        { token: 'token-b-0123456789', owner: 'b' },
       ],
     })
     onCleanup(() => server.close())
-    const a = new NuMarkdownClient({ apiKey: 'token-a', baseUrl: server.url })
-    const b = new NuMarkdownClient({ apiKey: 'token-b', baseUrl: server.url })
+    const a = new NuMarkdownClient({ apiKey: 'token-a-0123456789', baseUrl: server.url })
+    const b = new NuMarkdownClient({ apiKey: 'token-b-0123456789', baseUrl: server.url })
     onCleanup(() => a.close())
     onCleanup(() => b.close())
     await expect(a.getJob('no-such-job')).rejects.toBeInstanceOf(NotFoundError)

@@ -1,4 +1,6 @@
+import { checkKnownOptions } from './check-known-options.js'
 import { NuMarkdownError } from './errors.js'
+import { BackgroundTasks } from './internal/background-tasks.js'
 import { cancelJob } from './internal/cancel.js'
 import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
@@ -8,6 +10,13 @@ import { prepareUpload, type UploadSource } from './internal/input.js'
 import { pageThroughJobs, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
+import {
+  convertOptionKeys,
+  listJobsOptionKeys,
+  requestOptionKeys,
+  submitOptionKeys,
+  waitOptionKeys,
+} from './internal/option-keys.js'
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { conversionQuery } from './internal/params.js'
@@ -32,17 +41,11 @@ import type {
   Job,
   ListJobsOptions,
   ProgressListener,
+  RequestOptions,
   SubmitOptions,
   SubmitResult,
   WaitOptions,
 } from './types.js'
-
-/** Options of `client.getJob()` and `client.cancel()`. */
-export interface RequestOptions {
-  signal?: AbortSignal
-  /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
-  timeoutMs?: number
-}
 
 /**
  * The NuMarkdown API client: submits documents, waits for jobs (SSE with polling fallback), reads, lists and
@@ -88,12 +91,21 @@ export class NuMarkdownClient {
       ownedJobs: new OwnedJobs(),
       submitAttempts: new Map(),
       closeSignal: this.#closing.signal,
+      background: new BackgroundTasks(logger),
     }
   }
 
   /** The API's base URL (never holds credentials). */
   get baseUrl(): string {
     return this.#context.options.baseUrl.href
+  }
+
+  /**
+   * Jobs whose remote cancel is still under way: calls that ended at their deadline or on abort cancel their job
+   * in the background. An app that must exit before `close()` has let them finish can name these jobs.
+   */
+  get cancelling(): string[] {
+    return [...this.#context.background.cancelling]
   }
 
   /** Conversions allowed in flight right now: the configured `concurrency`, lowered for a while after a 429. */
@@ -103,7 +115,7 @@ export class NuMarkdownClient {
 
   /**
    * Listens to the progress of every call of this client (`upload`, `submitted`, `status`, `retry`, `adopted`,
-   * `done`, `failed`). A throwing listener is ignored.
+   * `resubmit`, `done`, `failed`). A throwing listener is ignored.
    * @returns A function that removes the listener.
    */
   on(listener: ProgressListener): () => void {
@@ -124,6 +136,7 @@ export class NuMarkdownClient {
    */
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
+    checkKnownOptions(options, convertOptionKeys, 'convert() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
@@ -163,6 +176,7 @@ export class NuMarkdownClient {
    */
   async submit(input: ConvertInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     this.#checkOpen()
+    checkKnownOptions(options, submitOptionKeys, 'submit() options')
     const query = conversionQuery(options)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
@@ -182,6 +196,7 @@ export class NuMarkdownClient {
   /** Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures. */
   async getJob(jobId: string, options: RequestOptions = {}): Promise<Job> {
     this.#checkOpen()
+    checkKnownOptions(options, requestOptionKeys, 'getJob() options')
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
@@ -202,6 +217,7 @@ export class NuMarkdownClient {
    */
   async wait(jobId: string, options: WaitOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
+    checkKnownOptions(options, waitOptionKeys, 'wait() options')
     checkJobId(jobId)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
@@ -226,6 +242,7 @@ export class NuMarkdownClient {
    */
   listJobs(options: ListJobsOptions = {}): AsyncIterableIterator<Job> {
     this.#checkOpen()
+    checkKnownOptions(options, listJobsOptionKeys, 'listJobs() options')
     const perPage = checkNumberRange('perPage', options.perPage ?? 30, { min: 1, max: 100, integer: true })
     const firstSkip = checkNumberRange('skip', options.skip ?? 0, { min: 0, integer: true })
     if (options.organization !== undefined && typeof options.organization !== 'string') {
@@ -245,6 +262,7 @@ export class NuMarkdownClient {
    */
   async cancel(jobId: string, options: RequestOptions = {}): Promise<CancelResult> {
     this.#checkOpen()
+    checkKnownOptions(options, requestOptionKeys, 'cancel() options')
     checkJobId(jobId)
     const operation = this.#operation(options.signal, options.timeoutMs)
     try {
@@ -254,12 +272,17 @@ export class NuMarkdownClient {
     }
   }
 
-  /** Closes the connection pool. Calls in flight fail; later calls throw. */
+  /**
+   * Closes the connection pool. Calls in flight fail with a `client_closed` error and leave their jobs running;
+   * later calls throw. Remote cancels that calls ended at their deadline or on abort started in the background
+   * are finished first (each takes at most 10 s).
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     this.#context.queue.clear()
     this.#closing.abort()
+    await this.#context.background.settled()
     await this.#context.http.close()
   }
 

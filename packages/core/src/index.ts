@@ -1,5 +1,5 @@
 export { checkKnownOptions } from './check-known-options.js'
-export { createClient, NuMarkdownClient, type RequestOptions } from './client.js'
+export { createClient, NuMarkdownClient } from './client.js'
 export {
   AbortError,
   APIError,
@@ -35,10 +35,12 @@ export type {
   PageResult,
   ProgressEvent,
   ProgressListener,
+  RequestOptions,
   SubmitOptions,
   SubmitResult,
   Usage,
   WaitOptions,
   WaitStrategy,
 } from './types.js'
+export { validateClientOptions } from './validate-client-options.js'
 export { validateConversionParams } from './validate-conversion-params.js'

@@ -52,3 +52,11 @@ export function createdJobs(server: TestServer): string[] {
     .filter((entry) => entry.route === 'submit' && entry.jobId)
     .map((entry) => entry.jobId!)
 }
+
+/** Resolves once `condition()` holds, checking every few milliseconds (the test's own timeout bounds it). */
+export function until(condition: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (condition() ? resolve() : setTimeout(check, 5))
+    check()
+  })
+}

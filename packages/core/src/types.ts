@@ -160,6 +160,12 @@ export type ProgressEvent =
     }
   /** After an ambiguous submit failure, the job the server did create was found and taken over. */
   | { type: 'adopted'; jobId: string; filename: string; elapsedMs: number }
+  /**
+   * `convert()` only: the server no longer knows `jobId`, a job this call created (404 while waiting, e.g. a
+   * self-hosted server that restarted). The document is submitted again, once; a `submitted` event with the
+   * new job follows. `error` is the `NotFoundError` that told.
+   */
+  | { type: 'resubmit'; jobId: string; filename: string; error: Error; elapsedMs: number }
   | { type: 'done'; jobId: string; partial: boolean; elapsedMs: number }
   | { type: 'failed'; jobId?: string; error: Error; elapsedMs: number }
 
@@ -174,7 +180,10 @@ export interface ClientOptions {
   baseUrl?: string | URL
   /** Conversions in flight at once, shared by every caller of this client. @default 4 */
   concurrency?: number
-  /** Retries of one request after the first attempt. @default 4 */
+  /**
+   * Retries of one request after the first attempt. While waiting for a job, failures to reach the server are
+   * retried until the deadline instead. @default 4
+   */
   maxRetries?: number
   /** Overall deadline of one `convert()` or `wait()` in milliseconds; 0 means none. @default 600000 */
   timeoutMs?: number
@@ -243,6 +252,14 @@ export interface WaitOptions {
   onProgress?: ProgressListener
   /** Cancel the remote job (best effort) when the wait is aborted or runs past its deadline. @default true */
   cancelOnAbort?: boolean
+}
+
+/** Options of `client.getJob()` and `client.cancel()`. */
+export interface RequestOptions {
+  /** Aborts the call. */
+  signal?: AbortSignal
+  /** Overall deadline in milliseconds, retries included. @default the client's `timeoutMs` */
+  timeoutMs?: number
 }
 
 /** Options of `client.listJobs()`. */

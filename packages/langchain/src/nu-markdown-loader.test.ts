@@ -431,7 +431,7 @@ describe('NuMarkdownLoader error policies', () => {
   it('stops at a wrong token even when collecting, since every document would fail alike', async () => {
     await serve()
     const loader = new NuMarkdownLoader([textBytes('# a\n'), textBytes('# b\n')], {
-      apiKey: 'not-the-token',
+      apiKey: 'not-the-right-token-0123',
       baseUrl: server?.url as string,
       sourceName: ['a.md', 'b.md'],
       onError: 'collect',
@@ -439,7 +439,7 @@ describe('NuMarkdownLoader error policies', () => {
     const error = await loader.load().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(NuMarkdownLoaderError)
     expect((error as NuMarkdownLoaderError).status).toBe(401)
-    expect(String((error as Error).message)).not.toContain('not-the-token')
+    expect(String((error as Error).message)).not.toContain('not-the-right-token-0123')
   })
 })
 
@@ -491,10 +491,52 @@ describe('NuMarkdownLoader options', () => {
     [{ splitPages: 'yes' }, 'splitPages', '"yes"'],
     [{ client: {} }, 'client', 'an object'],
   ])('rejects %o at construction, naming the value', (options, parameter, received) => {
-    const build = () => new NuMarkdownLoader('a.pdf', { apiKey: 'token', ...options } as never)
+    const build = () =>
+      new NuMarkdownLoader('a.pdf', { apiKey: 'test-token-0123456789', ...options } as never)
     expect(build).toThrow(ValidationError)
     expect(build).toThrow(parameter)
     expect(build).toThrow(received)
+  })
+
+  it('refuses unknown keys, naming the closest known one, before any request', async () => {
+    await serve()
+    const build = (options: object) => () =>
+      new NuMarkdownLoader('a.pdf', { apiKey: server?.token, baseUrl: server?.url, ...options } as never)
+    expect(build({ onErorr: 'skip' })).toThrow(ValidationError)
+    expect(build({ onErorr: 'skip' })).toThrow(
+      'NuMarkdownLoader options: unknown option onErorr: did you mean onError?',
+    )
+    expect(build({ sourceNames: ['a.md'] })).toThrow('unknown option sourceNames: did you mean sourceName?')
+    expect(build({ baseURL: 'http://127.0.0.1:9' })).toThrow('unknown option baseURL: did you mean baseUrl?')
+    // The client it creates on each load is checked now, strict as well.
+    expect(build({ clientOptions: { maxRetires: 1 } })).toThrow(
+      'NuMarkdownClient options: unknown option maxRetires: did you mean maxRetries?',
+    )
+    expect(build({ apiKey: 'short' })).toThrow('The apiKey option is too short (5 characters)')
+    expect(server?.server.requests).toHaveLength(0)
+  })
+
+  it('passes only what core knows on to convert() and to the client it creates', async () => {
+    await serve()
+    const loader = new NuMarkdownLoader([Buffer.from('# all options\n')], {
+      apiKey: server?.token as string,
+      baseUrl: server?.url as string,
+      clientOptions: { maxRetries: 1, retryDelay: { baseMs: 5, maxMs: 10 } },
+      sourceName: ['all.md'],
+      splitPages: false,
+      includeReasoning: true,
+      onError: 'throw',
+      concurrency: 2,
+      signal: new AbortController().signal,
+      timeoutMs: 30_000,
+      temperature: 0,
+      rasterizationDpi: 100,
+      maxOutputTokens: 0,
+      timeout: '1m',
+    })
+    const [document] = await loader.load()
+    expect(document?.pageContent).toBe('# all options\n')
+    expect(document?.metadata.source).toBe('all.md')
   })
 
   it('rejects inputs and source names it cannot use', () => {

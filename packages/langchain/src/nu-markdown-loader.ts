@@ -6,13 +6,16 @@ import {
   AuthenticationError,
   type ConvertInput,
   type ConvertOptions,
+  checkKnownOptions,
   createClient,
   PermissionDeniedError,
   ValidationError,
+  validateClientOptions,
   validateConversionParams,
 } from '@numarkdown/core'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
 import { defaultSplitter } from './internal/default-splitter.js'
+import { loaderOptionKeys } from './internal/option-keys.js'
 import { orderedPool } from './internal/ordered-pool.js'
 import { deriveSourceName, type PlannedSource, planSources } from './internal/sources.js'
 import { type ShapeOptions, toDocuments } from './internal/to-documents.js'
@@ -40,6 +43,7 @@ interface Settings {
 
 function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options)
+  checkKnownOptions(options, loaderOptionKeys, 'NuMarkdownLoader options')
   const { client, apiKey, baseUrl, clientOptions } = options
   if (client !== undefined && (typeof client !== 'object' || typeof client?.convert !== 'function')) {
     fail('client', 'a NuMarkdownClient', client)
@@ -74,13 +78,16 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
   }
   const splitPages = checkBoolean('splitPages', options.splitPages) ?? false
   if (splitPages) convertOptions.splitPages = true
+  const ownClientOptions = {
+    ...clientOptions,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+  }
+  // The client is created on each load: its options (strict, like every options object) are checked now.
+  if (client === undefined) validateClientOptions(ownClientOptions)
   return {
     client,
-    clientOptions: {
-      ...clientOptions,
-      ...(apiKey === undefined ? {} : { apiKey }),
-      ...(baseUrl === undefined ? {} : { baseUrl }),
-    },
+    clientOptions: ownClientOptions,
     convertOptions,
     shape: {
       splitPages,

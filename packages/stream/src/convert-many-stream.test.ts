@@ -88,8 +88,8 @@ describe('convertManyStream over HTTP', () => {
     await reader.cancel()
     await expect(reading).resolves.toMatchObject({ done: true })
 
-    const jobs = await harnesses.current.jobs()
-    expect(jobs.map((job) => job.status)).toEqual(['cancelled', 'cancelled'])
+    const statuses = async () => (await harnesses.current.jobs()).map((job) => job.status).join()
+    await until(async () => (await statuses()) === 'cancelled,cancelled', 'both jobs to be cancelled')
   })
 
   it('holds the producer back while the reader takes nothing (counted)', async () => {

@@ -14,7 +14,7 @@ import type { ConvertManyItem, ConvertManyOptions, ConvertManyOutput } from './t
 export function convertManyStream(
   options: ConvertManyOptions,
 ): TransformStream<ConvertManyItem, ConvertManyOutput> {
-  const resolved = resolveManyOptions(options)
+  const resolved = resolveManyOptions(options, 'convertManyStream options')
   const runner: ManyRunner = new ManyRunner(resolved, {
     emit: (outcome) => pair.output.enqueue(outcome),
     held: () => resolved.highWaterMark - pair.output.desiredSize(),

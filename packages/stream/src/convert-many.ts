@@ -13,7 +13,7 @@ class ConvertManyTransform extends Duplex {
   readonly #runner: ManyRunner
 
   constructor(options: ConvertManyOptions) {
-    const resolved = resolveManyOptions(options)
+    const resolved = resolveManyOptions(options, 'convertMany options')
     super({ objectMode: true, highWaterMark: resolved.highWaterMark, allowHalfOpen: true })
     this.#runner = new ManyRunner(resolved, {
       emit: (outcome) => {

@@ -13,8 +13,9 @@ import type { MarkdownInfo, MarkdownTransformOptions } from './types.js'
  * Writes must be bytes (`Buffer`/`Uint8Array`); a string or an object destroys the stream with an
  * `InvalidChunkError`. Up to `spoolThresholdBytes` the input stays in memory, beyond it goes to a temporary file
  * in `spoolDirectory`, uploaded from there with a known length and deleted when the stream ends or is destroyed.
- * Destroying the stream (or aborting `signal`) aborts the conversion and cancels its remote job; `close` is
- * emitted once that is done and the temporary file deleted.
+ * Destroying the stream (or aborting `signal`) aborts the conversion and cancels its remote job (in the
+ * background with a client you own; before `close` with one the stream created); `close` is emitted once the
+ * conversion has stopped and the temporary file is deleted.
  *
  * @example
  * await pipeline(fs.createReadStream('a.pdf'), new MarkdownTransform({ client, filename: 'a.pdf' }), fs.createWriteStream('a.md'))
@@ -27,7 +28,7 @@ export class MarkdownTransform extends Duplex {
   readonly #chunkBytes: number
 
   constructor(options: MarkdownTransformOptions) {
-    const resolved = resolveMarkdownOptions(options)
+    const resolved = resolveMarkdownOptions(options, 'MarkdownTransform options')
     super({
       // Object mode on the writable side lets _write see (and reject clearly) strings and objects; the default
       // byte mode would throw ERR_INVALID_ARG_TYPE synchronously inside the writer.

@@ -112,7 +112,10 @@ describe('toMarkdownStream over HTTP', () => {
     await until(() => jobId !== undefined, 'the job ID')
     await reader.cancel(new Error('not needed any more'))
     await expect(reading).resolves.toEqual({ done: true, value: undefined })
-    expect(await harnesses.current.jobStatus(jobId!)).toBe('cancelled')
+    await until(
+      async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
+      'the job to be cancelled',
+    )
     expect(await spoolFiles()).toEqual([])
   })
 

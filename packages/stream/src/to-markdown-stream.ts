@@ -15,7 +15,7 @@ import type { MarkdownTransformOptions } from './types.js'
  * const text = await new Response(file.stream().pipeThrough(toMarkdownStream({ client, filename: file.name }))).text()
  */
 export function toMarkdownStream(options: MarkdownTransformOptions): TransformStream<Uint8Array, string> {
-  const resolved = resolveMarkdownOptions(options)
+  const resolved = resolveMarkdownOptions(options, 'toMarkdownStream options')
   const conversion = new DocumentConversion(resolved, (event) => options.onProgress?.(event))
   const pair = new WebPair<Uint8Array, string>({
     highWaterMark: resolved.highWaterMark,

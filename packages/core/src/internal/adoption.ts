@@ -1,12 +1,13 @@
 import type { Job, ProgressListener } from '../types.js'
 import type { ClientContext } from './client-context.js'
 import { listJobsPage } from './job-requests.js'
+import { escapeFilename } from './multipart.js'
 import type { Operation } from './operation.js'
 
 /** Tolerance on the server clock when matching the creation time of a job to adopt. */
 const clockToleranceMs = 5_000
 
-/** What identifies an upload in a job's `inputData`. */
+/** What identifies an upload in a job's `inputData`: its content (size, SHA-256); the filename breaks ties. */
 export interface UploadIdentity {
   filename: string
   size: number
@@ -30,8 +31,11 @@ export function identityOf(job: Job): Partial<UploadIdentity> | undefined {
 }
 
 /**
- * The job a submit created when its answer was lost: same filename, size and SHA-256, created after the submit
- * began (in the server's clock), and not already owned by this client. The newest such job wins.
+ * The job a submit created when its answer was lost: the same content (SHA-256 and size), created after the
+ * submit began (in the server's clock), and not already owned by this client. The filename is not required to
+ * match: a server may record it otherwise than it was sent (decoded as latin1, trimmed, `%22` left escaped), and
+ * a name that fails to match would send the upload again and create a second job. Among several jobs with the
+ * same content, one recorded under the name sent comes first, then the newest.
  */
 export function pickAdoptable(
   jobs: Job[],
@@ -40,33 +44,34 @@ export function pickAdoptable(
   owned: { has(jobId: string): boolean },
 ): Job | undefined {
   let best: Job | undefined
-  let bestTime = -Infinity
+  let bestRank: [number, number] = [-1, -Infinity]
   for (const job of jobs) {
     if (!job || typeof job.id !== 'string' || owned.has(job.id)) continue
     const identity = identityOf(job)
-    if (
-      !identity ||
-      identity.sha256 !== upload.sha256 ||
-      identity.size !== upload.size ||
-      identity.filename !== upload.filename
-    ) {
-      continue
-    }
+    if (!identity || identity.sha256 !== upload.sha256 || identity.size !== upload.size) continue
     const created = Date.parse(String(job.createdAt))
     if (!Number.isNaN(created) && created < sinceServerTime) continue
-    const time = Number.isNaN(created) ? 0 : created
-    if (time > bestTime) {
+    const rank: [number, number] = [
+      sameName(identity.filename, upload.filename) ? 1 : 0,
+      Number.isNaN(created) ? 0 : created,
+    ]
+    if (rank[0] > bestRank[0] || (rank[0] === bestRank[0] && rank[1] > bestRank[1])) {
       best = job
-      bestTime = time
+      bestRank = rank
     }
   }
   return best
 }
 
+/** Whether a server recorded the name sent, as sent or still escaped the way it went over the wire. */
+function sameName(recorded: string | undefined, sent: string): boolean {
+  return recorded !== undefined && (recorded === sent || recorded === escapeFilename(sent))
+}
+
 /**
- * After an ambiguous submit failure: the newest job of this owner with the same upload identity, created
- * since the attempt began and not owned already. Identical uploads in flight settle first, so two of them
- * never take the same job.
+ * After an ambiguous submit failure: the job of this owner with the same content, created since the attempt
+ * began and not owned already (see {@link pickAdoptable}). Uploads of the same size in flight (`key`) settle
+ * first, so two uploads of the same bytes never take the same job, whatever their names.
  */
 export async function findLostJob(
   context: ClientContext,
@@ -77,7 +82,9 @@ export async function findLostJob(
   onProgress: ProgressListener | undefined,
 ): Promise<Job | undefined> {
   const peers = [...(context.submitAttempts.get(key) ?? [])]
-  if (peers.length > 0) await Promise.allSettled(peers)
+  // A peer may be held by a server that never answers: the deadline of this call still counts.
+  if (peers.length > 0) await operation.race(Promise.allSettled(peers))
+  operation.throwIfAborted()
   const first = await listJobsPage(context, { skip: 0, perPage: 100 }, operation, onProgress)
   const items = [...(first.page.items ?? [])]
   const total = first.page.totalCount ?? items.length

@@ -51,12 +51,18 @@ export async function cancelJob(
   )
 }
 
+/** Cancels a job after an abort or deadline in the background: the call that ended does not wait for it. */
+export function cancelInBackground(context: ClientContext, jobId: string): void {
+  context.background.run(`cancel of job ${jobId}`, () => cancelQuietly(context, jobId))
+}
+
 /**
  * Best-effort cancel after an abort or deadline: bounded in time, never throws. It runs on its own operation
  * because the caller's has already been aborted.
  */
 export async function cancelQuietly(context: ClientContext, jobId: string): Promise<void> {
   const operation = new Operation(undefined, Math.min(10_000, context.options.requestTimeoutMs))
+  context.background.cancelling.add(jobId)
   try {
     const outcome = await cancelJob(context, jobId, operation)
     context.logger.info(
@@ -65,5 +71,7 @@ export async function cancelQuietly(context: ClientContext, jobId: string): Prom
     )
   } catch (error) {
     context.logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
+  } finally {
+    context.background.cancelling.delete(jobId)
   }
 }

@@ -1,5 +1,6 @@
 import { RateLimitError } from '../errors.js'
 import type { Logger, ProgressEvent, ProgressListener } from '../types.js'
+import type { BackgroundTasks } from './background-tasks.js'
 import type { ConversionQueue } from './conversion-queue.js'
 import type { Http } from './http.js'
 import type { Operation } from './operation.js'
@@ -24,6 +25,8 @@ export interface ClientContext {
   readonly submitAttempts: Map<string, Set<Promise<unknown>>>
   /** Fires when the client is closed. */
   readonly closeSignal: AbortSignal
+  /** Remote cancels and late job IDs that calls ended at their deadline or abort leave behind. */
+  readonly background: BackgroundTasks
 }
 
 /** Reports a retry: a 429 lowers the client's limit, and the retry is logged and emitted as progress. */

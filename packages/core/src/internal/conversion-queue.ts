@@ -14,7 +14,7 @@ export class ConversionQueue {
 
   /**
    * Runs `task` under the limit. An abort while queued rejects at once; once running, the task handles the
-   * abort itself (so that a remote cancel finishes before the call rejects).
+   * abort itself (it ends at once too, and leaves the remote cancel to the client's background tasks).
    */
   run<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
     operation.throwIfAborted()

@@ -7,8 +7,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import mime from 'mime-types'
+import { checkKnownOptions } from '../check-known-options.js'
 import { NuMarkdownError } from '../errors.js'
 import type { ConvertInput, DocumentData } from '../types.js'
+import { documentInputKeys } from './option-keys.js'
 import { fail } from './validate.js'
 
 /** Bytes are read (and sent) in chunks of this size: large enough for throughput, small enough for memory. */
@@ -278,6 +280,7 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
   let data: unknown = input
   const given: { filename?: string; contentType?: string } = {}
   if (isDataObject(input)) {
+    checkKnownOptions(input, documentInputKeys, 'the document input')
     data = input.data
     if (input.filename !== undefined) given.filename = input.filename
     if (input.contentType !== undefined) given.contentType = input.contentType

@@ -3,7 +3,7 @@ import type { Job, ProgressListener } from '../types.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import type { ResponseHeaders } from './http.js'
 import { Operation } from './operation.js'
-import { retryRead } from './retry.js'
+import { type RetryPolicy, retryRead } from './retry.js'
 
 /** One page of `GET /api/jobs`; every field may be missing from an older or foreign server. */
 export interface JobsPage {
@@ -20,12 +20,16 @@ export interface DatedJobsPage {
   localNow: number
 }
 
-/** Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures; rejects an answer that is not a job. */
+/**
+ * Reads a job (`GET /api/jobs/{jobId}`), retrying transient failures (by `policy`, the client's unless given);
+ * rejects an answer that is not a job.
+ */
 export async function readJob(
   context: ClientContext,
   jobId: string,
   operation: Operation,
   onProgress?: ProgressListener,
+  policy: RetryPolicy = context.retryPolicy,
 ): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
   return retryRead(
     async () => {
@@ -44,7 +48,7 @@ export async function readJob(
       }
       return { job: response.body, status: response.status, headers: response.headers }
     },
-    context.retryPolicy,
+    policy,
     operation,
     retryReporter(context, 'getJob', operation, onProgress, jobId),
   )

@@ -54,11 +54,18 @@ export function multipartBody(source: UploadSource): MultipartBody {
   }
 }
 
-/** Size and SHA-256 of a re-readable source, read once more (for matching a job after an interrupted upload). */
-export async function digestSource(source: UploadSource): Promise<{ size: number; sha256: string }> {
+/**
+ * Size and SHA-256 of a re-readable source, read once more (for matching a job after an interrupted upload).
+ * Stops with the operation's abort error between chunks: a large file must not hold a call past its deadline.
+ */
+export async function digestSource(
+  source: UploadSource,
+  operation?: { throwIfAborted(): void },
+): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256')
   let size = 0
   for await (const chunk of source.open()) {
+    operation?.throwIfAborted()
     hash.update(chunk)
     size += chunk.byteLength
   }

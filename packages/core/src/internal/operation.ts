@@ -82,6 +82,28 @@ export class Operation {
     if (this.signal.aborted) throw this.abortError(jobId)
   }
 
+  /**
+   * Waits for `promise`, or resolves `undefined` as soon as the operation is aborted (at once when it already
+   * is), leaving `promise` to run on: a call ends at its deadline whatever it was waiting for.
+   */
+  race<T>(promise: Promise<T>): Promise<T | undefined> {
+    if (this.signal.aborted) return Promise.resolve(undefined)
+    return new Promise<T | undefined>((resolve, reject) => {
+      const onAbort = () => resolve(undefined)
+      this.signal.addEventListener('abort', onAbort, { once: true })
+      promise.then(
+        (value) => {
+          this.signal.removeEventListener('abort', onAbort)
+          resolve(value)
+        },
+        (error: unknown) => {
+          this.signal.removeEventListener('abort', onAbort)
+          reject(error)
+        },
+      )
+    })
+  }
+
   /** Sleeps, or throws the abort error as soon as the operation is aborted. */
   async sleep(ms: number, jobId?: string): Promise<void> {
     this.throwIfAborted(jobId)

@@ -1,9 +1,17 @@
+import { checkKnownOptions } from '../check-known-options.js'
 import { ValidationError } from '../errors.js'
 import type { ClientOptions, Logger, WaitStrategy } from '../types.js'
 import { silentLogger } from './logger.js'
+import { clientOptionKeys, pollIntervalKeys, retryDelayKeys } from './option-keys.js'
 import { checkNumberRange, fail } from './validate.js'
 
 export const defaultBaseUrl: string = 'https://nuextract.ai'
+
+/**
+ * The shortest token the client accepts. Sixteen characters are far from any word or error text that could
+ * contain them by chance, and every real token shape (32-character keys, UUIDs, JWTs) is longer.
+ */
+export const minimumTokenLength = 16
 
 /** Client options with defaults and environment variables applied, validated. */
 export interface ResolvedClientOptions {
@@ -37,6 +45,10 @@ export function resolveClientOptions(
   environment: Record<string, string | undefined> = process.env,
 ): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'an options object', options)
+  // First of all: a misspelt `baseUrl` ignored in silence would send the token to the default service.
+  checkKnownOptions(options, clientOptionKeys, 'NuMarkdownClient options')
+  checkKnownOptions(options.pollInterval, pollIntervalKeys, 'NuMarkdownClient options: pollInterval')
+  checkKnownOptions(options.retryDelay, retryDelayKeys, 'NuMarkdownClient options: retryDelay')
   const apiKey = options.apiKey ?? environment.NUMIND_API_KEY
   if (apiKey === undefined || apiKey === '') {
     throw new ValidationError(
@@ -46,6 +58,15 @@ export function resolveClientOptions(
   }
   if (typeof apiKey !== 'string') fail('apiKey', 'a string', typeof apiKey)
   if (/[\r\n]/.test(apiKey)) fail('apiKey', 'a token without line breaks', '(a token with a line break)')
+  if (apiKey.length < minimumTokenLength) {
+    // Every error and log line is scrubbed of the token; a short one would also erase ordinary text (the token
+    // `t` turned `connect ECONNREFUSED` into `connec[redacted] ECONNREFUSED`), and is too easy to guess anyway.
+    const source = options.apiKey === undefined ? 'NUMIND_API_KEY' : 'The apiKey option'
+    throw new ValidationError(
+      `${source} is too short (${apiKey.length} characters) to be kept out of logs safely: use a token of at least ${minimumTokenLength} characters (a self-hosted @numarkdown/server accepts any token; \`openssl rand -hex 16\` makes one)`,
+      { parameter: 'apiKey', code: 'api_key_too_short' },
+    )
+  }
 
   const rawBaseUrl = options.baseUrl ?? environment.NUMARKDOWN_BASE_URL ?? defaultBaseUrl
   let baseUrl: URL

@@ -26,6 +26,22 @@ export interface RetryPolicy {
   maxMs: number
 }
 
+/** The longest pause between two attempts while waiting for a job: a server back up is seen within this. */
+export const waitRetryMaxMs = 5_000
+
+/**
+ * Retries while waiting for a job: the job exists and only the deadline bounds the wait, so a server that is
+ * down (restarting, a network cut) is tried again until the deadline rather than `maxRetries` times, with
+ * backoff capped at {@link waitRetryMaxMs} (or the client's own cap when lower).
+ */
+export function waitRetryPolicy(policy: RetryPolicy): RetryPolicy {
+  return {
+    maxRetries: Number.POSITIVE_INFINITY,
+    baseMs: policy.baseMs,
+    maxMs: Math.min(policy.maxMs, waitRetryMaxMs),
+  }
+}
+
 /**
  * The delay before the next attempt: the server's `Retry-After` when it sent one, else exponential backoff with
  * full jitter. Undefined when no attempt is left or the wait would pass the deadline (then the error stands).

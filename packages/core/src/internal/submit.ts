@@ -1,14 +1,17 @@
 import { APIError, ConnectionError, type NuMarkdownError, TimeoutError } from '../errors.js'
 import type { Job, ProgressListener, SubmitResult } from '../types.js'
 import { findLostJob, type UploadIdentity } from './adoption.js'
-import { cancelQuietly } from './cancel.js'
+import { cancelInBackground, cancelQuietly } from './cancel.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import { chunkSize, type UploadSource } from './input.js'
 import { digestSource, type MultipartBody, multipartBody } from './multipart.js'
 import { Operation } from './operation.js'
 import { nextDelay } from './retry.js'
 
-/** How long an aborted submit whose body was sent waits for its job ID (to cancel the job). */
+/**
+ * How long the request of an aborted submit whose body was sent stays open in the background, waiting for the job
+ * ID so that the job can be cancelled. The call itself has ended already.
+ */
 const abortGraceMs = 5_000
 
 type SubmitFailure = 'fatal' | 'safe' | 'ambiguous'
@@ -43,23 +46,19 @@ export async function submitUpload(
   onProgress: ProgressListener | undefined,
 ): Promise<SubmitResult> {
   const body = multipartBody(source)
-  const key = `${source.filename}\u0000${source.size ?? '?'}`
+  // Uploads that could share a job: the same content has the same size (names may differ, see adoption.ts).
+  const key = String(source.size ?? '?')
   let streamOpened = false
   for (let attempt = 0; ; attempt++) {
     operation.throwIfAborted()
     const attemptStartedAt = Date.now()
     let lastUploadEvent = 0
-    // Once the whole body is sent, an abort waits briefly for the job ID so that the job can be cancelled
-    // instead of left running unseen.
+    // Once the whole body is sent, the server may be creating a job: an abort then ends the call at once but
+    // leaves the request open in the background for a while, so that the job can be cancelled instead of left
+    // running unseen.
     let bodySent = false
     const requestController = new AbortController()
     const request = new Operation(requestController.signal, 0, undefined, context.closeSignal)
-    let grace: NodeJS.Timeout | undefined
-    const onAbort = () => {
-      if (bodySent) grace = setTimeout(() => requestController.abort(), abortGraceMs)
-      else requestController.abort()
-    }
-    operation.signal.addEventListener('abort', onAbort, { once: true })
     const exchange = (async () => {
       const response = await context.http.send({
         method: 'POST',
@@ -114,36 +113,57 @@ export async function submitUpload(
     const peers = context.submitAttempts.get(key) ?? new Set()
     context.submitAttempts.set(key, peers)
     peers.add(exchange)
-    let outcome: { jobId: string } | { error: unknown }
-    try {
-      outcome = { jobId: await exchange }
-    } catch (error) {
-      outcome = { error }
-    } finally {
-      clearTimeout(grace)
-      operation.signal.removeEventListener('abort', onAbort)
+    const settled: Promise<{ jobId: string } | { error: unknown }> = exchange.then(
+      (jobId) => ({ jobId }),
+      (error: unknown) => ({ error }),
+    )
+    void settled.then(() => {
       peers.delete(exchange)
       if (peers.size === 0 && context.submitAttempts.get(key) === peers) context.submitAttempts.delete(key)
-    }
+    })
+    const outcome = await operation.race(settled)
 
+    if (outcome === undefined) {
+      // Aborted, or past the deadline, while the request was in flight.
+      if (!bodySent || operation.closed) {
+        requestController.abort()
+      } else {
+        const grace = setTimeout(() => requestController.abort(), abortGraceMs)
+        context.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
+          const late = await settled
+          clearTimeout(grace)
+          if ('jobId' in late && !operation.closed) await cancelQuietly(context, late.jobId)
+        })
+      }
+      throw operation.abortError()
+    }
     if (operation.aborted) {
-      if ('jobId' in outcome && !operation.closed) await cancelQuietly(context, outcome.jobId)
+      if ('jobId' in outcome && !operation.closed) cancelInBackground(context, outcome.jobId)
       throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
     }
     if ('jobId' in outcome) {
+      const { jobId } = outcome
       context.queue.limit.succeeded()
       // The server may answer before reading a body to its end; a re-readable source can still be hashed.
-      const digest =
-        body.digest() ??
-        (source.reReadable ? await digestSource(source) : { size: body.bytesSent(), sha256: '' })
-      return submitted(context, outcome.jobId, source, digest, false, operation, onProgress)
+      let digest: { size: number; sha256: string }
+      try {
+        digest =
+          body.digest() ??
+          (source.reReadable ? await digestSource(source, operation) : { size: body.bytesSent(), sha256: '' })
+      } catch (error) {
+        if (!operation.aborted) throw error
+        if (!operation.closed) cancelInBackground(context, jobId)
+        throw operation.abortError(jobId)
+      }
+      return submitted(context, jobId, source, digest, false, operation, onProgress)
     }
     const error = outcome.error
     const kind = classifySubmitFailure(error)
     if (kind === 'fatal') throw error
 
     if (kind === 'ambiguous') {
-      const identity = source.reReadable || body.digest() ? await uploadIdentity(source, body) : undefined
+      const identity =
+        source.reReadable || body.digest() ? await uploadIdentity(source, body, operation) : undefined
       if (!identity) {
         throw new ConnectionError(
           `The upload of ${source.filename} failed after it was sent, and a one-shot stream cannot be matched or sent again: ${(error as Error).message}`,
@@ -187,8 +207,12 @@ export async function submitUpload(
 }
 
 /** What identifies the upload in a job's `inputData`; hashes a re-readable source the server answered early. */
-async function uploadIdentity(source: UploadSource, body: MultipartBody): Promise<UploadIdentity> {
-  const digest = body.digest() ?? (await digestSource(source))
+async function uploadIdentity(
+  source: UploadSource,
+  body: MultipartBody,
+  operation: Operation,
+): Promise<UploadIdentity> {
+  const digest = body.digest() ?? (await digestSource(source, operation))
   return { filename: source.filename, size: digest.size, sha256: digest.sha256 }
 }
 

@@ -1,13 +1,13 @@
 import { ConnectionError } from '../errors.js'
 import type { ConversionResult, Job, ProgressListener, WaitStrategy } from '../types.js'
 import { parseRetryAfter } from './backoff.js'
-import { cancelQuietly } from './cancel.js'
+import { cancelInBackground } from './cancel.js'
 import { type ClientContext, retryReporter } from './client-context.js'
 import { readJob } from './job-requests.js'
 import { isTerminal } from './job-status.js'
 import type { Operation } from './operation.js'
 import { resultFromJob } from './result.js'
-import { nextDelay } from './retry.js'
+import { nextDelay, type RetryPolicy, waitRetryPolicy } from './retry.js'
 import { readJobStream } from './sse.js'
 
 /** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
@@ -16,7 +16,8 @@ const streamFailuresBeforePolling = 3
 /**
  * Waits for a job to finish: over its event stream unless `strategy` is `poll`, else (or when `auto` gives up
  * on the stream) by polling. Emits `status` on each change and `done` at the end. On abort or deadline the
- * remote job is cancelled (best effort) unless `cancelOnAbort` is false or the client was closed.
+ * remote job is cancelled in the background (best effort) unless `cancelOnAbort` is false or the client was
+ * closed: the call ends at once.
  */
 export async function waitForJob(
   context: ClientContext,
@@ -45,15 +46,16 @@ export async function waitForJob(
     )
     return result
   }
+  const policy = waitRetryPolicy(context.retryPolicy)
   try {
     if (strategy !== 'poll') {
-      const outcome = await waitByStream(context, jobId, strategy, operation, onProgress, report)
+      const outcome = await waitByStream(context, jobId, strategy, operation, onProgress, report, policy)
       if (outcome) return finish(outcome.job, outcome.httpStatus)
     }
-    const outcome = await waitByPolling(context, jobId, operation, onProgress, report)
+    const outcome = await waitByPolling(context, jobId, operation, onProgress, report, policy)
     return finish(outcome.job, outcome.httpStatus)
   } catch (error) {
-    if (operation.aborted && cancelOnAbort && !operation.closed) await cancelQuietly(context, jobId)
+    if (operation.aborted && cancelOnAbort && !operation.closed) cancelInBackground(context, jobId)
     throw error
   }
 }
@@ -66,6 +68,7 @@ async function waitByStream(
   operation: Operation,
   onProgress: ProgressListener | undefined,
   report: (job: Job) => void,
+  policy: RetryPolicy,
 ): Promise<{ job: Job; httpStatus: number } | undefined> {
   let failures = 0
   for (let attempt = 0; ; attempt++) {
@@ -79,7 +82,7 @@ async function waitByStream(
     if (outcome.kind === 'finished') return outcome
     if (outcome.kind === 'unsupported') {
       // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
-      const { job, status } = await readJob(context, jobId, operation, onProgress)
+      const { job, status } = await readJob(context, jobId, operation, onProgress, policy)
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       if (strategy === 'sse') throw outcome.error
@@ -94,7 +97,7 @@ async function waitByStream(
         jobId,
       })
     // Read the job once: it may have finished while the stream was down.
-    const { job, status } = await readJob(context, jobId, operation, onProgress)
+    const { job, status } = await readJob(context, jobId, operation, onProgress, policy)
     report(job)
     if (isTerminal(job.status)) return { job, httpStatus: status }
     if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
@@ -104,9 +107,7 @@ async function waitByStream(
       return undefined
     }
     // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
-    const delay =
-      nextDelay(error, failures - 1, { ...context.retryPolicy, maxRetries: Infinity }, operation) ??
-      Math.max(0, operation.remainingMs())
+    const delay = nextDelay(error, failures - 1, policy, operation) ?? Math.max(0, operation.remainingMs())
     retryReporter(context, 'wait', operation, onProgress, jobId)(error, attempt + 1, delay)
     await operation.sleep(delay, jobId)
   }
@@ -122,10 +123,11 @@ async function waitByPolling(
   operation: Operation,
   onProgress: ProgressListener | undefined,
   report: (job: Job) => void,
+  policy: RetryPolicy,
 ): Promise<{ job: Job; httpStatus: number }> {
   let interval = context.options.pollInitialMs
   while (true) {
-    const { job, status, headers } = await readJob(context, jobId, operation, onProgress)
+    const { job, status, headers } = await readJob(context, jobId, operation, onProgress, policy)
     report(job)
     if (isTerminal(job.status)) return { job, httpStatus: status }
     const delay = pollDelay(interval, headers['retry-after'])

@@ -29,8 +29,8 @@ export class ClientHandle {
   }
 
   /**
-   * Converts one input. Core cancels the remote job (best effort) before rejecting when `signal` aborts, so a
-   * destroyed stream that waited for this promise leaves no job running.
+   * Converts one input. When `signal` aborts, core rejects at once and cancels the remote job in the background
+   * (best effort); closing a client the stream created waits for that cancel.
    */
   convert(
     input: ConvertInput,

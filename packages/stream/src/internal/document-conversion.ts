@@ -1,7 +1,8 @@
-import type { ConversionResult, ProgressEvent } from '@numarkdown/core'
+import { type ConversionResult, checkKnownOptions, type ProgressEvent } from '@numarkdown/core'
 import { InvalidChunkError, InvalidOptionError } from '../errors.js'
 import type { MarkdownInfo, MarkdownTransformOptions } from '../types.js'
 import { ClientHandle } from './client-handle.js'
+import { markdownTransformOptionKeys } from './option-keys.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType, spoolOptions } from './options.js'
 import { Spool } from './spool.js'
 
@@ -11,10 +12,17 @@ export interface ResolvedMarkdownOptions {
   highWaterMark: number
 }
 
-/** Validates the options of a single-document stream; throws an `InvalidOptionError` naming the value received. */
-export function resolveMarkdownOptions(options: MarkdownTransformOptions): ResolvedMarkdownOptions {
+/**
+ * Validates the options of a single-document stream; throws an `InvalidOptionError` naming the value received,
+ * or core's `ValidationError` for an unknown key (`where` names the options in its message).
+ */
+export function resolveMarkdownOptions(
+  options: MarkdownTransformOptions,
+  where: string,
+): ResolvedMarkdownOptions {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'an object', options)
+  checkKnownOptions(options, markdownTransformOptionKeys, where)
   checkClient(options.client)
   checkType('filename', options.filename, 'string')
   checkType('contentType', options.contentType, 'string')
@@ -117,7 +125,10 @@ export class DocumentConversion {
     return { markdown: renderMarkdown(result, this.#options.includeReasoning ?? false), info: infoOf(result) }
   }
 
-  /** Aborts the conversion and releases everything; resolves once the job is cancelled and the file gone. */
+  /**
+   * Aborts the conversion and releases everything; resolves once the conversion has stopped and the file is gone
+   * (and, for a client the stream created, once the remote job is cancelled).
+   */
   dispose(reason: unknown): Promise<void> {
     this.#disposing ??= this.#dispose(reason)
     return this.#disposing

@@ -1,8 +1,19 @@
-import type { ConversionResult, ConvertInput, ProgressEvent } from '@numarkdown/core'
+import {
+  type ConversionResult,
+  type ConvertInput,
+  checkKnownOptions,
+  type ProgressEvent,
+} from '@numarkdown/core'
 import { InvalidItemError, InvalidOptionError, ItemFailedError } from '../errors.js'
-import type { ConvertManyItem, ConvertManyOptions, ConvertManyOutput } from '../types.js'
+import type {
+  ConvertManyItem,
+  ConvertManyOptions,
+  ConvertManyOutput,
+  StreamConversionParams,
+} from '../types.js'
 import { ClientHandle } from './client-handle.js'
-import { checkClient, checkInteger, checkParams, checkSignal, checkType } from './options.js'
+import { convertManyItemKeys, convertManyOptionKeys } from './option-keys.js'
+import { checkClient, checkInteger, checkParams, checkSignal, checkType, pickParams } from './options.js'
 import { TaskPool } from './task-pool.js'
 
 /** The options of a many-document stream, validated and with their defaults. */
@@ -14,10 +25,14 @@ export interface ResolvedManyOptions {
   failFast: boolean
 }
 
-/** Validates the options of `convertMany`/`convertManyStream`. */
-export function resolveManyOptions(options: ConvertManyOptions): ResolvedManyOptions {
+/**
+ * Validates the options of `convertMany`/`convertManyStream`; an unknown key throws core's `ValidationError`
+ * (`where` names the options in its message).
+ */
+export function resolveManyOptions(options: ConvertManyOptions, where: string): ResolvedManyOptions {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options', 'an object', options)
+  checkKnownOptions(options, convertManyOptionKeys, where)
   checkClient(options.client)
   checkInteger('concurrency', options.concurrency, 1)
   checkInteger('highWaterMark', options.highWaterMark, 1)
@@ -35,16 +50,20 @@ export function resolveManyOptions(options: ConvertManyOptions): ResolvedManyOpt
   }
 }
 
-/** Throws an `InvalidItemError` unless `item` is a path, a file URL or `{ input, ... }`. */
+/**
+ * Throws an `InvalidItemError` unless `item` is a path, a file URL or `{ input, ... }`; an unknown key of the
+ * item or of its `params` throws core's `ValidationError`.
+ */
 export function checkItem(item: unknown): asserts item is ConvertManyItem {
   if (typeof item === 'string' && item !== '') return
   if (item instanceof URL) return
   if (typeof item === 'object' && item !== null && !(item instanceof Uint8Array) && 'input' in item) {
+    checkKnownOptions(item, convertManyItemKeys, 'convertMany item')
     const { input, filename, contentType, params } = item as Record<string, unknown>
     if (input === undefined || input === null) throw new InvalidItemError(item)
     checkType('item.filename', filename, 'string')
     checkType('item.contentType', contentType, 'string')
-    if (params !== undefined) checkParams(params as object, 'item.params.')
+    if (params !== undefined) checkParams(params as object, 'item.params.', 'convertMany item.params')
     return
   }
   throw new InvalidItemError(item)
@@ -79,7 +98,8 @@ export class ManyRunner {
           input,
           {
             ...defaults,
-            ...params,
+            // Only what core's convert() knows: an item's params were checked, this keeps it so.
+            ...(params === undefined ? {} : pickParams(params)),
             ...(filename === undefined ? {} : { filename }),
             ...(contentType === undefined ? {} : { contentType }),
             signal,
@@ -107,7 +127,7 @@ function normalise(item: ConvertManyItem): {
   input: ConvertInput
   filename?: string | undefined
   contentType?: string | undefined
-  params?: object | undefined
+  params?: StreamConversionParams | undefined
 } {
   if (typeof item === 'string' || item instanceof URL) return { input: item }
   return item

@@ -1,7 +1,13 @@
 import { tmpdir } from 'node:os'
-import { type NuMarkdownClient, ValidationError, validateConversionParams } from '@numarkdown/core'
+import {
+  checkKnownOptions,
+  type NuMarkdownClient,
+  ValidationError,
+  validateConversionParams,
+} from '@numarkdown/core'
 import { InvalidOptionError } from '../errors.js'
 import type { ClientOrOptions, StreamConversionParams } from '../types.js'
+import { streamConversionParamKeys } from './option-keys.js'
 
 /** Throws an {@link InvalidOptionError} unless `value` is undefined or an integer within the range. */
 export function checkInteger(
@@ -29,11 +35,19 @@ export function checkSignal(value: unknown): void {
   }
 }
 
-/** Validates the conversion parameters now, so that a bad one fails at creation, not after the upload. */
-export function checkParams(params: StreamConversionParams, prefix = ''): StreamConversionParams {
+/**
+ * Validates the conversion parameters now, so that a bad one fails at creation, not after the upload. With
+ * `where`, `params` is a parameters object of its own (an item's `params`), strict about its keys.
+ */
+export function checkParams(
+  params: StreamConversionParams,
+  prefix = '',
+  where?: string,
+): StreamConversionParams {
   if (typeof params !== 'object' || params === null) {
     throw new InvalidOptionError(prefix || 'params', 'an object', params)
   }
+  if (where !== undefined) checkKnownOptions(params, streamConversionParamKeys, where)
   const name = (key: string) => `${prefix}${key}`
   try {
     validateConversionParams(params)
@@ -55,16 +69,7 @@ export function checkParams(params: StreamConversionParams, prefix = ''): Stream
 /** The conversion parameters of `options`, without the stream's own options. */
 export function pickParams(options: StreamConversionParams): StreamConversionParams {
   const params: StreamConversionParams = {}
-  for (const key of [
-    'temperature',
-    'rasterizationDpi',
-    'maxOutputTokens',
-    'timeout',
-    'splitPages',
-    'pagesPerChunk',
-    'timeoutMs',
-    'strategy',
-  ] as const) {
+  for (const key of streamConversionParamKeys) {
     if (options[key] !== undefined) (params as Record<string, unknown>)[key] = options[key]
   }
   return params

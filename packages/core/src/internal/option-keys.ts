@@ -1,0 +1,108 @@
+/**
+ * The keys every options object of the client may hold, one list per options type. Each list is written as an
+ * object literal typed `Record<keyof T, true>`, so the compiler rejects a list that misses a key of the type or
+ * names one the type does not have: the strict check can never drift from the documented options.
+ */
+import type {
+  ClientOptions,
+  ConversionParams,
+  ConvertInput,
+  ConvertOptions,
+  ListJobsOptions,
+  RequestOptions,
+  SubmitOptions,
+  WaitOptions,
+} from '../types.js'
+
+/** The keys of an options type as a list, from an object the compiler checks against that type. */
+function keysOf<T>(keys: Record<keyof T, true>): readonly string[] {
+  return Object.freeze(Object.keys(keys))
+}
+
+const conversionParamKeys = {
+  temperature: true,
+  rasterizationDpi: true,
+  maxOutputTokens: true,
+  timeout: true,
+} as const satisfies Record<keyof ConversionParams, true>
+
+/** Keys of `ClientOptions`. */
+export const clientOptionKeys: readonly string[] = keysOf<ClientOptions>({
+  apiKey: true,
+  baseUrl: true,
+  concurrency: true,
+  maxRetries: true,
+  timeoutMs: true,
+  allowInsecureHttp: true,
+  waitStrategy: true,
+  pingIntervalMs: true,
+  pollInterval: true,
+  logger: true,
+  retryDelay: true,
+  requestTimeoutMs: true,
+})
+
+/** Keys of `ClientOptions['pollInterval']`. */
+export const pollIntervalKeys: readonly string[] = keysOf<NonNullable<ClientOptions['pollInterval']>>({
+  initialMs: true,
+  maxMs: true,
+})
+
+/** Keys of `ClientOptions['retryDelay']`. */
+export const retryDelayKeys: readonly string[] = keysOf<NonNullable<ClientOptions['retryDelay']>>({
+  baseMs: true,
+  maxMs: true,
+})
+
+/** Keys of `ConvertOptions`. */
+export const convertOptionKeys: readonly string[] = keysOf<ConvertOptions>({
+  ...conversionParamKeys,
+  splitPages: true,
+  pagesPerChunk: true,
+  filename: true,
+  contentType: true,
+  signal: true,
+  timeoutMs: true,
+  strategy: true,
+  onProgress: true,
+})
+
+/** Keys of `SubmitOptions`. */
+export const submitOptionKeys: readonly string[] = keysOf<SubmitOptions>({
+  ...conversionParamKeys,
+  filename: true,
+  contentType: true,
+  signal: true,
+  timeoutMs: true,
+  onProgress: true,
+})
+
+/** Keys of `WaitOptions`. */
+export const waitOptionKeys: readonly string[] = keysOf<WaitOptions>({
+  signal: true,
+  strategy: true,
+  timeoutMs: true,
+  onProgress: true,
+  cancelOnAbort: true,
+})
+
+/** Keys of `RequestOptions` (`getJob()`, `cancel()`). */
+export const requestOptionKeys: readonly string[] = keysOf<RequestOptions>({
+  signal: true,
+  timeoutMs: true,
+})
+
+/** Keys of `ListJobsOptions`. */
+export const listJobsOptionKeys: readonly string[] = keysOf<ListJobsOptions>({
+  organization: true,
+  perPage: true,
+  skip: true,
+  signal: true,
+})
+
+/** Keys of a `{ data, filename?, contentType? }` input. */
+export const documentInputKeys: readonly string[] = keysOf<Extract<ConvertInput, { data: unknown }>>({
+  data: true,
+  filename: true,
+  contentType: true,
+})
