@@ -22,6 +22,8 @@ export interface WatcherProcess {
   lines: LogLine[]
   /** Everything written to stdout and stderr. */
   output(): string
+  /** Everything written to stderr. */
+  stderr(): string
   /** Resolves with the first line (already seen or to come) matching `predicate`. */
   waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>
   /** Resolves with the exit code (or the signal name). */
@@ -82,6 +84,7 @@ export function startWatcher(options: StartOptions): WatcherProcess {
   })
   const lines: LogLine[] = []
   let text = ''
+  let errorText = ''
   let pending = ''
   const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = []
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -103,6 +106,7 @@ export function startWatcher(options: StartOptions): WatcherProcess {
   })
   child.stderr!.on('data', (chunk: Buffer) => {
     text += chunk.toString()
+    errorText += chunk.toString()
   })
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
@@ -111,6 +115,7 @@ export function startWatcher(options: StartOptions): WatcherProcess {
     child,
     lines,
     output: () => text,
+    stderr: () => errorText,
     exited,
     kill: (signal = 'SIGTERM') => {
       child.kill(signal)
