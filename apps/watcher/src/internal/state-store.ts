@@ -6,13 +6,14 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { OutputError } from './output-error.js'
 
 /** Where a document is in its life. */
@@ -54,6 +55,19 @@ function syncFolder(folder: string): void {
   } catch {}
 }
 
+/**
+ * Write all of `text`: `writeSync` may write only part of it (a disk that fills up mid-write) and say so only
+ * by the count it returns; the next write then fails with the real error.
+ */
+function writeAll(descriptor: number, text: string): void {
+  const bytes = Buffer.from(text)
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = writeSync(descriptor, bytes, offset, bytes.length - offset)
+    if (written <= 0) throw Object.assign(new Error('no byte could be written'), { code: 'EIO' })
+    offset += written
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -85,6 +99,7 @@ export class StateStore {
     const store = new StateStore(file)
     mkdirSync(dirname(file), { recursive: true })
     store.lock()
+    store.removeStaleCompactions()
     store.load()
     store.compact()
     return store
@@ -105,6 +120,16 @@ export class StateStore {
       }
     }
     throw new Error(`could not lock ${this.file}`)
+  }
+
+  /** A compaction cut short by a crash leaves its temp file: the journal itself is whole, the temp file is not. */
+  private removeStaleCompactions(): void {
+    const prefix = `${basename(this.file)}.`
+    for (const name of readdirSync(dirname(this.file))) {
+      if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) {
+        rmSync(join(dirname(this.file), name), { force: true })
+      }
+    }
   }
 
   private load(): void {
@@ -139,7 +164,7 @@ export class StateStore {
     try {
       const descriptor = openSync(temporary, 'w', 0o644)
       try {
-        writeSync(descriptor, lines)
+        writeAll(descriptor, lines)
         fsyncSync(descriptor)
       } finally {
         closeSync(descriptor)
@@ -163,7 +188,7 @@ export class StateStore {
     if (this.descriptor === undefined) throw new Error(`the state journal ${this.file} is closed`)
     const end = fstatSync(this.descriptor).size
     try {
-      writeSync(this.descriptor, `${JSON.stringify(line)}\n`)
+      writeAll(this.descriptor, `${JSON.stringify(line)}\n`)
       fsyncSync(this.descriptor)
     } catch (error) {
       try {
