@@ -106,6 +106,13 @@ describe('display', () => {
     expect(text()).not.toContain('\x1b')
   })
 
+  it('escapes control characters of a value, so that a file name cannot move the cursor', () => {
+    const { display, text } = capture('pretty')
+    display.log('warn', 'odd name', { path: 'a\u001b[2Jb.pdf' })
+    expect(text()).toContain('path="a\\u001b[2Jb.pdf"')
+    expect(text()).not.toContain('\u001b')
+  })
+
   it('leaves no stale line on an 80-column terminal, whatever the length of rows and logs', async () => {
     const screen = terminal(80, 24)
     const display = createDisplay({ format: 'pretty', output: screen.stream })

@@ -67,8 +67,13 @@ function formatDuration(ms: number): string {
     : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
 }
 
+/** Anything but plain text in a value: whitespace, quotes, `=`, control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped
+const NOT_PLAIN = /[\s"=\u0000-\u001f\u007f-\u009f]/
+
+/** A value as `key=value`: quoted (and its control characters escaped) when it holds anything but plain text. */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value
+  if (typeof value === 'string') return NOT_PLAIN.test(value) || value === '' ? JSON.stringify(value) : value
   return JSON.stringify(value)
 }
 
