@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
 import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, createWorkspace, readIfExists, startWatcher } from './harness.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { cli, createWorkspace, killLeftoverWatchers, readIfExists, startWatcher } from './harness.js'
 
 const engine = scriptedEngine({ hold: (document) => document.filename.startsWith('held') })
 let server: TestServer
@@ -14,6 +14,7 @@ beforeAll(async () => {
   server = await startTestServer({ engine })
 })
 afterAll(() => server?.close())
+afterEach(killLeftoverWatchers)
 
 describe('the numarkdown-watch command', () => {
   it('--version prints the version from package.json, loading no dependency', async () => {

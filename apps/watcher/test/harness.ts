@@ -56,6 +56,18 @@ export interface StartOptions {
   gid?: number
 }
 
+/** Watchers started and not exited yet: a test that fails half-way must not leave one running. */
+const running = new Set<ChildProcess>()
+
+/** Kill (SIGKILL) every watcher a test started and that is still running; for `afterEach`. */
+export async function killLeftoverWatchers(): Promise<void> {
+  const exits = [...running].map(
+    (child) => new Promise<void>((resolve) => child.once('exit', () => resolve())),
+  )
+  for (const child of running) child.kill('SIGKILL')
+  await Promise.all(exits)
+}
+
 export function startWatcher(options: StartOptions): WatcherProcess {
   const environment: NodeJS.ProcessEnv = { ...process.env }
   delete environment.NUMIND_API_KEY
@@ -108,8 +120,12 @@ export function startWatcher(options: StartOptions): WatcherProcess {
     text += chunk.toString()
     errorText += chunk.toString()
   })
+  running.add(child)
   const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
+    child.on('exit', (code, signal) => {
+      running.delete(child)
+      resolve(code ?? signal ?? -1)
+    })
   })
   return {
     child,

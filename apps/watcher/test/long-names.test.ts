@@ -2,8 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
 import { startTestServer, type TestServer } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, listFiles, startWatcher } from './harness.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createWorkspace, killLeftoverWatchers, listFiles, startWatcher } from './harness.js'
 
 let server: TestServer
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
   })
 })
 afterAll(() => server?.close())
+afterEach(killLeftoverWatchers)
 
 /** A name of exactly `bytes` bytes (UTF-8) ending in `.html`, built from `unit` repeated then padded. */
 function nameOf(prefix: string, unit: string, bytes: number): string {

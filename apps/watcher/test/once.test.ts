@@ -2,8 +2,8 @@ import { readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
 import { makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, exists, listFiles, startWatcher } from './harness.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createWorkspace, exists, killLeftoverWatchers, listFiles, startWatcher } from './harness.js'
 
 let server: TestServer
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   })
 })
 afterAll(() => server?.close())
+afterEach(killLeftoverWatchers)
 
 /** Bad files of every kind beside good ones: they reach their final states at different moments. */
 async function fillInbox(inbox: string, outside: string): Promise<Record<string, 'converted' | 'failed'>> {

@@ -2,8 +2,16 @@ import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, eventually, exists, listFiles, readIfExists, startWatcher } from './harness.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createWorkspace,
+  eventually,
+  exists,
+  killLeftoverWatchers,
+  listFiles,
+  readIfExists,
+  startWatcher,
+} from './harness.js'
 
 let server: TestServer
 
@@ -11,6 +19,7 @@ beforeAll(async () => {
   server = await startTestServer()
 })
 afterAll(() => server?.close())
+afterEach(killLeftoverWatchers)
 
 /** Whether `steps` run here: as root, only `chattr +i` makes a folder read-only, and only a small tmpfs fills. */
 async function can(steps: (folder: string) => string[][]): Promise<boolean> {
@@ -143,6 +152,8 @@ describe('an output folder that cannot be written', () => {
       expect(await watcher.exited).toBe(0)
       expect((await listFiles(out)).filter((file) => file.endsWith('.tmp'))).toEqual([])
     } finally {
+      // A watcher left running by a failed assertion would keep the mount busy.
+      await killLeftoverWatchers()
       await eventually(
         () => {
           execFileSync('umount', [out])

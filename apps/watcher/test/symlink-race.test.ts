@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
 import { startTestServer, type TestServer } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, listFiles, startWatcher, type Workspace } from './harness.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createWorkspace, killLeftoverWatchers, listFiles, startWatcher, type Workspace } from './harness.js'
 
 let server: TestServer
 const engine = scriptedEngine()
@@ -14,6 +14,7 @@ beforeAll(async () => {
   server = await startTestServer({ engine })
 })
 afterAll(() => server?.close())
+afterEach(killLeftoverWatchers)
 
 const LINKS = 4
 const FLIP_FOR_MS = 6000
