@@ -247,7 +247,7 @@ export class FilePipeline {
    * at again, up to a limit; a whole one is queued.
    */
   private async settled(path: string, tracked: Tracked): Promise<void> {
-    let opened: OpenDocument | Awaited<ReturnType<typeof openDocument>>
+    let opened: Awaited<ReturnType<typeof openDocument>>
     try {
       opened = await openDocument(this.settings.context, path)
     } catch (error) {
@@ -421,8 +421,7 @@ export class FilePipeline {
           keep(opened)
           if (!sameSignature(signatureOf(opened.stats), base)) throw new SourceChanged(`${path} changed`)
         }
-        const contentType = ''
-        return { data: handleBlob(document.handle, base.size, contentType), filename: uploadName(path) }
+        return { data: handleBlob(document.handle, base.size), filename: uploadName(path) }
       },
     }
     let result: ConversionResult
