@@ -1,65 +1,19 @@
 #!/usr/bin/env node
-import { createDisplay } from './display.js'
-import { HELP, parseCli } from './internal/cli-arguments.js'
-import { resolveOptions } from './options.js'
-import { createWatcher, formatSummary } from './watcher.js'
+/**
+ * The `numarkdown-watch` command. `--version` answers from package.json alone; everything else (the watcher,
+ * chokidar, the client, the local server) is loaded only when a run starts.
+ */
+import { readFileSync } from 'node:fs'
 
-async function main(): Promise<number> {
-  let request: ReturnType<typeof parseCli>
-  let options: ReturnType<typeof resolveOptions>
-  try {
-    request = parseCli(process.argv.slice(2))
-    if (request.kind === 'help') {
-      process.stdout.write(HELP)
-      return 0
-    }
-    options = resolveOptions(request.options, process.stdout.isTTY === true)
-  } catch (error) {
-    process.stderr.write(`numarkdown-watch: ${(error as Error).message}\n(see numarkdown-watch --help)\n`)
-    return 2
+const argv = process.argv.slice(2)
+const end = argv.indexOf('--')
+const flags = end === -1 ? argv : argv.slice(0, end)
+if (flags.includes('--version') || flags.includes('-v')) {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
   }
-  const display = createDisplay({ format: options.log, secrets: [options.apiKey] })
-  let watcher: Awaited<ReturnType<typeof createWatcher>>
-  try {
-    watcher = await createWatcher(request.options, { display })
-  } catch (error) {
-    display.log('error', 'cannot start', { error: (error as Error).message })
-    display.close()
-    return 2
-  }
-  let signals = 0
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++
-    if (signals > 1) {
-      display.log(
-        'warn',
-        'second signal: exiting now; the state is saved, remote jobs resume on the next start',
-      )
-      process.exit(130)
-    }
-    void watcher.stop(signal)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  const summary = await watcher.finished
-  display.close()
-  if (options.once) {
-    if (options.log === 'json') {
-      process.stdout.write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: 'info', message: 'summary', ...summary })}\n`,
-      )
-    } else process.stdout.write(formatSummary(summary, options.out))
-    return summary.failed === 0 ? 0 : 1
-  }
-  return 0
+  process.stdout.write(`${manifest.version}\n`)
+} else {
+  const { runCli } = await import('./internal/cli-main.js')
+  await runCli(argv)
 }
-
-main().then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: Error) => {
-    process.stderr.write(`numarkdown-watch: ${error.message}\n`)
-    process.exitCode = 2
-  },
-)

@@ -1,3 +1,11 @@
+/**
+ * Where the watcher reports: JSON lines for machines, readable lines for people, and on a terminal a live
+ * view under the log lines. The live view is drawn by log-update, which knows how rows wrap on the terminal:
+ * a row wider than the terminal, or a terminal narrowed meanwhile, would otherwise leave stale lines behind.
+ */
+import { checkKnownOptions } from '@numarkdown/core'
+import cliTruncate from 'cli-truncate'
+import { createLogUpdate } from 'log-update'
 import type { LogFormat } from './options.js'
 
 export type Level = 'debug' | 'info' | 'warn' | 'error'
@@ -15,6 +23,8 @@ export interface Snapshot {
   /** Most recent failures, newest last. */
   errors: Array<{ path: string; message: string }>
   startedAt: number
+  /** Documents converted per minute, over the last minute: what the run does now, not on average. */
+  ratePerMinute: number
 }
 
 /** Where the watcher reports: JSON lines, or pretty lines under a live progress view on a terminal. */
@@ -24,7 +34,7 @@ export interface Display {
   watch(snapshot: () => Snapshot): void
   /** Keep one more secret (a token made at run time) out of everything written. */
   addSecret(secret: string): void
-  /** Print text as is (the summary table), after the live view is gone. */
+  /** Print text as is (a hint, the summary table), above the live view while there is one. */
   print(text: string): void
   close(): void
 }
@@ -34,9 +44,21 @@ export interface DisplayOptions {
   output?: NodeJS.WriteStream | NodeJS.WritableStream
   /** Strings that must never be written (the API token), replaced by `[redacted]` wherever they appear. */
   secrets?: Array<string | undefined>
+  /**
+   * Colours in pretty output. @default on a terminal, unless the `NO_COLOR` environment variable is set
+   * (https://no-color.org) or `TERM` is `dumb`
+   */
+  color?: boolean
 }
 
+const DISPLAY_OPTION_KEYS: readonly (keyof DisplayOptions)[] = ['format', 'output', 'secrets', 'color']
+
 const LEVEL_COLOURS: Record<Level, string> = { debug: '2', info: '36', warn: '33', error: '31' }
+/** How often the live view is drawn again. */
+const REDRAW_MS = 500
+/** Files in progress and recent errors shown at most. */
+const MAX_CURRENT = 6
+const MAX_ERRORS = 3
 
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000)
@@ -45,86 +67,116 @@ function formatDuration(ms: number): string {
     : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
 }
 
+/** Anything but plain text in a value: whitespace, quotes, `=`, control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped
+const NOT_PLAIN = /[\s"=\u0000-\u001f\u007f-\u009f]/
+
+/** A value as `key=value`: quoted (and its control characters escaped) when it holds anything but plain text. */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value
+  if (typeof value === 'string') return NOT_PLAIN.test(value) || value === '' ? JSON.stringify(value) : value
   return JSON.stringify(value)
 }
 
+/** A control character in a file name would move the cursor: shown escaped, as JSON would. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => JSON.stringify(character).slice(1, -1))
+}
+
 export function createDisplay(options: DisplayOptions): Display {
+  checkKnownOptions(options, DISPLAY_OPTION_KEYS, 'createDisplay options')
   const output = options.output ?? process.stdout
+  const terminal = output as NodeJS.WriteStream
   const secrets = (options.secrets ?? []).filter((secret): secret is string => !!secret && secret.length >= 4)
   const redact = (text: string) => {
     let clean = text
     for (const secret of secrets) clean = clean.split(secret).join('[redacted]')
     return clean
   }
-  const live = options.format === 'pretty' && (output as NodeJS.WriteStream).isTTY === true
-  let liveLines = 0
+  const dumb = process.env.TERM === 'dumb'
+  const live = options.format === 'pretty' && terminal.isTTY === true && !dumb
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ''
+  const colour = options.color ?? (live && !noColor)
+  const paint = (code: string, text: string) => (colour ? `\x1b[${code}m${text}\x1b[0m` : text)
+  // showCursor: hiding it would install exit handlers of its own beside the watcher's signal handling.
+  const frame = live ? createLogUpdate(terminal, { showCursor: true }) : undefined
   let snapshot: (() => Snapshot) | undefined
   let timer: NodeJS.Timeout | undefined
   let closed = false
 
-  const write = (text: string) => output.write(redact(text))
-  const clearLive = () => {
-    if (liveLines > 0) write(`\x1b[${liveLines}A\x1b[0J`)
-    liveLines = 0
-  }
-  const drawLive = () => {
-    if (!live || !snapshot || closed) return
-    const state = snapshot()
-    const columns = (output as NodeJS.WriteStream).columns || 100
-    const minutes = Math.max((Date.now() - state.startedAt) / 60_000, 1 / 60)
+  const render = (): string => {
+    const state = snapshot!()
+    const width = Math.max(20, (terminal.columns || 80) - 1)
+    const now = Date.now()
+    const fit = (line: string, position: 'end' | 'middle' = 'end') =>
+      cliTruncate(line, width, { position, preferTruncationOnSpace: false })
     const lines = [
-      `\x1b[1mnumarkdown-watch\x1b[0m  settling ${state.settling}  queued ${state.queued}  converting ${state.converting}  \x1b[32mdone ${state.done}\x1b[0m  \x1b[31mfailed ${state.failed}\x1b[0m  ${(state.done / minutes).toFixed(1)}/min`,
+      // Most telling first: on a narrow terminal the end of the row is what is cut.
+      fit(
+        `${paint('1', 'numarkdown-watch')} ${state.ratePerMinute.toFixed(1)}/min  ${paint('32', `done ${state.done}`)}  ${paint('31', `failed ${state.failed}`)}  converting ${state.converting}  queued ${state.queued}  settling ${state.settling}`,
+      ),
       ...state.current
-        .slice(0, 6)
-        .map((item) => `  ⟳ ${item.path}  ${formatDuration(Date.now() - item.since)}`),
-      ...state.errors.slice(-3).map((item) => `  \x1b[31m✗ ${item.path}: ${item.message}\x1b[0m`),
-    ].map((line) => (line.length > columns + 20 ? `${line.slice(0, columns + 16)}…` : line))
-    clearLive()
-    write(`${lines.join('\n')}\n`)
-    liveLines = lines.length
+        .slice(0, MAX_CURRENT)
+        .map((item) => fit(`  ⟳ ${printable(item.path)}  ${formatDuration(now - item.since)}`, 'middle')),
+      ...state.errors
+        .slice(-MAX_ERRORS)
+        .map((item) => fit(paint('31', `  ✗ ${printable(item.path)}: ${printable(item.message)}`))),
+    ]
+    return redact(lines.join('\n'))
+  }
+  const draw = () => {
+    if (!frame || !snapshot || closed) return
+    frame(render())
+  }
+  /** Text above the live view: the view is erased, the text written as it is (the terminal wraps it), the view drawn again. */
+  const persist = (text: string) => {
+    const clean = redact(text)
+    frame?.clear()
+    output.write(clean.endsWith('\n') ? clean : `${clean}\n`)
+    draw()
   }
 
   return {
     log(level, message, fields = {}) {
       if (closed) return
       if (options.format === 'json') {
-        write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`)
+        output.write(
+          redact(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`),
+        )
         return
       }
       if (level === 'debug') return
       const time = new Date().toISOString().slice(11, 19)
       const details = Object.entries(fields)
-        .filter(([, value]) => value !== undefined)
+        .filter(([key, value]) => value !== undefined && key !== 'stack')
         .map(([key, value]) => `${key}=${formatValue(value)}`)
         .join(' ')
-      const colour = live ? `\x1b[${LEVEL_COLOURS[level]}m` : ''
-      const reset = live ? '\x1b[0m' : ''
-      clearLive()
-      write(`${time} ${colour}${level.padEnd(5)}${reset} ${message}${details ? `  ${details}` : ''}\n`)
-      drawLive()
+      persist(
+        `${time} ${paint(LEVEL_COLOURS[level], level.padEnd(5))} ${printable(message)}${details ? `  ${details}` : ''}`,
+      )
     },
     addSecret(secret) {
       if (secret.length >= 4 && !secrets.includes(secret)) secrets.push(secret)
     },
     watch(source) {
       snapshot = source
-      if (live && !timer) {
-        timer = setInterval(drawLive, 500)
+      if (frame && !timer) {
+        timer = setInterval(draw, REDRAW_MS)
         timer.unref()
-        drawLive()
+        draw()
       }
     },
     print(text) {
-      clearLive()
-      write(text)
+      persist(text)
     },
     close() {
       if (timer) clearInterval(timer)
       timer = undefined
-      clearLive()
       closed = true
+      if (frame) {
+        frame.clear()
+        frame.done()
+      }
     },
   }
 }

@@ -1,4 +1,5 @@
 export { createDisplay, type Display, type DisplayOptions, type Level, type Snapshot } from './display.js'
+export { WatcherError, type WatcherErrorCode } from './errors.js'
 export {
   DEFAULT_EXTENSIONS,
   type LogFormat,

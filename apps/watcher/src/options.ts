@@ -1,8 +1,10 @@
 /**
  * The watcher's settings: one documented options type, defaults resolved in one place, validated at
- * construction with errors naming the value received.
+ * construction with errors naming the value received. Unknown keys are refused: a misspelt `baseURL` would
+ * otherwise be ignored in silence, and the documents sent where the caller did not mean.
  */
 import { resolve } from 'node:path'
+import { checkKnownOptions, ValidationError } from '@numarkdown/core'
 
 /** What happens to a source document once its markdown was written. */
 export type OnSuccess = 'keep' | 'move' | 'delete'
@@ -55,6 +57,35 @@ export interface WatcherOptions {
   maxAttempts?: number
 }
 
+const OPTION_KEYS = [
+  'inbox',
+  'out',
+  'once',
+  'concurrency',
+  'include',
+  'exclude',
+  'stabilityMs',
+  'poll',
+  'rescanMs',
+  'state',
+  'reasoning',
+  'onSuccess',
+  'doneDir',
+  'deleteOutputs',
+  'baseUrl',
+  'apiKey',
+  'log',
+  'graceMs',
+  'maxAttempts',
+] as const satisfies readonly (keyof WatcherOptions)[]
+// A key added to WatcherOptions but not to the list above fails to compile here.
+type MissingKey = Exclude<keyof WatcherOptions, (typeof OPTION_KEYS)[number]>
+const everyKeyListed: [MissingKey] extends [never] ? true : MissingKey = true
+void everyKeyListed
+
+/** Every key of {@link WatcherOptions}: the options objects are checked against this list. */
+export const WATCHER_OPTION_KEYS: readonly (keyof WatcherOptions)[] = OPTION_KEYS
+
 /** The extensions taken by default. */
 export const DEFAULT_EXTENSIONS: readonly string[] = [
   'pdf',
@@ -95,50 +126,90 @@ export interface ResolvedOptions {
   maxAttempts: number
 }
 
-function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`expected ${name} to be an integer ${min} ≤ n ≤ ${max}, got ${JSON.stringify(value)}`)
-  }
-  return value
+/** How an option is named in messages: its key for a program, its flag (`--stability-ms`) on the command line. */
+export type OptionNamer = (key: keyof WatcherOptions) => string
+
+function invalid(key: keyof WatcherOptions, message: string): ValidationError {
+  return new ValidationError(message, { parameter: key })
 }
 
-/** Apply defaults and validate; throws a `TypeError` naming the value received. */
+/**
+ * Apply defaults and validate; throws a `ValidationError` naming the option and the value received, or an
+ * unknown key and the closest known one (`unknown option baseURL: did you mean baseUrl?`).
+ */
 export function resolveOptions(options: WatcherOptions, isTTY = false): ResolvedOptions {
+  checkKnownOptions(options, WATCHER_OPTION_KEYS, 'numarkdown-watch options')
+  return resolveNamedOptions(options, isTTY, (key) => key)
+}
+
+/** {@link resolveOptions} with messages naming each option as `name` says (the command line names flags). */
+export function resolveNamedOptions(
+  options: WatcherOptions,
+  isTTY: boolean,
+  name: OptionNamer,
+): ResolvedOptions {
+  const integer = (
+    key: keyof WatcherOptions,
+    value: unknown,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw invalid(
+        key,
+        `expected ${name(key)} to be an integer ${min} ≤ n ≤ ${max}, got ${JSON.stringify(value)}`,
+      )
+    }
+    return value
+  }
   if (typeof options.inbox !== 'string' || options.inbox === '') {
-    throw new TypeError(`expected inbox to be a folder path, got ${JSON.stringify(options.inbox)}`)
+    throw invalid(
+      'inbox',
+      `expected ${name('inbox')} to be a folder path, got ${JSON.stringify(options.inbox)}`,
+    )
   }
   const inbox = resolve(options.inbox)
   const out = resolve(options.out ?? resolve(inbox, '..', 'out'))
-  if (out === inbox) throw new TypeError(`expected out to differ from the inbox, got ${JSON.stringify(out)}`)
+  if (out === inbox)
+    throw invalid('out', `expected ${name('out')} to differ from the inbox, got ${JSON.stringify(out)}`)
   const include = (options.include ?? [...DEFAULT_EXTENSIONS]).map((extension) =>
     extension.replace(/^\./, '').toLowerCase(),
   )
   for (const extension of include) {
     if (!/^[a-z0-9]+$/.test(extension)) {
-      throw new TypeError(
-        `expected include to list extensions like pdf,docx, got ${JSON.stringify(extension)}`,
+      throw invalid(
+        'include',
+        `expected ${name('include')} to list extensions like pdf,docx, got ${JSON.stringify(extension)}`,
       )
     }
   }
-  if (include.length === 0) throw new TypeError('expected include to list at least one extension, got none')
+  if (include.length === 0) {
+    throw invalid('include', `expected ${name('include')} to list at least one extension, got none`)
+  }
   let poll: ResolvedOptions['poll'] = 'auto'
   if (options.poll === true) poll = 2000
   else if (options.poll === false) poll = false
   else if (options.poll !== undefined) poll = integer('poll', options.poll, 50)
   const onSuccess = options.onSuccess ?? 'keep'
   if (!['keep', 'move', 'delete'].includes(onSuccess)) {
-    throw new TypeError(`expected onSuccess to be keep, move or delete, got ${JSON.stringify(onSuccess)}`)
+    throw invalid(
+      'onSuccess',
+      `expected ${name('onSuccess')} to be keep, move or delete, got ${JSON.stringify(onSuccess)}`,
+    )
   }
   const log = options.log ?? (isTTY ? 'pretty' : 'json')
   if (log !== 'pretty' && log !== 'json') {
-    throw new TypeError(`expected log to be pretty or json, got ${JSON.stringify(log)}`)
+    throw invalid('log', `expected ${name('log')} to be pretty or json, got ${JSON.stringify(log)}`)
   }
   let baseUrl: string | undefined
   if (options.baseUrl !== undefined) {
     try {
       baseUrl = new URL(options.baseUrl).toString()
     } catch {
-      throw new TypeError(`expected baseUrl to be a URL, got ${JSON.stringify(options.baseUrl)}`)
+      throw invalid(
+        'baseUrl',
+        `expected ${name('baseUrl')} to be a URL, got ${JSON.stringify(options.baseUrl)}`,
+      )
     }
   }
   return {

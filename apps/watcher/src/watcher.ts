@@ -4,6 +4,7 @@
  * outputs appear atomically under `out`.
  */
 import { relative } from 'node:path'
+import { checkKnownOptions } from '@numarkdown/core'
 import { createDisplay, type Display, type Snapshot } from './display.js'
 import { WatchEngine } from './internal/watch-engine.js'
 import { resolveOptions, type WatcherOptions } from './options.js'
@@ -15,9 +16,11 @@ export type Outcome = 'converted' | 'unchanged' | 'failed'
 export interface SummaryRow {
   path: string
   outcome: Outcome
-  /** The markdown written, or the error file. */
+  /** The markdown written, or the error file (absent when it could not be written). */
   output?: string
   error?: string
+  /** What went wrong, for a failed document: `EMPTY`, `INVALID`, `UNSUPPORTED`, `INCOMPLETE`, `EACCES`... */
+  code?: string
 }
 
 /** What a run did. */
@@ -30,7 +33,11 @@ export interface Summary {
 
 /** A running watcher. */
 export interface Watcher {
-  /** Resolves once the watcher has stopped (`--once`: when everything was processed). */
+  /**
+   * Resolves once the watcher has stopped (`--once`: when every document found reached its final state).
+   * Rejects with a {@link WatcherError} when the run could not go on (`API_KEY_REFUSED`: the service refused
+   * the API key; documents not converted yet are picked up by a run with the right key).
+   */
   readonly finished: Promise<Summary>
   /** Stop taking files, let in-flight conversions finish within the grace period, save the state. */
   stop(reason?: string): Promise<Summary>
@@ -39,6 +46,8 @@ export interface Watcher {
 }
 
 /** Options only a program embedding the watcher needs. */
+const HOOK_KEYS: readonly (keyof WatcherHooks)[] = ['display']
+
 export interface WatcherHooks {
   /** Where logs and the live view go. @default a display on stdout in the `log` format */
   display?: Display
@@ -46,7 +55,8 @@ export interface WatcherHooks {
 
 /**
  * Start watching. Resolves once the backend is up and the start-up scan has begun; `finished` resolves
- * when the watcher stops.
+ * when the watcher stops. Options are validated first: an unknown or invalid one throws a `ValidationError`
+ * naming it (`unknown option baseURL: did you mean baseUrl?`).
  *
  * @example
  * ```ts
@@ -57,6 +67,7 @@ export interface WatcherHooks {
  */
 export async function createWatcher(input: WatcherOptions, hooks: WatcherHooks = {}): Promise<Watcher> {
   const options = resolveOptions(input, process.stdout.isTTY === true)
+  checkKnownOptions(hooks, HOOK_KEYS, 'createWatcher hooks')
   const display = hooks.display ?? createDisplay({ format: options.log, secrets: [options.apiKey] })
   const engine = new WatchEngine(options, display)
   await engine.start()
@@ -66,7 +77,8 @@ export async function createWatcher(input: WatcherOptions, hooks: WatcherHooks =
 /** The `--once` summary table. */
 export function formatSummary(summary: Summary, out: string): string {
   const lines = summary.rows.map((row) => {
-    const where = row.outcome === 'failed' ? (row.error ?? '') : row.output ? relative(out, row.output) : ''
+    const failure = `${row.code ? `${row.code}: ` : ''}${row.error ?? ''}`
+    const where = row.outcome === 'failed' ? failure : row.output ? relative(out, row.output) : ''
     return [row.outcome, JSON.stringify(row.path).slice(1, -1), where]
   })
   const header = ['outcome', 'document', 'output or error']

@@ -3,7 +3,15 @@ import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
 import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually, exists, listFiles, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
+import {
+  eventually,
+  exists,
+  type LogLine,
+  listFiles,
+  readIfExists,
+  startWatcher,
+  type WatcherProcess,
+} from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer
@@ -29,6 +37,11 @@ beforeAll(async () => {
   out = join(folder.path, 'out')
   await mkdir(inbox)
   await writeFile(join(inbox, 'empty.pdf'), '')
+  await writeFile(join(inbox, 'not-a-pdf.pdf'), 'plain words in a file named .pdf')
+  await writeFile(
+    join(inbox, 'photo.pdf'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+  )
   await writeFile(join(inbox, 'corrupt.pdf'), '%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage without an end')
   await writeFile(join(inbox, 'unreadable.pdf'), await makePdf(['secret']))
   await symlink('loop.pdf', join(inbox, 'loop.pdf'))
@@ -79,8 +92,15 @@ describe('bad inputs', () => {
     await Promise.all(
       ['empty.pdf', 'corrupt.pdf', 'unreadable.pdf', 'loop.pdf', 'escape.txt', 'rejected.pdf'].map(failed),
     )
-    expect(await errorFile('empty.pdf')).toMatchObject({ source: 'empty.pdf', why: 'the file is empty' })
-    expect((await errorFile('corrupt.pdf')).why).toMatch(/%%EOF/)
+    expect(await errorFile('empty.pdf')).toMatchObject({
+      source: 'empty.pdf',
+      code: 'EMPTY',
+      why: 'the file is empty (0 bytes)',
+    })
+    expect(await errorFile('corrupt.pdf')).toMatchObject({
+      code: 'INCOMPLETE',
+      why: expect.stringMatching(/%%EOF/),
+    })
     expect(await errorFile('unreadable.pdf')).toMatchObject({ code: 'EACCES' })
     expect(await errorFile('loop.pdf')).toMatchObject({ code: 'ELOOP' })
     expect(await errorFile('escape.txt')).toMatchObject({ code: 'OUTSIDE_INBOX' })
@@ -91,6 +111,23 @@ describe('bad inputs', () => {
     expect(Date.parse(rejected.when as string)).not.toBeNaN()
     expect(await exists(join(inbox, 'rejected.pdf'))).toBe(true)
     expect(await exists(join(out, 'escape.txt.md'))).toBe(false)
+  })
+
+  it('reports a file that can never be valid at once, with a precise code; only a growing one is waited for', async () => {
+    const [empty, notAPdf, photo, cut] = await Promise.all(
+      ['empty.pdf', 'not-a-pdf.pdf', 'photo.pdf', 'corrupt.pdf'].map(failed),
+    )
+    expect(empty).toMatchObject({ code: 'EMPTY' })
+    expect(notAPdf).toMatchObject({ code: 'INVALID', error: 'not a PDF: it does not start with %PDF-' })
+    expect(photo).toMatchObject({
+      code: 'UNSUPPORTED',
+      error: expect.stringMatching(/PNG .*rename it to \.png/),
+    })
+    expect(cut).toMatchObject({ code: 'INCOMPLETE' })
+    // The PDF that may still be growing is given its wait; the others were reported before it.
+    const index = (line: LogLine | undefined) => watcher.lines.indexOf(line!)
+    for (const final of [empty, notAPdf, photo]) expect(index(final)).toBeLessThan(index(cut))
+    expect(await errorFile('photo.pdf')).toMatchObject({ code: 'UNSUPPORTED', attempts: 0 })
   })
 
   it('converts documents with spaces, unicode and newlines in their names', async () => {

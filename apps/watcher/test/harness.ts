@@ -22,6 +22,8 @@ export interface WatcherProcess {
   lines: LogLine[]
   /** Everything written to stdout and stderr. */
   output(): string
+  /** Everything written to stderr. */
+  stderr(): string
   /** Resolves with the first line (already seen or to come) matching `predicate`. */
   waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>
   /** Resolves with the exit code (or the signal name). */
@@ -54,6 +56,18 @@ export interface StartOptions {
   gid?: number
 }
 
+/** Watchers started and not exited yet: a test that fails half-way must not leave one running. */
+const running = new Set<ChildProcess>()
+
+/** Kill (SIGKILL) every watcher a test started and that is still running; for `afterEach`. */
+export async function killLeftoverWatchers(): Promise<void> {
+  const exits = [...running].map(
+    (child) => new Promise<void>((resolve) => child.once('exit', () => resolve())),
+  )
+  for (const child of running) child.kill('SIGKILL')
+  await Promise.all(exits)
+}
+
 export function startWatcher(options: StartOptions): WatcherProcess {
   const environment: NodeJS.ProcessEnv = { ...process.env }
   delete environment.NUMIND_API_KEY
@@ -82,6 +96,7 @@ export function startWatcher(options: StartOptions): WatcherProcess {
   })
   const lines: LogLine[] = []
   let text = ''
+  let errorText = ''
   let pending = ''
   const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = []
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -103,14 +118,20 @@ export function startWatcher(options: StartOptions): WatcherProcess {
   })
   child.stderr!.on('data', (chunk: Buffer) => {
     text += chunk.toString()
+    errorText += chunk.toString()
   })
+  running.add(child)
   const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
+    child.on('exit', (code, signal) => {
+      running.delete(child)
+      resolve(code ?? signal ?? -1)
+    })
   })
   return {
     child,
     lines,
     output: () => text,
+    stderr: () => errorText,
     exited,
     kill: (signal = 'SIGTERM') => {
       child.kill(signal)

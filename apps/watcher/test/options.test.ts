@@ -79,13 +79,26 @@ describe('options', () => {
     expect(await exists(join(out, 'c.html.md'))).toBe(false)
   })
 
-  it('a wrong token fails the documents as a service error, and the token never shows', async () => {
-    await writeFile(join(inbox, 'd.html'), '<p>d</p>')
+  it('stops at the first 401 with one message naming NUMIND_API_KEY; the right key then converts all', async () => {
+    const names = ['d1.html', 'd2.html', 'd3.html', 'd4.html', 'd5.html']
+    for (const name of names) await writeFile(join(inbox, name), `<p>${name}</p>`)
+    const refusedBefore = server.server.requests.filter((request) => request.status === 401).length
     watcher = startWatcher({ inbox, out, url: server.url, token: 'wrong-token-abcdef', args: ['--once'] })
-    expect(await watcher.exited).toBe(1)
-    const error = JSON.parse((await readIfExists(join(out, '.failed', 'd.html.error.json')))!)
-    expect(error).toMatchObject({ status: 401, retry: 'on the next start' })
+    expect(await watcher.exited).toBe(2)
+    const refusals = watcher.lines.filter((line) => line.message.startsWith('NUMIND_API_KEY was refused by'))
+    expect(refusals, watcher.output()).toHaveLength(1)
+    expect(refusals[0]!.message).toMatch(new RegExp(`^NUMIND_API_KEY was refused by ${server.url}: 401`))
+    expect(watcher.lines.filter((line) => line.message === 'failed')).toEqual([])
+    expect(await exists(join(out, '.failed'))).toBe(false)
+    // Refused: the conversions in flight at that moment (two at most), not every document.
+    const refused = server.server.requests.filter((request) => request.status === 401).length - refusedBefore
+    expect(refused).toBeGreaterThanOrEqual(1)
+    expect(refused).toBeLessThanOrEqual(2)
     expect(watcher.output()).not.toContain('wrong-token-abcdef')
+
+    watcher = startWatcher({ inbox, out, url: server.url, token: server.token, args: ['--once'] })
+    expect(await watcher.exited, watcher.output()).toBe(0)
+    for (const name of names) expect(await readIfExists(join(out, `${name}.md`))).toContain(name)
   })
 
   it('--poll finds new files without native events (and without waiting for a rescan)', async () => {

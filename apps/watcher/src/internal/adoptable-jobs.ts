@@ -1,4 +1,4 @@
-import type { NuMarkdownClient } from '@numarkdown/core'
+import { AuthenticationError, type NuMarkdownClient } from '@numarkdown/core'
 import type { Display } from '../display.js'
 import type { FileRecord } from './state-store.js'
 import { uploadKey } from './upload-identity.js'
@@ -17,7 +17,10 @@ const MAX_JOBS_LISTED = 2000
 export class AdoptableJobs {
   private readonly jobs = new Map<string, Array<{ id: string; createdAt: number }>>()
 
-  /** List the server's recent jobs when any record is `pending`; a failure to list only costs resubmits. */
+  /**
+   * List the server's recent jobs when any record is `pending`; a failure to list only costs resubmits, except
+   * a refused key (`AuthenticationError`), which is thrown.
+   */
   static async load(
     client: NuMarkdownClient,
     records: readonly FileRecord[],
@@ -46,6 +49,8 @@ export class AdoptableJobs {
         adoptable.jobs.set(key, list)
       }
     } catch (error) {
+      // A refused key stops the run; any other failure to list only costs resubmits.
+      if (AuthenticationError.isInstance(error)) throw error
       display.log(
         'warn',
         'cannot list jobs to find those a crash interrupted; they will be submitted again',

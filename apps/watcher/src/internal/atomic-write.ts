@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { OutputError } from './output-error.js'
 import { within } from './path-containment.js'
+import { truncateUtf8 } from './utf8-truncate.js'
 
 /** The names `writeFileAtomic` gives its temp files. */
 const TEMPORARY_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/
 
 async function syncFolder(folder: string): Promise<void> {
-  // A rename is durable only once the folder holding it is on disk.
-  const handle = await open(folder, 'r')
+  // A rename is durable only once the folder holding it is on disk. Some file systems refuse to open or
+  // fsync a folder; the data itself is already synced then.
+  const handle = await open(folder, 'r').catch(() => undefined)
+  if (!handle) return
   try {
     await handle.sync()
   } catch {
-    // Some file systems refuse fsync on folders; the data itself is already synced.
   } finally {
     await handle.close()
   }
@@ -21,7 +24,8 @@ async function syncFolder(folder: string): Promise<void> {
 /**
  * Write `content` to `target` so that a reader sees either the old file or the whole new one, never a
  * part: a temp file in the same folder (a dotfile, so watchers ignore it), fsync, rename, fsync the folder.
- * The folder must resolve (after symlinks) inside `root`.
+ * The folder must resolve (after symlinks) inside `root`. Every failure is an {@link OutputError}: the
+ * output side, not the document, is at fault; the temp file is removed.
  */
 export async function writeFileAtomic(
   root: string,
@@ -29,28 +33,36 @@ export async function writeFileAtomic(
   content: string | Uint8Array,
 ): Promise<void> {
   const folder = dirname(target)
-  await mkdir(folder, { recursive: true })
-  const realRoot = await realpath(root)
-  const realFolder = await realpath(folder)
-  if (!within(realRoot, realFolder)) {
-    throw new Error(`refusing to write outside ${root}: ${target} resolves to ${realFolder}`)
-  }
-  const temporary = join(folder, `.${basename(target).slice(0, 100)}.${randomBytes(6).toString('hex')}.tmp`)
-  const handle = await open(temporary, 'wx', 0o644)
   try {
-    await handle.writeFile(content)
-    await handle.sync()
+    await mkdir(folder, { recursive: true })
+    const realRoot = await realpath(root)
+    const realFolder = await realpath(folder)
+    if (!within(realRoot, realFolder)) {
+      throw new OutputError(`refusing to write outside ${root}: ${target} resolves to ${realFolder}`, {
+        folder,
+        code: 'OUTSIDE_OUT',
+      })
+    }
   } catch (error) {
-    await handle.close().catch(() => {})
-    await rm(temporary, { force: true })
-    throw error
+    throw OutputError.wrap(error, folder)
   }
-  await handle.close()
+  // The temp name is kept short (in bytes): the target's own name may already be near the 255-byte limit.
+  const temporary = join(
+    folder,
+    `.${truncateUtf8(basename(target), 100)}.${randomBytes(6).toString('hex')}.tmp`,
+  )
   try {
+    const handle = await open(temporary, 'wx', 0o644)
+    try {
+      await handle.writeFile(content)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
     await rename(temporary, target)
   } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
+    await rm(temporary, { force: true }).catch(() => {})
+    throw OutputError.wrap(error, folder)
   }
   await syncFolder(folder)
 }

@@ -24,7 +24,7 @@ describe('classifyError', () => {
       kind: 'document',
       jobId: 'j1',
     })
-    expect(classifyError(new AuthenticationError('no', { status: 401 })).kind).toBe('service')
+    expect(classifyError(new AuthenticationError('no', { status: 401 })).kind).toBe('refused')
     expect(classifyError(Object.assign(new Error('gone'), { code: 'ENOENT' })).kind).toBe('vanished')
     expect(classifyError(Object.assign(new Error('full'), { code: 'ENOSPC' })).kind).toBe('transient')
     expect(classifyError(Object.assign(new Error('denied'), { code: 'EACCES' })).kind).toBe('document')

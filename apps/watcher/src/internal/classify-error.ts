@@ -11,17 +11,21 @@ import {
   RateLimitError,
   TimeoutError,
 } from '@numarkdown/core'
+import { OutputError } from './output-error.js'
 
 /**
  * What a failure means for the watcher:
  * - `transient`: try the whole conversion again later (connection, timeout, 408/429/5xx, disk full...);
  * - `document`: the document itself is refused (bad or unsupported file, 4xx, the job failed); retried only
  *   once the file changes;
- * - `service`: the service refuses us (401/403); reported, and retried on the next start;
+ * - `refused`: the service refused the API key (401): nothing can be converted with it, the run stops;
+ * - `service`: the service refuses this request (403); reported, and retried on the next start;
+ * - `output`: the output folder (or the journal in it) cannot be written: not the document's fault, the
+ *   document is kept and tried again until the folder can be written;
  * - `aborted`: we are shutting down;
  * - `vanished`: the source disappeared while we worked on it.
  */
-export type FailureKind = 'transient' | 'document' | 'service' | 'aborted' | 'vanished'
+export type FailureKind = 'transient' | 'document' | 'refused' | 'service' | 'output' | 'aborted' | 'vanished'
 
 export interface Failure {
   kind: FailureKind
@@ -31,6 +35,8 @@ export interface Failure {
   jobId?: string
   /** How long the server asked us to wait. */
   retryAfterMs?: number
+  /** The folder that could not be written (`output` failures). */
+  folder?: string
 }
 
 const TRANSIENT_FILE_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'EDQUOT'])
@@ -38,6 +44,9 @@ const VANISHED_CODES = new Set(['ENOENT', 'ENOTDIR'])
 
 export function classifyError(error: unknown): Failure {
   const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof OutputError) {
+    return { kind: 'output', message, folder: error.folder, ...(error.code ? { code: error.code } : {}) }
+  }
   if (NuMarkdownError.isInstance(error)) {
     const known: NuMarkdownError = error
     // Checked on a plain `unknown`: type guards of sibling classes with equal shapes would narrow to never.
@@ -47,9 +56,8 @@ export function classifyError(error: unknown): Failure {
     if (RateLimitError.isInstance(value)) {
       return { ...base, kind: 'transient', retryAfterMs: (known as RateLimitError).retryAfterMs }
     }
-    if (AuthenticationError.isInstance(value) || PermissionDeniedError.isInstance(value)) {
-      return { ...base, kind: 'service' }
-    }
+    if (AuthenticationError.isInstance(value)) return { ...base, kind: 'refused' }
+    if (PermissionDeniedError.isInstance(value)) return { ...base, kind: 'service' }
     if (JobFailedError.isInstance(value)) return { ...base, kind: 'document' }
     if (JobTimeoutError.isInstance(value)) return { ...base, kind: 'transient' }
     if (ConnectionError.isInstance(value) || TimeoutError.isInstance(value))

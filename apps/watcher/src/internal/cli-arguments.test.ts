@@ -88,7 +88,9 @@ describe('parseCli', () => {
       deleteOutputs: true,
     })
     writeFileSync(join(folder, 'other.json'), JSON.stringify({ colour: 'red' }))
-    expect(() => parseCli(['x', '--config', 'other.json'], {}, folder)).toThrow(/unknown key "colour"/)
+    expect(() => parseCli(['x', '--config', 'other.json'], {}, folder)).toThrow(
+      /other.json: unknown option colour/,
+    )
   })
 
   it('selects the API from NUMIND_API_KEY, and rejects bad values naming them', () => {
@@ -100,10 +102,33 @@ describe('parseCli', () => {
     if (request.kind !== 'run') throw new Error('expected run')
     expect(request.options).toMatchObject({ apiKey: 'k-123456', baseUrl: 'http://127.0.0.1:9' })
     expect(() => parseCli(['in', '--concurrency', 'lots'], {}, cwd)).toThrow(/--concurrency.*"lots"/)
-    expect(() => parseCli(['in', '--nope'], {}, cwd)).toThrow()
+    expect(() => parseCli(['in', '--nope'], {}, cwd)).toThrow(/unknown option --nope/)
     expect(() => parseCli([], {}, cwd)).toThrow(/inbox/)
     expect(parseCli(['--help'], {}, cwd)).toEqual({ kind: 'help' })
     expect(() => resolveOptions({ inbox: 'x', onSuccess: 'shred' as never })).toThrow(/"shred"/)
     expect(() => resolveOptions({ inbox: 'x', concurrency: 0 })).toThrow(/got 0/)
+  })
+
+  it('names the closest known flag, config key or environment variable for an unknown one', () => {
+    expect(() => parseCli(['in', '--stabilty-ms', '5'], {}, cwd)).toThrow(
+      'unknown option --stabilty-ms: did you mean --stability-ms?',
+    )
+    expect(() => parseCli(['in'], { NUMARKDOWN_WATCH_STABILTY_MS: '5' }, cwd)).toThrow(
+      'the environment: unknown option NUMARKDOWN_WATCH_STABILTY_MS: did you mean NUMARKDOWN_WATCH_STABILITY_MS?',
+    )
+    expect(() => parseCli(['in'], { NUMARKDOWN_WATCH_CONFIG: 'missing.json' }, cwd)).toThrow(/ENOENT/)
+    const folder = mkdtempSync(join(tmpdir(), 'numarkdown-config-'))
+    writeFileSync(
+      join(folder, 'numarkdown-watch.config.json'),
+      JSON.stringify({ inbox: 'in', concurency: 3 }),
+    )
+    expect(() => parseCli([], {}, folder)).toThrow(
+      `${join(folder, 'numarkdown-watch.config.json')}: unknown option concurency: did you mean concurrency?`,
+    )
+    writeFileSync(
+      join(folder, 'numarkdown-watch.config.json'),
+      JSON.stringify({ inbox: 'in', 'grace-ms': 5 }),
+    )
+    expect(parseCli([], {}, folder)).toMatchObject({ kind: 'run', options: { graceMs: 5 } })
   })
 })

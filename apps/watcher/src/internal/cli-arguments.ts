@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { checkKnownOptions } from '@numarkdown/core'
 import type { WatcherOptions } from '../options.js'
 
 export const HELP: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
@@ -27,9 +28,13 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
   --max-attempts <n>      whole-conversion attempts for transient failures (default 5)
   --config <file>         a JSON file with these options (default ./numarkdown-watch.config.json if present)
   -h, --help              show this help
+  -v, --version           print the version
 
 Backend: with NUMIND_API_KEY (or --base-url) set, documents go to the NuMind API; otherwise a local
 @numarkdown/server is started on 127.0.0.1 and converts them offline.
+
+Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents failed (--once), 2 bad options, an inbox
+that cannot be used or an API key the service refused, 70 an internal error (printed).
 
 Examples:
   numarkdown-watch ~/inbox --out ~/markdown
@@ -61,9 +66,15 @@ const FLAGS = {
   'max-attempts': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 } as const
 
-type FlagName = keyof typeof FLAGS
+/** Flags that are about the command itself, not settings: not read from the environment or a config file. */
+const NOT_SETTINGS = new Set(['help', 'version', 'config'])
+/** Environment variables that are read besides the settings. */
+const OTHER_VARIABLES = ['NUMARKDOWN_WATCH_CONFIG']
+const VARIABLE_PREFIX = 'NUMARKDOWN_WATCH_'
+
 type RawValue = string | boolean | string[] | number | undefined
 
 const NUMERIC: Record<string, keyof WatcherOptions> = {
@@ -102,7 +113,7 @@ function list(value: RawValue): string[] {
 /** Merge one layer of raw settings (flag names as keys) into watcher options. */
 function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: string): void {
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || name === 'config' || name === 'help') continue
+    if (value === undefined || NOT_SETTINGS.has(name)) continue
     if (name in NUMERIC) {
       ;(target as unknown as Record<string, unknown>)[NUMERIC[name]!] = toNumber(name, value)
     } else if (name === 'poll') {
@@ -132,6 +143,31 @@ function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
 }
 
+/** The settings' names (flag names, and `inbox`, which is positional on the command line). */
+function settingNames(): string[] {
+  return [...Object.keys(FLAGS).filter((name) => !NOT_SETTINGS.has(name)), 'inbox']
+}
+
+function variableOf(name: string): string {
+  return `${VARIABLE_PREFIX}${name.toUpperCase().replace(/-/g, '_')}`
+}
+
+/** parseArgs names an unknown flag without a suggestion: name the closest known one too. */
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true })
+  } catch (error) {
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1]
+    if ((error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      checkKnownOptions(
+        { [unknown]: true },
+        Object.keys(FLAGS).map((name) => `--${name}`),
+      )
+    }
+    throw error
+  }
+}
+
 /**
  * Read the settings: the config file, then `NUMARKDOWN_WATCH_*` variables, then flags (later wins).
  * `--poll=500` and `--poll 500`-less forms are normalised before `parseArgs` (which has no optional values).
@@ -150,12 +186,7 @@ export function parseCli(
       normalised.push('--poll')
     } else normalised.push(argument)
   }
-  const { values, positionals } = parseArgs({
-    args: normalised,
-    options: FLAGS,
-    allowPositionals: true,
-    strict: true,
-  })
+  const { values, positionals } = parseFlags(normalised)
   if (values.help) return { kind: 'help' }
 
   const options = {} as WatcherOptions
@@ -180,20 +211,20 @@ export function parseCli(
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new TypeError(`expected ${configFile} to hold a JSON object, got ${JSON.stringify(parsed)}`)
     }
+    const names = settingNames()
+    checkKnownOptions(parsed, [...names, ...names.map(camel)], configFile)
     const raw: Record<string, RawValue> = {}
-    for (const [key, value] of Object.entries(parsed)) {
-      const name = flagName(key)
-      if (!(name in FLAGS) && name !== 'inbox') {
-        throw new TypeError(`unknown key ${JSON.stringify(key)} in ${configFile}`)
-      }
-      raw[name] = value as RawValue
-    }
+    for (const [key, value] of Object.entries(parsed)) raw[flagName(key)] = value as RawValue
     apply(options, raw, dirname(configFile))
   }
 
   const fromEnvironment: Record<string, RawValue> = {}
-  for (const name of [...Object.keys(FLAGS), 'inbox'] as Array<FlagName | 'inbox'>) {
-    const variable = `NUMARKDOWN_WATCH_${name.toUpperCase().replace(/-/g, '_')}`
+  const ours = Object.fromEntries(
+    Object.entries(environment).filter(([variable]) => variable.startsWith(VARIABLE_PREFIX)),
+  )
+  checkKnownOptions(ours, [...settingNames().map(variableOf), ...OTHER_VARIABLES], 'the environment')
+  for (const name of settingNames()) {
+    const variable = variableOf(name)
     if (environment[variable] !== undefined) fromEnvironment[name] = environment[variable]
   }
   apply(options, fromEnvironment, cwd)

@@ -1,15 +1,25 @@
-import { type ConversionResult, NotFoundError, type NuMarkdownClient } from '@numarkdown/core'
+import {
+  type ConversionResult,
+  type ConvertInput,
+  NotFoundError,
+  type NuMarkdownClient,
+} from '@numarkdown/core'
 import type { Display } from '../display.js'
 import type { Failure } from './classify-error.js'
 import type { FileRecord, StateStore } from './state-store.js'
 import type { Tracked } from './tracked.js'
-import { uploadName } from './upload-identity.js'
 
 export interface ConversionContext {
   client: NuMarkdownClient
   store: StateStore
   display: Display
   signal: AbortSignal
+}
+
+/** The bytes to upload, from the one open file they were checked and hashed from. */
+export interface UploadSource {
+  /** The document as the client takes it; opened (safely) on first use when a resumed job must be sent again. */
+  input(): Promise<ConvertInput>
 }
 
 /**
@@ -20,7 +30,7 @@ export interface ConversionContext {
 export async function submitAndWait(
   context: ConversionContext,
   path: string,
-  absolute: string,
+  source: UploadSource,
   base: FileRecord,
   tracked: Tracked,
   job: { id: string | undefined },
@@ -28,9 +38,10 @@ export async function submitAndWait(
   const { client, store, display, signal } = context
   for (;;) {
     if (!job.id) {
+      const input = await source.input()
       store.set({ ...base, status: 'pending' })
       tracked.attempts++
-      const submitted = await client.submit({ data: absolute, filename: uploadName(path) }, { signal })
+      const submitted = await client.submit(input, { signal })
       job.id = submitted.jobId
       // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
       store.set({ ...base, status: 'submitted', jobId: job.id, attempts: tracked.attempts })
@@ -54,7 +65,9 @@ export async function submitAndWait(
 
 /** Exponential backoff with jitter, capped at a minute, unless the server said how long to wait. */
 export function retryDelayMs(failure: Failure, attempts: number): number {
-  return failure.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (attempts - 1)) * (0.5 + Math.random())
+  return (
+    failure.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (Math.max(1, attempts) - 1)) * (0.5 + Math.random())
+  )
 }
 
 /**

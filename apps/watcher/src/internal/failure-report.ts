@@ -5,7 +5,7 @@ import type { FileRecord } from './state-store.js'
 /** What is known of the source when it failed (zeros and an empty hash when it could not even be read). */
 export type FailedSource = Pick<FileRecord, 'size' | 'mtimeMs' | 'ctimeMs' | 'sha256' | 'attempts'>
 
-/** A failure the service caused (401/403) is retried on the next start; any other, once the file changes. */
+/** A failure the service caused (403) is retried on the next start; any other, once the file changes. */
 function kindOf(failure: Failure): 'service' | 'document' {
   return failure.kind === 'service' ? 'service' : 'document'
 }

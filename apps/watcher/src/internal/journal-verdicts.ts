@@ -4,7 +4,7 @@ import type { FileRecord } from './state-store.js'
 /**
  * What the journal says about a file found in the inbox, before reading it: a record of the same options and
  * the same signature is trusted without hashing. `settle`: wait for the file to hold still, then hash it.
- * A failure the service caused (401/403) is tried again once per run; a document failure only on change.
+ * A failure the service caused (403) is tried again once per run; a document failure only on change.
  */
 export function verdictBySignature(
   record: FileRecord | undefined,

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import type { ConversionResult } from '@numarkdown/core'
 import { writeFileAtomic } from './atomic-write.js'
+import { OutputError } from './output-error.js'
 import { type OutputPaths, outputPaths } from './output-paths.js'
 
 /** Write the markdown (and the reasoning when asked for) of `path`, and drop an error file of an earlier try. */
@@ -13,7 +14,9 @@ export async function writeOutputs(
   const paths = outputPaths(out, path)
   await writeFileAtomic(out, paths.markdown, result.markdown)
   if (reasoning) await writeFileAtomic(out, paths.reasoning, result.reasoning)
-  await rm(paths.error, { force: true })
+  await rm(paths.error, { force: true }).catch((error: unknown) => {
+    throw OutputError.wrap(error, out)
+  })
   return paths
 }
 

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto'
-import { isAbsolute, join, relative, sep } from 'node:path'
+import { extname, isAbsolute, join, relative, sep } from 'node:path'
+import { truncateUtf8 } from './utf8-truncate.js'
+
+/** The longest name one path segment may have on common file systems (ext4, xfs, btrfs, APFS, NTFS). */
+export const NAME_MAX_BYTES = 255
+/** The longest suffix an output gets after the document's name: `<name>.reasoning.md`. */
+const LONGEST_OUTPUT_SUFFIX = '.reasoning.md'
+/** What a shortened name carries between its shortened stem and its extension: `…~` and 8 hex digits. */
+const SHORTENED_MARK_BYTES = Buffer.byteLength('…~12345678')
+/** An extension longer than this is not kept apart when a name is shortened. */
+const MAX_KEPT_EXTENSION_BYTES = 16
 
 /** Replace control characters (U+0000–U+001F, U+007F) with `replacement`. */
 export function replaceControlCharacters(text: string, replacement = '_'): string {
@@ -11,12 +21,32 @@ export function replaceControlCharacters(text: string, replacement = '_'): strin
   return result
 }
 
+function digestOf(relativePath: string): string {
+  return createHash('sha256').update(relativePath).digest('hex').slice(0, 8)
+}
+
+/**
+ * `name` shortened to `budget` bytes (UTF-8): the start of its stem, `…~` and the digest that keeps it unique,
+ * then its extension, so that a reader still sees what it was (`Annual report … 2024…~1a2b3c4d.pdf`).
+ */
+function shorten(name: string, digest: string, budget: number): string {
+  let extension = extname(name)
+  if (Buffer.byteLength(extension) > MAX_KEPT_EXTENSION_BYTES) extension = ''
+  const stem = name.slice(0, name.length - extension.length)
+  const stemBudget = budget - SHORTENED_MARK_BYTES - Buffer.byteLength(extension)
+  return `${truncateUtf8(stem, stemBudget)}…~${digest}${extension}`
+}
+
 /**
  * Make a relative inbox path safe as a relative output path: no `..`, no absolute parts, no control
- * characters (a newline in a name would break most tools reading the output folder). When anything had
- * to change, a short hash of the original path keeps two different sources from sharing one output.
+ * characters (a newline in a name would break most tools reading the output folder), and a last segment
+ * that leaves `suffixBytes` for a suffix within the file-system limit of 255 bytes per name. When anything
+ * had to change, a short hash of the original path keeps two different sources from sharing one output.
  */
-export function safeRelativePath(relativePath: string): string {
+export function safeRelativePath(
+  relativePath: string,
+  suffixBytes: number = Buffer.byteLength(LONGEST_OUTPUT_SUFFIX),
+): string {
   const segments = relativePath.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.')
   let changed = segments.length === 0
   const cleaned = segments.map((segment) => {
@@ -26,16 +56,21 @@ export function safeRelativePath(relativePath: string): string {
     return clean
   })
   if (cleaned.length === 0) cleaned.push('_')
-  if (changed) {
-    const digest = createHash('sha256').update(relativePath).digest('hex').slice(0, 8)
-    cleaned[cleaned.length - 1] = `${cleaned[cleaned.length - 1]}~${digest}`
-  }
+  const last = cleaned[cleaned.length - 1]!
+  const budget = NAME_MAX_BYTES - suffixBytes
+  const digest = digestOf(relativePath)
+  if (Buffer.byteLength(last) + (changed ? 9 : 0) > budget) {
+    cleaned[cleaned.length - 1] = shorten(last, digest, budget)
+  } else if (changed) cleaned[cleaned.length - 1] = `${last}~${digest}`
   return cleaned.join('/')
 }
 
-/** Join `root` and a relative path, refusing any result outside `root`. */
-export function inside(root: string, relativePath: string): string {
-  const target = join(root, ...safeRelativePath(relativePath).split('/'))
+/**
+ * Join `root` and a relative path, refusing any result outside `root`; the last segment leaves room for a
+ * suffix of `suffixBytes` (see {@link safeRelativePath}).
+ */
+export function inside(root: string, relativePath: string, suffixBytes?: number): string {
+  const target = join(root, ...safeRelativePath(relativePath, suffixBytes).split('/'))
   const back = relative(root, target)
   if (back === '' || back.startsWith(`..${sep}`) || back === '..' || isAbsolute(back)) {
     throw new Error(`refusing to write outside ${root}: ${JSON.stringify(relativePath)}`)
@@ -50,10 +85,15 @@ export interface OutputPaths {
   error: string
 }
 
+/**
+ * Where the outputs of `relativePath` go: `<out>/<path>.md`, `<out>/<path>.reasoning.md` and
+ * `<out>/.failed/<path>.error.json`, the three sharing one (possibly shortened) name.
+ */
 export function outputPaths(out: string, relativePath: string): OutputPaths {
+  const base = inside(out, relativePath)
   return {
-    markdown: `${inside(out, relativePath)}.md`,
-    reasoning: `${inside(out, relativePath)}.reasoning.md`,
+    markdown: `${base}.md`,
+    reasoning: `${base}.reasoning.md`,
     error: `${inside(join(out, '.failed'), relativePath)}.error.json`,
   }
 }

@@ -4,30 +4,49 @@ import type { Tracked } from './tracked.js'
 
 /** Errors kept for the live view. */
 const RECENT_ERRORS = 20
+/** The rate shown is over this recent window, not since the start: a run that stalls shows it at once. */
+const RATE_WINDOW_MS = 60_000
 
 /** What this run did, for the live view and the `--once` summary. */
 export class RunReport {
   private readonly rows = new Map<string, SummaryRow>()
   private readonly recentErrors: Array<{ path: string; message: string }> = []
   private readonly counts = { done: 0, failed: 0 }
+  /** When each recent conversion ended, oldest first. */
+  private readonly recentDone: number[] = []
   private readonly startedAt = Date.now()
 
-  row(path: string, outcome: Outcome, output?: string, error?: string): void {
+  row(path: string, outcome: Outcome, output?: string, error?: string, code?: string): void {
     // A rescan sees a document converted earlier in this run as unchanged: it still counts as converted.
     if (outcome === 'unchanged' && this.rows.get(path)?.outcome === 'converted') return
-    this.rows.set(path, { path, outcome, ...(output ? { output } : {}), ...(error ? { error } : {}) })
+    this.rows.set(path, {
+      path,
+      outcome,
+      ...(output ? { output } : {}),
+      ...(error ? { error } : {}),
+      ...(code ? { code } : {}),
+    })
   }
 
   converted(path: string, output: string): void {
     this.counts.done++
+    this.recentDone.push(Date.now())
     this.row(path, 'converted', output)
   }
 
-  failed(path: string, errorFile: string, message: string): void {
+  /** `errorFile`: where the error file is, or `undefined` when it could not be written. */
+  failed(path: string, errorFile: string | undefined, message: string, code?: string): void {
     this.counts.failed++
     this.recentErrors.push({ path, message })
     if (this.recentErrors.length > RECENT_ERRORS) this.recentErrors.shift()
-    this.row(path, 'failed', errorFile, message)
+    this.row(path, 'failed', errorFile, message, code)
+  }
+
+  /** Conversions per minute over the last minute (or since the start, when that is shorter). */
+  private ratePerMinute(now: number): number {
+    while (this.recentDone.length > 0 && this.recentDone[0]! <= now - RATE_WINDOW_MS) this.recentDone.shift()
+    const windowMs = Math.max(1000, Math.min(RATE_WINDOW_MS, now - this.startedAt))
+    return (this.recentDone.length * 60_000) / windowMs
   }
 
   /** The source is gone: it no longer belongs in the summary. */
@@ -45,7 +64,14 @@ export class RunReport {
       } else if (entry.phase === 'settling') phases.settling++
       else phases.queued++
     }
-    return { ...phases, ...this.counts, current, errors: [...this.recentErrors], startedAt: this.startedAt }
+    return {
+      ...phases,
+      ...this.counts,
+      current,
+      errors: [...this.recentErrors],
+      startedAt: this.startedAt,
+      ratePerMinute: this.ratePerMinute(Date.now()),
+    }
   }
 
   summary(): Summary {

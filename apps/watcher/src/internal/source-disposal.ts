@@ -1,12 +1,12 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { copyFile, lstat, mkdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { OnSuccess } from '../options.js'
 import { inside } from './output-paths.js'
 
 /**
  * Delete a converted source, or move it to `doneDir` under its relative path. A name already taken there gets
  * a `.1`, `.2`... suffix, so an earlier document of the same name is never overwritten; a move across file
- * systems falls back to copy and delete.
+ * systems falls back to copy and delete (a symlink is recreated, not copied).
  */
 export async function disposeSource(
   how: Exclude<OnSuccess, 'keep'>,
@@ -20,7 +20,10 @@ export async function disposeSource(
   for (let index = 1; await exists(target); index++) target = `${inside(doneDir, path)}.${index}`
   await rename(absolute, target).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EXDEV') throw error
-    await copyFile(absolute, target)
+    // A symlink is moved as a link: copying would read whatever it points to by now.
+    if ((await lstat(absolute)).isSymbolicLink()) {
+      await symlink(resolve(dirname(absolute), await readlink(absolute)), target)
+    } else await copyFile(absolute, target)
     await rm(absolute)
   })
 }

@@ -1,7 +1,5 @@
-import { stat } from 'node:fs/promises'
-import { type FileSignature, sameSignature, signatureOf } from './file-signature.js'
+import { type FileSignature, sameSignature } from './file-signature.js'
 import type { Tracked } from './tracked.js'
-import { sha256Of } from './upload-identity.js'
 
 /**
  * How much longer `tracked` must hold still, seen now with `signature`; `undefined` once size, mtime and
@@ -31,15 +29,4 @@ export function incompleteRecheckMs(tracked: Tracked, now: number, stabilityMs: 
   tracked.incompleteSince ??= now
   if (now - tracked.incompleteSince < graceMs) return Math.max(stabilityMs, 250)
   return undefined
-}
-
-/**
- * The sha256 of `absolute`, or `undefined` when the file moved while it was read or since `expected` was
- * seen: a hash stands only for content that held still all along.
- */
-export async function hashIfStill(absolute: string, expected: FileSignature): Promise<string | undefined> {
-  const before = signatureOf(await stat(absolute))
-  const sha256 = await sha256Of(absolute)
-  const after = signatureOf(await stat(absolute))
-  return sameSignature(before, after) && sameSignature(before, expected) ? sha256 : undefined
 }

@@ -1,8 +1,25 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '@numarkdown/testing'
 import { afterEach, describe, expect, it } from 'vitest'
+import { OutputError } from './output-error.js'
 import { type FileRecord, StateStore } from './state-store.js'
+
+/** A small tmpfs can be filled to the last byte: only where the tests may mount one (as root). */
+async function tmpfsWorks(): Promise<boolean> {
+  const folder = await tempDir()
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', folder.path], { stdio: 'ignore' })
+    execFileSync('umount', [folder.path], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  } finally {
+    await folder.remove()
+  }
+}
+const canFillDisk = await tmpfsWorks()
 
 const folders: Array<{ remove(): Promise<void> }> = []
 afterEach(async () => {
@@ -55,4 +72,64 @@ describe('StateStore', () => {
     writeFileSync(`${file}.lock`, '999999999')
     StateStore.open(file).close()
   })
+
+  it('removes the temp file of a compaction a crash cut short', async () => {
+    const folder = await tempDir()
+    folders.push(folder)
+    const file = join(folder.path, 'state.jsonl')
+    writeFileSync(`${file}.0123456789ab.tmp`, '{"path":"half')
+    writeFileSync(join(folder.path, 'other.0123456789ab.tmp'), 'not ours')
+    StateStore.open(file).close()
+    expect(existsSync(`${file}.0123456789ab.tmp`)).toBe(false)
+    expect(existsSync(join(folder.path, 'other.0123456789ab.tmp'))).toBe(true)
+  })
+
+  it.runIf(canFillDisk)(
+    'on a full disk, keeps memory and journal in step and goes on once there is room',
+    async () => {
+      const folder = await tempDir()
+      folders.push(folder)
+      const mount = join(folder.path, 'disk')
+      mkdirSync(mount)
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount])
+      const opened: StateStore[] = []
+      try {
+        const file = join(mount, 'state.jsonl')
+        const store = StateStore.open(file)
+        opened.push(store)
+        store.set(record('kept.pdf', { status: 'done' }))
+        // Every page of the disk taken, to the last one.
+        for (let index = 0; ; index++) {
+          try {
+            writeFileSync(join(mount, `filler-${index}`), Buffer.alloc(4096))
+          } catch {
+            break
+          }
+        }
+        const big = 'x'.repeat(8192)
+        expect(() => store.set(record('new.pdf', { sha256: big }))).toThrow(OutputError)
+        expect(() => store.set(record('kept.pdf', { status: 'failed', sha256: big }))).toThrow(/ENOSPC/)
+        expect(store.get('new.pdf')).toBeUndefined()
+        expect(store.get('kept.pdf')?.status).toBe('done')
+        execFileSync('sh', ['-c', `rm ${mount}/filler-*`])
+        store.set(record('after.pdf'))
+        store.close()
+        const reopened = StateStore.open(file)
+        opened.push(reopened)
+        expect(reopened.all().map((entry) => [entry.path, entry.status])).toEqual([
+          ['kept.pdf', 'done'],
+          ['after.pdf', 'pending'],
+        ])
+        reopened.close()
+        expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2)
+      } finally {
+        for (const store of opened) {
+          try {
+            store.close()
+          } catch {}
+        }
+        execFileSync('umount', [mount])
+      }
+    },
+  )
 })

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
   writeSync,
 } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
+import { OutputError } from './output-error.js'
 
 /** Where a document is in its life. */
 export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
@@ -51,6 +55,19 @@ function syncFolder(folder: string): void {
   } catch {}
 }
 
+/**
+ * Write all of `text`: `writeSync` may write only part of it (a disk that fills up mid-write) and say so only
+ * by the count it returns; the next write then fails with the real error.
+ */
+function writeAll(descriptor: number, text: string): void {
+  const bytes = Buffer.from(text)
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = writeSync(descriptor, bytes, offset, bytes.length - offset)
+    if (written <= 0) throw Object.assign(new Error('no byte could be written'), { code: 'EIO' })
+    offset += written
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -82,6 +99,7 @@ export class StateStore {
     const store = new StateStore(file)
     mkdirSync(dirname(file), { recursive: true })
     store.lock()
+    store.removeStaleCompactions()
     store.load()
     store.compact()
     return store
@@ -102,6 +120,16 @@ export class StateStore {
       }
     }
     throw new Error(`could not lock ${this.file}`)
+  }
+
+  /** A compaction cut short by a crash leaves its temp file: the journal itself is whole, the temp file is not. */
+  private removeStaleCompactions(): void {
+    const prefix = `${basename(this.file)}.`
+    for (const name of readdirSync(dirname(this.file))) {
+      if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) {
+        rmSync(join(dirname(this.file), name), { force: true })
+      }
+    }
   }
 
   private load(): void {
@@ -126,31 +154,67 @@ export class StateStore {
     }
   }
 
-  /** Rewrite the journal as one line per record. */
+  /**
+   * Rewrite the journal as one line per record. The fresh file is complete and synced before it replaces the
+   * old one, and the old one stays open until then: a failure (a full disk) leaves the journal as it was.
+   */
   compact(): void {
-    if (this.descriptor !== undefined) closeSync(this.descriptor)
-    this.descriptor = undefined
     const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`
     const lines = [...this.records.values()].map((record) => `${JSON.stringify(record)}\n`).join('')
-    const descriptor = openSync(temporary, 'w', 0o644)
     try {
-      writeSync(descriptor, lines)
-      fsyncSync(descriptor)
-    } finally {
-      closeSync(descriptor)
+      const descriptor = openSync(temporary, 'w', 0o644)
+      try {
+        writeAll(descriptor, lines)
+        fsyncSync(descriptor)
+      } finally {
+        closeSync(descriptor)
+      }
+      renameSync(temporary, this.file)
+    } catch (error) {
+      rmSync(temporary, { force: true })
+      throw this.writeError(error)
     }
-    renameSync(temporary, this.file)
     syncFolder(dirname(this.file))
+    if (this.descriptor !== undefined) closeSync(this.descriptor)
     this.descriptor = openSync(this.file, 'a')
     this.linesSinceCompaction = 0
   }
 
-  private append(line: JournalLine): void {
-    if (this.descriptor === undefined) throw new Error('the state store is closed')
-    writeSync(this.descriptor, `${JSON.stringify(line)}\n`)
-    fsyncSync(this.descriptor)
+  /**
+   * Append one line, synced. A line cut short (a full disk) is cut off again, and the record in memory goes
+   * back to what the journal holds: memory and disk never disagree.
+   */
+  private append(line: JournalLine, previous: FileRecord | undefined): void {
+    if (this.descriptor === undefined) throw new Error(`the state journal ${this.file} is closed`)
+    const end = fstatSync(this.descriptor).size
+    try {
+      writeAll(this.descriptor, `${JSON.stringify(line)}\n`)
+      fsyncSync(this.descriptor)
+    } catch (error) {
+      try {
+        ftruncateSync(this.descriptor, end)
+      } catch {}
+      if (previous) this.records.set(previous.path, previous)
+      else this.records.delete(line.path)
+      throw this.writeError(error)
+    }
     this.linesSinceCompaction++
-    if (this.linesSinceCompaction > Math.max(1000, this.records.size * 4)) this.compact()
+    if (this.linesSinceCompaction > Math.max(1000, this.records.size * 4)) {
+      try {
+        this.compact()
+      } catch {
+        // The line is safe in the journal; compaction is tried again after the next line.
+      }
+    }
+  }
+
+  private writeError(error: unknown): OutputError {
+    const code = (error as NodeJS.ErrnoException).code
+    return new OutputError(`cannot write the state journal ${this.file}: ${(error as Error).message}`, {
+      folder: dirname(this.file),
+      ...(code ? { code } : {}),
+      cause: error,
+    })
   }
 
   get(path: string): FileRecord | undefined {
@@ -163,22 +227,38 @@ export class StateStore {
 
   /** Save a record durably (written and fsynced when this returns). */
   set(record: FileRecord): void {
+    const previous = this.records.get(record.path)
     this.records.set(record.path, record)
-    this.append(record)
+    this.append(record, previous)
   }
 
   delete(path: string): void {
-    if (!this.records.has(path)) return
+    const previous = this.records.get(path)
+    if (!previous) return
     this.records.delete(path)
-    this.append({ path, deleted: true })
+    this.append({ path, deleted: true }, previous)
   }
 
-  /** Compact, close the journal and release the lock. */
+  /** True once `close()` was called: nothing may be written any more. */
+  get closed(): boolean {
+    return this.descriptor === undefined
+  }
+
+  /**
+   * Compact, close the journal and release the lock. A compaction that fails leaves the journal as it is
+   * (complete, only longer): the journal is closed and the lock released all the same, then the error thrown.
+   */
   close(): void {
     if (this.descriptor === undefined) return
-    this.compact()
+    let failure: unknown
+    try {
+      this.compact()
+    } catch (error) {
+      failure = error
+    }
     closeSync(this.descriptor)
     this.descriptor = undefined
     rmSync(this.lockFile, { force: true })
+    if (failure) throw failure
   }
 }

@@ -1,9 +1,10 @@
+import type { ConversionResult } from '@numarkdown/core'
 import type { FileSignature } from './file-signature.js'
 import type { FileRecord } from './state-store.js'
 
 /**
  * Where a file is in this run: `settling` until it held still, `queued` for a conversion slot, `converting`,
- * or `waiting-retry` after a transient failure.
+ * or `waiting-retry` after a transient failure (or while the output folder cannot be written).
  */
 export type Phase = 'settling' | 'queued' | 'converting' | 'waiting-retry'
 
@@ -19,7 +20,11 @@ export interface Tracked extends FileSignature {
   dirty: boolean
   /** Jobs resumed from the journal skip the stability wait. */
   resume?: FileRecord
+  /** A result in hand whose outputs could not be written yet (the output folder failed), with its record. */
+  pendingOutput?: { result: ConversionResult; record: FileRecord }
   attempts: number
+  /** Tries at writing the outputs while the output folder fails. */
+  outputAttempts: number
   startedAt?: number
   jobId?: string
 }

@@ -1,18 +1,9 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { basename } from 'node:path'
 import { replaceControlCharacters } from './output-paths.js'
 
 /** The filename sent with an upload: the base name, without characters that upset multipart headers. */
 export function uploadName(path: string): string {
   return replaceControlCharacters(basename(path)).replace(/["\\]/g, '_')
-}
-
-export async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-    hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }
 
 /**

@@ -1,25 +1,34 @@
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { AuthenticationError } from '@numarkdown/core'
 import type { Display, Snapshot } from '../display.js'
+import { WatcherError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Summary, Watcher } from '../watcher.js'
 import { AdoptableJobs } from './adoptable-jobs.js'
 import { removeStaleTemporaryFiles } from './atomic-write.js'
 import { type Backend, openBackend } from './backend.js'
+import { settlesWithin } from './bounded-wait.js'
+import type { Failure } from './classify-error.js'
 import { ConversionQueue } from './conversion-queue.js'
 import { createFileFilter } from './file-filter.js'
 import { FilePipeline } from './file-pipeline.js'
 import { InboxEvents } from './inbox-events.js'
 import { optionsFingerprint } from './options-fingerprint.js'
+import { OutputHealth } from './output-health.js'
 import { within } from './path-containment.js'
 import { RunReport } from './run-report.js'
 import type { ScanContext } from './scanner.js'
 import { StateStore } from './state-store.js'
 
+/** How long a stop waits for steps on files still running (after conversions were aborted) before closing. */
+const SETTLE_AFTER_ABORT_MS = 5000
+
 /**
  * One watcher run from start to stop: opens the journal and the backend, wires chokidar's hints, the
- * start-up scan and the periodic rescans to the file pipeline, ends a `--once` run when nothing is left, and
- * on stop lets conversions finish within the grace period before saving the journal.
+ * start-up scan and the periodic rescans to the file pipeline, ends a `--once` run when every file found has
+ * reached its final state, and on stop lets conversions finish within the grace period, waits for every step
+ * in progress, and only then closes the journal: nothing is written to it after that.
  */
 export class WatchEngine implements Watcher {
   private readonly options: ResolvedOptions
@@ -34,18 +43,22 @@ export class WatchEngine implements Watcher {
   private rescanTimer: NodeJS.Timeout | undefined
   private scanning: Promise<void> | undefined
   private stopping: Promise<Summary> | undefined
-  private resolveFinished!: (summary: Summary) => void
+  /** Set when the run cannot go on (the API key was refused): `finished` rejects with it. */
+  private fatal: WatcherError | undefined
   private initialScanDone = false
   private readonly isStopping = (): boolean => this.stopping !== undefined
   readonly finished: Promise<Summary>
+  private settleFinished!: { resolve(summary: Summary): void; reject(error: Error): void }
 
   constructor(options: ResolvedOptions, display: Display) {
     this.options = options
     this.display = display
     this.queue = new ConversionQueue(options.concurrency, () => this.checkOnceFinished())
-    this.finished = new Promise((resolve) => {
-      this.resolveFinished = resolve
+    this.finished = new Promise((resolve, reject) => {
+      this.settleFinished = { resolve, reject }
     })
+    // Observed here so that a caller who only calls stop() gets no unhandled rejection.
+    this.finished.catch(() => {})
   }
 
   // ---- start-up ---------------------------------------------------------------------------------------------
@@ -53,9 +66,22 @@ export class WatchEngine implements Watcher {
   async start(): Promise<void> {
     const { options } = this
     const inboxStats = await stat(options.inbox).catch(() => undefined)
-    if (!inboxStats?.isDirectory()) throw new Error(`the inbox ${options.inbox} is not a folder`)
-    await mkdir(options.out, { recursive: true })
-    this.store = StateStore.open(options.state)
+    if (!inboxStats?.isDirectory()) {
+      throw new Error(
+        `the inbox ${options.inbox} does not exist or is not a folder: create it, or name another`,
+      )
+    }
+    try {
+      await mkdir(options.out, { recursive: true })
+      this.store = StateStore.open(options.state)
+    } catch (error) {
+      if ((error as Error).message.includes('in use by process')) throw error
+      throw new Error(
+        `cannot write the state journal ${options.state} (in the output folder ${options.out}, unless --state says otherwise): ${(error as Error).message}`,
+        { cause: error },
+      )
+    }
+    let adoptable: AdoptableJobs
     try {
       await removeStaleTemporaryFiles(options.out)
       this.context = {
@@ -75,6 +101,17 @@ export class WatchEngine implements Watcher {
         isStopping: this.isStopping,
       })
       this.backend = await openBackend(options, this.display)
+      try {
+        adoptable = await AdoptableJobs.load(
+          this.backend.client,
+          this.store.all(),
+          this.queue.signal,
+          this.display,
+        )
+      } catch (error) {
+        await this.backend.close().catch(() => {})
+        throw AuthenticationError.isInstance(error) ? this.refusal(error.message, error) : error
+      }
     } catch (error) {
       this.store.close()
       throw error
@@ -88,14 +125,11 @@ export class WatchEngine implements Watcher {
       client: this.backend.client,
       queue: this.queue,
       report: this.report,
-      adoptable: await AdoptableJobs.load(
-        this.backend.client,
-        this.store.all(),
-        this.queue.signal,
-        this.display,
-      ),
+      adoptable,
+      outputHealth: new OutputHealth(this.display, options.out),
       isStopping: this.isStopping,
       onChange: () => this.checkOnceFinished(),
+      onRefused: (failure) => this.refused(failure),
     })
     const resumable = this.store.all().filter((record) => record.status === 'submitted').length
     const pollingInterval = options.once ? undefined : this.events.pollingInterval()
@@ -118,6 +152,26 @@ export class WatchEngine implements Watcher {
     if (!options.once) {
       this.rescanTimer = setInterval(() => this.rescanUnlessRunning(), options.rescanMs)
     }
+  }
+
+  // ---- a refused API key ------------------------------------------------------------------------------------
+
+  private refusal(reason: string, cause: unknown): WatcherError {
+    const baseUrl = this.backend.client.baseUrl.replace(/\/+$/, '')
+    return new WatcherError(`NUMIND_API_KEY was refused by ${baseUrl}: ${reason}`, {
+      code: 'API_KEY_REFUSED',
+      cause,
+    })
+  }
+
+  /** The first 401 stops the run with one message; documents stay as they are, for a start with the right key. */
+  private refused(failure: Failure): void {
+    if (this.fatal) return
+    this.fatal = this.refusal(failure.message, failure)
+    this.display.log('error', this.fatal.message, {
+      hint: 'set the right key and start again: documents not converted yet are picked up then',
+    })
+    void this.stop('the API key was refused')
   }
 
   // ---- detection --------------------------------------------------------------------------------------------
@@ -165,25 +219,54 @@ export class WatchEngine implements Watcher {
       this.stopping = new Promise((resolve) => {
         resolveStopping = resolve
       })
-      void this.doStop(reason).then(resolveStopping)
+      void this.doStop(reason).then((summary) => {
+        resolveStopping(summary)
+        if (this.fatal) this.settleFinished.reject(this.fatal)
+        else this.settleFinished.resolve(summary)
+      })
     }
     return this.stopping
   }
 
   private async doStop(reason: string): Promise<Summary> {
-    if (reason !== 'done') {
+    // With the key refused, nothing in flight can succeed: no grace period.
+    const graceMs = this.fatal ? 0 : this.options.graceMs
+    // A refused key was told in one message; what is cut short by it needs no more words.
+    if (reason !== 'done' && !this.fatal) {
       this.display.log('info', 'stopping: finishing conversions in flight', {
         reason,
         inFlight: this.queue.running,
-        graceMs: this.options.graceMs,
+        graceMs,
       })
     }
     clearInterval(this.rescanTimer)
     this.pipeline.clearTimers()
     this.queue.clear()
     await this.events.close()
-    await this.queue.drain(this.options.graceMs, this.display)
-    this.store.close()
+    await this.queue.drain(graceMs, this.fatal ? undefined : this.display)
+    // Steps still running (a failure being reported, a scan) end before the journal closes.
+    const settled = await settlesWithin(
+      Promise.all([this.pipeline.idle(), this.scanning]),
+      SETTLE_AFTER_ABORT_MS,
+    )
+    if (!settled) {
+      this.display.log(
+        'warn',
+        'some files were still being handled at shutdown; they are looked at on the next start',
+      )
+    }
+    this.pipeline.clearTimers()
+    try {
+      this.store.close()
+    } catch (error) {
+      this.display.log(
+        'warn',
+        'could not compact the state journal; it is complete and is compacted on the next start',
+        {
+          error: (error as Error).message,
+        },
+      )
+    }
     await this.backend.close().catch(() => {})
     const summary = this.report.summary()
     this.display.log('info', 'stopped', {
@@ -191,7 +274,6 @@ export class WatchEngine implements Watcher {
       unchanged: summary.unchanged,
       failed: summary.failed,
     })
-    this.resolveFinished(summary)
     return summary
   }
 }

@@ -1,0 +1,46 @@
+import { ValidationError } from '@numarkdown/core'
+import { describe, expect, it } from 'vitest'
+import { createDisplay } from './display.js'
+import { resolveOptions, type WatcherOptions } from './options.js'
+import { createWatcher } from './watcher.js'
+
+/** The error `run` throws (or rejects with). */
+async function errorOf(run: () => unknown): Promise<Error> {
+  try {
+    await run()
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected an error')
+}
+
+describe('strict options', () => {
+  it('refuses an unknown key of createWatcher with a ValidationError naming it and the closest known one', async () => {
+    const options = { inbox: '/tmp/inbox', baseURL: 'http://127.0.0.1:8787' } as unknown as WatcherOptions
+    const error = await errorOf(() => createWatcher(options))
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error.message).toBe('numarkdown-watch options: unknown option baseURL: did you mean baseUrl?')
+    expect((error as ValidationError).parameter).toBe('baseURL')
+    const typo = await errorOf(() => createWatcher({ inbox: '/tmp/inbox', stabilityMS: 10 } as never))
+    expect(typo.message).toMatch(/unknown option stabilityMS: did you mean stabilityMs\?/)
+    expect((await errorOf(() => resolveOptions({ inbox: 'x', colour: 'red' } as never))).message).toBe(
+      'numarkdown-watch options: unknown option colour',
+    )
+  })
+
+  it('refuses unknown keys of the hooks and of createDisplay', async () => {
+    const hooks = await errorOf(() => createWatcher({ inbox: '/nonexistent' }, { dispaly: {} } as never))
+    expect(hooks).toBeInstanceOf(ValidationError)
+    expect(hooks.message).toBe('createWatcher hooks: unknown option dispaly: did you mean display?')
+    const display = await errorOf(() => createDisplay({ format: 'json', secret: ['x'] } as never))
+    expect(display).toBeInstanceOf(ValidationError)
+    expect(display.message).toBe('createDisplay options: unknown option secret: did you mean secrets?')
+  })
+
+  it('refuses invalid values with a ValidationError naming the option and the value', async () => {
+    const error = await errorOf(() => resolveOptions({ inbox: 'x', concurrency: 0 }))
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error.message).toMatch(/expected concurrency to be an integer 1 ≤ n ≤ 256, got 0/)
+    expect((error as ValidationError).parameter).toBe('concurrency')
+  })
+})
