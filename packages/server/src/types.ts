@@ -65,9 +65,10 @@ export type FaultRoute = 'submit' | 'getJob' | 'stream' | 'list' | 'cancel' | '*
 export type FaultAction =
   /**
    * Answer with this status instead of serving the route. 404, 405 and 501 imitate an older server that lacks
-   * a route (no `/stream`, no `/cancel`); on submit, 502 and 504 come after the job was created.
+   * a route (no `/stream`, no `/cancel`); on submit, 502 and 504 come after the job was created; 401 and 403
+   * imitate a token revoked or a quota exhausted mid-way.
    */
-  | { type: 'status'; status: 404 | 405 | 408 | 500 | 501 | 502 | 503 | 504; body?: string }
+  | { type: 'status'; status: 401 | 403 | 404 | 405 | 408 | 500 | 501 | 502 | 503 | 504; body?: string }
   | { type: 'rateLimit'; retryAfterSeconds: number }
   | { type: 'delay'; ms: number }
   /** Destroy the socket; `before` the request body is read, or `after` it was read (and, for submit, the job created). */

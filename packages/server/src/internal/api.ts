@@ -12,6 +12,7 @@ import { recogniseContentType } from './content-type.js'
 import type { FaultInjector } from './faults.js'
 import { sendError, sendJson, sendText } from './http.js'
 import { isPartial, type JobRecord, JobStore, toJobJson } from './job-store.js'
+import { lingerOnClose } from './lingering-close.js'
 import { spoolUpload } from './multipart.js'
 import { matchRoute, type RouteName } from './router.js'
 import { SseStream } from './sse.js'
@@ -40,6 +41,8 @@ const multipartAllowanceBytes = 1024 * 1024
 type Fault = Exclude<FaultAction, { type: 'delay' }>
 
 const statusCodes: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
   408: 'RequestTimeout',
   500: 'InternalServerError',
   502: 'BadGateway',
@@ -111,7 +114,10 @@ export class Api {
     // Until a body is read, any answer closes the connection: otherwise Node reads (and drops) the whole body
     // to keep the connection alive, and a client that was refused goes on sending it. Reading an upload to its
     // end lifts this.
-    if (hasBody(request)) response.setHeader('connection', 'close')
+    if (hasBody(request)) {
+      response.setHeader('connection', 'close')
+      lingerOnClose(request.socket)
+    }
     const url = request.url ?? '/'
     const queryStart = url.indexOf('?')
     const query = new URLSearchParams(queryStart >= 0 ? url.slice(queryStart + 1) : '')
