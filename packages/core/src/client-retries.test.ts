@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { scriptedEngine } from '@numarkdown/server'
 import { describe, expect, it } from 'vitest'
-import { RateLimitError, ServerError } from './errors.js'
+import { AuthenticationError, RateLimitError, ServerError } from './errors.js'
 import { createdJobs, setup } from './test-server.js'
 import type { ProgressEvent } from './types.js'
 
@@ -252,6 +252,24 @@ describe('ambiguous submit failures never create a second job', () => {
     expect(error).toMatchObject({ code: 'ambiguous_submit' })
     expect(error.cause).toBeInstanceOf(ServerError)
     expect(createdJobs(server)).toHaveLength(1)
+    expect(server.server.requests.filter((entry) => entry.route === 'submit')).toHaveLength(1)
+  })
+
+  it('reports a token refused while finding the job of an ambiguous submit as that refusal', async () => {
+    const { client, server } = await setup(
+      {
+        faults: {
+          rules: [
+            { route: 'submit', fault: { type: 'status', status: 502 }, count: 1 },
+            { route: 'list', fault: { type: 'status', status: 401 } },
+          ],
+        },
+      },
+      { maxRetries: 2 },
+    )
+    const error = await client.convert(Buffer.from('refused')).catch((caught) => caught)
+    expect(error).toBeInstanceOf(AuthenticationError)
+    expect(error.status).toBe(401)
     expect(server.server.requests.filter((entry) => entry.route === 'submit')).toHaveLength(1)
   })
 

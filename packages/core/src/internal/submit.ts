@@ -175,6 +175,10 @@ export async function submitUpload(
         adopted = await findLostJob(context, identity, attemptStartedAt, key, operation, onProgress)
       } catch (listError) {
         if (operation.aborted) throw operation.abortError()
+        // A refused token (or a denied owner) is the answer to give: no retry can help, and the caller must not
+        // take it for a passing network fault.
+        if (listError instanceof APIError && (listError.status === 401 || listError.status === 403))
+          throw listError
         // Without the list, sending again could create a second job: stop here and say why.
         throw new ConnectionError(
           `The upload of ${source.filename} failed after it was sent (${(error as Error).message}), and the jobs could not be listed to find out whether the server created one: ${(listError as Error).message}`,
