@@ -256,7 +256,8 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
     if (interruptedBy !== undefined) {
       // The second one: leave now, without waiting for the cancels; no temporary file stays behind.
       removeTemporaryFilesSync()
-      const jobs = [...jobsInFlight]
+      // A job whose call has ended may still be under its background cancel: name those too.
+      const jobs = [...new Set([...jobsInFlight, ...backend.client.cancelling])]
       reporter.notice(
         jobs.length === 0
           ? 'exiting now'
@@ -339,9 +340,14 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
       )
     }
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    await backend.close()
+    // The handlers stay while the client closes: that is where it waits for the remote cancels, and a second
+    // Ctrl-C there must still exit at once.
+    try {
+      await backend.close()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
   }
   if (interruptedBy !== undefined) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 2)
   if (brokenPipe) return 1
