@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -15,7 +16,7 @@ afterEach(async () => {
 const boundary = 'lingering-boundary'
 
 /** A small multipart upload of known length whose file part is read in pieces, as a client reading a file does. */
-function upload(name: string): { body: AsyncIterable<Buffer>; length: number } {
+function upload(name: string): { body: Readable; length: number } {
   const head = Buffer.from(
     `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\n` +
       'content-type: text/html\r\n\r\n',
@@ -28,7 +29,7 @@ function upload(name: string): { body: AsyncIterable<Buffer>; length: number } {
     yield file
     yield tail
   }
-  return { body: body(), length: head.length + file.length + tail.length }
+  return { body: Readable.from(body()), length: head.length + file.length + tail.length }
 }
 
 describe('an answer given before the body is read', () => {
