@@ -1,5 +1,5 @@
 import { AuthenticationError, type NuMarkdownClient } from '@numarkdown/core'
-import type { Display } from '../display.js'
+import type { Display } from '../types.js'
 import type { FileRecord } from './state-store.js'
 import { uploadKey } from './upload-identity.js'
 

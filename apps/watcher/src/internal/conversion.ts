@@ -4,7 +4,7 @@ import {
   NotFoundError,
   type NuMarkdownClient,
 } from '@numarkdown/core'
-import type { Display } from '../display.js'
+import type { Display } from '../types.js'
 import type { Failure } from './classify-error.js'
 import type { FileRecord, StateStore } from './state-store.js'
 import type { Tracked } from './tracked.js'

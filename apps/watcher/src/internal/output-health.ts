@@ -1,4 +1,4 @@
-import type { Display } from '../display.js'
+import type { Display } from '../types.js'
 import type { Failure } from './classify-error.js'
 
 /**

@@ -1,5 +1,4 @@
-import type { Snapshot } from '../display.js'
-import type { Outcome, Summary, SummaryRow } from '../watcher.js'
+import type { Outcome, Snapshot, Summary, SummaryRow } from '../types.js'
 import type { Tracked } from './tracked.js'
 
 /** Errors kept for the live view. */
