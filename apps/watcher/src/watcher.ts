@@ -6,7 +6,7 @@
 import { relative } from 'node:path'
 import { checkKnownOptions } from '@numarkdown/core'
 import { createDisplay } from './display.js'
-import { WatchEngine } from './internal/watch-engine.js'
+import { WatchEngine } from './internal/run/watch-engine.js'
 import { resolveOptions, type WatcherOptions } from './options.js'
 import type { Display, Summary, Watcher } from './types.js'
 

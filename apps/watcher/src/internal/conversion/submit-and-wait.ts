@@ -4,14 +4,14 @@ import {
   NotFoundError,
   type NuMarkdownClient,
 } from '@numarkdown/core'
-import type { Display } from '../types.js'
+import type { Display } from '../../types.js'
+import type { FileRecord, Journal } from '../journal/journal.js'
+import type { Tracked } from '../run/tracked.js'
 import type { Failure } from './classify-error.js'
-import type { FileRecord, StateStore } from './state-store.js'
-import type { Tracked } from './tracked.js'
 
 export interface ConversionContext {
   client: NuMarkdownClient
-  store: StateStore
+  journal: Journal
   display: Display
   signal: AbortSignal
 }
@@ -35,16 +35,16 @@ export async function submitAndWait(
   tracked: Tracked,
   job: { id: string | undefined },
 ): Promise<ConversionResult> {
-  const { client, store, display, signal } = context
+  const { client, journal, display, signal } = context
   for (;;) {
     if (!job.id) {
       const input = await source.input()
-      store.set({ ...base, status: 'pending' })
+      journal.set({ ...base, status: 'pending' })
       tracked.attempts++
       const submitted = await client.submit(input, { signal })
       job.id = submitted.jobId
       // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
-      store.set({ ...base, status: 'submitted', jobId: job.id, attempts: tracked.attempts })
+      journal.set({ ...base, status: 'submitted', jobId: job.id, attempts: tracked.attempts })
       display.log('info', 'submitted', { path, jobId: job.id })
     } else {
       display.log('info', 'resuming', { path, jobId: job.id })

@@ -1,24 +1,24 @@
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { AuthenticationError } from '@numarkdown/core'
-import { WatcherError } from '../errors.js'
-import type { ResolvedOptions } from '../options.js'
-import type { Display, Snapshot, Summary, Watcher } from '../types.js'
-import { AdoptableJobs } from './adoptable-jobs.js'
-import { removeStaleTemporaryFiles } from './atomic-write.js'
-import { type Backend, openBackend } from './backend.js'
+import { WatcherError } from '../../errors.js'
+import type { ResolvedOptions } from '../../options.js'
+import type { Display, Snapshot, Summary, Watcher } from '../../types.js'
+import { AdoptableJobs } from '../conversion/adoptable-jobs.js'
+import { type Backend, openBackend } from '../conversion/backend.js'
+import type { Failure } from '../conversion/classify-error.js'
+import { createFileFilter } from '../detection/file-filter.js'
+import { InboxEvents } from '../detection/inbox-events.js'
+import type { ScanContext } from '../detection/scanner.js'
+import { Journal } from '../journal/journal.js'
+import { optionsFingerprint } from '../journal/options-fingerprint.js'
+import { removeStaleTemporaryFiles } from '../outputs/atomic-write.js'
+import { OutputHealth } from '../outputs/output-health.js'
+import { within } from '../path-containment.js'
 import { settlesWithin } from './bounded-wait.js'
-import type { Failure } from './classify-error.js'
 import { ConversionQueue } from './conversion-queue.js'
-import { createFileFilter } from './file-filter.js'
 import { FilePipeline } from './file-pipeline.js'
-import { InboxEvents } from './inbox-events.js'
-import { optionsFingerprint } from './options-fingerprint.js'
-import { OutputHealth } from './output-health.js'
-import { within } from './path-containment.js'
 import { RunReport } from './run-report.js'
-import type { ScanContext } from './scanner.js'
-import { StateStore } from './state-store.js'
 
 /** How long a stop waits for steps on files still running (after conversions were aborted) before closing. */
 const SETTLE_AFTER_ABORT_MS = 5000
@@ -35,7 +35,7 @@ export class WatchEngine implements Watcher {
   private readonly queue: ConversionQueue
   private readonly report = new RunReport()
   private pipeline!: FilePipeline
-  private store!: StateStore
+  private journal!: Journal
   private backend!: Backend
   private context!: ScanContext
   private events!: InboxEvents
@@ -72,7 +72,7 @@ export class WatchEngine implements Watcher {
     }
     try {
       await mkdir(options.out, { recursive: true })
-      this.store = StateStore.open(options.state)
+      this.journal = Journal.open(options.state)
     } catch (error) {
       if ((error as Error).message.includes('in use by process')) throw error
       throw new Error(
@@ -103,7 +103,7 @@ export class WatchEngine implements Watcher {
       try {
         adoptable = await AdoptableJobs.load(
           this.backend.client,
-          this.store.all(),
+          this.journal.all(),
           this.queue.signal,
           this.display,
         )
@@ -112,7 +112,7 @@ export class WatchEngine implements Watcher {
         throw AuthenticationError.isInstance(error) ? this.refusal(error.message, error) : error
       }
     } catch (error) {
-      this.store.close()
+      this.journal.close()
       throw error
     }
     this.pipeline = new FilePipeline({
@@ -120,7 +120,7 @@ export class WatchEngine implements Watcher {
       display: this.display,
       fingerprint: optionsFingerprint(options),
       context: this.context,
-      store: this.store,
+      journal: this.journal,
       client: this.backend.client,
       queue: this.queue,
       report: this.report,
@@ -130,13 +130,13 @@ export class WatchEngine implements Watcher {
       onChange: () => this.checkOnceFinished(),
       onRefused: (failure) => this.refused(failure),
     })
-    const resumable = this.store.all().filter((record) => record.status === 'submitted').length
+    const resumable = this.journal.all().filter((record) => record.status === 'submitted').length
     const pollingInterval = options.once ? undefined : this.events.pollingInterval()
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
       out: options.out,
       state: options.state,
-      known: this.store.all().length,
+      known: this.journal.all().length,
       resumable,
       ...(options.once ? {} : { events: pollingInterval ? `polling every ${pollingInterval} ms` : 'native' }),
     })
@@ -256,7 +256,7 @@ export class WatchEngine implements Watcher {
     }
     this.pipeline.clearTimers()
     try {
-      this.store.close()
+      this.journal.close()
     } catch (error) {
       this.display.log(
         'warn',

@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs'
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { within } from '../path-containment.js'
 import type { FileFilter } from './file-filter.js'
-import { within } from './path-containment.js'
 
 /** What a path in the inbox is, as far as the watcher cares. */
 export type Inspection =

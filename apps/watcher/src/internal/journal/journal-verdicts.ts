@@ -1,5 +1,5 @@
-import { type FileSignature, sameSignature } from './file-signature.js'
-import type { FileRecord } from './state-store.js'
+import { type FileSignature, sameSignature } from '../detection/file-signature.js'
+import type { FileRecord } from './journal.js'
 
 /**
  * What the journal says about a file found in the inbox, before reading it: a record of the same options and

@@ -1,6 +1,6 @@
 import type { ConversionResult } from '@numarkdown/core'
-import type { FileSignature } from './file-signature.js'
-import type { FileRecord } from './state-store.js'
+import type { Stillness } from '../detection/stability.js'
+import type { FileRecord } from '../journal/journal.js'
 
 /**
  * Where a file is in this run: `settling` until it held still, `queued` for a conversion slot, `converting`,
@@ -9,12 +9,8 @@ import type { FileRecord } from './state-store.js'
 export type Phase = 'settling' | 'queued' | 'converting' | 'waiting-retry'
 
 /** A file the watcher is working on in this run (the journal holds what outlives the run). */
-export interface Tracked extends FileSignature {
+export interface Tracked extends Stillness {
   phase: Phase
-  /** When this signature was first seen. */
-  since: number
-  /** When the file was first found stable but incomplete. */
-  incompleteSince?: number
   timer?: NodeJS.Timeout
   /** Seen changing while queued or converting: look again afterwards. */
   dirty: boolean

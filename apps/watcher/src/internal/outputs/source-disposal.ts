@@ -1,6 +1,6 @@
 import { copyFile, lstat, mkdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { OnSuccess } from '../options.js'
+import type { OnSuccess } from '../../options.js'
 import { inside } from './output-paths.js'
 
 /**

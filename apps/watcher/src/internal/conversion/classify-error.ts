@@ -11,7 +11,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from '@numarkdown/core'
-import { OutputError } from './output-error.js'
+import { OutputError } from '../outputs/output-error.js'
 
 /**
  * What a failure means for the watcher:

@@ -1,4 +1,4 @@
-import type { Outcome, Snapshot, Summary, SummaryRow } from '../types.js'
+import type { Outcome, Snapshot, Summary, SummaryRow } from '../../types.js'
 import type { Tracked } from './tracked.js'
 
 /** Errors kept for the live view. */

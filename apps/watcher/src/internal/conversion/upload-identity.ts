@@ -1,5 +1,5 @@
 import { basename } from 'node:path'
-import { replaceControlCharacters } from './output-paths.js'
+import { replaceControlCharacters } from '../outputs/output-paths.js'
 
 /** The filename sent with an upload: the base name, without characters that upset multipart headers. */
 export function uploadName(path: string): string {

@@ -14,12 +14,12 @@ import {
   writeSync,
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { OutputError } from './output-error.js'
+import { OutputError } from '../outputs/output-error.js'
 
 /** Where a document is in its life. */
 export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
 
-/** What the store knows about one source document, keyed by its relative path. */
+/** What the journal knows about one source document, keyed by its relative path. */
 export interface FileRecord {
   path: string
   status: FileStatus
@@ -78,11 +78,11 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * A crash-safe store: an append-only JSON-lines journal, each line written and fsynced before the call
+ * The journal of what was converted, crash-safe: append-only JSON lines, each written and fsynced before the call
  * returns, compacted now and then by writing a fresh file, fsyncing it and renaming it over the old one.
  * A line torn by a crash (the last one) is ignored on load. One process at a time (a pid lock file).
  */
-export class StateStore {
+export class Journal {
   readonly file: string
   private readonly records = new Map<string, FileRecord>()
   private descriptor: number | undefined
@@ -95,14 +95,14 @@ export class StateStore {
   }
 
   /** Open (creating if needed) the journal at `file`; throws when another live process holds it. */
-  static open(file: string): StateStore {
-    const store = new StateStore(file)
+  static open(file: string): Journal {
+    const journal = new Journal(file)
     mkdirSync(dirname(file), { recursive: true })
-    store.lock()
-    store.removeStaleCompactions()
-    store.load()
-    store.compact()
-    return store
+    journal.lock()
+    journal.removeStaleCompactions()
+    journal.load()
+    journal.compact()
+    return journal
   }
 
   private lock(): void {
@@ -185,7 +185,7 @@ export class StateStore {
    * back to what the journal holds: memory and disk never disagree.
    */
   private append(line: JournalLine, previous: FileRecord | undefined): void {
-    if (this.descriptor === undefined) throw new Error(`the state journal ${this.file} is closed`)
+    if (this.descriptor === undefined) throw new Error(`the journal ${this.file} is closed`)
     const end = fstatSync(this.descriptor).size
     try {
       writeAll(this.descriptor, `${JSON.stringify(line)}\n`)

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { NuMarkdownClient } from '@numarkdown/core'
-import type { ResolvedOptions } from '../options.js'
-import type { Display } from '../types.js'
+import type { ResolvedOptions } from '../../options.js'
+import type { Display } from '../../types.js'
 
 /** Where documents are converted. */
 export interface Backend {

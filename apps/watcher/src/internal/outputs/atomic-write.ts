@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { within } from '../path-containment.js'
 import { OutputError } from './output-error.js'
-import { within } from './path-containment.js'
 import { truncateUtf8 } from './utf8-truncate.js'
 
 /** The names `writeFileAtomic` gives its temp files. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkKnownOptions } from '@numarkdown/core'
-import type { WatcherOptions } from '../options.js'
+import type { WatcherOptions } from '../../options.js'
 
 export const HELP: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
 

@@ -1,5 +1,4 @@
-import type { Display } from '../types.js'
-import type { Failure } from './classify-error.js'
+import type { Display } from '../../types.js'
 
 /**
  * Whether the output folder can be written, told once when it stops and once when it can again: when the
@@ -16,13 +15,13 @@ export class OutputHealth {
     this.out = out
   }
 
-  failed(failure: Failure): void {
+  failed(problem: OutputProblem): void {
     if (this.broken) return
     this.broken = true
-    this.display.log('error', `cannot write to the output folder ${failure.folder ?? this.out}`, {
-      code: failure.code,
-      error: failure.message,
-      hint: explain(failure.code),
+    this.display.log('error', `cannot write to the output folder ${problem.folder ?? this.out}`, {
+      code: problem.code,
+      error: problem.message,
+      hint: explain(problem.code),
     })
   }
 
@@ -31,6 +30,13 @@ export class OutputHealth {
     this.broken = false
     this.display.log('info', 'the output folder can be written again', { out: this.out })
   }
+}
+
+/** What is known of a failed write: its message, its errno code, and the folder that could not be written. */
+export interface OutputProblem {
+  message: string
+  code?: string | undefined
+  folder?: string | undefined
 }
 
 /** What a person can do about it. */

@@ -1,6 +1,6 @@
 import { AuthenticationError, type NuMarkdownClient } from '@numarkdown/core'
-import type { Display } from '../types.js'
-import type { FileRecord } from './state-store.js'
+import type { Display } from '../../types.js'
+import type { FileRecord } from '../journal/journal.js'
 import { uploadKey } from './upload-identity.js'
 
 /** Slack between our clock and the server's when matching the creation time of a job to adopt. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import PQueue from 'p-queue'
-import type { Display } from '../types.js'
+import type { Display } from '../../types.js'
 import { settlesWithin } from './bounded-wait.js'
 
 /** How long to wait, after aborting, for conversions to record that they were left for the next start. */

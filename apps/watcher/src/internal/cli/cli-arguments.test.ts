@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { resolveOptions } from '../options.js'
+import { resolveOptions } from '../../options.js'
 import { parseCli } from './cli-arguments.js'
 
 const cwd = mkdtempSync(join(tmpdir(), 'numarkdown-cli-'))

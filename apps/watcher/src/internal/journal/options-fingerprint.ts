@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { ResolvedOptions } from '../options.js'
+import type { ResolvedOptions } from '../../options.js'
 
 /** Bumped when a change to the app alters the outputs of the same options: everything is converted again. */
 const OPTIONS_VERSION = 1

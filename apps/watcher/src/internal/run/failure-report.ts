@@ -1,6 +1,6 @@
-import { writeFileAtomic } from './atomic-write.js'
-import type { Failure } from './classify-error.js'
-import type { FileRecord } from './state-store.js'
+import type { Failure } from '../conversion/classify-error.js'
+import type { FileRecord } from '../journal/journal.js'
+import { writeFileAtomic } from '../outputs/atomic-write.js'
 
 /** What is known of the source when it failed (zeros and an empty hash when it could not even be read). */
 export type FailedSource = Pick<FileRecord, 'size' | 'mtimeMs' | 'ctimeMs' | 'sha256' | 'attempts'>

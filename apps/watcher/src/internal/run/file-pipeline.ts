@@ -1,28 +1,28 @@
 import { stat } from 'node:fs/promises'
 import { extname, relative } from 'node:path'
 import type { ConversionResult, NuMarkdownClient } from '@numarkdown/core'
-import type { ResolvedOptions } from '../options.js'
-import type { Display } from '../types.js'
-import type { AdoptableJobs } from './adoptable-jobs.js'
-import { classifyError, type Failure } from './classify-error.js'
-import { jobSurvives, retryDelayMs, submitAndWait, type UploadSource } from './conversion.js'
+import type { ResolvedOptions } from '../../options.js'
+import type { Display } from '../../types.js'
+import type { AdoptableJobs } from '../conversion/adoptable-jobs.js'
+import { classifyError, type Failure } from '../conversion/classify-error.js'
+import { jobSurvives, retryDelayMs, submitAndWait, type UploadSource } from '../conversion/submit-and-wait.js'
+import { uploadName } from '../conversion/upload-identity.js'
+import { checkDocument } from '../detection/document-check.js'
+import { handleBlob, type OpenDocument, openDocument, sha256OfHandle } from '../detection/document-file.js'
+import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
+import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
+import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
+import type { FileRecord, Journal } from '../journal/journal.js'
+import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
+import { OutputError } from '../outputs/output-error.js'
+import { removeOutputs, writeOutputs } from '../outputs/output-files.js'
+import type { OutputHealth } from '../outputs/output-health.js'
+import { outputPaths } from '../outputs/output-paths.js'
+import { disposeSource } from '../outputs/source-disposal.js'
 import type { ConversionQueue } from './conversion-queue.js'
-import { checkDocument } from './document-check.js'
-import { handleBlob, type OpenDocument, openDocument, sha256OfHandle } from './document-file.js'
 import { type FailedSource, failedRecord, writeErrorFile } from './failure-report.js'
-import { type FileSignature, sameSignature, signatureOf } from './file-signature.js'
-import { verdictByContent, verdictBySignature } from './journal-verdicts.js'
-import { OutputError } from './output-error.js'
-import { removeOutputs, writeOutputs } from './output-files.js'
-import type { OutputHealth } from './output-health.js'
-import { outputPaths } from './output-paths.js'
 import type { RunReport } from './run-report.js'
-import { type Inspection, inboxPath, inspect, type ScanContext, scan } from './scanner.js'
-import { disposeSource } from './source-disposal.js'
-import { incompleteRecheckMs, remainingSettleMs } from './stability.js'
-import type { FileRecord, StateStore } from './state-store.js'
 import type { Tracked } from './tracked.js'
-import { uploadName } from './upload-identity.js'
 
 export interface FilePipelineSettings {
   options: ResolvedOptions
@@ -30,7 +30,7 @@ export interface FilePipelineSettings {
   /** Of the options that shape an output: see `optionsFingerprint`. */
   fingerprint: string
   context: ScanContext
-  store: StateStore
+  journal: Journal
   client: NuMarkdownClient
   queue: ConversionQueue
   report: RunReport
@@ -139,7 +139,7 @@ export class FilePipeline {
     await Promise.all([...found.values()].map((inspection) => this.observe(inspection.path, inspection)))
     // Deletions count only when the whole inbox could be read: a vanished root must not wipe outputs.
     if (folderErrors === 0) {
-      for (const record of this.settings.store.all()) {
+      for (const record of this.settings.journal.all()) {
         if (this.settings.isStopping()) return
         if (!found.has(record.path) && !this.tracked.has(record.path)) {
           await this.operation(record.path, () => this.sourceRemoved(record.path))
@@ -179,7 +179,7 @@ export class FilePipeline {
         clearTimeout(tracked.timer)
         this.tracked.delete(path)
       }
-      const record = this.settings.store.get(path)
+      const record = this.settings.journal.get(path)
       if (record?.status === 'failed' && record.sha256 === '' && record.error?.code === inspection.code) {
         this.settings.report.row(path, 'failed', undefined, record.error.message, record.error.code)
         return
@@ -205,7 +205,7 @@ export class FilePipeline {
       return
     }
 
-    const record = this.settings.store.get(path)
+    const record = this.settings.journal.get(path)
     const verdict = verdictBySignature(
       record,
       this.settings.fingerprint,
@@ -354,7 +354,7 @@ export class FilePipeline {
         const hashed = await this.hashStill(opened, tracked)
         if (hashed === undefined) return this.backToSettling(path, tracked)
         sha256 = hashed
-        record = this.settings.store.get(path)
+        record = this.settings.journal.get(path)
       } catch (error) {
         const failure = classifyError(error)
         if (failure.kind === 'vanished') return this.finishTracking(path, tracked)
@@ -369,8 +369,8 @@ export class FilePipeline {
     const verdict = verdictByContent(record, this.settings.fingerprint, sha256)
     if (record && (verdict === 'unchanged' || verdict === 'failed')) {
       // The same content under a new signature: remember the signature, so the next look needs no hash.
-      await this.journal(() =>
-        this.settings.store.set({ ...record, ...signature, updatedAt: new Date().toISOString() }),
+      await this.writeTolerated(() =>
+        this.settings.journal.set({ ...record, ...signature, updatedAt: new Date().toISOString() }),
       )
       if (verdict === 'unchanged') {
         this.settings.report.row(path, 'unchanged', outputPaths(this.settings.options.out, path).markdown)
@@ -387,8 +387,8 @@ export class FilePipeline {
       )
       if (jobId) {
         const adopted = jobId
-        await this.journal(() =>
-          this.settings.store.set({
+        await this.writeTolerated(() =>
+          this.settings.journal.set({
             ...record,
             status: 'submitted',
             jobId: adopted,
@@ -427,7 +427,12 @@ export class FilePipeline {
     let result: ConversionResult
     try {
       result = await submitAndWait(
-        { client: this.settings.client, store: this.settings.store, display: this.settings.display, signal },
+        {
+          client: this.settings.client,
+          journal: this.settings.journal,
+          display: this.settings.display,
+          signal,
+        },
         path,
         source,
         base,
@@ -466,7 +471,7 @@ export class FilePipeline {
     let markdown: string
     try {
       markdown = (await writeOutputs(options.out, path, result, options.reasoning)).markdown
-      this.settings.store.set({ ...done, updatedAt: new Date().toISOString() })
+      this.settings.journal.set({ ...done, updatedAt: new Date().toISOString() })
     } catch (error) {
       tracked.pendingOutput = { result, record: done }
       return this.conversionFailed(path, tracked, done, done.jobId, error)
@@ -613,8 +618,8 @@ export class FilePipeline {
       })
       return
     }
-    await this.journal(() =>
-      this.settings.store.set({ ...done, sourceRemoved: true, updatedAt: new Date().toISOString() }),
+    await this.writeTolerated(() =>
+      this.settings.journal.set({ ...done, sourceRemoved: true, updatedAt: new Date().toISOString() }),
     )
   }
 
@@ -622,7 +627,7 @@ export class FilePipeline {
    * A journal write whose failure costs at most some work later (a hash, a conversion done again): the output
    * folder is reported, and the run goes on.
    */
-  private async journal(write: () => void): Promise<void> {
+  private async writeTolerated(write: () => void): Promise<void> {
     try {
       write()
     } catch (error) {
@@ -642,8 +647,8 @@ export class FilePipeline {
       written = undefined
       this.settings.outputHealth.failed(classifyError(error))
     }
-    await this.journal(() =>
-      this.settings.store.set(failedRecord(path, failure, source, this.settings.fingerprint, when)),
+    await this.writeTolerated(() =>
+      this.settings.journal.set(failedRecord(path, failure, source, this.settings.fingerprint, when)),
     )
     this.settings.report.failed(path, written, failure.message, failure.code)
     this.settings.display.log('error', 'failed', {
@@ -666,7 +671,7 @@ export class FilePipeline {
   }
 
   private async sourceRemoved(path: string): Promise<void> {
-    const record = this.settings.store.get(path)
+    const record = this.settings.journal.get(path)
     this.settings.report.forget(path)
     if (!record || record.sourceRemoved) return
     if (!this.settings.options.deleteOutputs) return
@@ -676,7 +681,7 @@ export class FilePipeline {
       this.settings.outputHealth.failed(classifyError(OutputError.wrap(error, this.settings.options.out)))
       return
     }
-    await this.journal(() => this.settings.store.delete(path))
+    await this.writeTolerated(() => this.settings.journal.delete(path))
     this.settings.display.log('info', 'source deleted; outputs removed', { path })
   }
 }

@@ -3,8 +3,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path'
 import { tempDir } from '@numarkdown/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { OutputError } from './output-error.js'
-import { type FileRecord, StateStore } from './state-store.js'
+import { OutputError } from '../outputs/output-error.js'
+import { type FileRecord, Journal } from './journal.js'
 
 /** A small tmpfs can be filled to the last byte: only where the tests may mount one (as root). */
 async function tmpfsWorks(): Promise<boolean> {
@@ -41,20 +41,20 @@ function record(path: string, patch: Partial<FileRecord> = {}): FileRecord {
   }
 }
 
-describe('StateStore', () => {
+describe('Journal', () => {
   it('survives a reopen, ignores a torn last line, and compacts', async () => {
     const folder = await tempDir()
     folders.push(folder)
     const file = join(folder.path, 'state', 'state.jsonl')
-    const store = StateStore.open(file)
-    store.set(record('a.pdf'))
-    store.set(record('a.pdf', { status: 'submitted', jobId: 'job-1' }))
-    store.set(record('b\nc.pdf', { status: 'done' }))
-    store.set(record('gone.pdf'))
-    store.delete('gone.pdf')
+    const journal = Journal.open(file)
+    journal.set(record('a.pdf'))
+    journal.set(record('a.pdf', { status: 'submitted', jobId: 'job-1' }))
+    journal.set(record('b\nc.pdf', { status: 'done' }))
+    journal.set(record('gone.pdf'))
+    journal.delete('gone.pdf')
     // A crash leaves the lock file and maybe half a line behind.
     appendFileSync(file, '{"path":"torn.pdf","sta')
-    const reopened = StateStore.open(file)
+    const reopened = Journal.open(file)
     expect(reopened.get('a.pdf')).toMatchObject({ status: 'submitted', jobId: 'job-1' })
     expect(reopened.get('b\nc.pdf')?.status).toBe('done')
     expect(reopened.get('gone.pdf')).toBeUndefined()
@@ -68,9 +68,9 @@ describe('StateStore', () => {
     folders.push(folder)
     const file = join(folder.path, 'state.jsonl')
     writeFileSync(`${file}.lock`, String(process.ppid))
-    expect(() => StateStore.open(file)).toThrow(/in use by process/)
+    expect(() => Journal.open(file)).toThrow(/in use by process/)
     writeFileSync(`${file}.lock`, '999999999')
-    StateStore.open(file).close()
+    Journal.open(file).close()
   })
 
   it('removes the temp file of a compaction a crash cut short', async () => {
@@ -79,7 +79,7 @@ describe('StateStore', () => {
     const file = join(folder.path, 'state.jsonl')
     writeFileSync(`${file}.0123456789ab.tmp`, '{"path":"half')
     writeFileSync(join(folder.path, 'other.0123456789ab.tmp'), 'not ours')
-    StateStore.open(file).close()
+    Journal.open(file).close()
     expect(existsSync(`${file}.0123456789ab.tmp`)).toBe(false)
     expect(existsSync(join(folder.path, 'other.0123456789ab.tmp'))).toBe(true)
   })
@@ -92,12 +92,12 @@ describe('StateStore', () => {
       const mount = join(folder.path, 'disk')
       mkdirSync(mount)
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount])
-      const opened: StateStore[] = []
+      const opened: Journal[] = []
       try {
         const file = join(mount, 'state.jsonl')
-        const store = StateStore.open(file)
-        opened.push(store)
-        store.set(record('kept.pdf', { status: 'done' }))
+        const journal = Journal.open(file)
+        opened.push(journal)
+        journal.set(record('kept.pdf', { status: 'done' }))
         // Every page of the disk taken, to the last one.
         for (let index = 0; ; index++) {
           try {
@@ -107,14 +107,14 @@ describe('StateStore', () => {
           }
         }
         const big = 'x'.repeat(8192)
-        expect(() => store.set(record('new.pdf', { sha256: big }))).toThrow(OutputError)
-        expect(() => store.set(record('kept.pdf', { status: 'failed', sha256: big }))).toThrow(/ENOSPC/)
-        expect(store.get('new.pdf')).toBeUndefined()
-        expect(store.get('kept.pdf')?.status).toBe('done')
+        expect(() => journal.set(record('new.pdf', { sha256: big }))).toThrow(OutputError)
+        expect(() => journal.set(record('kept.pdf', { status: 'failed', sha256: big }))).toThrow(/ENOSPC/)
+        expect(journal.get('new.pdf')).toBeUndefined()
+        expect(journal.get('kept.pdf')?.status).toBe('done')
         execFileSync('sh', ['-c', `rm ${mount}/filler-*`])
-        store.set(record('after.pdf'))
-        store.close()
-        const reopened = StateStore.open(file)
+        journal.set(record('after.pdf'))
+        journal.close()
+        const reopened = Journal.open(file)
         opened.push(reopened)
         expect(reopened.all().map((entry) => [entry.path, entry.status])).toEqual([
           ['kept.pdf', 'done'],
@@ -123,9 +123,9 @@ describe('StateStore', () => {
         reopened.close()
         expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2)
       } finally {
-        for (const store of opened) {
+        for (const journal of opened) {
           try {
-            store.close()
+            journal.close()
           } catch {}
         }
         execFileSync('umount', [mount])

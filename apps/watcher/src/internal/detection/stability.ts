@@ -1,5 +1,12 @@
 import { type FileSignature, sameSignature } from './file-signature.js'
-import type { Tracked } from './tracked.js'
+
+/** A file waited for: the signature it was last seen with, and since when it has held still. */
+export interface Stillness extends FileSignature {
+  /** When this signature was first seen. */
+  since: number
+  /** When the file was first found stable but incomplete. */
+  incompleteSince?: number
+}
 
 /**
  * How much longer `tracked` must hold still, seen now with `signature`; `undefined` once size, mtime and
@@ -7,7 +14,7 @@ import type { Tracked } from './tracked.js'
  * only and is skipped at start-up, so the watcher decides this itself.
  */
 export function remainingSettleMs(
-  tracked: Tracked,
+  tracked: Stillness,
   signature: FileSignature,
   now: number,
   stabilityMs: number,
@@ -24,7 +31,11 @@ export function remainingSettleMs(
  * has been incomplete for too long: a writer may pause longer than the stability time, but a file cut off
  * for good must be reported, not waited for forever.
  */
-export function incompleteRecheckMs(tracked: Tracked, now: number, stabilityMs: number): number | undefined {
+export function incompleteRecheckMs(
+  tracked: Stillness,
+  now: number,
+  stabilityMs: number,
+): number | undefined {
   const graceMs = Math.max(stabilityMs * 5, 1000)
   tracked.incompleteSince ??= now
   if (now - tracked.incompleteSince < graceMs) return Math.max(stabilityMs, 250)

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { constants, type Stats } from 'node:fs'
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises'
-import { within } from './path-containment.js'
+import { within } from '../path-containment.js'
 import { inboxPath, type ScanContext } from './scanner.js'
 
 /** Bytes read at once when hashing or uploading. */

@@ -4,11 +4,11 @@
  * person at a terminal: options are named as flags, and a crash is never silent.
  */
 import { isAbsolute, relative } from 'node:path'
-import { createDisplay } from '../display.js'
-import { WatcherError } from '../errors.js'
-import { type ResolvedOptions, resolveNamedOptions, type WatcherOptions } from '../options.js'
-import type { Display, Watcher } from '../types.js'
-import { createWatcher, formatSummary } from '../watcher.js'
+import { createDisplay } from '../../display.js'
+import { WatcherError } from '../../errors.js'
+import { type ResolvedOptions, resolveNamedOptions, type WatcherOptions } from '../../options.js'
+import type { Display, Watcher } from '../../types.js'
+import { createWatcher, formatSummary } from '../../watcher.js'
 import { HELP, parseCli } from './cli-arguments.js'
 
 /** Exit codes: a script can tell failed documents from a usage error from a bug. */
