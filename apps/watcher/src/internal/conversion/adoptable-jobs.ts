@@ -21,12 +21,7 @@ export class AdoptableJobs {
    * List the server's recent jobs when any record is `pending`; a failure to list only costs resubmits, except
    * a refused key (`AuthenticationError`), which is thrown.
    */
-  static async load(
-    client: NuMarkdownClient,
-    records: readonly FileRecord[],
-    signal: AbortSignal,
-    display: Display,
-  ): Promise<AdoptableJobs> {
+  static async load({ client, records, signal, display }: AdoptableJobsSource): Promise<AdoptableJobs> {
     const adoptable = new AdoptableJobs()
     const pending = records.filter((record) => record.status === 'pending' && record.sha256 !== '')
     if (pending.length === 0) return adoptable
@@ -63,7 +58,7 @@ export class AdoptableJobs {
   }
 
   /** The newest job for this upload created after `since` (less the clock slack), taken at most once. */
-  take(filename: string, size: number, sha256: string, since: number): string | undefined {
+  take({ filename, size, sha256, since }: AdoptableUpload): string | undefined {
     const list = this.jobs.get(uploadKey(filename, size, sha256))
     if (!list) return undefined
     const candidates = list.filter((job) => job.createdAt >= since - CLOCK_TOLERANCE_MS)
@@ -72,4 +67,22 @@ export class AdoptableJobs {
     list.splice(list.indexOf(newest), 1)
     return newest.id
   }
+}
+
+/** Where jobs to adopt are looked for. */
+export interface AdoptableJobsSource {
+  client: NuMarkdownClient
+  /** The journal's records: jobs are listed only when one of them is `pending`. */
+  records: readonly FileRecord[]
+  signal: AbortSignal
+  display: Display
+}
+
+/** An upload whose submit a crash cut short, as the server records it, and since when it may exist. */
+export interface AdoptableUpload {
+  filename: string
+  size: number
+  sha256: string
+  /** When the `pending` record was written (ms since the epoch). */
+  since: number
 }

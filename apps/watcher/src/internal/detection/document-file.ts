@@ -130,11 +130,20 @@ export async function sha256OfHandle(handle: FileHandle, size: number): Promise<
   return hash.digest('hex')
 }
 
+/** Which bytes of an open file a Blob holds: `size` bytes from `start`, of content type `type`. */
+export interface BlobRange {
+  size: number
+  /** @default 0 */
+  start?: number
+  /** @default '' */
+  type?: string
+}
+
 /**
  * The first `size` bytes of the open file as a Blob-like object: the client reads it in chunks, again on a
  * retry, without a copy in memory or on disk, and from this open file, whatever the path names meanwhile.
  */
-export function handleBlob(handle: FileHandle, size: number, type = '', start = 0): Blob {
+export function handleBlob(handle: FileHandle, { size, start = 0, type = '' }: BlobRange): Blob {
   const end = start + size
   const blob = {
     size,
@@ -161,7 +170,7 @@ export function handleBlob(handle: FileHandle, size: number, type = '', start = 
     slice: (from = 0, to = size, sliceType = '') => {
       const first = Math.min(size, Math.max(0, from < 0 ? size + from : from))
       const last = Math.min(size, Math.max(first, to < 0 ? size + to : to))
-      return handleBlob(handle, last - first, sliceType, start + first)
+      return handleBlob(handle, { size: last - first, start: start + first, type: sliceType })
     },
   }
   return blob as unknown as Blob

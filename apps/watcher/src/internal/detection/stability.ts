@@ -8,6 +8,13 @@ export interface Stillness extends FileSignature {
   incompleteSince?: number
 }
 
+/** A look at a file waited for: its signature now, the time now, and how long it must hold still. */
+export interface StillnessCheck {
+  signature: FileSignature
+  now: number
+  stabilityMs: number
+}
+
 /**
  * How much longer `tracked` must hold still, seen now with `signature`; `undefined` once size, mtime and
  * ctime have not moved for `stabilityMs`. A change starts the wait over. chokidar's own write-finish check looks at the size
@@ -15,9 +22,7 @@ export interface Stillness extends FileSignature {
  */
 export function remainingSettleMs(
   tracked: Stillness,
-  signature: FileSignature,
-  now: number,
-  stabilityMs: number,
+  { signature, now, stabilityMs }: StillnessCheck,
 ): number | undefined {
   if (!sameSignature(tracked, signature)) {
     Object.assign(tracked, signature, { since: now, incompleteSince: undefined })
@@ -33,8 +38,7 @@ export function remainingSettleMs(
  */
 export function incompleteRecheckMs(
   tracked: Stillness,
-  now: number,
-  stabilityMs: number,
+  { now, stabilityMs }: Omit<StillnessCheck, 'signature'>,
 ): number | undefined {
   const graceMs = Math.max(stabilityMs * 5, 1000)
   tracked.incompleteSince ??= now

@@ -1,5 +1,31 @@
+/**
+ * The journal's decision table: from what the journal recorded of a document and what is seen of it now,
+ * whether it is converted (again), its job resumed or adopted, or its earlier outcome stands. Two looks: by
+ * signature (size, mtime, ctime) before the file is read, and by content once it held still and was hashed.
+ */
 import { type FileSignature, sameSignature } from '../detection/file-signature.js'
 import type { FileRecord } from './journal.js'
+
+/** What to do with a file found in the inbox: see {@link verdictBySignature}. */
+export type SignatureVerdict = 'unchanged' | 'failed' | 'resume' | 'settle'
+
+/** What to do with a file just hashed: see {@link verdictByContent}. */
+export type ContentVerdict = 'unchanged' | 'failed' | 'resume' | 'adopt' | 'submit'
+
+/** A file found in the inbox, before reading it. */
+export interface SignatureSeen {
+  /** Of the options this run converts with: see `optionsFingerprint`. */
+  fingerprint: string
+  signature: FileSignature
+  /** A failure the service caused was already tried again in this run. */
+  serviceFailureRetried: boolean
+}
+
+/** A file just hashed. */
+export interface ContentSeen {
+  fingerprint: string
+  sha256: string
+}
 
 /**
  * What the journal says about a file found in the inbox, before reading it: a record of the same options and
@@ -8,10 +34,8 @@ import type { FileRecord } from './journal.js'
  */
 export function verdictBySignature(
   record: FileRecord | undefined,
-  fingerprint: string,
-  signature: FileSignature,
-  serviceFailureRetried: boolean,
-): 'unchanged' | 'failed' | 'resume' | 'settle' {
+  { fingerprint, signature, serviceFailureRetried }: SignatureSeen,
+): SignatureVerdict {
   if (!record || record.options !== fingerprint || !sameSignature(record, signature)) return 'settle'
   if (record.status === 'done') return 'unchanged'
   if (record.status === 'failed' && (record.error?.kind !== 'service' || serviceFailureRetried))
@@ -28,9 +52,8 @@ export function verdictBySignature(
  */
 export function verdictByContent(
   record: FileRecord | undefined,
-  fingerprint: string,
-  sha256: string,
-): 'unchanged' | 'failed' | 'resume' | 'adopt' | 'submit' {
+  { fingerprint, sha256 }: ContentSeen,
+): ContentVerdict {
   if (!record || record.sha256 !== sha256 || record.options !== fingerprint) return 'submit'
   if (record.status === 'done') return 'unchanged'
   if (record.status === 'failed' && record.error?.kind === 'document') return 'failed'

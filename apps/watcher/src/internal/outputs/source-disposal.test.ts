@@ -28,7 +28,12 @@ describe('disposeSource', () => {
       const done = join(folder.path, 'done')
       for (const content of ['first', 'second']) {
         await writeFile(join(folder.path, 'a.pdf'), content)
-        await disposeSource('move', join(folder.path, 'a.pdf'), done, 'a.pdf')
+        await disposeSource({
+          how: 'move',
+          absolute: join(folder.path, 'a.pdf'),
+          doneDir: done,
+          path: 'a.pdf',
+        })
       }
       expect(await readFile(join(done, 'a.pdf'), 'utf8')).toBe('first')
       expect(await readFile(join(done, 'a.pdf.1'), 'utf8')).toBe('second')
@@ -48,7 +53,12 @@ describe('disposeSource', () => {
         await mkdir(join(folder.path, 'inbox'))
         await writeFile(join(folder.path, 'outside.txt'), 'outside')
         await symlink('../outside.txt', join(folder.path, 'inbox', 'link.txt'))
-        await disposeSource('move', join(folder.path, 'inbox', 'link.txt'), done, 'link.txt')
+        await disposeSource({
+          how: 'move',
+          absolute: join(folder.path, 'inbox', 'link.txt'),
+          doneDir: done,
+          path: 'link.txt',
+        })
         expect((await lstat(join(done, 'link.txt'))).isSymbolicLink()).toBe(true)
         expect(await readlink(join(done, 'link.txt'))).toBe(join(folder.path, 'outside.txt'))
       } finally {

@@ -3,17 +3,23 @@ import { dirname, resolve } from 'node:path'
 import type { OnSuccess } from '../../options.js'
 import { inside } from './output-paths.js'
 
+/** A converted source to dispose of. */
+export interface SourceDisposal {
+  how: Exclude<OnSuccess, 'keep'>
+  /** The source's absolute path. */
+  absolute: string
+  /** Where a moved source goes. */
+  doneDir: string
+  /** The source's path relative to the inbox: a moved source keeps it under `doneDir`. */
+  path: string
+}
+
 /**
  * Delete a converted source, or move it to `doneDir` under its relative path. A name already taken there gets
  * a `.1`, `.2`... suffix, so an earlier document of the same name is never overwritten; a move across file
  * systems falls back to copy and delete (a symlink is recreated, not copied).
  */
-export async function disposeSource(
-  how: Exclude<OnSuccess, 'keep'>,
-  absolute: string,
-  doneDir: string,
-  path: string,
-): Promise<void> {
+export async function disposeSource({ how, absolute, doneDir, path }: SourceDisposal): Promise<void> {
   if (how === 'delete') return rm(absolute)
   let target = inside(doneDir, path)
   await mkdir(dirname(target), { recursive: true })

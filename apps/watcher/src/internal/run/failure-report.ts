@@ -1,3 +1,8 @@
+/**
+ * A document that failed for good is told in two places that outlive the run: its journal record (so that it
+ * is tried again only when it changes, or on the next start for a failure the service caused) and its error
+ * file beside the outputs, for people and scripts.
+ */
 import type { Failure } from '../conversion/classify-error.js'
 import type { FileRecord } from '../journal/journal.js'
 import { writeFileAtomic } from '../outputs/atomic-write.js'
@@ -10,14 +15,20 @@ function kindOf(failure: Failure): 'service' | 'document' {
   return failure.kind === 'service' ? 'service' : 'document'
 }
 
+/** A permanent failure of one document, as the journal and the error file tell it. */
+export interface FailureReport {
+  /** The document's path relative to the inbox. */
+  path: string
+  failure: Failure
+  source: FailedSource
+  /** Of the options this run converts with: see `optionsFingerprint`. */
+  fingerprint: string
+  /** When it failed (ISO 8601). */
+  when: string
+}
+
 /** The journal record of a permanent failure. */
-export function failedRecord(
-  path: string,
-  failure: Failure,
-  source: FailedSource,
-  fingerprint: string,
-  when: string,
-): FileRecord {
+export function failedRecord({ path, failure, source, fingerprint, when }: FailureReport): FileRecord {
   return {
     path,
     status: 'failed',
@@ -38,14 +49,12 @@ export function failedRecord(
   }
 }
 
-/** Write `<out>/.failed/<path>.error.json` for people and scripts: what, why, when, which job. */
+/**
+ * Write `file` (`<out>/.failed/<path>.error.json`) for people and scripts: what, why, when, which job.
+ */
 export async function writeErrorFile(
-  out: string,
-  errorFile: string,
-  path: string,
-  failure: Failure,
-  attempts: number,
-  when: string,
+  { path, failure, source, when }: Omit<FailureReport, 'fingerprint'>,
+  { out, file }: { out: string; file: string },
 ): Promise<void> {
   const service = kindOf(failure) === 'service'
   const report = {
@@ -56,8 +65,8 @@ export async function writeErrorFile(
     status: failure.status,
     when,
     jobId: failure.jobId,
-    attempts,
+    attempts: source.attempts,
     retry: service ? 'on the next start' : 'when the file changes',
   }
-  await writeFileAtomic(out, errorFile, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFileAtomic(out, file, `${JSON.stringify(report, null, 2)}\n`)
 }

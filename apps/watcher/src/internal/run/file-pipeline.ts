@@ -1,28 +1,26 @@
 import { stat } from 'node:fs/promises'
-import { extname, relative } from 'node:path'
-import type { ConversionResult, NuMarkdownClient } from '@numarkdown/core'
+import { extname } from 'node:path'
+import type { NuMarkdownClient } from '@numarkdown/core'
 import type { ResolvedOptions } from '../../options.js'
 import type { Display } from '../../types.js'
 import type { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { classifyError, type Failure } from '../conversion/classify-error.js'
-import { jobSurvives, retryDelayMs, submitAndWait, type UploadSource } from '../conversion/submit-and-wait.js'
+import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
+import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
+import { submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
 import { checkDocument } from '../detection/document-check.js'
-import { handleBlob, type OpenDocument, openDocument, sha256OfHandle } from '../detection/document-file.js'
-import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
+import { openDocument } from '../detection/document-file.js'
+import { sameSignature, signatureOf } from '../detection/file-signature.js'
 import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
 import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
 import type { FileRecord, Journal } from '../journal/journal.js'
 import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
-import { OutputError } from '../outputs/output-error.js'
-import { removeOutputs, writeOutputs } from '../outputs/output-files.js'
 import type { OutputHealth } from '../outputs/output-health.js'
-import { outputPaths } from '../outputs/output-paths.js'
 import { disposeSource } from '../outputs/source-disposal.js'
 import type { ConversionQueue } from './conversion-queue.js'
-import { type FailedSource, failedRecord, writeErrorFile } from './failure-report.js'
-import type { RunReport } from './run-report.js'
-import type { Tracked } from './tracked.js'
+import type { OutcomeRecorder, Rejection } from './outcome-recorder.js'
+import type { ResultInHand, Tracked } from './tracked.js'
 
 export interface FilePipelineSettings {
   options: ResolvedOptions
@@ -33,9 +31,10 @@ export interface FilePipelineSettings {
   journal: Journal
   client: NuMarkdownClient
   queue: ConversionQueue
-  report: RunReport
   adoptable: AdoptableJobs
   outputHealth: OutputHealth
+  /** Where every outcome is recorded: the journal, the run report and the log together. */
+  recorder: OutcomeRecorder
   isStopping(): boolean
   /** A file left the pipeline or failed: a moment to check whether a `--once` run is done. */
   onChange(): void
@@ -43,17 +42,40 @@ export interface FilePipelineSettings {
   onRefused(failure: Failure): void
 }
 
-/** The open document changed or was replaced while it was being read: look at it again. */
-class SourceChanged extends Error {}
-
 /** Shortly after a look at a file that was being replaced, look again. */
 const CHANGED_RECHECK_MS = 50
 
 /**
+ * How a conversion ended, as `decide` or `run` found it; `settle` acts on it. `changed`: not the file that
+ * held still (replaced, written to): wait for it to hold still again. `known`: the journal already holds the
+ * outcome of this content. `rejected`/`unreadable`: it cannot be converted as it is, or read at all.
+ * `failed`: submitting, waiting or writing the outputs failed, with the record and job in hand and the result
+ * whose outputs are still to write, if any.
+ */
+type Ending =
+  | { kind: 'changed' }
+  | { kind: 'vanished' }
+  | { kind: 'known'; record: FileRecord }
+  | { kind: 'rejected'; rejection: Rejection }
+  | { kind: 'unreadable'; failure: Failure }
+  | { kind: 'converted'; record: FileRecord }
+  | {
+      kind: 'failed'
+      error: unknown
+      record: FileRecord
+      jobId: string | undefined
+      unwritten?: ResultInHand
+    }
+
+/** What `decide` found: the content to convert and the job to wait for, if any; or an ending already. */
+type Decision = { kind: 'convert'; sha256: string; jobId: string | undefined } | Ending
+
+/**
  * The way of each document through one run: seen (by a scan or a hint), settling until it holds still and
- * looks whole, queued, converted (or found unchanged by its hash), then its outputs or its error file
- * written and the journal updated at every step. Every step on a file runs as one counted operation, so the
- * run knows when nothing is in progress any more: only then does a `--once` run end, or the journal close.
+ * looks whole, queued, then converted: decide (the journal's verdict on its content), run (submit or resume,
+ * wait, write the outputs), settle (done, failed, or tried again later). Every outcome is recorded by the
+ * outcome recorder. Every step on a file runs as one counted operation, so the run knows when nothing is in
+ * progress any more: only then does a `--once` run end, or the journal close.
  */
 export class FilePipeline {
   private readonly settings: FilePipelineSettings
@@ -106,19 +128,15 @@ export class FilePipeline {
         clearTimeout(tracked.timer)
         this.tracked.delete(path)
       }
-      const message = error instanceof Error ? error.message : String(error)
-      this.settings.report.failed(path, undefined, `unexpected error: ${message}`, 'INTERNAL')
-      this.settings.display.log('error', 'unexpected error; the file is looked at again on the next scan', {
-        path,
-        error: message,
-        stack: error instanceof Error ? error.stack : undefined,
-      })
+      this.settings.recorder.unexpected(path, error)
     } finally {
       this.operations--
       if (this.operations === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
       this.settings.onChange()
     }
   }
+
+  // ---- detection: scans, looks and settling -----------------------------------------------------------------
 
   /** The source of truth: walk the inbox, look at every document, notice deletions. */
   async rescan(): Promise<void> {
@@ -142,7 +160,7 @@ export class FilePipeline {
       for (const record of this.settings.journal.all()) {
         if (this.settings.isStopping()) return
         if (!found.has(record.path) && !this.tracked.has(record.path)) {
-          await this.operation(record.path, () => this.sourceRemoved(record.path))
+          await this.operation(record.path, () => this.settings.recorder.removed(record.path))
         }
       }
     }
@@ -154,6 +172,7 @@ export class FilePipeline {
   }
 
   private async look(path: string, given?: Inspection): Promise<void> {
+    const { options, journal, recorder } = this.settings
     if (this.settings.isStopping()) return
     let inspection: Inspection
     try {
@@ -169,7 +188,7 @@ export class FilePipeline {
         clearTimeout(tracked.timer)
         this.tracked.delete(path)
       }
-      if (!tracked) await this.sourceRemoved(path)
+      if (!tracked) await recorder.removed(path)
       return
     }
     if (inspection.kind === 'problem') {
@@ -179,17 +198,11 @@ export class FilePipeline {
         clearTimeout(tracked.timer)
         this.tracked.delete(path)
       }
-      const record = this.settings.journal.get(path)
+      const record = journal.get(path)
       if (record?.status === 'failed' && record.sha256 === '' && record.error?.code === inspection.code) {
-        this.settings.report.row(path, 'failed', undefined, record.error.message, record.error.code)
-        return
+        return recorder.known(path, record)
       }
-      await this.fail(
-        path,
-        { kind: 'document', message: inspection.reason, code: inspection.code },
-        { size: 0, mtimeMs: 0, ctimeMs: 0, sha256: '', attempts: 0 },
-      )
-      return
+      return recorder.rejected(path, inspection)
     }
 
     const signature = signatureOf(inspection.stats)
@@ -199,27 +212,19 @@ export class FilePipeline {
         if (!sameSignature(tracked, signature)) tracked.dirty = true
         return
       }
-      const waitMs = remainingSettleMs(tracked, signature, now, this.settings.options.stabilityMs)
+      const waitMs = remainingSettleMs(tracked, { signature, now, stabilityMs: options.stabilityMs })
       if (waitMs === undefined) await this.settled(path, tracked)
       else this.settleLater(path, tracked, waitMs)
       return
     }
 
-    const record = this.settings.journal.get(path)
-    const verdict = verdictBySignature(
-      record,
-      this.settings.fingerprint,
+    const record = journal.get(path)
+    const verdict = verdictBySignature(record, {
+      fingerprint: this.settings.fingerprint,
       signature,
-      this.retriedServiceFailures.has(path),
-    )
-    if (verdict === 'unchanged') {
-      this.settings.report.row(path, 'unchanged', outputPaths(this.settings.options.out, path).markdown)
-      return
-    }
-    if (verdict === 'failed') {
-      this.settings.report.row(path, 'failed', undefined, record?.error?.message, record?.error?.code)
-      return
-    }
+      serviceFailureRetried: this.retriedServiceFailures.has(path),
+    })
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) return recorder.known(path, record)
     const entry: Tracked = {
       phase: 'settling',
       ...signature,
@@ -232,7 +237,7 @@ export class FilePipeline {
     if (verdict === 'resume') {
       entry.resume = record
       this.enqueue(path, entry)
-    } else this.settleLater(path, entry, this.settings.options.stabilityMs)
+    } else this.settleLater(path, entry, options.stabilityMs)
   }
 
   private settleLater(path: string, tracked: Tracked, delayMs: number): void {
@@ -247,6 +252,8 @@ export class FilePipeline {
    * at again, up to a limit; a whole one is queued.
    */
   private async settled(path: string, tracked: Tracked): Promise<void> {
+    const { recorder } = this.settings
+    const { stabilityMs } = this.settings.options
     let opened: Awaited<ReturnType<typeof openDocument>>
     try {
       opened = await openDocument(this.settings.context, path)
@@ -254,30 +261,27 @@ export class FilePipeline {
       const failure = classifyError(error)
       if (failure.kind === 'vanished') return this.look(path)
       this.tracked.delete(path)
-      await this.failUnreadable(path, failure, tracked, 0)
+      await recorder.unreadable(path, failure, { signature: tracked, attempts: 0 })
       return
     }
     if ('kind' in opened) {
       if (opened.kind === 'changed') return this.settleLater(path, tracked, CHANGED_RECHECK_MS)
       this.tracked.delete(path)
-      await this.fail(
-        path,
-        { kind: 'document', message: opened.reason, code: opened.code },
-        { size: 0, mtimeMs: 0, ctimeMs: 0, sha256: '', attempts: 0 },
-      )
+      await recorder.rejected(path, opened)
       return
     }
     let defect: Awaited<ReturnType<typeof checkDocument>>
     try {
-      if (!sameSignature(signatureOf(opened.stats), tracked)) {
+      const signature = signatureOf(opened.stats)
+      if (!sameSignature(signature, tracked)) {
         // Not the file that held still: start the wait over with this one.
-        remainingSettleMs(tracked, signatureOf(opened.stats), Date.now(), this.settings.options.stabilityMs)
-        return this.settleLater(path, tracked, this.settings.options.stabilityMs)
+        remainingSettleMs(tracked, { signature, now: Date.now(), stabilityMs })
+        return this.settleLater(path, tracked, stabilityMs)
       }
       defect = await checkDocument(opened.handle, opened.stats.size, extensionOf(path))
     } catch (error) {
       this.tracked.delete(path)
-      await this.failUnreadable(path, classifyError(error), tracked, 0)
+      await recorder.unreadable(path, classifyError(error), { signature: tracked, attempts: 0 })
       return
     } finally {
       await opened.handle.close().catch(() => {})
@@ -285,15 +289,11 @@ export class FilePipeline {
     if (this.tracked.get(path) !== tracked || tracked.phase !== 'settling') return
     if (!defect) return this.enqueue(path, tracked)
     if (!defect.final) {
-      const recheckMs = incompleteRecheckMs(tracked, Date.now(), this.settings.options.stabilityMs)
+      const recheckMs = incompleteRecheckMs(tracked, { now: Date.now(), stabilityMs })
       if (recheckMs !== undefined) return this.settleLater(path, tracked, recheckMs)
     }
     this.tracked.delete(path)
-    await this.fail(
-      path,
-      { kind: 'document', message: defect.reason, code: defect.code },
-      { ...signatureOf(tracked), sha256: '', attempts: 0 },
-    )
+    await recorder.rejected(path, defect, tracked)
   }
 
   private enqueue(path: string, tracked: Tracked): void {
@@ -304,208 +304,166 @@ export class FilePipeline {
     this.settings.queue.add(() => this.operation(path, () => this.convert(path, tracked)))
   }
 
-  // ---- conversion -------------------------------------------------------------------------------------------
+  // ---- conversion: decide → run → settle ---------------------------------------------------------------
 
   private async convert(path: string, tracked: Tracked): Promise<void> {
     if (this.settings.queue.signal.aborted) return
     tracked.phase = 'converting'
     tracked.startedAt = Date.now()
-    const pending = tracked.pendingOutput
-    if (pending) {
+    const unwritten = tracked.pendingOutput
+    if (unwritten) {
+      // Converted already: only its outputs are left to write.
       tracked.pendingOutput = undefined
-      return this.finishConversion(path, tracked, pending.result, pending.record)
+      return this.settle(path, tracked, await this.write(path, tracked, unwritten))
     }
-    let document: OpenDocument | undefined
+    const source = new DocumentSource({
+      context: this.settings.context,
+      path,
+      signature: signatureOf(tracked),
+    })
     try {
-      await this.convertDocument(path, tracked, (opened) => {
-        document = opened
-      })
+      const decision = await this.decide(path, tracked, source)
+      const ending =
+        decision.kind === 'convert' ? await this.run(path, tracked, { ...decision, source }) : decision
+      await this.settle(path, tracked, ending)
     } finally {
-      await document?.handle.close().catch(() => {})
+      await source.close()
     }
   }
 
-  /** Hash, check and upload from one open file (`keep` hands it over to be closed once everything is done). */
-  private async convertDocument(
-    path: string,
-    tracked: Tracked,
-    keep: (document: OpenDocument) => void,
-  ): Promise<void> {
+  /**
+   * Decide by the journal's verdict on the document's content, hashed from the one open file that held still
+   * (a job resumed from the journal is not read at all): convert it, resume or adopt its job, or keep the
+   * outcome the journal holds.
+   */
+  private async decide(path: string, tracked: Tracked, source: DocumentSource): Promise<Decision> {
+    const { journal, fingerprint } = this.settings
     let record = tracked.resume
     tracked.resume = undefined
     let sha256: string
-    let document: OpenDocument | undefined
     if (record) sha256 = record.sha256
     else {
       try {
-        const opened = await openDocument(this.settings.context, path)
-        if ('kind' in opened) {
-          if (opened.kind === 'changed') return this.backToSettling(path, tracked)
-          this.tracked.delete(path)
-          await this.fail(
-            path,
-            { kind: 'document', message: opened.reason, code: opened.code },
-            { size: 0, mtimeMs: 0, ctimeMs: 0, sha256: '', attempts: 0 },
-          )
-          return this.finishTracking(path, tracked)
-        }
-        document = opened
-        keep(opened)
-        const hashed = await this.hashStill(opened, tracked)
-        if (hashed === undefined) return this.backToSettling(path, tracked)
+        const refusal = await source.open()
+        if (refusal) return refusal.kind === 'changed' ? refusal : { kind: 'rejected', rejection: refusal }
+        const hashed = await source.hashIfStill()
+        if (hashed === undefined) return { kind: 'changed' }
         sha256 = hashed
-        record = this.settings.journal.get(path)
       } catch (error) {
         const failure = classifyError(error)
-        if (failure.kind === 'vanished') return this.finishTracking(path, tracked)
-        this.tracked.delete(path)
-        await this.failUnreadable(path, failure, tracked, tracked.attempts)
-        return this.finishTracking(path, tracked)
+        return failure.kind === 'vanished' ? { kind: 'vanished' } : { kind: 'unreadable', failure }
       }
+      record = journal.get(path)
     }
-
-    const signature = signatureOf(tracked)
+    const verdict = verdictByContent(record, { fingerprint, sha256 })
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) return { kind: 'known', record }
     let jobId: string | undefined
-    const verdict = verdictByContent(record, this.settings.fingerprint, sha256)
-    if (record && (verdict === 'unchanged' || verdict === 'failed')) {
-      // The same content under a new signature: remember the signature, so the next look needs no hash.
-      await this.writeTolerated(() =>
-        this.settings.journal.set({ ...record, ...signature, updatedAt: new Date().toISOString() }),
-      )
-      if (verdict === 'unchanged') {
-        this.settings.report.row(path, 'unchanged', outputPaths(this.settings.options.out, path).markdown)
-      } else this.settings.report.row(path, 'failed', undefined, record.error?.message, record.error?.code)
-      return this.finishTracking(path, tracked)
-    }
     if (record && verdict === 'resume') jobId = record.jobId
     if (record && verdict === 'adopt') {
-      jobId = this.settings.adoptable.take(
-        uploadName(path),
-        record.size,
+      jobId = this.settings.adoptable.take({
+        filename: uploadName(path),
+        size: record.size,
         sha256,
-        Date.parse(record.updatedAt),
-      )
-      if (jobId) {
-        const adopted = jobId
-        await this.writeTolerated(() =>
-          this.settings.journal.set({
-            ...record,
-            status: 'submitted',
-            jobId: adopted,
-            updatedAt: new Date().toISOString(),
-          }),
-        )
-        this.settings.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
-      }
+        since: Date.parse(record.updatedAt),
+      })
+      if (jobId) await this.settings.recorder.adopted(path, record, jobId)
     }
     if (record?.status === 'failed' && record.error?.kind === 'service') this.retriedServiceFailures.add(path)
+    return { kind: 'convert', sha256, jobId }
+  }
 
-    const base: FileRecord = {
+  /** Submit (or resume) and wait, uploading from `source`, then write the outputs. */
+  private async run(
+    path: string,
+    tracked: Tracked,
+    { sha256, jobId, source }: { sha256: string; jobId: string | undefined; source: DocumentSource },
+  ): Promise<Ending> {
+    const { client, journal, display, queue, fingerprint } = this.settings
+    const record: FileRecord = {
       path,
       status: 'pending',
       sha256,
-      options: this.settings.fingerprint,
-      ...signature,
+      options: fingerprint,
+      ...signatureOf(tracked),
       attempts: tracked.attempts,
       updatedAt: new Date().toISOString(),
     }
-    const signal = this.settings.queue.signal
-    const job = { id: jobId }
-    const source: UploadSource = {
-      input: async () => {
-        if (!document) {
-          // A resumed job the server forgot: send the file again, opened (safely) now.
-          const opened = await openDocument(this.settings.context, path)
-          if ('kind' in opened) throw new SourceChanged(`${path} changed`)
-          document = opened
-          keep(opened)
-          if (!sameSignature(signatureOf(opened.stats), base)) throw new SourceChanged(`${path} changed`)
-        }
-        return { data: handleBlob(document.handle, base.size), filename: uploadName(path) }
-      },
-    }
-    let result: ConversionResult
-    try {
-      result = await submitAndWait(
-        {
-          client: this.settings.client,
-          journal: this.settings.journal,
-          display: this.settings.display,
-          signal,
-        },
-        path,
-        source,
-        base,
-        tracked,
-        job,
-      )
-    } catch (error) {
-      return this.conversionFailed(path, tracked, base, job.id, error)
-    }
-    if (document) {
-      // Written to while it was uploaded: the result may not be of the content hashed; convert it again.
-      const after = await document.handle.stat().catch(() => undefined)
-      if (!after || !sameSignature(signatureOf(after), base)) tracked.dirty = true
-    }
-    const done: FileRecord = { ...base, status: 'done', jobId: job.id, attempts: tracked.attempts }
-    delete done.error
-    return this.finishConversion(path, tracked, result, done)
-  }
-
-  /** The sha256 of the open document, or `undefined` when it is not the file that held still, or moved. */
-  private async hashStill(document: OpenDocument, expected: FileSignature): Promise<string | undefined> {
-    if (!sameSignature(signatureOf(document.stats), expected)) return undefined
-    const sha256 = await sha256OfHandle(document.handle, document.stats.size)
-    const after = await document.handle.stat()
-    return sameSignature(signatureOf(after), expected) ? sha256 : undefined
-  }
-
-  /** Write the outputs of a result in hand and record the document as done. */
-  private async finishConversion(
-    path: string,
-    tracked: Tracked,
-    result: ConversionResult,
-    done: FileRecord,
-  ): Promise<void> {
-    const { options } = this.settings
-    let markdown: string
-    try {
-      markdown = (await writeOutputs(options.out, path, result, options.reasoning)).markdown
-      this.settings.journal.set({ ...done, updatedAt: new Date().toISOString() })
-    } catch (error) {
-      tracked.pendingOutput = { result, record: done }
-      return this.conversionFailed(path, tracked, done, done.jobId, error)
-    }
-    this.settings.outputHealth.succeeded()
-    tracked.outputAttempts = 0
-    this.settings.report.converted(path, markdown)
-    this.settings.display.log('info', 'converted', {
+    const waited = await submitAndWait({
+      client,
+      journal,
+      display,
+      signal: queue.signal,
       path,
-      jobId: done.jobId,
-      output: relative(options.out, markdown),
-      partial: result.partial || undefined,
-      ms: Date.now() - (tracked.startedAt ?? Date.now()),
+      source,
+      record,
+      attempts: tracked.attempts,
+      jobId,
+      onJob: (id) => {
+        tracked.jobId = id
+      },
     })
-    await this.afterSuccess(path, tracked, done)
-    return this.finishTracking(path, tracked)
+    tracked.attempts = waited.attempts
+    if ('error' in waited) return { kind: 'failed', error: waited.error, record, jobId: waited.jobId }
+    // Written to while it was uploaded: the result may not be of the content hashed; convert it again.
+    if (await source.changedSinceOpened()) tracked.dirty = true
+    const done: FileRecord = { ...record, status: 'done', jobId: waited.jobId, attempts: tracked.attempts }
+    return this.write(path, tracked, { result: waited.result, record: done })
   }
 
-  private async conversionFailed(
+  /** Write the outputs of a result in hand and record the document as done; a failure keeps the result. */
+  private async write(path: string, tracked: Tracked, unwritten: ResultInHand): Promise<Ending> {
+    try {
+      await this.settings.recorder.converted(path, unwritten, tracked.startedAt)
+    } catch (error) {
+      return { kind: 'failed', error, record: unwritten.record, jobId: unwritten.record.jobId, unwritten }
+    }
+    return { kind: 'converted', record: unwritten.record }
+  }
+
+  /** Act on how a conversion ended: done, failed (for good, or for this run), or tried again later. */
+  private async settle(path: string, tracked: Tracked, ending: Ending): Promise<void> {
+    const { recorder } = this.settings
+    switch (ending.kind) {
+      case 'changed':
+        return this.backToSettling(path, tracked)
+      case 'vanished':
+        return this.finishTracking(path, tracked)
+      case 'known':
+        // The same content under a new signature: remember the signature, so the next look needs no hash.
+        await recorder.known(path, ending.record, signatureOf(tracked))
+        return this.finishTracking(path, tracked)
+      case 'rejected':
+        this.tracked.delete(path)
+        await recorder.rejected(path, ending.rejection)
+        return this.finishTracking(path, tracked)
+      case 'unreadable':
+        this.tracked.delete(path)
+        await recorder.unreadable(path, ending.failure, { signature: tracked, attempts: tracked.attempts })
+        return this.finishTracking(path, tracked)
+      case 'converted':
+        tracked.outputAttempts = 0
+        await this.afterSuccess(path, tracked, ending.record)
+        return this.finishTracking(path, tracked)
+      case 'failed':
+        return this.settleFailure(path, tracked, ending)
+    }
+  }
+
+  private async settleFailure(
     path: string,
     tracked: Tracked,
-    base: FileRecord,
-    jobId: string | undefined,
-    error: unknown,
+    { error, record, jobId, unwritten }: Extract<Ending, { kind: 'failed' }>,
   ): Promise<void> {
+    const { options, display, queue } = this.settings
+    if (unwritten) tracked.pendingOutput = unwritten
     const failure = classifyError(error)
-    const signal = this.settings.queue.signal
-    if (failure.kind === 'aborted' || signal.aborted) {
-      this.settings.display.log('info', 'left for the next start', { path, jobId })
+    if (failure.kind === 'aborted' || queue.signal.aborted) {
+      display.log('info', 'left for the next start', { path, jobId })
       return
     }
     if (error instanceof SourceChanged || failure.kind === 'vanished') {
       if (failure.kind === 'vanished') {
-        this.settings.display.log('info', 'the file disappeared while it was converted', { path })
+        display.log('info', 'the file disappeared while it was converted', { path })
       }
       tracked.dirty = true
       return this.finishTracking(path, tracked)
@@ -516,10 +474,10 @@ export class FilePipeline {
       this.settings.onRefused(failure)
       return
     }
-    if (failure.kind === 'output') return this.outputFailed(path, tracked, base, jobId, failure)
-    if (failure.kind === 'transient' && tracked.attempts < this.settings.options.maxAttempts) {
+    if (failure.kind === 'output') return this.outputFailed(path, tracked, { failure, record, jobId })
+    if (failure.kind === 'transient' && tracked.attempts < options.maxAttempts) {
       const delayMs = retryDelayMs(failure, tracked.attempts)
-      this.settings.display.log('warn', 'conversion failed; retrying', {
+      display.log('warn', 'conversion failed; retrying', {
         path,
         jobId,
         error: failure.message,
@@ -527,14 +485,14 @@ export class FilePipeline {
         retryInMs: Math.round(delayMs),
       })
       if (jobId && jobSurvives(failure)) {
-        tracked.resume = { ...base, status: 'submitted', jobId, attempts: tracked.attempts }
+        tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
       }
       return this.retryLater(path, tracked, delayMs)
     }
-    await this.fail(
+    await this.settings.recorder.failed(
       path,
       { ...failure, jobId: failure.jobId ?? jobId },
-      { ...base, attempts: tracked.attempts },
+      { ...record, attempts: tracked.attempts },
     )
     return this.finishTracking(path, tracked)
   }
@@ -544,33 +502,24 @@ export class FilePipeline {
    * the result (or the job) and try again with backoff, without counting it against the document; a `--once`
    * run gives up after `maxAttempts` tries and leaves the job to the next start.
    */
-  private async outputFailed(
+  private outputFailed(
     path: string,
     tracked: Tracked,
-    base: FileRecord,
-    jobId: string | undefined,
-    failure: Failure,
-  ): Promise<void> {
+    { failure, record, jobId }: { failure: Failure; record: FileRecord; jobId: string | undefined },
+  ): void {
     this.settings.outputHealth.failed(failure)
     tracked.outputAttempts++
     if (!tracked.pendingOutput && jobId) {
-      tracked.resume = { ...base, status: 'submitted', jobId, attempts: tracked.attempts }
+      tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
     }
     const { options } = this.settings
     if (options.once && tracked.outputAttempts >= options.maxAttempts) {
-      const message = `cannot write to the output folder: ${failure.message}`
-      this.settings.report.failed(path, undefined, message, failure.code)
-      this.settings.display.log('error', 'failed: the output folder cannot be written', {
-        path,
-        jobId,
-        error: failure.message,
-        code: failure.code,
-        retry: 'on the next start',
-      })
+      this.settings.recorder.outputAbandoned(path, failure, jobId)
       this.tracked.delete(path)
-      return this.finishTracking(path, tracked)
+      this.finishTracking(path, tracked)
+      return
     }
-    const delayMs = Math.min(60_000, 1000 * 2 ** (tracked.outputAttempts - 1)) * (0.75 + Math.random() / 2)
+    const delayMs = outputRetryDelayMs(tracked.outputAttempts)
     // Said once per document; the folder's own message already said what is wrong.
     const level = tracked.outputAttempts === 1 ? 'warn' : 'debug'
     this.settings.display.log(level, 'waiting for the output folder to be writable', {
@@ -579,8 +528,10 @@ export class FilePipeline {
       code: failure.code,
       retryInMs: Math.round(delayMs),
     })
-    return this.retryLater(path, tracked, delayMs)
+    this.retryLater(path, tracked, delayMs)
   }
+
+  // ---- where a file goes next -------------------------------------------------------------------------------
 
   private retryLater(path: string, tracked: Tracked, delayMs: number): void {
     tracked.phase = 'waiting-retry'
@@ -602,15 +553,15 @@ export class FilePipeline {
     if (tracked.dirty && !this.settings.isStopping()) void this.observe(path)
   }
 
+  /** `--on-success move|delete`: never a source that changed while it was converted. */
   private async afterSuccess(path: string, tracked: Tracked, done: FileRecord): Promise<void> {
-    const { onSuccess } = this.settings.options
+    const { onSuccess, inbox, doneDir } = this.settings.options
     if (onSuccess === 'keep') return
-    const absolute = inboxPath(this.settings.options.inbox, path)
+    const absolute = inboxPath(inbox, path)
     const now = await stat(absolute).catch(() => undefined)
-    // Never move or delete a source that changed while it was converted.
     if (!now || !sameSignature(signatureOf(now), tracked) || tracked.dirty) return
     try {
-      await disposeSource(onSuccess, absolute, this.settings.options.doneDir, path)
+      await disposeSource({ how: onSuccess, absolute, doneDir, path })
     } catch (error) {
       this.settings.display.log('warn', `could not ${onSuccess} the source`, {
         path,
@@ -618,71 +569,7 @@ export class FilePipeline {
       })
       return
     }
-    await this.writeTolerated(() =>
-      this.settings.journal.set({ ...done, sourceRemoved: true, updatedAt: new Date().toISOString() }),
-    )
-  }
-
-  /**
-   * A journal write whose failure costs at most some work later (a hash, a conversion done again): the output
-   * folder is reported, and the run goes on.
-   */
-  private async writeTolerated(write: () => void): Promise<void> {
-    try {
-      write()
-    } catch (error) {
-      if (!(error instanceof OutputError)) throw error
-      this.settings.outputHealth.failed(classifyError(error))
-    }
-  }
-
-  private async fail(path: string, failure: Failure, source: FailedSource): Promise<void> {
-    const when = new Date().toISOString()
-    const { out } = this.settings.options
-    const errorFile = outputPaths(out, path).error
-    let written: string | undefined = errorFile
-    try {
-      await writeErrorFile(out, errorFile, path, failure, source.attempts, when)
-    } catch (error) {
-      written = undefined
-      this.settings.outputHealth.failed(classifyError(error))
-    }
-    await this.writeTolerated(() =>
-      this.settings.journal.set(failedRecord(path, failure, source, this.settings.fingerprint, when)),
-    )
-    this.settings.report.failed(path, written, failure.message, failure.code)
-    this.settings.display.log('error', 'failed', {
-      path,
-      error: failure.message,
-      code: failure.code,
-      status: failure.status,
-      jobId: failure.jobId,
-      errorFile: written ? relative(out, written) : undefined,
-    })
-  }
-
-  /** The source could not be read: a document failure, retried once the file changes. */
-  private failUnreadable(path: string, failure: Failure, tracked: Tracked, attempts: number): Promise<void> {
-    return this.fail(
-      path,
-      { ...failure, kind: 'document', message: `cannot read the file: ${failure.message}` },
-      { ...signatureOf(tracked), sha256: '', attempts },
-    )
-  }
-
-  private async sourceRemoved(path: string): Promise<void> {
-    const record = this.settings.journal.get(path)
-    this.settings.report.forget(path)
-    if (!record || record.sourceRemoved) return
-    if (!this.settings.options.deleteOutputs) return
-    try {
-      await removeOutputs(this.settings.options.out, path)
-    } catch (error) {
-      this.settings.outputHealth.failed(classifyError(OutputError.wrap(error, this.settings.options.out)))
-      return
-    }
-    await this.writeTolerated(() => this.settings.journal.delete(path))
-    this.settings.display.log('info', 'source deleted; outputs removed', { path })
+    await this.settings.recorder.sourceDisposed(done)
   }
 }
 

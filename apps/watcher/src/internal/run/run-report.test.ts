@@ -25,9 +25,19 @@ describe('RunReport', () => {
   it('lists every document once in the summary, failures with their code', () => {
     const report = new RunReport()
     report.converted('a.pdf', '/out/a.pdf.md')
-    report.row('a.pdf', 'unchanged', '/out/a.pdf.md')
-    report.failed('b.pdf', '/out/.failed/b.pdf.error.json', 'the file is empty (0 bytes)', 'EMPTY')
-    report.failed('c.pdf', undefined, 'cannot write to the output folder: EROFS', 'EROFS')
+    report.row({ path: 'a.pdf', outcome: 'unchanged', output: '/out/a.pdf.md' })
+    report.failed({
+      path: 'b.pdf',
+      errorFile: '/out/.failed/b.pdf.error.json',
+      message: 'the file is empty (0 bytes)',
+      code: 'EMPTY',
+    })
+    report.failed({
+      path: 'c.pdf',
+      errorFile: undefined,
+      message: 'cannot write to the output folder: EROFS',
+      code: 'EROFS',
+    })
     expect(report.summary()).toEqual({
       rows: [
         { path: 'a.pdf', outcome: 'converted', output: '/out/a.pdf.md' },

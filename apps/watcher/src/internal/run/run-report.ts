@@ -1,10 +1,19 @@
-import type { Outcome, Snapshot, Summary, SummaryRow } from '../../types.js'
+import type { Snapshot, Summary, SummaryRow } from '../../types.js'
 import type { Tracked } from './tracked.js'
 
 /** Errors kept for the live view. */
 const RECENT_ERRORS = 20
 /** The rate shown is over this recent window, not since the start: a run that stalls shows it at once. */
 const RATE_WINDOW_MS = 60_000
+
+/** A failed document as it is reported. */
+export interface ReportedFailure {
+  path: string
+  /** Where the error file is, or `undefined` when it could not be written. */
+  errorFile?: string
+  message: string
+  code?: string
+}
 
 /** What this run did, for the live view and the `--once` summary. */
 export class RunReport {
@@ -15,7 +24,8 @@ export class RunReport {
   private readonly recentDone: number[] = []
   private readonly startedAt = Date.now()
 
-  row(path: string, outcome: Outcome, output?: string, error?: string, code?: string): void {
+  /** How `row.path` ended in this run (fields left undefined or empty are left out of the summary). */
+  row({ path, outcome, output, error, code }: SummaryRow): void {
     // A rescan sees a document converted earlier in this run as unchanged: it still counts as converted.
     if (outcome === 'unchanged' && this.rows.get(path)?.outcome === 'converted') return
     this.rows.set(path, {
@@ -30,15 +40,15 @@ export class RunReport {
   converted(path: string, output: string): void {
     this.counts.done++
     this.recentDone.push(Date.now())
-    this.row(path, 'converted', output)
+    this.row({ path, outcome: 'converted', output })
   }
 
-  /** `errorFile`: where the error file is, or `undefined` when it could not be written. */
-  failed(path: string, errorFile: string | undefined, message: string, code?: string): void {
+  /** A failure in this run: counted, and shown among the recent errors of the live view. */
+  failed({ path, errorFile, message, code }: ReportedFailure): void {
     this.counts.failed++
     this.recentErrors.push({ path, message })
     if (this.recentErrors.length > RECENT_ERRORS) this.recentErrors.shift()
-    this.row(path, 'failed', errorFile, message, code)
+    this.row({ path, outcome: 'failed', output: errorFile, error: message, code })
   }
 
   /** Conversions per minute over the last minute (or since the start, when that is shorter). */

@@ -8,6 +8,12 @@ import type { FileRecord } from '../journal/journal.js'
  */
 export type Phase = 'settling' | 'queued' | 'converting' | 'waiting-retry'
 
+/** A conversion's result in hand, with the journal record that says it is done. */
+export interface ResultInHand {
+  result: ConversionResult
+  record: FileRecord
+}
+
 /** A file the watcher is working on in this run (the journal holds what outlives the run). */
 export interface Tracked extends Stillness {
   phase: Phase
@@ -17,7 +23,7 @@ export interface Tracked extends Stillness {
   /** Jobs resumed from the journal skip the stability wait. */
   resume?: FileRecord
   /** A result in hand whose outputs could not be written yet (the output folder failed), with its record. */
-  pendingOutput?: { result: ConversionResult; record: FileRecord }
+  pendingOutput?: ResultInHand
   attempts: number
   /** Tries at writing the outputs while the output folder fails. */
   outputAttempts: number

@@ -18,6 +18,7 @@ import { within } from '../path-containment.js'
 import { settlesWithin } from './bounded-wait.js'
 import { ConversionQueue } from './conversion-queue.js'
 import { FilePipeline } from './file-pipeline.js'
+import { OutcomeRecorder } from './outcome-recorder.js'
 import { RunReport } from './run-report.js'
 
 /** How long a stop waits for steps on files still running (after conversions were aborted) before closing. */
@@ -101,12 +102,12 @@ export class WatchEngine implements Watcher {
       })
       this.backend = await openBackend(options, this.display)
       try {
-        adoptable = await AdoptableJobs.load(
-          this.backend.client,
-          this.journal.all(),
-          this.queue.signal,
-          this.display,
-        )
+        adoptable = await AdoptableJobs.load({
+          client: this.backend.client,
+          records: this.journal.all(),
+          signal: this.queue.signal,
+          display: this.display,
+        })
       } catch (error) {
         await this.backend.close().catch(() => {})
         throw AuthenticationError.isInstance(error) ? this.refusal(error.message, error) : error
@@ -115,17 +116,26 @@ export class WatchEngine implements Watcher {
       this.journal.close()
       throw error
     }
+    const fingerprint = optionsFingerprint(options)
+    const outputHealth = new OutputHealth(this.display, options.out)
     this.pipeline = new FilePipeline({
       options,
       display: this.display,
-      fingerprint: optionsFingerprint(options),
+      fingerprint,
       context: this.context,
       journal: this.journal,
       client: this.backend.client,
       queue: this.queue,
-      report: this.report,
       adoptable,
-      outputHealth: new OutputHealth(this.display, options.out),
+      outputHealth,
+      recorder: new OutcomeRecorder({
+        options,
+        display: this.display,
+        journal: this.journal,
+        report: this.report,
+        outputHealth,
+        fingerprint,
+      }),
       isStopping: this.isStopping,
       onChange: () => this.checkOnceFinished(),
       onRefused: (failure) => this.refused(failure),
