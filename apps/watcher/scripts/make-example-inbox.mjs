@@ -24,8 +24,8 @@ async function textPdf() {
   const bold = await document.embedFont(StandardFonts.HelveticaBold)
   const page = document.addPage([595, 842])
   let y = 780
-  const line = (text, font = regular, size = 11, x = 60) => {
-    page.drawText(text, { x, y, size, font, color: rgb(0.1, 0.1, 0.1) })
+  const line = (text, font = regular, size = 11) => {
+    page.drawText(text, { x: 60, y, size, font, color: rgb(0.1, 0.1, 0.1) })
     y -= size * 1.6
   }
   line('Quarterly report: Q4 2025', bold, 20)

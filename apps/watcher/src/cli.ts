@@ -14,6 +14,6 @@ if (flags.includes('--version') || flags.includes('-v')) {
   }
   process.stdout.write(`${manifest.version}\n`)
 } else {
-  const { runCli } = await import('./internal/cli-main.js')
+  const { runCli } = await import('./internal/cli/cli-main.js')
   await runCli(argv)
 }

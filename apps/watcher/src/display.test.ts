@@ -1,7 +1,8 @@
 import { PassThrough, Writable } from 'node:stream'
 import xterm from '@xterm/headless'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createDisplay, type Snapshot } from './display.js'
+import { createDisplay } from './display.js'
+import type { Snapshot } from './types.js'
 
 function capture(format: 'json' | 'pretty') {
   const output = new PassThrough()

@@ -7,37 +7,7 @@ import { checkKnownOptions } from '@numarkdown/core'
 import cliTruncate from 'cli-truncate'
 import { createLogUpdate } from 'log-update'
 import type { LogFormat } from './options.js'
-
-export type Level = 'debug' | 'info' | 'warn' | 'error'
-
-/** What the live view shows. */
-export interface Snapshot {
-  /** Seen, waiting for size and mtime to hold still. */
-  settling: number
-  queued: number
-  converting: number
-  done: number
-  failed: number
-  /** Files being converted now, with the moment each started. */
-  current: Array<{ path: string; since: number; jobId?: string }>
-  /** Most recent failures, newest last. */
-  errors: Array<{ path: string; message: string }>
-  startedAt: number
-  /** Documents converted per minute, over the last minute: what the run does now, not on average. */
-  ratePerMinute: number
-}
-
-/** Where the watcher reports: JSON lines, or pretty lines under a live progress view on a terminal. */
-export interface Display {
-  log(level: Level, message: string, fields?: Record<string, unknown>): void
-  /** Give the live view a way to read the current state; it redraws on its own. */
-  watch(snapshot: () => Snapshot): void
-  /** Keep one more secret (a token made at run time) out of everything written. */
-  addSecret(secret: string): void
-  /** Print text as is (a hint, the summary table), above the live view while there is one. */
-  print(text: string): void
-  close(): void
-}
+import type { Display, Level, Snapshot } from './types.js'
 
 export interface DisplayOptions {
   format: LogFormat

@@ -1,4 +1,4 @@
-export { createDisplay, type Display, type DisplayOptions, type Level, type Snapshot } from './display.js'
+export { createDisplay, type DisplayOptions } from './display.js'
 export { WatcherError, type WatcherErrorCode } from './errors.js'
 export {
   DEFAULT_EXTENSIONS,
@@ -8,12 +8,5 @@ export {
   resolveOptions,
   type WatcherOptions,
 } from './options.js'
-export {
-  createWatcher,
-  formatSummary,
-  type Outcome,
-  type Summary,
-  type SummaryRow,
-  type Watcher,
-  type WatcherHooks,
-} from './watcher.js'
+export type { Display, Level, Outcome, Snapshot, Summary, SummaryRow, Watcher } from './types.js'
+export { createWatcher, formatSummary, type WatcherHooks } from './watcher.js'

@@ -151,8 +151,7 @@ export function resolveNamedOptions(
   const integer = (
     key: keyof WatcherOptions,
     value: unknown,
-    min: number,
-    max = Number.MAX_SAFE_INTEGER,
+    { min, max = Number.MAX_SAFE_INTEGER }: { min: number; max?: number },
   ): number => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw invalid(
@@ -189,7 +188,7 @@ export function resolveNamedOptions(
   let poll: ResolvedOptions['poll'] = 'auto'
   if (options.poll === true) poll = 2000
   else if (options.poll === false) poll = false
-  else if (options.poll !== undefined) poll = integer('poll', options.poll, 50)
+  else if (options.poll !== undefined) poll = integer('poll', options.poll, { min: 50 })
   const onSuccess = options.onSuccess ?? 'keep'
   if (!['keep', 'move', 'delete'].includes(onSuccess)) {
     throw invalid(
@@ -216,12 +215,12 @@ export function resolveNamedOptions(
     inbox,
     out,
     once: options.once ?? false,
-    concurrency: integer('concurrency', options.concurrency ?? 2, 1, 256),
+    concurrency: integer('concurrency', options.concurrency ?? 2, { min: 1, max: 256 }),
     include,
     exclude: options.exclude ?? [],
-    stabilityMs: integer('stabilityMs', options.stabilityMs ?? 2000, 0),
+    stabilityMs: integer('stabilityMs', options.stabilityMs ?? 2000, { min: 0 }),
     poll,
-    rescanMs: integer('rescanMs', options.rescanMs ?? 60_000, 100),
+    rescanMs: integer('rescanMs', options.rescanMs ?? 60_000, { min: 100 }),
     state: resolve(options.state ?? resolve(out, '.numarkdown-watch', 'state.jsonl')),
     reasoning: options.reasoning ?? false,
     onSuccess,
@@ -230,7 +229,7 @@ export function resolveNamedOptions(
     baseUrl,
     apiKey: options.apiKey,
     log,
-    graceMs: integer('graceMs', options.graceMs ?? 30_000, 0),
-    maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, 1, 100),
+    graceMs: integer('graceMs', options.graceMs ?? 30_000, { min: 0 }),
+    maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, { min: 1, max: 100 }),
   }
 }

@@ -5,53 +5,18 @@
  */
 import { relative } from 'node:path'
 import { checkKnownOptions } from '@numarkdown/core'
-import { createDisplay, type Display, type Snapshot } from './display.js'
-import { WatchEngine } from './internal/watch-engine.js'
+import { createDisplay } from './display.js'
+import { WatchEngine } from './internal/run/watch-engine.js'
 import { resolveOptions, type WatcherOptions } from './options.js'
-
-/** How one document ended in this run. */
-export type Outcome = 'converted' | 'unchanged' | 'failed'
-
-/** One row of the `--once` summary. */
-export interface SummaryRow {
-  path: string
-  outcome: Outcome
-  /** The markdown written, or the error file (absent when it could not be written). */
-  output?: string
-  error?: string
-  /** What went wrong, for a failed document: `EMPTY`, `INVALID`, `UNSUPPORTED`, `INCOMPLETE`, `EACCES`... */
-  code?: string
-}
-
-/** What a run did. */
-export interface Summary {
-  rows: SummaryRow[]
-  converted: number
-  unchanged: number
-  failed: number
-}
-
-/** A running watcher. */
-export interface Watcher {
-  /**
-   * Resolves once the watcher has stopped (`--once`: when every document found reached its final state).
-   * Rejects with a {@link WatcherError} when the run could not go on (`API_KEY_REFUSED`: the service refused
-   * the API key; documents not converted yet are picked up by a run with the right key).
-   */
-  readonly finished: Promise<Summary>
-  /** Stop taking files, let in-flight conversions finish within the grace period, save the state. */
-  stop(reason?: string): Promise<Summary>
-  /** Counts and current files, as the live view shows them. */
-  snapshot(): Snapshot
-}
+import type { Display, Summary, Watcher } from './types.js'
 
 /** Options only a program embedding the watcher needs. */
-const HOOK_KEYS: readonly (keyof WatcherHooks)[] = ['display']
-
 export interface WatcherHooks {
   /** Where logs and the live view go. @default a display on stdout in the `log` format */
   display?: Display
 }
+
+const HOOK_KEYS: readonly (keyof WatcherHooks)[] = ['display']
 
 /**
  * Start watching. Resolves once the backend is up and the start-up scan has begun; `finished` resolves

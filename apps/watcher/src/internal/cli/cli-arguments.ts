@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { checkKnownOptions } from '@numarkdown/core'
+import type { WatcherOptions } from '../../options.js'
+
+export const HELP: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
+
+Usage: numarkdown-watch <inbox> [options]
+
+Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STABILITY_MS=500):
+  --out <dir>             where markdown goes, mirroring the inbox (default: "out" beside the inbox)
+  --once                  process what is there, print a summary, exit 0 if all succeeded, else 1
+  --concurrency <n>       documents converted at once (default 2)
+  --include <exts>        extensions taken (default pdf,png,jpg,jpeg,tif,tiff,webp,bmp,docx,html,htm,txt)
+  --exclude <glob>        skip matching relative paths or names (repeatable)
+  --stability-ms <n>      size and mtime must hold still this long before a file is taken (default 2000)
+  --poll[=<ms>]           poll instead of native events (default: automatic on nfs/cifs/smb/fuse mounts)
+  --rescan-ms <n>         full rescan interval, the source of truth (default 60000)
+  --state <file>          the state journal (default <out>/.numarkdown-watch/state.jsonl)
+  --reasoning             also write <name>.reasoning.md
+  --on-success <what>     keep | move | delete the source once converted (default keep)
+  --done-dir <dir>        where --on-success move puts sources (default <inbox>/.done)
+  --delete-outputs        remove outputs when their source is deleted
+  --base-url <url>        use the NuMind API (or a compatible server) at this URL
+  --log <format>          pretty | json (default pretty on a terminal, json otherwise)
+  --grace-ms <n>          time in-flight conversions get to finish on SIGINT/SIGTERM (default 30000)
+  --max-attempts <n>      whole-conversion attempts for transient failures (default 5)
+  --config <file>         a JSON file with these options (default ./numarkdown-watch.config.json if present)
+  -h, --help              show this help
+  -v, --version           print the version
+
+Backend: with NUMIND_API_KEY (or --base-url) set, documents go to the NuMind API; otherwise a local
+@numarkdown/server is started on 127.0.0.1 and converts them offline.
+
+Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents failed (--once), 2 bad options, an inbox
+that cannot be used or an API key the service refused, 70 an internal error (printed).
+
+Examples:
+  numarkdown-watch ~/inbox --out ~/markdown
+  numarkdown-watch ./scans --once --include pdf,png --reasoning
+  NUMIND_API_KEY=... numarkdown-watch /mnt/share/inbox --poll=5000 --on-success move
+  numarkdown-watch examples/inbox --out examples/out --log json | jq .
+`
+
+/** The result of reading argv, the environment and the config file. */
+export type CliRequest = { kind: 'help' } | { kind: 'run'; options: WatcherOptions }
+
+const FLAGS = {
+  out: { type: 'string' },
+  once: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  include: { type: 'string' },
+  exclude: { type: 'string', multiple: true },
+  'stability-ms': { type: 'string' },
+  poll: { type: 'boolean' },
+  'rescan-ms': { type: 'string' },
+  state: { type: 'string' },
+  reasoning: { type: 'boolean' },
+  'on-success': { type: 'string' },
+  'done-dir': { type: 'string' },
+  'delete-outputs': { type: 'boolean' },
+  'base-url': { type: 'string' },
+  log: { type: 'string' },
+  'grace-ms': { type: 'string' },
+  'max-attempts': { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const
+
+/** Flags that are about the command itself, not settings: not read from the environment or a config file. */
+const NOT_SETTINGS = new Set(['help', 'version', 'config'])
+/** Environment variables that are read besides the settings. */
+const OTHER_VARIABLES = ['NUMARKDOWN_WATCH_CONFIG']
+const VARIABLE_PREFIX = 'NUMARKDOWN_WATCH_'
+
+type RawValue = string | boolean | string[] | number | undefined
+
+const NUMERIC: Record<string, keyof WatcherOptions> = {
+  concurrency: 'concurrency',
+  'stability-ms': 'stabilityMs',
+  'rescan-ms': 'rescanMs',
+  'grace-ms': 'graceMs',
+  'max-attempts': 'maxAttempts',
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())
+}
+
+function toNumber(name: string, value: RawValue): number {
+  if (typeof value === 'number') return value
+  const number = Number(value)
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number)) {
+    throw new TypeError(`expected --${name} to be a number, got ${JSON.stringify(value)}`)
+  }
+  return number
+}
+
+function toBoolean(name: string, value: RawValue): boolean {
+  if (typeof value === 'boolean') return value
+  if (value === 'true' || value === '1' || value === 'yes') return true
+  if (value === 'false' || value === '0' || value === 'no' || value === '') return false
+  throw new TypeError(`expected ${name} to be true or false, got ${JSON.stringify(value)}`)
+}
+
+function list(value: RawValue): string[] {
+  const items = Array.isArray(value) ? value : String(value).split(',')
+  return items.map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** Merge one layer of raw settings (flag names as keys) into watcher options. */
+function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: string): void {
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined || NOT_SETTINGS.has(name)) continue
+    if (name in NUMERIC) {
+      ;(target as unknown as Record<string, unknown>)[NUMERIC[name]!] = toNumber(name, value)
+    } else if (name === 'poll') {
+      if (typeof value === 'string' && /^\d+$/.test(value)) target.poll = Number(value)
+      else if (typeof value === 'number') target.poll = value
+      else target.poll = toBoolean('poll', value)
+    } else if (name === 'once' || name === 'reasoning' || name === 'delete-outputs') {
+      ;(target as unknown as Record<string, unknown>)[camel(name)] = toBoolean(name, value)
+    } else if (name === 'include' || name === 'exclude') {
+      target[name] = list(value)
+    } else if (name === 'out' || name === 'state' || name === 'done-dir' || name === 'inbox') {
+      ;(target as unknown as Record<string, unknown>)[camel(name)] = resolve(base, String(value))
+    } else if (name === 'on-success') {
+      target.onSuccess = String(value) as WatcherOptions['onSuccess']
+    } else if (name === 'log') {
+      target.log = String(value) as WatcherOptions['log']
+    } else if (name === 'base-url') {
+      target.baseUrl = String(value)
+    } else {
+      throw new TypeError(`unknown option ${JSON.stringify(name)}`)
+    }
+  }
+}
+
+/** Config files may spell keys as flags (`stability-ms`) or in camelCase (`stabilityMs`). */
+function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/** The settings' names (flag names, and `inbox`, which is positional on the command line). */
+function settingNames(): string[] {
+  return [...Object.keys(FLAGS).filter((name) => !NOT_SETTINGS.has(name)), 'inbox']
+}
+
+function variableOf(name: string): string {
+  return `${VARIABLE_PREFIX}${name.toUpperCase().replace(/-/g, '_')}`
+}
+
+/** parseArgs names an unknown flag without a suggestion: name the closest known one too. */
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true })
+  } catch (error) {
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1]
+    if ((error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      checkKnownOptions(
+        { [unknown]: true },
+        Object.keys(FLAGS).map((name) => `--${name}`),
+      )
+    }
+    throw error
+  }
+}
+
+/**
+ * Read the settings: the config file, then `NUMARKDOWN_WATCH_*` variables, then flags (later wins).
+ * `--poll=500` and `--poll 500`-less forms are normalised before `parseArgs` (which has no optional values).
+ */
+export function parseCli(
+  argv: readonly string[],
+  environment: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): CliRequest {
+  let pollInterval: number | undefined
+  const normalised: string[] = []
+  for (const argument of argv) {
+    const match = /^--poll=(.*)$/.exec(argument)
+    if (match) {
+      pollInterval = toNumber('poll', match[1])
+      normalised.push('--poll')
+    } else normalised.push(argument)
+  }
+  const { values, positionals } = parseFlags(normalised)
+  if (values.help) return { kind: 'help' }
+
+  const options = {} as WatcherOptions
+  const configPath = values.config ?? environment.NUMARKDOWN_WATCH_CONFIG
+  const defaultConfig = resolve(cwd, 'numarkdown-watch.config.json')
+  let configFile: string | undefined = configPath ? resolve(cwd, configPath) : undefined
+  let configText: string | undefined
+  if (configFile) configText = readFileSync(configFile, 'utf8')
+  else {
+    try {
+      configText = readFileSync(defaultConfig, 'utf8')
+      configFile = defaultConfig
+    } catch {}
+  }
+  if (configText !== undefined && configFile) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(configText)
+    } catch (error) {
+      throw new TypeError(`expected ${configFile} to hold JSON: ${(error as Error).message}`)
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new TypeError(`expected ${configFile} to hold a JSON object, got ${JSON.stringify(parsed)}`)
+    }
+    const names = settingNames()
+    checkKnownOptions(parsed, [...names, ...names.map(camel)], configFile)
+    const raw: Record<string, RawValue> = {}
+    for (const [key, value] of Object.entries(parsed)) raw[flagName(key)] = value as RawValue
+    apply(options, raw, dirname(configFile))
+  }
+
+  const fromEnvironment: Record<string, RawValue> = {}
+  const ours = Object.fromEntries(
+    Object.entries(environment).filter(([variable]) => variable.startsWith(VARIABLE_PREFIX)),
+  )
+  checkKnownOptions(ours, [...settingNames().map(variableOf), ...OTHER_VARIABLES], 'the environment')
+  for (const name of settingNames()) {
+    const variable = variableOf(name)
+    if (environment[variable] !== undefined) fromEnvironment[name] = environment[variable]
+  }
+  apply(options, fromEnvironment, cwd)
+
+  const fromFlags: Record<string, RawValue> = { ...values }
+  if (pollInterval !== undefined) fromFlags.poll = pollInterval
+  apply(options, fromFlags, cwd)
+
+  if (positionals.length > 1) {
+    throw new TypeError(
+      `expected one inbox folder, got ${positionals.length}: ${JSON.stringify(positionals)}`,
+    )
+  }
+  if (positionals[0] !== undefined) options.inbox = resolve(cwd, positionals[0])
+  if (!options.inbox) throw new TypeError('expected an inbox folder: numarkdown-watch <inbox> (see --help)')
+  if (environment.NUMIND_API_KEY) options.apiKey = environment.NUMIND_API_KEY
+  if (!options.baseUrl && environment.NUMARKDOWN_BASE_URL && options.apiKey) {
+    options.baseUrl = environment.NUMARKDOWN_BASE_URL
+  }
+  return { kind: 'run', options }
+}

@@ -1,0 +1,87 @@
+/**
+ * The one open file a conversion reads: hashed first, then uploaded from, whatever the path names meanwhile.
+ * A job resumed from the journal has no file open: if the server forgot the job, the document is opened
+ * (safely) when it must be sent again. The file is closed once the conversion has ended.
+ */
+import type { ConvertInput } from '@numarkdown/core'
+import {
+  handleBlob,
+  type OpenDocument,
+  type OpenRefusal,
+  openDocument,
+  sha256OfHandle,
+} from '../detection/document-file.js'
+import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
+import type { ScanContext } from '../detection/scanner.js'
+import type { UploadSource } from './submit-and-wait.js'
+import { uploadName } from './upload-identity.js'
+
+/** The open document changed or was replaced while it was being read: look at it again. */
+export class SourceChanged extends Error {}
+
+export interface DocumentSourceOptions {
+  context: ScanContext
+  /** The document, relative to the inbox. */
+  path: string
+  /** The signature the document held still with: the one hashed and sent must still have it. */
+  signature: FileSignature
+}
+
+export class DocumentSource implements UploadSource {
+  private readonly context: ScanContext
+  private readonly path: string
+  private readonly signature: FileSignature
+  private document: OpenDocument | undefined
+
+  constructor({ context, path, signature }: DocumentSourceOptions) {
+    this.context = context
+    this.path = path
+    this.signature = signature
+  }
+
+  /**
+   * Open the document; `undefined` once it is open, or why it could not be (see `openDocument`). Throws
+   * file-system errors of the source (ENOENT, EACCES...).
+   */
+  async open(): Promise<OpenRefusal | undefined> {
+    const opened = await openDocument(this.context, this.path)
+    if ('kind' in opened) return opened
+    this.document = opened
+    return undefined
+  }
+
+  /** The sha256 of the open document, or `undefined` when it is not the file that held still, or moved. */
+  async hashIfStill(): Promise<string | undefined> {
+    const document = this.document
+    if (!document || !sameSignature(signatureOf(document.stats), this.signature)) return undefined
+    const sha256 = await sha256OfHandle(document.handle, document.stats.size)
+    const after = await document.handle.stat()
+    return sameSignature(signatureOf(after), this.signature) ? sha256 : undefined
+  }
+
+  async input(): Promise<ConvertInput> {
+    if (!this.document) {
+      // A resumed job the server forgot: send the file again, opened (safely) now.
+      const refusal = await this.open()
+      if (refusal) throw new SourceChanged(`${this.path} changed`)
+      if (!sameSignature(signatureOf(this.document!.stats), this.signature)) {
+        throw new SourceChanged(`${this.path} changed`)
+      }
+    }
+    return {
+      data: handleBlob(this.document!.handle, { size: this.signature.size }),
+      filename: uploadName(this.path),
+    }
+  }
+
+  /** True when the open document was written to since it held still (false when none was opened). */
+  async changedSinceOpened(): Promise<boolean> {
+    if (!this.document) return false
+    const after = await this.document.handle.stat().catch(() => undefined)
+    return !after || !sameSignature(signatureOf(after), this.signature)
+  }
+
+  async close(): Promise<void> {
+    await this.document?.handle.close().catch(() => {})
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * One conversion's exchange with the service: submit the document (unless a job is to be resumed), then wait
+ * for its result. The job ID is saved in the journal before waiting, so a crash from then on resumes the job
+ * instead of submitting it again; a job the server no longer knows is submitted again.
+ */
+import {
+  type ConversionResult,
+  type ConvertInput,
+  NotFoundError,
+  type NuMarkdownClient,
+} from '@numarkdown/core'
+import type { Display } from '../../types.js'
+import type { FileRecord, Journal } from '../journal/journal.js'
+
+/** The bytes to upload, from the one open file they were checked and hashed from. */
+export interface UploadSource {
+  /** The document as the client takes it; opened (safely) on first use when a resumed job must be sent again. */
+  input(): Promise<ConvertInput>
+}
+
+export interface SubmitAndWaitOptions {
+  client: NuMarkdownClient
+  journal: Journal
+  display: Display
+  /** Aborted once the grace period of a shutdown is over: the job is left for the next start. */
+  signal: AbortSignal
+  /** The document, relative to the inbox. */
+  path: string
+  source: UploadSource
+  /** The document's journal record: written `pending` before a submit, `submitted` after it. */
+  record: FileRecord
+  /** Whole-conversion attempts made before this one; each submit counts one more. */
+  attempts: number
+  /** The job to wait for instead of submitting (resumed from the journal, or adopted). */
+  jobId?: string | undefined
+  /** Told of each job waited for, before the wait begins (the live view shows it). */
+  onJob?(jobId: string): void
+}
+
+/**
+ * What a conversion learnt: the job in hand when it ended (for the caller's error handling and retries), the
+ * attempts counted so far, and the result or the error.
+ */
+export type WaitedJob =
+  | { jobId: string; attempts: number; result: ConversionResult }
+  | { jobId: string | undefined; attempts: number; error: unknown }
+
+/** Submit (or resume) and wait. Never rejects: a failure is returned with the job and attempts it leaves. */
+export async function submitAndWait(options: SubmitAndWaitOptions): Promise<WaitedJob> {
+  const { client, journal, display, signal, path, source, record } = options
+  let { jobId, attempts } = options
+  try {
+    for (;;) {
+      if (!jobId) {
+        const input = await source.input()
+        journal.set({ ...record, status: 'pending' })
+        attempts++
+        const submitted = await client.submit(input, { signal })
+        jobId = submitted.jobId
+        // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
+        journal.set({ ...record, status: 'submitted', jobId, attempts })
+        display.log('info', 'submitted', { path, jobId })
+      } else {
+        display.log('info', 'resuming', { path, jobId })
+      }
+      options.onJob?.(jobId)
+      try {
+        const result = await client.wait(jobId, { signal, cancelOnAbort: false })
+        return { jobId, attempts, result }
+      } catch (error) {
+        if (NotFoundError.isInstance(error) && !signal.aborted) {
+          display.log('info', 'the server no longer knows the job; submitting again', { path, jobId })
+          jobId = undefined
+          continue
+        }
+        throw error
+      }
+    }
+  } catch (error) {
+    return { jobId, attempts, error }
+  }
+}

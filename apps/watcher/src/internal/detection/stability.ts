@@ -1,0 +1,47 @@
+import { type FileSignature, sameSignature } from './file-signature.js'
+
+/** A file waited for: the signature it was last seen with, and since when it has held still. */
+export interface Stillness extends FileSignature {
+  /** When this signature was first seen. */
+  since: number
+  /** When the file was first found stable but incomplete. */
+  incompleteSince?: number
+}
+
+/** A look at a file waited for: its signature now, the time now, and how long it must hold still. */
+export interface StillnessCheck {
+  signature: FileSignature
+  now: number
+  stabilityMs: number
+}
+
+/**
+ * How much longer `tracked` must hold still, seen now with `signature`; `undefined` once size, mtime and
+ * ctime have not moved for `stabilityMs`. A change starts the wait over. chokidar's own write-finish check looks at the size
+ * only and is skipped at start-up, so the watcher decides this itself.
+ */
+export function remainingSettleMs(
+  tracked: Stillness,
+  { signature, now, stabilityMs }: StillnessCheck,
+): number | undefined {
+  if (!sameSignature(tracked, signature)) {
+    Object.assign(tracked, signature, { since: now, incompleteSince: undefined })
+    return stabilityMs
+  }
+  return now - tracked.since < stabilityMs ? tracked.since + stabilityMs - now : undefined
+}
+
+/**
+ * When to look again at a file that held still but fails its completeness check, or `undefined` once it
+ * has been incomplete for too long: a writer may pause longer than the stability time, but a file cut off
+ * for good must be reported, not waited for forever.
+ */
+export function incompleteRecheckMs(
+  tracked: Stillness,
+  { now, stabilityMs }: Omit<StillnessCheck, 'signature'>,
+): number | undefined {
+  const graceMs = Math.max(stabilityMs * 5, 1000)
+  tracked.incompleteSince ??= now
+  if (now - tracked.incompleteSince < graceMs) return Math.max(stabilityMs, 250)
+  return undefined
+}

@@ -1,0 +1,83 @@
+import { setMaxListeners } from 'node:events'
+import PQueue from 'p-queue'
+import type { Display } from '../../types.js'
+import { settlesWithin } from './bounded-wait.js'
+
+/** How long to wait, after aborting, for conversions to record that they were left for the next start. */
+const ABORT_SETTLE_MS = 5000
+
+/** Conversions waiting for a slot or running, and how they are stopped. */
+export class ConversionQueue {
+  private readonly queue: PQueue
+  private readonly inFlight = new Set<Promise<void>>()
+  /** Ends of the tasks not started yet: `clear()` drops such tasks, and must end their waits too. */
+  private readonly waiting = new Set<() => void>()
+  private readonly shutdown = new AbortController()
+
+  /** `onNext`: called each time a conversion ends (a moment to check whether a `--once` run is done). */
+  constructor(concurrency: number, onNext: () => void) {
+    this.queue = new PQueue({ concurrency })
+    this.queue.on('next', onNext)
+    // Each conversion running listens to the shutdown signal (its requests and its wait): up to a few per
+    // conversion slot is expected, more would be a leak worth the warning.
+    setMaxListeners(Math.max(10, concurrency * 4), this.shutdown.signal)
+  }
+
+  /** Aborted once the grace period of a shutdown is over. */
+  get signal(): AbortSignal {
+    return this.shutdown.signal
+  }
+
+  /** Conversions running now. */
+  get running(): number {
+    return this.queue.pending
+  }
+
+  /** True while anything is queued or running. */
+  get busy(): boolean {
+    return this.queue.size > 0 || this.queue.pending > 0
+  }
+
+  /**
+   * Queue `task`; its errors are its own to report. Tasks not started are dropped by {@link clear} at
+   * shutdown, not by a listener each on the shutdown signal (a thousand files queued would be a thousand).
+   */
+  add(task: () => Promise<void>): void {
+    let end!: () => void
+    const ended = new Promise<void>((resolve) => {
+      end = resolve
+    })
+    this.waiting.add(end)
+    this.queue
+      .add(async () => {
+        this.waiting.delete(end)
+        await task()
+      })
+      .catch(() => {})
+      .finally(end)
+    this.inFlight.add(ended)
+    void ended.then(() => this.inFlight.delete(ended))
+  }
+
+  /** Drop the conversions that have not started. */
+  clear(): void {
+    this.queue.clear()
+    for (const end of this.waiting) end()
+    this.waiting.clear()
+  }
+
+  /**
+   * Let running conversions finish within `graceMs`, then abort the rest: their jobs stay `submitted` in the
+   * journal and are resumed on the next start. Told on `display`, when given.
+   */
+  async drain(graceMs: number, display?: Display): Promise<void> {
+    await settlesWithin(this.queue.onIdle(), graceMs)
+    if (this.queue.pending > 0) {
+      display?.log('warn', 'grace period over: remote jobs still running are resumed on the next start', {
+        inFlight: this.queue.pending,
+      })
+    }
+    this.shutdown.abort()
+    await settlesWithin(Promise.allSettled([...this.inFlight]), ABORT_SETTLE_MS)
+  }
+}

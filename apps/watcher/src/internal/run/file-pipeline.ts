@@ -1,0 +1,578 @@
+import { stat } from 'node:fs/promises'
+import { extname } from 'node:path'
+import type { NuMarkdownClient } from '@numarkdown/core'
+import type { ResolvedOptions } from '../../options.js'
+import type { Display } from '../../types.js'
+import type { AdoptableJobs } from '../conversion/adoptable-jobs.js'
+import { classifyError, type Failure } from '../conversion/classify-error.js'
+import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
+import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
+import { submitAndWait } from '../conversion/submit-and-wait.js'
+import { uploadName } from '../conversion/upload-identity.js'
+import { checkDocument } from '../detection/document-check.js'
+import { openDocument } from '../detection/document-file.js'
+import { sameSignature, signatureOf } from '../detection/file-signature.js'
+import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
+import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
+import type { FileRecord, Journal } from '../journal/journal.js'
+import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
+import type { OutputHealth } from '../outputs/output-health.js'
+import { disposeSource } from '../outputs/source-disposal.js'
+import type { ConversionQueue } from './conversion-queue.js'
+import type { OutcomeRecorder, Rejection } from './outcome-recorder.js'
+import type { ResultInHand, Tracked } from './tracked.js'
+
+export interface FilePipelineSettings {
+  options: ResolvedOptions
+  display: Display
+  /** Of the options that shape an output: see `optionsFingerprint`. */
+  fingerprint: string
+  context: ScanContext
+  journal: Journal
+  client: NuMarkdownClient
+  queue: ConversionQueue
+  adoptable: AdoptableJobs
+  outputHealth: OutputHealth
+  /** Where every outcome is recorded: the journal, the run report and the log together. */
+  recorder: OutcomeRecorder
+  isStopping(): boolean
+  /** A file left the pipeline or failed: a moment to check whether a `--once` run is done. */
+  onChange(): void
+  /** The service refused the API key (401): nothing more can be converted in this run. */
+  onRefused(failure: Failure): void
+}
+
+/** Shortly after a look at a file that was being replaced, look again. */
+const CHANGED_RECHECK_MS = 50
+
+/**
+ * How a conversion ended, as `decide` or `run` found it; `settle` acts on it. `changed`: not the file that
+ * held still (replaced, written to): wait for it to hold still again. `known`: the journal already holds the
+ * outcome of this content. `rejected`/`unreadable`: it cannot be converted as it is, or read at all.
+ * `failed`: submitting, waiting or writing the outputs failed, with the record and job in hand and the result
+ * whose outputs are still to write, if any.
+ */
+type Ending =
+  | { kind: 'changed' }
+  | { kind: 'vanished' }
+  | { kind: 'known'; record: FileRecord }
+  | { kind: 'rejected'; rejection: Rejection }
+  | { kind: 'unreadable'; failure: Failure }
+  | { kind: 'converted'; record: FileRecord }
+  | {
+      kind: 'failed'
+      error: unknown
+      record: FileRecord
+      jobId: string | undefined
+      unwritten?: ResultInHand
+    }
+
+/** What `decide` found: the content to convert and the job to wait for, if any; or an ending already. */
+type Decision = { kind: 'convert'; sha256: string; jobId: string | undefined } | Ending
+
+/**
+ * The way of each document through one run: seen (by a scan or a hint), settling until it holds still and
+ * looks whole, queued, then converted: decide (the journal's verdict on its content), run (submit or resume,
+ * wait, write the outputs), settle (done, failed, or tried again later). Every outcome is recorded by the
+ * outcome recorder. Every step on a file runs as one counted operation, so the run knows when nothing is in
+ * progress any more: only then does a `--once` run end, or the journal close.
+ */
+export class FilePipeline {
+  private readonly settings: FilePipelineSettings
+  private readonly tracked = new Map<string, Tracked>()
+  /** Service failures (403) already tried again in this run: once per run is enough. */
+  private readonly retriedServiceFailures = new Set<string>()
+  /** Operations on files in progress (looks, checks, conversions, failure reports). */
+  private operations = 0
+  private idleWaiters: Array<() => void> = []
+
+  constructor(settings: FilePipelineSettings) {
+    this.settings = settings
+  }
+
+  /** True while any file is settling, queued, converting or waiting for a retry, or any step is running. */
+  get busy(): boolean {
+    return this.tracked.size > 0 || this.operations > 0
+  }
+
+  /** The files in the pipeline now, for the live view. */
+  get files(): ReadonlyMap<string, Tracked> {
+    return this.tracked
+  }
+
+  /** Cancel the timers of files not converting: a shutdown takes no more files. */
+  clearTimers(): void {
+    for (const tracked of this.tracked.values()) {
+      if (tracked.phase === 'settling' || tracked.phase === 'waiting-retry') clearTimeout(tracked.timer)
+    }
+  }
+
+  /** Resolves once no operation on a file is running (at once when none is). */
+  idle(): Promise<void> {
+    if (this.operations === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /**
+   * Run one step on `path` as a counted operation. A step reports its own failures; anything it did not
+   * expect is reported here as the file's failure, so that an error can never leave a file half-handled, end
+   * the process, or keep a `--once` run waiting.
+   */
+  private async operation(path: string, step: () => Promise<void>): Promise<void> {
+    this.operations++
+    try {
+      await step()
+    } catch (error) {
+      const tracked = this.tracked.get(path)
+      if (tracked) {
+        clearTimeout(tracked.timer)
+        this.tracked.delete(path)
+      }
+      this.settings.recorder.unexpected(path, error)
+    } finally {
+      this.operations--
+      if (this.operations === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+      this.settings.onChange()
+    }
+  }
+
+  // ---- detection: scans, looks and settling -----------------------------------------------------------------
+
+  /** The source of truth: walk the inbox, look at every document, notice deletions. */
+  async rescan(): Promise<void> {
+    if (this.settings.isStopping()) return
+    let folderErrors = 0
+    const found = await scan(this.settings.context, (folder, error) => {
+      folderErrors++
+      if (folder === this.settings.options.inbox) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.settings.display.log('warn', 'cannot read the inbox', { error: error.message })
+        }
+      } else
+        this.settings.display.log('warn', 'cannot read a folder in the inbox', {
+          folder,
+          error: error.message,
+        })
+    })
+    await Promise.all([...found.values()].map((inspection) => this.observe(inspection.path, inspection)))
+    // Deletions count only when the whole inbox could be read: a vanished root must not wipe outputs.
+    if (folderErrors === 0) {
+      for (const record of this.settings.journal.all()) {
+        if (this.settings.isStopping()) return
+        if (!found.has(record.path) && !this.tracked.has(record.path)) {
+          await this.operation(record.path, () => this.settings.recorder.removed(record.path))
+        }
+      }
+    }
+  }
+
+  /** Look at one path now (a hint from chokidar, a scan, or a settle timer). Never rejects. */
+  observe(path: string, given?: Inspection): Promise<void> {
+    return this.operation(path, () => this.look(path, given))
+  }
+
+  private async look(path: string, given?: Inspection): Promise<void> {
+    const { options, journal, recorder } = this.settings
+    if (this.settings.isStopping()) return
+    let inspection: Inspection
+    try {
+      inspection = given ?? (await inspect(this.settings.context, path))
+    } catch (error) {
+      this.settings.display.log('warn', 'cannot inspect a file', { path, error: (error as Error).message })
+      return
+    }
+    const tracked = this.tracked.get(path)
+    if (inspection.kind === 'ignored') return
+    if (inspection.kind === 'absent') {
+      if (tracked && tracked.phase === 'settling') {
+        clearTimeout(tracked.timer)
+        this.tracked.delete(path)
+      }
+      if (!tracked) await recorder.removed(path)
+      return
+    }
+    if (inspection.kind === 'problem') {
+      if (tracked) {
+        // Being converted: the conversion opens the file itself and sees what it is.
+        if (tracked.phase !== 'settling') return
+        clearTimeout(tracked.timer)
+        this.tracked.delete(path)
+      }
+      const record = journal.get(path)
+      if (record?.status === 'failed' && record.sha256 === '' && record.error?.code === inspection.code) {
+        return recorder.known(path, record)
+      }
+      return recorder.rejected(path, inspection)
+    }
+
+    const signature = signatureOf(inspection.stats)
+    const now = Date.now()
+    if (tracked) {
+      if (tracked.phase !== 'settling') {
+        if (!sameSignature(tracked, signature)) tracked.dirty = true
+        return
+      }
+      const waitMs = remainingSettleMs(tracked, { signature, now, stabilityMs: options.stabilityMs })
+      if (waitMs === undefined) await this.settled(path, tracked)
+      else this.settleLater(path, tracked, waitMs)
+      return
+    }
+
+    const record = journal.get(path)
+    const verdict = verdictBySignature(record, {
+      fingerprint: this.settings.fingerprint,
+      signature,
+      serviceFailureRetried: this.retriedServiceFailures.has(path),
+    })
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) return recorder.known(path, record)
+    const entry: Tracked = {
+      phase: 'settling',
+      ...signature,
+      since: now,
+      dirty: false,
+      attempts: 0,
+      outputAttempts: 0,
+    }
+    this.tracked.set(path, entry)
+    if (verdict === 'resume') {
+      entry.resume = record
+      this.enqueue(path, entry)
+    } else this.settleLater(path, entry, options.stabilityMs)
+  }
+
+  private settleLater(path: string, tracked: Tracked, delayMs: number): void {
+    clearTimeout(tracked.timer)
+    if (this.settings.isStopping()) return
+    tracked.timer = setTimeout(() => void this.observe(path), Math.max(delayMs, 10))
+  }
+
+  /**
+   * Size and mtime held still long enough: open the file and look at it. A file that can never be valid as it
+   * is (empty, not its format) is reported now; one that may still be growing (no end marker yet) is looked
+   * at again, up to a limit; a whole one is queued.
+   */
+  private async settled(path: string, tracked: Tracked): Promise<void> {
+    const { recorder } = this.settings
+    const { stabilityMs } = this.settings.options
+    let opened: Awaited<ReturnType<typeof openDocument>>
+    try {
+      opened = await openDocument(this.settings.context, path)
+    } catch (error) {
+      const failure = classifyError(error)
+      if (failure.kind === 'vanished') return this.look(path)
+      this.tracked.delete(path)
+      await recorder.unreadable(path, failure, { signature: tracked, attempts: 0 })
+      return
+    }
+    if ('kind' in opened) {
+      if (opened.kind === 'changed') return this.settleLater(path, tracked, CHANGED_RECHECK_MS)
+      this.tracked.delete(path)
+      await recorder.rejected(path, opened)
+      return
+    }
+    let defect: Awaited<ReturnType<typeof checkDocument>>
+    try {
+      const signature = signatureOf(opened.stats)
+      if (!sameSignature(signature, tracked)) {
+        // Not the file that held still: start the wait over with this one.
+        remainingSettleMs(tracked, { signature, now: Date.now(), stabilityMs })
+        return this.settleLater(path, tracked, stabilityMs)
+      }
+      defect = await checkDocument(opened.handle, opened.stats.size, extensionOf(path))
+    } catch (error) {
+      this.tracked.delete(path)
+      await recorder.unreadable(path, classifyError(error), { signature: tracked, attempts: 0 })
+      return
+    } finally {
+      await opened.handle.close().catch(() => {})
+    }
+    if (this.tracked.get(path) !== tracked || tracked.phase !== 'settling') return
+    if (!defect) return this.enqueue(path, tracked)
+    if (!defect.final) {
+      const recheckMs = incompleteRecheckMs(tracked, { now: Date.now(), stabilityMs })
+      if (recheckMs !== undefined) return this.settleLater(path, tracked, recheckMs)
+    }
+    this.tracked.delete(path)
+    await recorder.rejected(path, defect, tracked)
+  }
+
+  private enqueue(path: string, tracked: Tracked): void {
+    tracked.phase = 'queued'
+    clearTimeout(tracked.timer)
+    // A shutdown takes no more files: what is not converted yet is found again on the next start.
+    if (this.settings.isStopping()) return
+    this.settings.queue.add(() => this.operation(path, () => this.convert(path, tracked)))
+  }
+
+  // ---- conversion: decide → run → settle ---------------------------------------------------------------
+
+  private async convert(path: string, tracked: Tracked): Promise<void> {
+    if (this.settings.queue.signal.aborted) return
+    tracked.phase = 'converting'
+    tracked.startedAt = Date.now()
+    const unwritten = tracked.pendingOutput
+    if (unwritten) {
+      // Converted already: only its outputs are left to write.
+      tracked.pendingOutput = undefined
+      return this.settle(path, tracked, await this.write(path, tracked, unwritten))
+    }
+    const source = new DocumentSource({
+      context: this.settings.context,
+      path,
+      signature: signatureOf(tracked),
+    })
+    try {
+      const decision = await this.decide(path, tracked, source)
+      const ending =
+        decision.kind === 'convert' ? await this.run(path, tracked, { ...decision, source }) : decision
+      await this.settle(path, tracked, ending)
+    } finally {
+      await source.close()
+    }
+  }
+
+  /**
+   * Decide by the journal's verdict on the document's content, hashed from the one open file that held still
+   * (a job resumed from the journal is not read at all): convert it, resume or adopt its job, or keep the
+   * outcome the journal holds.
+   */
+  private async decide(path: string, tracked: Tracked, source: DocumentSource): Promise<Decision> {
+    const { journal, fingerprint } = this.settings
+    let record = tracked.resume
+    tracked.resume = undefined
+    let sha256: string
+    if (record) sha256 = record.sha256
+    else {
+      try {
+        const refusal = await source.open()
+        if (refusal) return refusal.kind === 'changed' ? refusal : { kind: 'rejected', rejection: refusal }
+        const hashed = await source.hashIfStill()
+        if (hashed === undefined) return { kind: 'changed' }
+        sha256 = hashed
+      } catch (error) {
+        const failure = classifyError(error)
+        return failure.kind === 'vanished' ? { kind: 'vanished' } : { kind: 'unreadable', failure }
+      }
+      record = journal.get(path)
+    }
+    const verdict = verdictByContent(record, { fingerprint, sha256 })
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) return { kind: 'known', record }
+    let jobId: string | undefined
+    if (record && verdict === 'resume') jobId = record.jobId
+    if (record && verdict === 'adopt') {
+      jobId = this.settings.adoptable.take({
+        filename: uploadName(path),
+        size: record.size,
+        sha256,
+        since: Date.parse(record.updatedAt),
+      })
+      if (jobId) await this.settings.recorder.adopted(path, record, jobId)
+    }
+    if (record?.status === 'failed' && record.error?.kind === 'service') this.retriedServiceFailures.add(path)
+    return { kind: 'convert', sha256, jobId }
+  }
+
+  /** Submit (or resume) and wait, uploading from `source`, then write the outputs. */
+  private async run(
+    path: string,
+    tracked: Tracked,
+    { sha256, jobId, source }: { sha256: string; jobId: string | undefined; source: DocumentSource },
+  ): Promise<Ending> {
+    const { client, journal, display, queue, fingerprint } = this.settings
+    const record: FileRecord = {
+      path,
+      status: 'pending',
+      sha256,
+      options: fingerprint,
+      ...signatureOf(tracked),
+      attempts: tracked.attempts,
+      updatedAt: new Date().toISOString(),
+    }
+    const waited = await submitAndWait({
+      client,
+      journal,
+      display,
+      signal: queue.signal,
+      path,
+      source,
+      record,
+      attempts: tracked.attempts,
+      jobId,
+      onJob: (id) => {
+        tracked.jobId = id
+      },
+    })
+    tracked.attempts = waited.attempts
+    if ('error' in waited) return { kind: 'failed', error: waited.error, record, jobId: waited.jobId }
+    // Written to while it was uploaded: the result may not be of the content hashed; convert it again.
+    if (await source.changedSinceOpened()) tracked.dirty = true
+    const done: FileRecord = { ...record, status: 'done', jobId: waited.jobId, attempts: tracked.attempts }
+    return this.write(path, tracked, { result: waited.result, record: done })
+  }
+
+  /** Write the outputs of a result in hand and record the document as done; a failure keeps the result. */
+  private async write(path: string, tracked: Tracked, unwritten: ResultInHand): Promise<Ending> {
+    try {
+      await this.settings.recorder.converted(path, unwritten, tracked.startedAt)
+    } catch (error) {
+      return { kind: 'failed', error, record: unwritten.record, jobId: unwritten.record.jobId, unwritten }
+    }
+    return { kind: 'converted', record: unwritten.record }
+  }
+
+  /** Act on how a conversion ended: done, failed (for good, or for this run), or tried again later. */
+  private async settle(path: string, tracked: Tracked, ending: Ending): Promise<void> {
+    const { recorder } = this.settings
+    switch (ending.kind) {
+      case 'changed':
+        return this.backToSettling(path, tracked)
+      case 'vanished':
+        return this.finishTracking(path, tracked)
+      case 'known':
+        // The same content under a new signature: remember the signature, so the next look needs no hash.
+        await recorder.known(path, ending.record, signatureOf(tracked))
+        return this.finishTracking(path, tracked)
+      case 'rejected':
+        this.tracked.delete(path)
+        await recorder.rejected(path, ending.rejection)
+        return this.finishTracking(path, tracked)
+      case 'unreadable':
+        this.tracked.delete(path)
+        await recorder.unreadable(path, ending.failure, { signature: tracked, attempts: tracked.attempts })
+        return this.finishTracking(path, tracked)
+      case 'converted':
+        tracked.outputAttempts = 0
+        await this.afterSuccess(path, tracked, ending.record)
+        return this.finishTracking(path, tracked)
+      case 'failed':
+        return this.settleFailure(path, tracked, ending)
+    }
+  }
+
+  private async settleFailure(
+    path: string,
+    tracked: Tracked,
+    { error, record, jobId, unwritten }: Extract<Ending, { kind: 'failed' }>,
+  ): Promise<void> {
+    const { options, display, queue } = this.settings
+    if (unwritten) tracked.pendingOutput = unwritten
+    const failure = classifyError(error)
+    if (failure.kind === 'aborted' || queue.signal.aborted) {
+      display.log('info', 'left for the next start', { path, jobId })
+      return
+    }
+    if (error instanceof SourceChanged || failure.kind === 'vanished') {
+      if (failure.kind === 'vanished') {
+        display.log('info', 'the file disappeared while it was converted', { path })
+      }
+      tracked.dirty = true
+      return this.finishTracking(path, tracked)
+    }
+    if (failure.kind === 'refused') {
+      // The key, not the document: the journal keeps the document as it is, for a start with the right key.
+      this.tracked.delete(path)
+      this.settings.onRefused(failure)
+      return
+    }
+    if (failure.kind === 'output') return this.outputFailed(path, tracked, { failure, record, jobId })
+    if (failure.kind === 'transient' && tracked.attempts < options.maxAttempts) {
+      const delayMs = retryDelayMs(failure, tracked.attempts)
+      display.log('warn', 'conversion failed; retrying', {
+        path,
+        jobId,
+        error: failure.message,
+        attempt: tracked.attempts,
+        retryInMs: Math.round(delayMs),
+      })
+      if (jobId && jobSurvives(failure)) {
+        tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
+      }
+      return this.retryLater(path, tracked, delayMs)
+    }
+    await this.settings.recorder.failed(
+      path,
+      { ...failure, jobId: failure.jobId ?? jobId },
+      { ...record, attempts: tracked.attempts },
+    )
+    return this.finishTracking(path, tracked)
+  }
+
+  /**
+   * The output folder (or the journal in it) cannot be written: the document is fine, and so is its job. Keep
+   * the result (or the job) and try again with backoff, without counting it against the document; a `--once`
+   * run gives up after `maxAttempts` tries and leaves the job to the next start.
+   */
+  private outputFailed(
+    path: string,
+    tracked: Tracked,
+    { failure, record, jobId }: { failure: Failure; record: FileRecord; jobId: string | undefined },
+  ): void {
+    this.settings.outputHealth.failed(failure)
+    tracked.outputAttempts++
+    if (!tracked.pendingOutput && jobId) {
+      tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
+    }
+    const { options } = this.settings
+    if (options.once && tracked.outputAttempts >= options.maxAttempts) {
+      this.settings.recorder.outputAbandoned(path, failure, jobId)
+      this.tracked.delete(path)
+      this.finishTracking(path, tracked)
+      return
+    }
+    const delayMs = outputRetryDelayMs(tracked.outputAttempts)
+    // Said once per document; the folder's own message already said what is wrong.
+    const level = tracked.outputAttempts === 1 ? 'warn' : 'debug'
+    this.settings.display.log(level, 'waiting for the output folder to be writable', {
+      path,
+      jobId,
+      code: failure.code,
+      retryInMs: Math.round(delayMs),
+    })
+    this.retryLater(path, tracked, delayMs)
+  }
+
+  // ---- where a file goes next -------------------------------------------------------------------------------
+
+  private retryLater(path: string, tracked: Tracked, delayMs: number): void {
+    tracked.phase = 'waiting-retry'
+    clearTimeout(tracked.timer)
+    tracked.timer = setTimeout(() => {
+      if (!this.settings.isStopping()) this.enqueue(path, tracked)
+    }, delayMs)
+  }
+
+  private backToSettling(path: string, tracked: Tracked): void {
+    tracked.phase = 'settling'
+    tracked.dirty = false
+    this.settleLater(path, tracked, CHANGED_RECHECK_MS)
+  }
+
+  private finishTracking(path: string, tracked: Tracked): void {
+    if (this.tracked.get(path) === tracked) this.tracked.delete(path)
+    // Changed while it was converted: look at the new content.
+    if (tracked.dirty && !this.settings.isStopping()) void this.observe(path)
+  }
+
+  /** `--on-success move|delete`: never a source that changed while it was converted. */
+  private async afterSuccess(path: string, tracked: Tracked, done: FileRecord): Promise<void> {
+    const { onSuccess, inbox, doneDir } = this.settings.options
+    if (onSuccess === 'keep') return
+    const absolute = inboxPath(inbox, path)
+    const now = await stat(absolute).catch(() => undefined)
+    if (!now || !sameSignature(signatureOf(now), tracked) || tracked.dirty) return
+    try {
+      await disposeSource({ how: onSuccess, absolute, doneDir, path })
+    } catch (error) {
+      this.settings.display.log('warn', `could not ${onSuccess} the source`, {
+        path,
+        error: (error as Error).message,
+      })
+      return
+    }
+    await this.settings.recorder.sourceDisposed(done)
+  }
+}
+
+function extensionOf(path: string): string {
+  return extname(path).slice(1).toLowerCase()
+}
