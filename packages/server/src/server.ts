@@ -5,11 +5,11 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
+import { scriptedEngine } from './engines/scripted/scripted-engine.js'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
 import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
 import { FaultInjector, validateFaultPlan } from './internal/faults.js'
-import { scriptedEngine } from './scripted-engine.js'
 import type { RequestLogEntry, ServerOptions, ServerToken } from './types.js'
 
 const serverOptionKeys = optionKeys<ServerOptions>({

@@ -1,13 +1,18 @@
+/**
+ * The scripted engine: no model, the same output for the same input, outcomes chosen by the test (complete,
+ * partial, cut off, hanging, failing) and a gate that holds conversions until the test lets them go. Tests of
+ * every package and the demo run against it.
+ */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EngineError } from './engine-error.js'
+import { EngineError } from '../../engine-error.js'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
+import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { createGate, type Gate } from './gate.js'
-import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
-import type { Engine, EngineDocument, EngineOutput, EngineParams } from './types.js'
 
 /**
  * What the scripted engine does with one document.
