@@ -11,6 +11,8 @@
 import { createRequire } from 'node:module'
 import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import type { RenderedPage } from '../shared/render-page.js'
 import {
   type ConversionResults,
   type ConversionTask,
@@ -22,10 +24,8 @@ import {
 } from './conversion-task.js'
 import type { ThreadTask } from './conversion-worker.js'
 import type { DocxConversion } from './docx-to-markdown.js'
-import { abortReason, engineFailure } from './engine-failure.js'
 import type { OcrPool } from './ocr-pool.js'
 import type { PdfConversion, PdfConversionOptions } from './pdf-to-markdown.js'
-import type { RenderedPage } from './render-page.js'
 
 /** Idle threads stop after this long; the next task starts one again. */
 const idleTimeoutMs = 60_000

@@ -6,13 +6,13 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { EngineError } from '../../engine-error.js'
+import { abortReason } from '../shared/engine-failure.js'
+import { openPdf } from '../shared/pdf-document.js'
+import { type RenderedPage, renderPdfPage } from '../shared/render-page.js'
 import { type DocxConversion, docxToMarkdown } from './docx-to-markdown.js'
-import { abortReason } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
 import type { OcrPool } from './ocr-pool.js'
-import { openPdf } from './pdf-document.js'
 import { type PdfConversion, type PdfConversionOptions, pdfToMarkdown } from './pdf-to-markdown.js'
-import { type RenderedPage, renderPdfPage } from './render-page.js'
 
 /** The settings of a PDF conversion that cross to a thread: everything but the OCR pool and the signal. */
 export type PdfSettings = Omit<PdfConversionOptions, 'ocr' | 'signal'>

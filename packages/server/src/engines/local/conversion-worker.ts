@@ -6,6 +6,7 @@
 import { readlinkSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import type { MessagePort } from 'node:worker_threads'
+import { abortReason, raceAbort } from '../shared/engine-failure.js'
 import {
   type ConversionTask,
   deserializeError,
@@ -15,7 +16,6 @@ import {
   signalArgument,
   type TaskOutcome,
 } from './conversion-task.js'
-import { abortReason, raceAbort } from './engine-failure.js'
 import type { OcrPool } from './ocr-pool.js'
 
 /** What the pool sends: the task, its port, and a flag set once the job was aborted (seen before any message). */

@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { detectFormat, readHead } from '../shared/detect-format.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import { estimateTokens, limitTokens } from '../shared/output-limit.js'
 import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
-import { detectFormat, readHead } from './detect-format.js'
-import { abortReason, engineFailure } from './engine-failure.js'
 import { imageToMarkdown } from './image-to-markdown.js'
 import { checkLanguages } from './ocr-languages.js'
 import { OcrPool } from './ocr-pool.js'
-import { estimateTokens, limitTokens } from './output-limit.js'
 
 /** Options of {@link localEngine}. */
 export interface LocalEngineOptions {

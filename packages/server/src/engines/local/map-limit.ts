@@ -1,4 +1,4 @@
-import { abortReason } from './engine-failure.js'
+import { abortReason } from '../shared/engine-failure.js'
 
 /**
  * Maps `items` with at most `limit` calls in flight, results in input order. The first failure stops new calls

@@ -1,5 +1,7 @@
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
-import { abortReason, engineFailure } from './engine-failure.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import { openPdf } from '../shared/pdf-document.js'
+import { renderPdfPage } from '../shared/render-page.js'
 import { type FormField, formFieldsToMarkdown, readFormFields } from './form-fields.js'
 import {
   blocksToMarkdown,
@@ -16,9 +18,7 @@ import type { OcrPool, OcrResult } from './ocr-pool.js'
 import { pageHasImages } from './page-images.js'
 import { dropRepeatedMargins, type PageLines } from './page-margins.js'
 import { readingRegions } from './page-regions.js'
-import { openPdf } from './pdf-document.js'
 import { withPngResolution } from './png-resolution.js'
-import { renderPdfPage } from './render-page.js'
 import { buildLines, type Line, lineText } from './text-lines.js'
 import { type PageText, readPageText } from './text-runs.js'
 

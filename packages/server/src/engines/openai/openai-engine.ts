@@ -4,9 +4,9 @@ import type { Agent } from 'undici'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { ConversionPool } from '../local/conversion-pool.js'
-import { detectFormat, readHead } from '../local/detect-format.js'
-import { abortReason, engineFailure } from '../local/engine-failure.js'
 import { mapLimit } from '../local/map-limit.js'
+import { detectFormat, readHead } from '../shared/detect-format.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { EngineError } from '../../engine-error.js'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { estimateTokens } from '../shared/output-limit.js'
 import { createGate, type Gate } from './gate.js'
 
 /**
@@ -144,7 +145,7 @@ function shapeOutput(
     `Read ${document.filename} (${document.contentType}, ${document.size} bytes) at ` +
     `${params.rasterizationDPI} DPI and temperature ${params.temperature}; wrote ${result.length} characters.`
   const inputTokens = Math.ceil(document.size / 64) + 1
-  const outputTokens = Math.ceil((result.length + reasoning.length) / 4)
+  const outputTokens = estimateTokens(result + reasoning)
   const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }
   switch (outcome) {
     case 'partial':

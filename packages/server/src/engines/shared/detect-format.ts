@@ -1,3 +1,8 @@
+/**
+ * Which route a document takes through an engine (PDF, image, DOCX, HTML, text, or none), decided from its first
+ * bytes before its content type and filename: clients often send `application/octet-stream`. The local and
+ * OpenAI-compatible engines decide the same way, so that a document one of them refuses is refused by name.
+ */
 import { open } from 'node:fs/promises'
 import { extname } from 'node:path'
 

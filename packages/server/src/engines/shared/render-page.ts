@@ -1,3 +1,7 @@
+/**
+ * Drawing a PDF page to PNG pixels, bounded in size: the local engine OCRs the pixels of a page without a usable
+ * text layer, the OpenAI-compatible engine sends them to the model.
+ */
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 
