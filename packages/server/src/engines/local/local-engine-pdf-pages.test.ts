@@ -114,7 +114,7 @@ describe('localEngine on pages with little or no text layer', () => {
     const pdf = await openPdf(path)
     const pool = new OcrPool(1, 60_000, { detectOrientation: false })
     try {
-      const rendered = await renderPdfPage(pdf, 1, 150, new AbortController().signal)
+      const rendered = await renderPdfPage(pdf, { page: 1, dpi: 150, signal: new AbortController().signal })
       expect(rendered.blank).toBe(false)
       const result = await pool.recognize(rendered.png, new AbortController().signal)
       expect(result.text).toContain('Standard fonts render without embedding')
