@@ -1,20 +1,20 @@
 /**
- * The API of `API.md` as a Node request listener: routing, auth, faults, uploads (refused before their body is read
- * whenever possible), the job routes and SSE, plus the request log and an orderly shutdown.
+ * The API of `API.md` as a Node request listener: routing, auth, uploads (refused before their body is read
+ * whenever possible), the job routes and SSE, plus the request log and an orderly shutdown. Routes answer with
+ * values that one place writes; a layer given in the options (the fault plan of tests) may wrap the routes.
  */
 import { setMaxListeners } from 'node:events'
 import { rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { Engine, FaultAction, RequestLogEntry } from '../types.js'
+import type { Engine, RequestLogEntry } from '../types.js'
+import { type Answer, apiError, hangUp, type JsonAnswer, json, sendAnswer, text } from './answer.js'
 import type { Principal, TokenVerifier } from './auth.js'
 import { recogniseContentType } from './content-type.js'
-import type { FaultInjector } from './faults.js'
-import { sendError, sendJson, sendText } from './http.js'
 import { isPartial, type JobRecord, JobStore, toJobJson } from './job-store.js'
 import { lingerOnClose } from './lingering-close.js'
 import { spoolUpload } from './multipart.js'
-import { matchRoute, type RouteName } from './router.js'
+import type { RouteCall, RouteLayer, Routes } from './route-call.js'
+import { matchRoute } from './router.js'
 import { SseStream } from './sse.js'
 import { type TransferRate, watchTransferRate } from './transfer-rate.js'
 import { invalidBodyMessage, parseListParams, parseSubmitParams, ValidationError } from './validate.js'
@@ -27,30 +27,17 @@ export interface ApiOptions {
   concurrency: number
   pingIntervalMs: number
   jobTtlMs: number
-  faults: FaultInjector
   spoolDirectory: string
   /** The slowest body an upload may send. */
   uploadRate: TransferRate
   /** On close, how long to wait for engine calls to return before removing their uploads anyway. */
   engineStopGraceMs?: number
+  /** Wraps the routes: the fault plan of tests. */
+  layer?: RouteLayer
 }
 
 /** Room for the multipart framing and small fields around the file part. */
 const multipartAllowanceBytes = 1024 * 1024
-
-type Fault = Exclude<FaultAction, { type: 'delay' }>
-
-const statusCodes: Record<number, string> = {
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  408: 'RequestTimeout',
-  500: 'InternalServerError',
-  502: 'BadGateway',
-  503: 'ServiceUnavailable',
-  504: 'GatewayTimeout',
-}
-
-const malformedJson = '{"id": "truncated", "status": '
 
 /** The request log keeps this many recent entries, so that a long-running server stays bounded. */
 const maxLogEntries = 100_000
@@ -62,6 +49,7 @@ export class Api {
   readonly #store: JobStore
   readonly #streams = new Set<SseStream>()
   readonly #shutdown = new AbortController()
+  readonly #routes: Routes
 
   constructor(options: ApiOptions) {
     this.#options = options
@@ -74,6 +62,8 @@ export class Api {
       jobTtlMs: options.jobTtlMs,
       ...(options.engineStopGraceMs === undefined ? {} : { engineStopGraceMs: options.engineStopGraceMs }),
     })
+    const routes: Routes = (call) => this.#serve(call)
+    this.#routes = options.layer ? options.layer(routes) : routes
   }
 
   /** The Node request listener. Never throws: whatever a client sends, the process stays up. */
@@ -96,8 +86,9 @@ export class Api {
     request.on('error', () => {})
     response.on('error', () => {})
     this.#handle(request, response, entry).catch(() => {
-      if (!response.headersSent) sendError(response, 500, 'InternalServerError', 'Unexpected server error')
-      else response.destroy()
+      if (!response.headersSent) {
+        sendAnswer(response, apiError(500, 'InternalServerError', 'Unexpected server error'))
+      } else response.destroy()
     })
   }
 
@@ -123,93 +114,85 @@ export class Api {
     const query = new URLSearchParams(queryStart >= 0 ? url.slice(queryStart + 1) : '')
     const match = matchRoute(entry.method, entry.path)
     if (match.kind === 'notFound') {
-      sendError(response, 404, 'NotFound', `No route for ${entry.method} ${entry.path}`)
+      sendAnswer(response, apiError(404, 'NotFound', `No route for ${entry.method} ${entry.path}`))
       return
     }
     entry.route = match.route
     if (match.kind === 'methodNotAllowed') {
-      sendError(response, 405, 'MethodNotAllowed', `Use ${match.allow} for ${entry.path}`, {
-        allow: match.allow,
+      sendAnswer(response, {
+        ...apiError(405, 'MethodNotAllowed', `Use ${match.allow} for ${entry.path}`),
+        headers: { allow: match.allow },
       })
       return
     }
     const principal = this.#options.tokens.verify(request.headers.authorization)
     if (!principal) {
-      sendError(response, 401, 'Unauthorized', 'A valid bearer token is required', {
-        'www-authenticate': 'Bearer',
+      sendAnswer(response, {
+        ...apiError(401, 'Unauthorized', 'A valid bearer token is required'),
+        headers: { 'www-authenticate': 'Bearer' },
       })
       return
     }
     entry.owner = principal.owner
     if (match.jobId !== undefined) entry.jobId = match.jobId
     if (this.#shutdown.signal.aborted) {
-      sendError(response, 503, 'ServiceUnavailable', 'The server is shutting down')
+      sendAnswer(response, apiError(503, 'ServiceUnavailable', 'The server is shutting down'))
       return
     }
+    const answer = await this.#routes({
+      route: match.route,
+      jobId: match.jobId,
+      query,
+      principal,
+      request,
+      response,
+      entry,
+      shutdown: this.#shutdown.signal,
+    })
+    this.#send(response, answer)
+  }
 
-    const decision = this.#options.faults.decide(match.route)
-    if (decision.logged) entry.fault = decision.logged
-    if (decision.delayMs > 0) {
-      try {
-        await sleep(decision.delayMs, undefined, { signal: this.#shutdown.signal })
-      } catch {
-        response.destroy()
-        return
-      }
-    }
-    const fault = decision.fault
-    if (fault?.type === 'reset' && fault.when === 'before') {
-      request.socket.destroy()
-      return
-    }
-    if (fault?.type === 'rateLimit') {
-      sendError(response, 429, 'RateLimited', 'Too many requests', {
-        'retry-after': String(fault.retryAfterSeconds),
-      })
-      return
-    }
-    const answeredBefore =
-      match.route !== 'submit' || (fault?.type === 'status' && ![502, 504].includes(fault.status))
-    if (fault?.type === 'status' && answeredBefore) {
-      sendFaultStatus(response, fault)
-      return
-    }
-
-    switch (match.route) {
+  async #serve(call: RouteCall): Promise<Answer> {
+    switch (call.route) {
       case 'submit':
-        await this.#submit(request, response, entry, principal, query, fault)
-        return
+        return this.#submit(call)
+      case 'list':
+        return this.#list(call)
+      case 'getJob':
+        return this.#getJob(call)
+      case 'cancel':
+        return this.#cancel(call)
       case 'stream':
-        this.#stream(response, principal, match.jobId!, fault)
-        return
-      default:
-        this.#deliver(request, response, this.#answer(match.route, principal, match.jobId, query), fault)
+        return this.#stream(call)
     }
   }
 
-  async #submit(
-    request: IncomingMessage,
-    response: ServerResponse,
-    entry: RequestLogEntry,
-    principal: Principal,
-    query: URLSearchParams,
-    fault: Fault | undefined,
-  ): Promise<void> {
+  #send(response: ServerResponse, answer: Answer): void {
+    if (answer.kind !== 'events') {
+      sendAnswer(response, answer)
+      return
+    }
+    const stream = new SseStream(response, { pingIntervalMs: this.#options.pingIntervalMs })
+    this.#streams.add(stream)
+    const stop = answer.follow(stream)
+    stream.onClose(() => {
+      stop()
+      this.#streams.delete(stream)
+    })
+  }
+
+  async #submit({ request, response, query, principal, entry }: RouteCall): Promise<Answer> {
     let params: ReturnType<typeof parseSubmitParams>
     try {
       params = parseSubmitParams(query)
     } catch (error) {
-      if (error instanceof ValidationError) {
-        sendText(response, 400, error.message)
-        return
-      }
+      if (error instanceof ValidationError) return text(400, error.message)
       throw error
     }
     const maxBodyBytes = this.#options.maxUploadBytes + multipartAllowanceBytes
     if (Number(request.headers['content-length']) > maxBodyBytes) {
       // Refused from its declared length, before a byte of it is read (or invited, under Expect: 100-continue).
-      this.#tooLarge(response)
-      return
+      return this.#tooLarge()
     }
     if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue()
     const tooSlow = new AbortController()
@@ -223,39 +206,30 @@ export class Api {
     switch (spooled.kind) {
       case 'tooLarge':
         // The rest of the body is not worth reading: answer, then close the connection.
-        this.#tooLarge(response)
-        return
+        return this.#tooLarge()
       case 'invalid':
-        sendText(response, 400, invalidBodyMessage)
-        return
-      case 'aborted':
-        if (tooSlow.signal.aborted && !this.#shutdown.signal.aborted) {
-          const { minBytesPerSecond, windowMs } = this.#options.uploadRate
-          sendError(
-            response,
-            408,
-            'RequestTimeout',
-            `The upload was cut off: it sent less than ${minBytesPerSecond} bytes per second over ${windowMs} ms`,
-          )
-          return
-        }
-        request.destroy()
-        return
+        return text(400, invalidBodyMessage)
+      case 'aborted': {
+        if (!tooSlow.signal.aborted || this.#shutdown.signal.aborted) return hangUp
+        const { minBytesPerSecond, windowMs } = this.#options.uploadRate
+        return apiError(
+          408,
+          'RequestTimeout',
+          `The upload was cut off: it sent less than ${minBytesPerSecond} bytes per second over ${windowMs} ms`,
+        )
+      }
       case 'error':
-        sendError(response, 500, 'InternalServerError', 'The upload could not be stored')
-        return
+        return apiError(500, 'InternalServerError', 'The upload could not be stored')
     }
     // The whole body was read: the connection can serve the client's next request.
     response.removeHeader('connection')
     const upload = spooled.upload
     if (upload.size === 0) {
       await rm(upload.path, { force: true }).catch(() => {})
-      sendText(
-        response,
+      return text(
         400,
         `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
       )
-      return
     }
     try {
       upload.contentType = await recogniseContentType(upload.path, upload.contentType)
@@ -263,119 +237,78 @@ export class Api {
       // The spooled file could not be read back: the engine will say so, with the job.
     }
     const job = this.#store.create(principal, upload, params)
-    if (!job) {
-      sendError(response, 503, 'ServiceUnavailable', 'The server is shutting down')
-      return
-    }
+    if (!job) return apiError(503, 'ServiceUnavailable', 'The server is shutting down')
     entry.jobId = job.id
-    if (fault?.type === 'status') {
-      sendFaultStatus(response, fault)
-      return
-    }
-    this.#deliver(request, response, { status: 200, body: { jobId: job.id } }, fault)
+    return json(200, { jobId: job.id })
   }
 
-  #tooLarge(response: ServerResponse): void {
-    sendError(
-      response,
-      413,
-      'PayloadTooLarge',
-      `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
-      { connection: 'close' },
-    )
+  #tooLarge(): Answer {
+    return {
+      ...apiError(
+        413,
+        'PayloadTooLarge',
+        `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
+      ),
+      headers: { connection: 'close' },
+    }
   }
 
-  #answer(
-    route: Exclude<RouteName, 'submit' | 'stream'>,
-    principal: Principal,
-    jobId: string | undefined,
-    query: URLSearchParams,
-  ): Answer {
-    if (route === 'list') {
-      let page: ReturnType<typeof parseListParams>
-      try {
-        page = parseListParams(query)
-      } catch (error) {
-        if (error instanceof ValidationError) return { status: 400, text: error.message }
-        throw error
-      }
-      const jobs = this.#store.list(principal.owner, page.organization)
-      return {
-        status: 200,
-        body: {
-          totalCount: jobs.length,
-          skip: page.skip,
-          perPage: page.perPage,
-          items: jobs.slice(page.skip, page.skip + page.perPage).map(toJobJson),
-        },
-      }
+  #list({ principal, query }: RouteCall): Answer {
+    let page: ReturnType<typeof parseListParams>
+    try {
+      page = parseListParams(query)
+    } catch (error) {
+      if (error instanceof ValidationError) return text(400, error.message)
+      throw error
     }
-    const found = this.#findJob(principal, jobId!)
-    if ('status' in found) return found
-    if (route === 'cancel') {
-      this.#store.cancel(found.job)
-      return { status: 200, body: toJobJson(found.job) }
-    }
-    return { status: isPartial(found.job) ? 206 : 200, body: toJobJson(found.job) }
+    const jobs = this.#store.list(principal.owner, page.organization)
+    return json(200, {
+      totalCount: jobs.length,
+      skip: page.skip,
+      perPage: page.perPage,
+      items: jobs.slice(page.skip, page.skip + page.perPage).map(toJobJson),
+    })
   }
 
-  #findJob(principal: Principal, jobId: string): { job: JobRecord } | Answer {
-    const job = this.#store.get(jobId)
-    if (!job) return { status: 404, body: { code: 'NotFound', message: `No job with ID ${jobId}` } }
-    if (job.owner !== principal.owner) {
-      return { status: 403, body: { code: 'Forbidden', message: `Job ${jobId} belongs to another user` } }
-    }
-    return { job }
-  }
-
-  #deliver(
-    request: IncomingMessage,
-    response: ServerResponse,
-    answer: Answer,
-    fault: Fault | undefined,
-  ): void {
-    if (fault?.type === 'reset') {
-      request.socket.destroy()
-      return
-    }
-    if (fault?.type === 'malformedJson' && answer.status < 300) {
-      response.writeHead(200, { 'content-type': 'application/json' })
-      response.end(malformedJson)
-      return
-    }
-    if (answer.text !== undefined) sendText(response, answer.status, answer.text)
-    else sendJson(response, answer.status, answer.body)
-  }
-
-  #stream(response: ServerResponse, principal: Principal, jobId: string, fault: Fault | undefined): void {
+  #getJob({ principal, jobId }: RouteCall): Answer {
     const found = this.#findJob(principal, jobId)
-    if ('status' in found) {
-      sendJson(response, found.status, found.body)
-      return
+    if (found.kind === 'json') return found
+    return json(isPartial(found.job) ? 206 : 200, toJobJson(found.job))
+  }
+
+  #cancel({ principal, jobId }: RouteCall): Answer {
+    const found = this.#findJob(principal, jobId)
+    if (found.kind === 'json') return found
+    this.#store.cancel(found.job)
+    return json(200, toJobJson(found.job))
+  }
+
+  #stream({ principal, jobId }: RouteCall): Answer {
+    const found = this.#findJob(principal, jobId)
+    if (found.kind === 'json') return found
+    return {
+      kind: 'events',
+      follow: (events) =>
+        this.#store.onFinished(found.job, (job) => {
+          if (job.status === 'timeout') {
+            events.send(
+              'error',
+              JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
+            )
+          } else {
+            events.send('result', JSON.stringify(toJobJson(job)))
+          }
+          events.end()
+        }),
     }
-    const stream = new SseStream(response, {
-      pingIntervalMs: this.#options.pingIntervalMs,
-      ...(fault?.type === 'dropStream' ? { dropAfterEvents: fault.afterEvents } : {}),
-      ...(fault?.type === 'reset' ? { dropAfterEvents: 0 } : {}),
-    })
-    this.#streams.add(stream)
-    const unsubscribe = this.#store.onFinished(found.job, (job) => {
-      if (fault?.type === 'malformedJson') {
-        stream.sendRaw(`event: result\ndata: ${malformedJson}\n\n`)
-      } else if (job.status === 'timeout') {
-        stream.send(
-          'error',
-          JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
-        )
-      } else {
-        stream.send('result', JSON.stringify(toJobJson(job)))
-      }
-      stream.end()
-    })
-    stream.onClose(() => {
-      unsubscribe()
-      this.#streams.delete(stream)
-    })
+  }
+
+  #findJob(principal: Principal, jobId: string | undefined): { kind: 'job'; job: JobRecord } | JsonAnswer {
+    const job = jobId === undefined ? undefined : this.#store.get(jobId)
+    if (!job) return apiError(404, 'NotFound', `No job with ID ${jobId}`)
+    if (job.owner !== principal.owner)
+      return apiError(403, 'Forbidden', `Job ${jobId} belongs to another user`)
+    return { kind: 'job', job }
   }
 }
 
@@ -383,23 +316,4 @@ export class Api {
 function hasBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length']
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0)
-}
-
-interface Answer {
-  status: number
-  body?: unknown
-  text?: string
-}
-
-function sendFaultStatus(response: ServerResponse, fault: Extract<FaultAction, { type: 'status' }>): void {
-  if (fault.body !== undefined) {
-    sendText(response, fault.status, fault.body)
-    return
-  }
-  sendError(
-    response,
-    fault.status,
-    statusCodes[fault.status] ?? 'ServerError',
-    `Injected fault: status ${fault.status}`,
-  )
 }
