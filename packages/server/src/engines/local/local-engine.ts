@@ -225,7 +225,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'html': {
-        const { text, encoding } = decodeText(await readFile(document.path), true)
+        const { text, encoding } = decodeText(await readFile(document.path), 'html')
         markdown = await conversions.htmlToMarkdown(text)
         trace.push(
           `HTML (read as ${encoding}) converted to markdown; scripts and styles dropped, images as placeholders.`,
@@ -233,7 +233,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'text': {
-        const { text, encoding } = decodeText(await readFile(document.path), false)
+        const { text, encoding } = decodeText(await readFile(document.path), 'text')
         markdown = text
         trace.push(`${format.mediaType} (read as ${encoding}) passed through unchanged.`)
         break

@@ -82,12 +82,12 @@ function hasUnreadableText(text: PageText): boolean {
   return bad > joined.length * 0.3
 }
 
+/** The route of a page, from what its text layer and form fields hold and whether it draws an image. */
 async function choosePageRoute(
   page: PDFPageProxy,
-  text: PageText,
-  fields: FormField[],
-  minimumCharacters: number,
+  found: { text: PageText; fields: FormField[]; minimumCharacters: number },
 ): Promise<PageRoute> {
+  const { text, fields, minimumCharacters } = found
   if (text.characters > 0 && hasUnreadableText(text)) return 'ocr'
   if (text.characters >= minimumCharacters) return 'text'
   // A short text layer (a title, a CJK line, a Type3 font) or none: OCR can only add what an image holds.
@@ -148,7 +148,11 @@ async function convertDocument(
       text = await readPageText(page, options.fontWeights, fontWeights)
       const fields = await readFormFields(page)
       if (fields.length > 0) fieldsOfPage.set(number, fields)
-      route = await choosePageRoute(page, text, fields, options.minimumTextCharacters)
+      route = await choosePageRoute(page, {
+        text,
+        fields,
+        minimumCharacters: options.minimumTextCharacters,
+      })
       page.cleanup()
     } catch (error) {
       if (signal.aborted) throw abortReason(signal)

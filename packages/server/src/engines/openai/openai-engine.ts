@@ -223,10 +223,9 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
 
   async function askPage(
     image: { data: Buffer; mediaType: string },
-    page: number,
-    params: EngineParams,
-    signal: AbortSignal,
+    request: { page: number; params: EngineParams; signal: AbortSignal },
   ): Promise<PageAnswer> {
+    const { page, params, signal } = request
     let attempt = 0
     for (;;) {
       let reply: { status: number; text: string }
@@ -273,7 +272,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
             dpi: params.rasterizationDPI,
             signal,
           })
-          return askPage({ data: png, mediaType: 'image/png' }, number, params, signal)
+          return askPage({ data: png, mediaType: 'image/png' }, { page: number, params, signal })
         })
         break
       }
@@ -283,7 +282,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
           mediaType: format.mediaType,
         }
         if (!passThroughImages.has(format.mediaType)) image = await toPng(image.data, format.mediaType)
-        answers = [await askPage(image, 1, params, signal)]
+        answers = [await askPage(image, { page: 1, params, signal })]
         break
       }
       case 'text':

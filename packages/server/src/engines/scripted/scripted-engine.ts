@@ -106,7 +106,7 @@ export function scriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEng
       if (typeof chosen === 'object') throw new EngineError(chosen.code, chosen.message)
       const result = await renderMarkdown(document, signal)
       signal.throwIfAborted()
-      return shapeOutput(chosen, result, document, params)
+      return shapeOutput(chosen, { result, document, params })
     },
   }
 }
@@ -137,10 +137,9 @@ async function hashFile(path: string, signal: AbortSignal): Promise<string> {
 
 function shapeOutput(
   outcome: Exclude<ScriptedOutcome, 'hang' | { type: 'fail' }>,
-  result: string,
-  document: EngineDocument,
-  params: EngineParams,
+  conversion: { result: string; document: EngineDocument; params: EngineParams },
 ): EngineOutput {
+  const { result, document, params } = conversion
   const reasoning =
     `Read ${document.filename} (${document.contentType}, ${document.size} bytes) at ` +
     `${params.rasterizationDPI} DPI and temperature ${params.temperature}; wrote ${result.length} characters.`
