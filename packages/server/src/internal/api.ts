@@ -1,23 +1,21 @@
 /**
- * The API of `API.md` as a Node request listener: routing, auth, uploads (refused before their body is read
- * whenever possible), the job routes and SSE, plus the request log and an orderly shutdown. Routes answer with
- * values that one place writes; a layer given in the options (the fault plan of tests) may wrap the routes.
+ * The API of `API.md` as a Node request listener: the request log, what every request passes before its route
+ * (routing, the bearer token, the shutdown check; a connection with an unread body is closed after its answer),
+ * the writing of the routes' answers and SSE streams, and an orderly shutdown. A layer given in the options (the
+ * fault plan of tests) may wrap the routes.
  */
 import { setMaxListeners } from 'node:events'
-import { rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Engine, RequestLogEntry } from '../types.js'
-import { type Answer, apiError, hangUp, type JsonAnswer, json, sendAnswer, text } from './answer.js'
-import type { Principal, TokenVerifier } from './auth.js'
-import { recogniseContentType } from './content-type.js'
-import { isPartial, type JobRecord, JobStore, toJobJson } from './job-store.js'
+import { type Answer, apiError, sendAnswer } from './answer.js'
+import type { TokenVerifier } from './auth.js'
+import { JobStore } from './job-store.js'
 import { lingerOnClose } from './lingering-close.js'
-import { spoolUpload } from './multipart.js'
-import type { RouteCall, RouteLayer, Routes } from './route-call.js'
+import type { RouteLayer, Routes } from './route-call.js'
 import { matchRoute } from './router.js'
+import { ApiRoutes } from './routes.js'
 import { SseStream } from './sse.js'
-import { type TransferRate, watchTransferRate } from './transfer-rate.js'
-import { invalidBodyMessage, parseListParams, parseSubmitParams, ValidationError } from './validate.js'
+import type { TransferRate } from './transfer-rate.js'
 
 /** Options of the request handler, with every default resolved. */
 export interface ApiOptions {
@@ -35,9 +33,6 @@ export interface ApiOptions {
   /** Wraps the routes: the fault plan of tests. */
   layer?: RouteLayer
 }
-
-/** Room for the multipart framing and small fields around the file part. */
-const multipartAllowanceBytes = 1024 * 1024
 
 /** The request log keeps this many recent entries, so that a long-running server stays bounded. */
 const maxLogEntries = 100_000
@@ -62,8 +57,13 @@ export class Api {
       jobTtlMs: options.jobTtlMs,
       ...(options.engineStopGraceMs === undefined ? {} : { engineStopGraceMs: options.engineStopGraceMs }),
     })
-    const routes: Routes = (call) => this.#serve(call)
-    this.#routes = options.layer ? options.layer(routes) : routes
+    const { serve } = new ApiRoutes({
+      store: this.#store,
+      maxUploadBytes: options.maxUploadBytes,
+      spoolDirectory: options.spoolDirectory,
+      uploadRate: options.uploadRate,
+    })
+    this.#routes = options.layer ? options.layer(serve) : serve
   }
 
   /** The Node request listener. Never throws: whatever a client sends, the process stays up. */
@@ -152,21 +152,6 @@ export class Api {
     this.#send(response, answer)
   }
 
-  async #serve(call: RouteCall): Promise<Answer> {
-    switch (call.route) {
-      case 'submit':
-        return this.#submit(call)
-      case 'list':
-        return this.#list(call)
-      case 'getJob':
-        return this.#getJob(call)
-      case 'cancel':
-        return this.#cancel(call)
-      case 'stream':
-        return this.#stream(call)
-    }
-  }
-
   #send(response: ServerResponse, answer: Answer): void {
     if (answer.kind !== 'events') {
       sendAnswer(response, answer)
@@ -179,136 +164,6 @@ export class Api {
       stop()
       this.#streams.delete(stream)
     })
-  }
-
-  async #submit({ request, response, query, principal, entry }: RouteCall): Promise<Answer> {
-    let params: ReturnType<typeof parseSubmitParams>
-    try {
-      params = parseSubmitParams(query)
-    } catch (error) {
-      if (error instanceof ValidationError) return text(400, error.message)
-      throw error
-    }
-    const maxBodyBytes = this.#options.maxUploadBytes + multipartAllowanceBytes
-    if (Number(request.headers['content-length']) > maxBodyBytes) {
-      // Refused from its declared length, before a byte of it is read (or invited, under Expect: 100-continue).
-      return this.#tooLarge()
-    }
-    if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue()
-    const tooSlow = new AbortController()
-    const stopWatching = watchTransferRate(request.socket, this.#options.uploadRate, () => tooSlow.abort())
-    const spooled = await spoolUpload(request, {
-      directory: this.#options.spoolDirectory,
-      maxBytes: this.#options.maxUploadBytes,
-      maxBodyBytes,
-      signal: AbortSignal.any([this.#shutdown.signal, tooSlow.signal]),
-    }).finally(stopWatching)
-    switch (spooled.kind) {
-      case 'tooLarge':
-        // The rest of the body is not worth reading: answer, then close the connection.
-        return this.#tooLarge()
-      case 'invalid':
-        return text(400, invalidBodyMessage)
-      case 'aborted': {
-        if (!tooSlow.signal.aborted || this.#shutdown.signal.aborted) return hangUp
-        const { minBytesPerSecond, windowMs } = this.#options.uploadRate
-        return apiError(
-          408,
-          'RequestTimeout',
-          `The upload was cut off: it sent less than ${minBytesPerSecond} bytes per second over ${windowMs} ms`,
-        )
-      }
-      case 'error':
-        return apiError(500, 'InternalServerError', 'The upload could not be stored')
-    }
-    // The whole body was read: the connection can serve the client's next request.
-    response.removeHeader('connection')
-    const upload = spooled.upload
-    if (upload.size === 0) {
-      await rm(upload.path, { force: true }).catch(() => {})
-      return text(
-        400,
-        `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
-      )
-    }
-    try {
-      upload.contentType = await recogniseContentType(upload.path, upload.contentType)
-    } catch {
-      // The spooled file could not be read back: the engine will say so, with the job.
-    }
-    const job = this.#store.create(principal, upload, params)
-    if (!job) return apiError(503, 'ServiceUnavailable', 'The server is shutting down')
-    entry.jobId = job.id
-    return json(200, { jobId: job.id })
-  }
-
-  #tooLarge(): Answer {
-    return {
-      ...apiError(
-        413,
-        'PayloadTooLarge',
-        `The upload exceeds the limit of ${this.#options.maxUploadBytes} bytes`,
-      ),
-      headers: { connection: 'close' },
-    }
-  }
-
-  #list({ principal, query }: RouteCall): Answer {
-    let page: ReturnType<typeof parseListParams>
-    try {
-      page = parseListParams(query)
-    } catch (error) {
-      if (error instanceof ValidationError) return text(400, error.message)
-      throw error
-    }
-    const jobs = this.#store.list(principal.owner, page.organization)
-    return json(200, {
-      totalCount: jobs.length,
-      skip: page.skip,
-      perPage: page.perPage,
-      items: jobs.slice(page.skip, page.skip + page.perPage).map(toJobJson),
-    })
-  }
-
-  #getJob({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
-    if (found.kind === 'json') return found
-    return json(isPartial(found.job) ? 206 : 200, toJobJson(found.job))
-  }
-
-  #cancel({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
-    if (found.kind === 'json') return found
-    this.#store.cancel(found.job)
-    return json(200, toJobJson(found.job))
-  }
-
-  #stream({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
-    if (found.kind === 'json') return found
-    return {
-      kind: 'events',
-      follow: (events) =>
-        this.#store.onFinished(found.job, (job) => {
-          if (job.status === 'timeout') {
-            events.send(
-              'error',
-              JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
-            )
-          } else {
-            events.send('result', JSON.stringify(toJobJson(job)))
-          }
-          events.end()
-        }),
-    }
-  }
-
-  #findJob(principal: Principal, jobId: string | undefined): { kind: 'job'; job: JobRecord } | JsonAnswer {
-    const job = jobId === undefined ? undefined : this.#store.get(jobId)
-    if (!job) return apiError(404, 'NotFound', `No job with ID ${jobId}`)
-    if (job.owner !== principal.owner)
-      return apiError(403, 'Forbidden', `Job ${jobId} belongs to another user`)
-    return { kind: 'job', job }
   }
 }
 
