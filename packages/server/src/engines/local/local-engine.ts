@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
-import { detectFormat, readHead } from '../shared/detect-format.js'
+import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { estimateTokens, limitTokens } from '../shared/output-limit.js'
 import { ConversionPool } from './conversion-pool.js'
@@ -154,8 +154,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   ): Promise<EngineOutput> {
     if (signal.aborted) throw abortReason(signal)
     const started = performance.now()
-    const head = await readHead(document.path)
-    const format = detectFormat(head, document.contentType, document.filename)
+    const format = await documentFormat(document)
     const trace: string[] = []
     const warnings: string[] = []
     let markdown: string

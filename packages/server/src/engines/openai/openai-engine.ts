@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import type { Agent } from 'undici'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
-import { detectFormat, readHead } from '../shared/detect-format.js'
+import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { mapConcurrently } from '../shared/map-concurrently.js'
 import { PageRenderer } from '../shared/page-renderer.js'
@@ -260,7 +260,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     signal: AbortSignal,
   ): Promise<EngineOutput> {
     if (signal.aborted) throw abortReason(signal)
-    const format = detectFormat(await readHead(document.path), document.contentType, document.filename)
+    const format = await documentFormat(document)
     let answers: PageAnswer[]
     switch (format.kind) {
       case 'pdf': {
