@@ -45,7 +45,7 @@ export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine>
   const name = flags.engine ?? defaultEngineName
   switch (name) {
     case 'scripted': {
-      const { scriptedEngine } = await import('./scripted-engine.js')
+      const { scriptedEngine } = await import('./engines/scripted/scripted-engine.js')
       return scriptedEngine()
     }
     case 'local': {

@@ -1,13 +1,13 @@
 export { EngineError } from './engine-error.js'
 export { type LocalEngine, type LocalEngineOptions, localEngine } from './engines/local/local-engine.js'
 export { type OpenAIEngine, type OpenAIEngineOptions, openaiEngine } from './engines/openai/openai-engine.js'
-export { createGate, type Gate, type GateFilter } from './gate.js'
+export { createGate, type Gate, type GateFilter } from './engines/scripted/gate.js'
 export {
   type ScriptedEngine,
   type ScriptedEngineOptions,
   type ScriptedOutcome,
   scriptedEngine,
-} from './scripted-engine.js'
+} from './engines/scripted/scripted-engine.js'
 export { createServer, type RunningServer, startServer } from './server.js'
 export type {
   Engine,

@@ -5,11 +5,12 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
+import { scriptedEngine } from './engines/scripted/scripted-engine.js'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
 import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
-import { FaultInjector, validateFaultPlan } from './internal/faults.js'
-import { scriptedEngine } from './scripted-engine.js'
+import { validateFaultPlan } from './internal/faults/fault-injector.js'
+import { faultLayer } from './internal/faults/fault-layer.js'
 import type { RequestLogEntry, ServerOptions, ServerToken } from './types.js'
 
 const serverOptionKeys = optionKeys<ServerOptions>({
@@ -202,11 +203,11 @@ function resolveOptions(
     concurrency,
     pingIntervalMs,
     jobTtlMs,
-    faults: new FaultInjector(options.faults),
     spoolDirectory: options.spoolDirectory ?? tmpdir(),
     uploadRate: { minBytesPerSecond, windowMs },
     headersTimeoutMs,
     idleTimeoutMs,
+    ...(options.faults ? { layer: faultLayer(options.faults) } : {}),
   }
 }
 

@@ -115,8 +115,6 @@ it('answers every route after a burst of tiny timeouts, cancels and clients that
   const layout = await makeLayoutPdf()
   const scanned = await makeScannedPdf(makeTextPng(['Scanned page of the burst']))
   const docx = makeDocx(['A document in the burst'])
-  const submit = (content: Uint8Array | string, filename: string, contentType: string, query = '') =>
-    api.submitJob(content, { filename, contentType, query })
 
   const jobIds: string[] = []
   const track = async (submitted: Promise<string>) => {
@@ -128,27 +126,51 @@ it('answers every route after a burst of tiny timeouts, cancels and clients that
   for (let index = 0; index < 12; index++) {
     const timeout = `?timeout=${1 + index * 25}ms`
     actions.push(
-      track(submit(index % 3 === 0 ? scanned : layout, `timed-${index}.pdf`, 'application/pdf', timeout)),
+      track(
+        api.submitJob(index % 3 === 0 ? scanned : layout, {
+          filename: `timed-${index}.pdf`,
+          contentType: 'application/pdf',
+          query: timeout,
+        }),
+      ),
     )
   }
   for (let index = 0; index < 6; index++) {
     actions.push(
-      track(submit(layout, `cancelled-${index}.pdf`, 'application/pdf')).then((jobId) =>
-        api.post(`/api/jobs/${jobId}/cancel`),
-      ),
+      track(
+        api.submitJob(layout, { filename: `cancelled-${index}.pdf`, contentType: 'application/pdf' }),
+      ).then((jobId) => api.post(`/api/jobs/${jobId}/cancel`)),
     )
   }
   for (let index = 0; index < 4; index++) {
-    actions.push(track(submit(docx, 'file', 'application/octet-stream', `?timeout=${5 + index * 40}ms`)))
     actions.push(
-      track(submit('<h1>Burst</h1><p>HTML</p>', `page-${index}.html`, 'text/html', '?timeout=10ms')),
+      track(
+        api.submitJob(docx, {
+          filename: 'file',
+          contentType: 'application/octet-stream',
+          query: `?timeout=${5 + index * 40}ms`,
+        }),
+      ),
+    )
+    actions.push(
+      track(
+        api.submitJob('<h1>Burst</h1><p>HTML</p>', {
+          filename: `page-${index}.html`,
+          contentType: 'text/html',
+          query: '?timeout=10ms',
+        }),
+      ),
     )
   }
   for (let index = 0; index < 6; index++) {
     actions.push(
-      track(submit(layout, `streamed-${index}.pdf`, 'application/pdf', '?timeout=150ms')).then(
-        disconnectMidStream,
-      ),
+      track(
+        api.submitJob(layout, {
+          filename: `streamed-${index}.pdf`,
+          contentType: 'application/pdf',
+          query: '?timeout=150ms',
+        }),
+      ).then(disconnectMidStream),
     )
   }
   for (let index = 0; index < 6; index++) actions.push(disconnectMidUpload(index))
@@ -177,7 +199,7 @@ it('answers every route after a burst of tiny timeouts, cancels and clients that
   await expect.poll(() => listDirectory(spool), { timeout: 60_000 }).toEqual([])
 
   // Every route still answers.
-  const jobId = await submit(layout, 'after.pdf', 'application/pdf')
+  const jobId = await api.submitJob(layout, { filename: 'after.pdf', contentType: 'application/pdf' })
   const { events } = await api.stream(jobId)
   const job = JSON.parse(events[0]!.data)
   expect(job.status).toBe('completed')

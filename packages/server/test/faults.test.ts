@@ -104,6 +104,21 @@ describe('submit faults', () => {
     expect(server.requests[0]!.fault).toBe('delay')
     expect(server.requests[0]!.durationMs).toBeGreaterThanOrEqual(55)
   })
+  it.each([
+    { type: 'status', status: 502 },
+    { type: 'reset', when: 'after' },
+    { type: 'malformedJson' },
+  ] as const)(
+    'answers a refused query as such when the $type fault would come after the job',
+    async (fault) => {
+      server = await startServer({ tokens, faults: { rules: [{ route: 'submit', fault }] } })
+      const reply = await client(server).submit(undefined, { query: '?temperature=5' })
+      expect(reply.status).toBe(400)
+      expect(reply.text).toBe('Invalid value for: query parameter temperature')
+      expect(await jobCount()).toBe(0)
+      expect(server.requests[0]!.fault).toBe(fault.type)
+    },
+  )
 })
 
 describe('faults on other routes', () => {
@@ -182,6 +197,14 @@ describe('faults on other routes', () => {
     await expect(client(server).get('/api/jobs')).rejects.toThrow()
     expect((await client(server).get('/api/jobs')).status).toBe(200)
   })
+  it('resets a read of an unknown job instead of its 404', async () => {
+    server = await startServer({
+      tokens,
+      faults: { rules: [{ route: 'getJob', fault: { type: 'reset', when: 'after' }, count: 1 }] },
+    })
+    await expect(client(server).get('/api/jobs/no-such-job')).rejects.toThrow()
+    expect((await client(server).get('/api/jobs/no-such-job')).status).toBe(404)
+  })
 })
 
 describe('stream faults', () => {
@@ -243,6 +266,38 @@ describe('stream faults', () => {
     })
     expect(response.statusCode).toBe(503)
     await response.body.dump()
+  })
+  it('drops a stream reset after it opened before any event', async () => {
+    server = await startServer({
+      tokens,
+      faults: { rules: [{ route: 'stream', fault: { type: 'reset', when: 'after' } }] },
+    })
+    const api = client(server)
+    const dropped = await api.stream(await api.submitJob())
+    expect(dropped.status).toBe(200)
+    expect(dropped.raw).toBe('')
+  })
+
+  it('sends a result event whose data is not JSON for a timed-out job too', async () => {
+    server = await startServer({
+      tokens,
+      engine: scriptedEngine({ outcome: 'hang' }),
+      faults: { rules: [{ route: 'stream', fault: { type: 'malformedJson' } }] },
+    })
+    const api = client(server)
+    const { events } = await api.stream(await api.submitJob(undefined, { query: '?timeout=50ms' }))
+    expect(events).toEqual([{ event: 'result', data: '{"id": "truncated", "status": ' }])
+  })
+
+  it.each([
+    { type: 'reset', when: 'after' },
+    { type: 'malformedJson' },
+    { type: 'dropStream', afterEvents: 0 },
+  ] as const)('answers the stream of an unknown job 404 under a $type fault', async (fault) => {
+    server = await startServer({ tokens, faults: { rules: [{ route: 'stream', fault }] } })
+    const reply = await client(server).get('/api/jobs/no-such-job/stream')
+    expect(reply.status).toBe(404)
+    expect(reply.json()).toEqual({ code: 'NotFound', message: 'No job with ID no-such-job' })
   })
 })
 

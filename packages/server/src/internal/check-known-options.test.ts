@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { localEngine } from '../engines/local/local-engine.js'
 import { openaiEngine } from '../engines/openai/openai-engine.js'
-import { scriptedEngine } from '../scripted-engine.js'
+import { scriptedEngine } from '../engines/scripted/scripted-engine.js'
 import { createServer, startServer } from '../server.js'
 import type { Engine } from '../types.js'
 import { checkKnownOptions } from './check-known-options.js'

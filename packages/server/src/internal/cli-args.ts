@@ -80,27 +80,33 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
     help: values.help === true,
     version: values.version === true,
     host: (values.host as string | undefined) ?? '127.0.0.1',
-    port: integer('--port', values.port as string | undefined, 0, 65535) ?? 8080,
+    port: integer('--port', values.port as string | undefined, { min: 0, max: 65535 }) ?? 8080,
     tokens,
     quiet: values.quiet === true,
     engineFlags,
   }
   if (generatedToken) config.generatedToken = generatedToken
-  const concurrency = integer('--concurrency', values.concurrency as string | undefined, 1, 1024)
+  const concurrency = integer('--concurrency', values.concurrency as string | undefined, {
+    min: 1,
+    max: 1024,
+  })
   if (concurrency !== undefined) config.concurrency = concurrency
-  const maxUploadMb = integer(
-    '--max-upload-mb',
-    values['max-upload-mb'] as string | undefined,
-    1,
-    1024 * 1024,
-  )
+  const maxUploadMb = integer('--max-upload-mb', values['max-upload-mb'] as string | undefined, {
+    min: 1,
+    max: 1024 * 1024,
+  })
   if (maxUploadMb !== undefined) config.maxUploadBytes = maxUploadMb * 1024 * 1024
   const spoolDirectory = values['spool-dir'] as string | undefined
   if (spoolDirectory !== undefined) config.spoolDirectory = spoolDirectory
   return config
 }
 
-function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+function integer(
+  flag: string,
+  value: string | undefined,
+  range: { min: number; max: number },
+): number | undefined {
+  const { min, max } = range
   if (value === undefined) return undefined
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN
   if (!(Number.isSafeInteger(number) && number >= min && number <= max)) {

@@ -1,4 +1,9 @@
+/**
+ * An open Server-Sent Events response of `GET /api/jobs/{id}/stream`: events, pings that keep proxies and idle
+ * timeouts from closing a quiet stream, a clean end, and an abrupt drop (as a failing proxy would cut it).
+ */
 import type { ServerResponse } from 'node:http'
+import type { EventSink } from './answer.js'
 
 /** Format one Server-Sent Event; `data` never holds a newline here (JSON is written on one line). */
 export function formatEvent(event: string, data: string): string {
@@ -8,14 +13,12 @@ export function formatEvent(event: string, data: string): string {
 
 export interface SseStreamOptions {
   pingIntervalMs: number
-  /** End the connection abruptly after this many events (fault injection). */
-  dropAfterEvents?: number
 }
 
 /** One open SSE response: writes events, pings on an interval, and ends or drops the connection. */
-export class SseStream {
+export class SseStream implements EventSink {
   readonly #response: ServerResponse
-  readonly #dropAfterEvents: number | undefined
+  #dropAfterEvents: number | undefined
   readonly #ping: NodeJS.Timeout
   #events = 0
   #closed = false
@@ -23,7 +26,6 @@ export class SseStream {
 
   constructor(response: ServerResponse, options: SseStreamOptions) {
     this.#response = response
-    this.#dropAfterEvents = options.dropAfterEvents
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -35,7 +37,6 @@ export class SseStream {
     response.socket?.setTimeout(0)
     this.#ping = setInterval(() => this.send('ping', ''), options.pingIntervalMs)
     response.on('close', () => this.#cleanup())
-    if (this.#dropAfterEvents === 0) this.drop()
   }
 
   get closed(): boolean {
@@ -55,18 +56,17 @@ export class SseStream {
     if (this.#dropAfterEvents !== undefined && this.#events >= this.#dropAfterEvents) this.drop()
   }
 
-  /** Write a raw chunk (fault injection: malformed events). */
-  sendRaw(chunk: string): void {
-    if (this.#closed) return
-    this.#response.write(chunk)
-    this.#events += 1
-  }
-
   /** End the stream cleanly. */
   end(): void {
     if (this.#closed) return
     this.#cleanup()
     this.#response.end()
+  }
+
+  /** Cut the connection once `events` events in all (pings included) were sent; at once when that many were. */
+  dropAfter(events: number): void {
+    this.#dropAfterEvents = events
+    if (this.#events >= events) this.drop()
   }
 
   /** Cut the connection without ending the chunked body, as a failing proxy would. */

@@ -92,16 +92,6 @@ describe('ConversionPool', () => {
     expect(next.pages).toHaveLength(3)
   })
 
-  it('renders a page and counts pages for the OpenAI-compatible engine', async () => {
-    pool = new ConversionPool(1)
-    const path = await file('render.pdf', await makeLayoutPdf())
-    expect(await pool.pdfPageCount(path)).toBe(3)
-    const page = await pool.renderPdfPage(path, 2, 72, new AbortController().signal)
-    expect(Buffer.isBuffer(page.png)).toBe(true)
-    expect(page.png.subarray(1, 4).toString()).toBe('PNG')
-    expect(page).toMatchObject({ width: 595, height: 842, blank: false })
-  })
-
   it('converts HTML in a thread', async () => {
     pool = new ConversionPool(1)
     expect(await pool.htmlToMarkdown('<h1>Title</h1><p>Text <b>bold</b></p>')).toBe(

@@ -32,7 +32,7 @@ function decodeWindows1252(data: Uint8Array): string {
  * Decodes a text or HTML document: a byte-order mark decides, then UTF-8 when the bytes are valid UTF-8, then the
  * charset an HTML document declares in its first 2 KiB, then windows-1252 (which maps every byte).
  */
-export function decodeText(data: Uint8Array, html: boolean): DecodedText {
+export function decodeText(data: Uint8Array, kind: 'html' | 'text'): DecodedText {
   if (data[0] === 0xff && data[1] === 0xfe)
     return { text: new TextDecoder('utf-16le').decode(data.subarray(2)), encoding: 'utf-16le' }
   if (data[0] === 0xfe && data[1] === 0xff)
@@ -43,7 +43,7 @@ export function decodeText(data: Uint8Array, html: boolean): DecodedText {
   } catch {
     // Not UTF-8: look further.
   }
-  if (html) {
+  if (kind === 'html') {
     const head = new TextDecoder('latin1').decode(data.subarray(0, 2048))
     const label = /<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)/i.exec(head)?.[1]?.toLowerCase()
     const declared = label ? decoder(label) : undefined

@@ -1,5 +1,5 @@
+import { engineFailure } from '../shared/engine-failure.js'
 import { prepareDocx, restoreDocxTokens } from './docx-prepare.js'
-import { engineFailure } from './engine-failure.js'
 import { htmlToMarkdown } from './html-to-markdown.js'
 
 /** What converting a DOCX did. */

@@ -94,16 +94,11 @@ function columnSpans(rows: Line[]): Array<[number, number]> {
 
 /**
  * Whether a cell's next line starts after a deliberate break rather than a wrap: its first word would have fitted
- * in the room the previous line left before the column's right edge (an estimate at half an em per character).
+ * in the `room` the previous line left before the column's right edge (an estimate at half an em per character).
  */
-function deliberateBreak(
-  previousRight: number,
-  columnRight: number,
-  next: string,
-  fontSize: number,
-): boolean {
+function deliberateBreak(next: string, room: number, fontSize: number): boolean {
   const firstWord = next.split(/\s+/)[0] ?? ''
-  return columnRight - previousRight > (firstWord.length + 1) * fontSize * 0.5
+  return room > (firstWord.length + 1) * fontSize * 0.5
 }
 
 function tableRows(rows: Line[], spans: Array<[number, number]>): string[][] {
@@ -137,7 +132,7 @@ function tableRows(rows: Line[], spans: Array<[number, number]>): string[][] {
         const before = last[index] ?? ''
         const columnRight = spans[index]?.[1] ?? 0
         last[index] =
-          before && deliberateBreak(rights[index] ?? columnRight, columnRight, text, row.fontSize)
+          before && deliberateBreak(text, columnRight - (rights[index] ?? columnRight), row.fontSize)
             ? `${before}<br>${text}`
             : joinLines([before, text])
         rights[index] = cellRights[index] ?? 0
@@ -205,13 +200,16 @@ function findTables(lines: Line[]): Array<{ start: number; end: number; rows: st
   return tables
 }
 
-function startsNewBlock(
-  previous: Line,
-  line: Line,
-  style: DocumentStyle,
-  regionRight: number,
-  width: number,
-): boolean {
+/** Where the lines of a region stand: the document's style and the region's left and right edges. */
+interface RegionFrame {
+  style: DocumentStyle
+  left: number
+  right: number
+}
+
+function startsNewBlock(previous: Line, line: Line, region: RegionFrame): boolean {
+  const { style, right: regionRight } = region
+  const width = region.right - region.left
   const gap = line.y - previous.y
   const expected = style.lineGap > 0 ? style.lineGap * (line.fontSize / style.bodySize) : line.fontSize * 1.2
   if (gap > expected * 1.3 + 0.5 || gap < 0) return true
@@ -242,7 +240,7 @@ function blocksOfLines(lines: Line[], style: DocumentStyle, blocks: Block[]): vo
     if (
       !current ||
       !previous ||
-      startsNewBlock(previous, line, style, regionRight, regionRight - regionLeft)
+      startsNewBlock(previous, line, { style, left: regionLeft, right: regionRight })
     ) {
       groups.push([line])
     } else {

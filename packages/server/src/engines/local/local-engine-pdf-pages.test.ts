@@ -5,10 +5,10 @@ import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../engine-error.js'
 import type { EngineOutput, EngineParams } from '../../types.js'
+import { openPdf } from '../shared/pdf-document.js'
+import { renderPdfPage } from '../shared/render-page.js'
 import { type LocalEngine, localEngine } from './local-engine.js'
 import { OcrPool } from './ocr-pool.js'
-import { openPdf } from './pdf-document.js'
-import { renderPdfPage } from './render-page.js'
 import { makeCjkPdf, makeEmptyPdf, makeFormPdf, makeJpxScanPdf, makeShortTextPdf } from './test-documents.js'
 import { jpxScan } from './test-jpx-image.js'
 import { makeScanPng, scanSentences } from './test-scans.js'
@@ -114,7 +114,7 @@ describe('localEngine on pages with little or no text layer', () => {
     const pdf = await openPdf(path)
     const pool = new OcrPool(1, 60_000, { detectOrientation: false })
     try {
-      const rendered = await renderPdfPage(pdf, 1, 150, new AbortController().signal)
+      const rendered = await renderPdfPage(pdf, { page: 1, dpi: 150, signal: new AbortController().signal })
       expect(rendered.blank).toBe(false)
       const result = await pool.recognize(rendered.png, new AbortController().signal)
       expect(result.text).toContain('Standard fonts render without embedding')

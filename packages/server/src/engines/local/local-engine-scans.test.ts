@@ -26,9 +26,9 @@ afterAll(async () => {
 async function convert(
   name: string,
   content: Uint8Array,
-  contentType: string,
-  using: LocalEngine = engine,
+  options: { contentType: string; engine?: LocalEngine },
 ): Promise<EngineOutput> {
+  const { contentType, engine: using = engine } = options
   const path = join(folder, name)
   await writeFile(path, content)
   return using.convert(
@@ -47,7 +47,7 @@ describe('localEngine on rotated scans', () => {
         makeScanPng([...scanSentences], { rotation, heading: `Minutes turned ${rotation}` }),
       ),
     )
-    const output = await convert('rotated.pdf', pdf, 'application/pdf')
+    const output = await convert('rotated.pdf', pdf, { contentType: 'application/pdf' })
     for (const sentence of scanSentences) expect(output.result.split(sentence)).toHaveLength(4)
     for (const rotation of [90, 180, 270]) expect(output.result).toContain(`Minutes turned ${rotation}`)
     expect(output.reasoning).toMatch(/Page 1: OCR after turning the page 270° clockwise in eng/)
@@ -58,7 +58,7 @@ describe('localEngine on rotated scans', () => {
 
   it('turns a sideways image upright', { timeout: ocrTimeout }, async () => {
     const png = makeScanPng(scanSentences.slice(0, 3), { rotation: 90 })
-    const output = await convert('sideways.png', png, 'image/png')
+    const output = await convert('sideways.png', png, { contentType: 'image/png' })
     expect(output.result).toContain(scanSentences[0])
     expect(output.reasoning).toMatch(/image\/png image turned 270° clockwise and OCRed in eng/)
   })
@@ -72,18 +72,16 @@ describe('localEngine on rotated scans', () => {
         makeScanPng([...scanSentences]),
         makeScanPng([...scanSentences], { rotation: 180 }),
       ])
-      const output = await convert('upside-down.pdf', pdf, 'application/pdf', blind)
+      const output = await convert('upside-down.pdf', pdf, { contentType: 'application/pdf', engine: blind })
       expect(output.result).toBe(scanSentences.join(' '))
       expect(output.warnings).toHaveLength(1)
       expect(output.warnings?.[0]).toMatch(
         /^Page 2: OCR could not read the scan \(mean word confidence \d+%\); its text is left out\.$/,
       )
-      const image = await convert(
-        'upside-down.png',
-        makeScanPng([...scanSentences], { rotation: 180 }),
-        'image/png',
-        blind,
-      )
+      const image = await convert('upside-down.png', makeScanPng([...scanSentences], { rotation: 180 }), {
+        contentType: 'image/png',
+        engine: blind,
+      })
       expect(image.result).toBe('')
       expect(image.warnings?.[0]).toMatch(
         /^OCR could not read the image \(mean word confidence \d+%\); its text is left out\.$/,
@@ -104,7 +102,10 @@ describe('localEngine OCR languages', () => {
   it('reads German with languages: [deu]', { timeout: ocrTimeout }, async () => {
     const deu = localEngine({ ocrWorkers: 1, languages: ['deu'] })
     try {
-      const output = await convert('german.png', makeScanPng(german), 'image/png', deu)
+      const output = await convert('german.png', makeScanPng(german), {
+        contentType: 'image/png',
+        engine: deu,
+      })
       for (const line of german) expect(output.result).toContain(line)
       expect(output.reasoning).toMatch(/OCRed in deu/)
     } finally {

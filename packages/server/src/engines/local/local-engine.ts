@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { documentFormat } from '../shared/detect-format.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import { estimateTokens, limitTokens } from '../shared/output-limit.js'
 import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
-import { detectFormat, readHead } from './detect-format.js'
-import { abortReason, engineFailure } from './engine-failure.js'
 import { imageToMarkdown } from './image-to-markdown.js'
 import { checkLanguages } from './ocr-languages.js'
 import { OcrPool } from './ocr-pool.js'
-import { estimateTokens, limitTokens } from './output-limit.js'
 
 /** Options of {@link localEngine}. */
 export interface LocalEngineOptions {
@@ -154,8 +154,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   ): Promise<EngineOutput> {
     if (signal.aborted) throw abortReason(signal)
     const started = performance.now()
-    const head = await readHead(document.path)
-    const format = detectFormat(head, document.contentType, document.filename)
+    const format = await documentFormat(document)
     const trace: string[] = []
     const warnings: string[] = []
     let markdown: string
@@ -225,7 +224,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'html': {
-        const { text, encoding } = decodeText(await readFile(document.path), true)
+        const { text, encoding } = decodeText(await readFile(document.path), 'html')
         markdown = await conversions.htmlToMarkdown(text)
         trace.push(
           `HTML (read as ${encoding}) converted to markdown; scripts and styles dropped, images as placeholders.`,
@@ -233,7 +232,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'text': {
-        const { text, encoding } = decodeText(await readFile(document.path), false)
+        const { text, encoding } = decodeText(await readFile(document.path), 'text')
         markdown = text
         trace.push(`${format.mediaType} (read as ${encoding}) passed through unchanged.`)
         break

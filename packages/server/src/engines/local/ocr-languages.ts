@@ -130,11 +130,11 @@ export function checkLanguages(languages: readonly string[]): string[] {
  * The folder holding `<code>.traineddata.gz` for a language: `legacy` picks the full model (orientation detection
  * needs it); otherwise the smaller LSTM-only one when the package has it.
  */
-export function languageFolder(code: string, legacy = false): string {
+export function languageFolder(code: string, options: { legacy?: boolean } = {}): string {
   const folder = packageFolder(code)
   if (!folder) throw new Error(`The OCR language ${code} is not installed (@tesseract.js-data/${code})`)
   const lstm = join(folder, '4.0.0_best_int')
-  return !legacy && existsSync(join(lstm, `${code}.traineddata.gz`)) ? lstm : join(folder, '4.0.0')
+  return !options.legacy && existsSync(join(lstm, `${code}.traineddata.gz`)) ? lstm : join(folder, '4.0.0')
 }
 
 /**

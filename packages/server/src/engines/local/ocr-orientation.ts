@@ -26,7 +26,7 @@ const minimumScriptConfidence = 3
 /** Starts a worker that runs detection; the caller terminates it. */
 export async function startOrientationWorker(): Promise<Tesseract.Worker> {
   const worker = await Tesseract.createWorker('osd', Tesseract.OEM.TESSERACT_ONLY, {
-    langPath: languageFolder('osd', true),
+    langPath: languageFolder('osd', { legacy: true }),
     legacyCore: true,
     legacyLang: true,
     cacheMethod: 'none',

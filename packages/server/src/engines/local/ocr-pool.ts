@@ -1,6 +1,6 @@
 import Tesseract from 'tesseract.js'
 import { EngineError } from '../../engine-error.js'
-import { engineFailure, raceAbort } from './engine-failure.js'
+import { engineFailure, raceAbort } from '../shared/engine-failure.js'
 import { doubtfulOcrConfidence } from './ocr-confidence.js'
 import { languagesFolder, languagesForScript } from './ocr-languages.js'
 import {

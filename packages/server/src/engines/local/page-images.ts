@@ -4,7 +4,7 @@
  * is one whose image could not be decoded, which the reader is told about.
  */
 import type { PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
-import { loadPdfjs } from './pdf-document.js'
+import { loadPdfjs } from '../shared/pdf-document.js'
 
 /** Whether the page's content paints an image (XObject or inline). */
 export async function pageHasImages(page: PDFPageProxy): Promise<boolean> {

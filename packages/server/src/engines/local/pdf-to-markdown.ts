@@ -1,5 +1,8 @@
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
-import { abortReason, engineFailure } from './engine-failure.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import { mapConcurrently } from '../shared/map-concurrently.js'
+import { openPdf } from '../shared/pdf-document.js'
+import { renderPdfPage } from '../shared/render-page.js'
 import { type FormField, formFieldsToMarkdown, readFormFields } from './form-fields.js'
 import {
   blocksToMarkdown,
@@ -8,7 +11,6 @@ import {
   measureStyle,
   regionsToBlocks,
 } from './layout-markdown.js'
-import { mapLimit } from './map-limit.js'
 import { judgeOcrText } from './ocr-confidence.js'
 import { ocrToMarkdown } from './ocr-markdown.js'
 import { looksSideways } from './ocr-orientation.js'
@@ -16,9 +18,7 @@ import type { OcrPool, OcrResult } from './ocr-pool.js'
 import { pageHasImages } from './page-images.js'
 import { dropRepeatedMargins, type PageLines } from './page-margins.js'
 import { readingRegions } from './page-regions.js'
-import { openPdf } from './pdf-document.js'
 import { withPngResolution } from './png-resolution.js'
-import { renderPdfPage } from './render-page.js'
 import { buildLines, type Line, lineText } from './text-lines.js'
 import { type PageText, readPageText } from './text-runs.js'
 
@@ -82,12 +82,12 @@ function hasUnreadableText(text: PageText): boolean {
   return bad > joined.length * 0.3
 }
 
+/** The route of a page, from what its text layer and form fields hold and whether it draws an image. */
 async function choosePageRoute(
   page: PDFPageProxy,
-  text: PageText,
-  fields: FormField[],
-  minimumCharacters: number,
+  found: { text: PageText; fields: FormField[]; minimumCharacters: number },
 ): Promise<PageRoute> {
+  const { text, fields, minimumCharacters } = found
   if (text.characters > 0 && hasUnreadableText(text)) return 'ocr'
   if (text.characters >= minimumCharacters) return 'text'
   // A short text layer (a title, a CJK line, a Type3 font) or none: OCR can only add what an image holds.
@@ -148,7 +148,11 @@ async function convertDocument(
       text = await readPageText(page, options.fontWeights, fontWeights)
       const fields = await readFormFields(page)
       if (fields.length > 0) fieldsOfPage.set(number, fields)
-      route = await choosePageRoute(page, text, fields, options.minimumTextCharacters)
+      route = await choosePageRoute(page, {
+        text,
+        fields,
+        minimumCharacters: options.minimumTextCharacters,
+      })
       page.cleanup()
     } catch (error) {
       if (signal.aborted) throw abortReason(signal)
@@ -204,45 +208,49 @@ async function convertDocument(
     report.columns = textPages.get(number)?.columns ?? 1
   }
 
-  await mapLimit(ocrPages, options.concurrency, signal, async ({ number, compare }) => {
-    const started = performance.now()
-    const rendered = await renderPdfPage(document, number, options.dpi, signal)
-    const report = reports[number - 1] as PageReport
-    if (rendered.blank) {
-      if (!compare) report.route = 'blank'
+  await mapConcurrently(
+    ocrPages,
+    { concurrency: options.concurrency, signal },
+    async ({ number, compare }) => {
+      const started = performance.now()
+      const rendered = await renderPdfPage(document, { page: number, dpi: options.dpi, signal })
+      const report = reports[number - 1] as PageReport
+      if (rendered.blank) {
+        if (!compare) report.route = 'blank'
+        report.milliseconds += performance.now() - started
+        return
+      }
+      const sideways = options.ocr.detectsOrientation && (await looksSideways(rendered.png))
+      const result = await options.ocr.recognize(withPngResolution(rendered.png, options.dpi), signal, {
+        sideways,
+      })
+      const markdown = ocrToMarkdown(result)
       report.milliseconds += performance.now() - started
-      return
-    }
-    const sideways = options.ocr.detectsOrientation && (await looksSideways(rendered.png))
-    const result = await options.ocr.recognize(withPngResolution(rendered.png, options.dpi), signal, {
-      sideways,
-    })
-    const markdown = ocrToMarkdown(result)
-    report.milliseconds += performance.now() - started
-    const textLayer = compare ? (markdownOfPage.get(number) ?? '') : ''
-    if (compare && !ocrIsClearlyBetter(result, markdown, textLayer)) {
-      report.keptTextLayer = true
-      return
-    }
-    report.route = 'ocr'
-    report.confidence = result.confidence
-    report.rotation = result.rotation
-    report.languages = result.languages
-    const verdict = judgeOcrText(markdown, result.confidence, `Page ${number}: the scan`)
-    if (verdict.warning) warnings.push(verdict.warning)
-    if (verdict.unreadable) {
-      report.unreadable = true
-      markdownOfPage.delete(number)
-      return
-    }
-    // A short text layer that OCR did not read (a CJK title over an English scan) is kept above the OCR text.
-    const kept =
-      textLayer && !coveredBy(textLayer, verdict.markdown)
-        ? `${textLayer}\n\n${verdict.markdown}`
-        : verdict.markdown
-    markdownOfPage.set(number, kept)
-    report.characters = kept.length
-  })
+      const textLayer = compare ? (markdownOfPage.get(number) ?? '') : ''
+      if (compare && !ocrIsClearlyBetter(result, markdown, textLayer)) {
+        report.keptTextLayer = true
+        return
+      }
+      report.route = 'ocr'
+      report.confidence = result.confidence
+      report.rotation = result.rotation
+      report.languages = result.languages
+      const verdict = judgeOcrText(markdown, result.confidence, `Page ${number}: the scan`)
+      if (verdict.warning) warnings.push(verdict.warning)
+      if (verdict.unreadable) {
+        report.unreadable = true
+        markdownOfPage.delete(number)
+        return
+      }
+      // A short text layer that OCR did not read (a CJK title over an English scan) is kept above the OCR text.
+      const kept =
+        textLayer && !coveredBy(textLayer, verdict.markdown)
+          ? `${textLayer}\n\n${verdict.markdown}`
+          : verdict.markdown
+      markdownOfPage.set(number, kept)
+      report.characters = kept.length
+    },
+  )
 
   for (const [number, fields] of fieldsOfPage) {
     const report = reports[number - 1] as PageReport

@@ -50,10 +50,15 @@ export async function makeLayoutPdf(): Promise<Uint8Array> {
   const first = document.addPage([595, 842])
   frame(first, regular, 1)
   let y = 760
-  const line = (page: PDFPage, text: string, size = 11, font = regular, x = 72): void => {
+  const line = (
+    page: PDFPage,
+    text: string,
+    style: { size?: number; font?: PDFFont; x?: number } = {},
+  ): void => {
+    const { size = 11, font = regular, x = 72 } = style
     page.drawText(text, { x, y, size, font })
   }
-  line(first, 'Quarterly Results', 24, bold)
+  line(first, 'Quarterly Results', { size: 24, font: bold })
   y -= 40
   for (const text of [
     'Sales rose in every region this quarter, led by strong demand for the new',
@@ -63,11 +68,11 @@ export async function makeLayoutPdf(): Promise<Uint8Array> {
     y -= 14
   }
   y -= 16
-  line(first, 'Revenue by Region', 16, bold)
+  line(first, 'Revenue by Region', { size: 16, font: bold })
   y -= 26
   for (const text of ['North grew fastest', 'South held steady']) {
-    line(first, '•', 11, regular, 80)
-    line(first, text, 11, regular, 95)
+    line(first, '•', { x: 80 })
+    line(first, text, { x: 95 })
     y -= 14
   }
   y -= 10
@@ -81,7 +86,7 @@ export async function makeLayoutPdf(): Promise<Uint8Array> {
     ['North', '120', '180'],
     ['South', '95', '97'],
   ]) {
-    for (const [index, cell] of row.entries()) line(first, cell, 11, regular, 72 + index * 150)
+    for (const [index, cell] of row.entries()) line(first, cell, { x: 72 + index * 150 })
     y -= 16
   }
 
@@ -97,7 +102,7 @@ export async function makeLayoutPdf(): Promise<Uint8Array> {
   const third = document.addPage([595, 842])
   frame(third, regular, 3)
   y = 760
-  line(third, 'Outlook', 11, bold)
+  line(third, 'Outlook', { font: bold })
   y -= 24
   line(third, 'The outlook for the next quarter is good.')
   return document.save({ useObjectStreams: false })
@@ -409,13 +414,24 @@ export async function makeSidewaysTablePdf(rows: string[][]): Promise<Uint8Array
   const { document, regular, bold } = await newDocument()
   const page = document.addPage([595, 842])
   // Text turned a quarter counter-clockwise reads bottom to top; the reader's next line is further right.
-  const draw = (text: string, along: number, line: number, font: PDFFont, size: number): void => {
-    page.drawText(text, { x: line, y: along, size, font, rotate: degrees(90) })
+  const draw = (text: string, place: { along: number; line: number; font: PDFFont; size: number }): void => {
+    page.drawText(text, {
+      x: place.line,
+      y: place.along,
+      size: place.size,
+      font: place.font,
+      rotate: degrees(90),
+    })
   }
-  draw('Staff by department and year', 72, 72, bold, 16)
+  draw('Staff by department and year', { along: 72, line: 72, font: bold, size: 16 })
   for (const [index, row] of rows.entries()) {
     for (const [column, cell] of row.entries()) {
-      draw(cell, 72 + column * 150, 112 + index * 20, index === 0 ? bold : regular, 11)
+      draw(cell, {
+        along: 72 + column * 150,
+        line: 112 + index * 20,
+        font: index === 0 ? bold : regular,
+        size: 11,
+      })
     }
   }
   return document.save({ useObjectStreams: false })

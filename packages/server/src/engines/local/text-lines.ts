@@ -43,7 +43,8 @@ export function weightedMode(values: Array<[number, number]>): number {
   return best
 }
 
-function joinRuns(runs: TextRun[], rtl: boolean): string {
+function joinRuns(runs: TextRun[], direction: { rtl: boolean }): string {
+  const { rtl } = direction
   let text = ''
   let previous: TextRun | undefined
   for (const run of runs) {
@@ -77,7 +78,7 @@ function makeSegment(runs: TextRun[]): Segment {
   const visible = runs.reduce((total, run) => total + run.text.trim().length, 0)
   const dominant = runs.reduce((best, run) => (run.text.length > best.text.length ? run : best))
   return {
-    text: joinRuns(ordered, rtl),
+    text: joinRuns(ordered, { rtl }),
     x0: Math.min(...runs.map((run) => run.x)),
     x1: Math.max(...runs.map((run) => run.x + run.width)),
     y: dominant.y,
@@ -141,7 +142,7 @@ export function buildLines(runs: TextRun[]): Line[] {
       if (last) {
         const gap = run.x - (last.x + last.width)
         const size = Math.max(run.fontSize, last.fontSize)
-        const pending = joinRuns(pieces, false)
+        const pending = joinRuns(pieces, { rtl: false })
         if (gap > 0.9 * size && !listMarker.test(pending)) {
           segments.push(makeSegment(pieces))
           pieces = []

@@ -59,17 +59,20 @@ function multiply(m1: number[], m2: number[]): number[] {
   ]
 }
 
+/** A page's coordinates: the transform from PDF units, and the size it gives. */
+interface ReadingFrame {
+  transform: number[]
+  width: number
+  height: number
+}
+
 /**
  * The frame in which a page's text reads left to right: the viewport, turned by a quarter, half or three quarters
  * when most of the page's characters run that way (a landscape table set sideways on a portrait page), so that the
  * layout reads them instead of dropping them as rotated text.
  */
-function readingFrame(
-  items: PdfjsTextItem[],
-  viewportTransform: number[],
-  width: number,
-  height: number,
-): { transform: number[]; width: number; height: number } {
+function readingFrame(items: PdfjsTextItem[], viewport: ReadingFrame): ReadingFrame {
+  const { transform: viewportTransform, width, height } = viewport
   const weights = [0, 0, 0, 0]
   for (const item of items) {
     const [a = 0, b = 0] = multiply(viewportTransform, item.transform)
@@ -128,7 +131,7 @@ export async function readPageText(
       weights.set(fontName, Boolean(font?.bold || font?.black || (font?.name && boldName.test(font.name))))
     }
   }
-  const frame = readingFrame(items, viewport.transform, viewport.width, viewport.height)
+  const frame = readingFrame(items, viewport)
   const runs: TextRun[] = []
   let rotatedRuns = 0
   let space: { end: number; y: number; fontSize: number } | undefined

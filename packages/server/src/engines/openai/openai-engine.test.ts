@@ -106,9 +106,9 @@ async function file(name: string, content: string | Uint8Array): Promise<string>
 function convert(
   target: OpenAIEngine,
   path: string,
-  overrides: Partial<EngineParams> = {},
-  signal = new AbortController().signal,
+  options: Partial<EngineParams> & { signal?: AbortSignal } = {},
 ) {
+  const { signal = new AbortController().signal, ...overrides } = options
   return target.convert(
     { path, filename: basename(path), contentType: 'application/octet-stream', size: 0 },
     { ...params, ...overrides },
@@ -285,7 +285,7 @@ describe('openaiEngine upstream failures', () => {
   it('stops when the job is cancelled', async () => {
     handler = () => {}
     const controller = new AbortController()
-    const pending = convert(engine(), await file('page.png', png), {}, controller.signal)
+    const pending = convert(engine(), await file('page.png', png), { signal: controller.signal })
     while (requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
     controller.abort(new Error('The job was cancelled'))
     await expect(pending).rejects.toThrow('The job was cancelled')

@@ -3,10 +3,10 @@ import { availableParallelism } from 'node:os'
 import type { Agent } from 'undici'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
-import { ConversionPool } from '../local/conversion-pool.js'
-import { detectFormat, readHead } from '../local/detect-format.js'
-import { abortReason, engineFailure } from '../local/engine-failure.js'
-import { mapLimit } from '../local/map-limit.js'
+import { documentFormat } from '../shared/detect-format.js'
+import { abortReason, engineFailure } from '../shared/engine-failure.js'
+import { mapConcurrently } from '../shared/map-concurrently.js'
+import { PageRenderer } from '../shared/page-renderer.js'
 import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */
@@ -160,7 +160,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   const concurrency = positiveInteger('concurrency', options.concurrency, 4)
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 600_000)
   const retries = positiveInteger('retries', options.retries, 2, 0)
-  const renderer = new ConversionPool(
+  const renderer = new PageRenderer(
     positiveInteger('renderWorkers', options.renderWorkers, Math.max(1, availableParallelism()), 0),
   )
   let agent: Agent | undefined
@@ -223,10 +223,9 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
 
   async function askPage(
     image: { data: Buffer; mediaType: string },
-    page: number,
-    params: EngineParams,
-    signal: AbortSignal,
+    request: { page: number; params: EngineParams; signal: AbortSignal },
   ): Promise<PageAnswer> {
+    const { page, params, signal } = request
     let attempt = 0
     for (;;) {
       let reply: { status: number; text: string }
@@ -261,15 +260,19 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     signal: AbortSignal,
   ): Promise<EngineOutput> {
     if (signal.aborted) throw abortReason(signal)
-    const format = detectFormat(await readHead(document.path), document.contentType, document.filename)
+    const format = await documentFormat(document)
     let answers: PageAnswer[]
     switch (format.kind) {
       case 'pdf': {
-        const pageCount = await renderer.pdfPageCount(document.path)
+        const pageCount = await renderer.pageCount(document.path)
         const pages = Array.from({ length: pageCount }, (_, index) => index + 1)
-        answers = await mapLimit(pages, concurrency, signal, async (number) => {
-          const { png } = await renderer.renderPdfPage(document.path, number, params.rasterizationDPI, signal)
-          return askPage({ data: png, mediaType: 'image/png' }, number, params, signal)
+        answers = await mapConcurrently(pages, { concurrency, signal }, async (number) => {
+          const { png } = await renderer.renderPage(document.path, {
+            page: number,
+            dpi: params.rasterizationDPI,
+            signal,
+          })
+          return askPage({ data: png, mediaType: 'image/png' }, { page: number, params, signal })
         })
         break
       }
@@ -279,7 +282,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
           mediaType: format.mediaType,
         }
         if (!passThroughImages.has(format.mediaType)) image = await toPng(image.data, format.mediaType)
-        answers = [await askPage(image, 1, params, signal)]
+        answers = [await askPage(image, { page: 1, params, signal })]
         break
       }
       case 'text':

@@ -1,3 +1,7 @@
+/**
+ * Drawing a PDF page to PNG pixels, bounded in size: the local engine OCRs the pixels of a page without a usable
+ * text layer, the OpenAI-compatible engine sends them to the model.
+ */
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api.js'
 import { abortReason, engineFailure } from './engine-failure.js'
 
@@ -53,16 +57,23 @@ export async function renderPage(
   }
 }
 
+/** Which page of a PDF to render, how finely, and the job's signal. */
+export interface PageRenderOptions {
+  /** The page number, from 1. */
+  page: number
+  dpi: number
+  signal: AbortSignal
+}
+
 /**
- * Renders page `number` (from 1) of an open PDF; a page pdfjs cannot draw fails the job with `InvalidDocument`
- * naming the page, unless the job was aborted meanwhile.
+ * Renders one page of an open PDF; a page pdfjs cannot draw fails the job with `InvalidDocument` naming the page,
+ * unless the job was aborted meanwhile.
  */
 export async function renderPdfPage(
   document: PDFDocumentProxy,
-  number: number,
-  dpi: number,
-  signal: AbortSignal,
+  options: PageRenderOptions,
 ): Promise<RenderedPage> {
+  const { page: number, dpi, signal } = options
   try {
     const page = await document.getPage(number)
     const rendered = await renderPage(document, page, dpi)

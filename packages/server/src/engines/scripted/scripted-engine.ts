@@ -1,13 +1,19 @@
+/**
+ * The scripted engine: no model, the same output for the same input, outcomes chosen by the test (complete,
+ * partial, cut off, hanging, failing) and a gate that holds conversions until the test lets them go. Tests of
+ * every package and the demo run against it.
+ */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EngineError } from './engine-error.js'
+import { EngineError } from '../../engine-error.js'
+import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
+import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
+import { estimateTokens } from '../shared/output-limit.js'
 import { createGate, type Gate } from './gate.js'
-import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
-import type { Engine, EngineDocument, EngineOutput, EngineParams } from './types.js'
 
 /**
  * What the scripted engine does with one document.
@@ -100,7 +106,7 @@ export function scriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEng
       if (typeof chosen === 'object') throw new EngineError(chosen.code, chosen.message)
       const result = await renderMarkdown(document, signal)
       signal.throwIfAborted()
-      return shapeOutput(chosen, result, document, params)
+      return shapeOutput(chosen, { result, document, params })
     },
   }
 }
@@ -131,15 +137,14 @@ async function hashFile(path: string, signal: AbortSignal): Promise<string> {
 
 function shapeOutput(
   outcome: Exclude<ScriptedOutcome, 'hang' | { type: 'fail' }>,
-  result: string,
-  document: EngineDocument,
-  params: EngineParams,
+  conversion: { result: string; document: EngineDocument; params: EngineParams },
 ): EngineOutput {
+  const { result, document, params } = conversion
   const reasoning =
     `Read ${document.filename} (${document.contentType}, ${document.size} bytes) at ` +
     `${params.rasterizationDPI} DPI and temperature ${params.temperature}; wrote ${result.length} characters.`
   const inputTokens = Math.ceil(document.size / 64) + 1
-  const outputTokens = Math.ceil((result.length + reasoning.length) / 4)
+  const outputTokens = estimateTokens(result + reasoning)
   const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }
   switch (outcome) {
     case 'partial':

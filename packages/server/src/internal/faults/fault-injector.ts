@@ -1,6 +1,11 @@
-import type { FaultAction, FaultPlan, FaultRule } from '../types.js'
-import { checkKnownOptions, optionKeys } from './check-known-options.js'
-import type { RouteName } from './router.js'
+/**
+ * Which faults of a test's plan apply to each request: rules counted per route, skipped, limited and drawn from a
+ * seeded generator, so that the same plan gives the same faults for the same requests. The plan is checked when
+ * the server is created, naming the value received.
+ */
+import type { FaultAction, FaultPlan, FaultRule } from '../../types.js'
+import { checkKnownOptions, optionKeys } from '../check-known-options.js'
+import type { RouteName } from '../router.js'
 
 const planKeys = optionKeys<FaultPlan>({ seed: true, rules: true })
 const ruleKeys = optionKeys<FaultRule>({
@@ -11,10 +16,13 @@ const ruleKeys = optionKeys<FaultRule>({
   probability: true,
 })
 
+/** A fault other than a delay: at most one applies to a request. */
+export type Fault = Exclude<FaultAction, { type: 'delay' }>
+
 /** The faults chosen for one request: an added delay, and at most one other fault. */
 export interface FaultDecision {
   delayMs: number
-  fault?: Exclude<FaultAction, { type: 'delay' }>
+  fault?: Fault
   /** The type to record in the request log. */
   logged?: FaultAction['type']
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FaultInjector, seededRandom } from './faults.js'
+import { FaultInjector, seededRandom } from './fault-injector.js'
 
 describe('seededRandom', () => {
   it('repeats for a seed and differs across seeds', () => {

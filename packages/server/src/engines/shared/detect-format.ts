@@ -1,5 +1,11 @@
+/**
+ * Which route a document takes through an engine (PDF, image, DOCX, HTML, text, or none), decided from its first
+ * bytes before its content type and filename: clients often send `application/octet-stream`. The local and
+ * OpenAI-compatible engines decide the same way, so that a document one of them refuses is refused by name.
+ */
 import { open } from 'node:fs/promises'
 import { extname } from 'node:path'
+import type { EngineDocument } from '../../types.js'
 
 /** The routes a document can take through the engines. */
 export type DocumentFormat =
@@ -13,7 +19,7 @@ export type DocumentFormat =
 const textExtensions = new Set(['.txt', '.md', '.markdown', '.csv', '.tsv', '.json', '.log', '.rst', '.xml'])
 
 /** Reads the first bytes of a file: enough for every signature below. */
-export async function readHead(path: string, length = 64): Promise<Uint8Array> {
+async function readHead(path: string, length = 64): Promise<Uint8Array> {
   const handle = await open(path, 'r')
   try {
     const buffer = new Uint8Array(length)
@@ -84,4 +90,9 @@ export function detectFormat(head: Uint8Array, contentType: string, filename: st
   }
   if (type.startsWith('image/')) return { kind: 'unsupported', description: `an image of type ${type}` }
   return { kind: 'unsupported', description: type ? `content type ${type}` : `a file named ${filename}` }
+}
+
+/** The format of a spooled document: {@link detectFormat} of its first bytes, content type and filename. */
+export async function documentFormat(document: EngineDocument): Promise<DocumentFormat> {
+  return detectFormat(await readHead(document.path), document.contentType, document.filename)
 }

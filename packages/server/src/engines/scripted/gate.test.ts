@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import type { EngineDocument } from '../../types.js'
 import { createGate } from './gate.js'
-import type { EngineDocument } from './types.js'
 
 const document = (filename: string): EngineDocument => ({
   path: `/tmp/${filename}`,

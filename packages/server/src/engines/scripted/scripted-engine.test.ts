@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EngineError } from './engine-error.js'
+import { EngineError } from '../../engine-error.js'
+import type { EngineDocument, EngineParams } from '../../types.js'
 import { scriptedEngine } from './scripted-engine.js'
-import type { EngineDocument, EngineParams } from './types.js'
 
 let directory: string
 const params: EngineParams = { temperature: 0, rasterizationDPI: 170, maxOutputTokens: 0 }

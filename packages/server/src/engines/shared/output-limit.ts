@@ -1,6 +1,6 @@
 /**
- * Output tokens are estimated, not counted: the local engine has no tokenizer. One token is taken as four
- * characters, the usual average for English text with BPE tokenizers.
+ * Output tokens are estimated, not counted: the local and scripted engines have no tokenizer. One token is taken
+ * as four characters, the usual average for English text with BPE tokenizers.
  */
 export const charactersPerToken = 4
 

@@ -1,4 +1,8 @@
-import type { EngineDocument } from './types.js'
+/**
+ * A gate decides when a held conversion of the scripted engine finishes, so that a test can look at a job while
+ * it runs (pending, running, cancelled mid-way) without timing assumptions.
+ */
+import type { EngineDocument } from '../../types.js'
 
 /** Chooses held documents: by exact filename, or by a predicate. */
 export type GateFilter = string | ((document: EngineDocument) => boolean)

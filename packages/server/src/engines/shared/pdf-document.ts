@@ -1,3 +1,8 @@
+/**
+ * Opening a PDF with pdf.js the one way every engine needs it on Node: the legacy build, the CMaps and standard
+ * fonts that ship with pdfjs-dist (without them CJK text and non-embedded fonts come out as mojibake), nothing
+ * loaded through the platform, and the file read by ranges rather than whole.
+ */
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'

@@ -1,3 +1,7 @@
+/**
+ * How the engines fail a job: one set of error codes, and the reason of an aborted job passed on as it came, so
+ * that the server sees the cancellation or timeout it caused rather than a failure of the engine.
+ */
 import { EngineError } from '../../engine-error.js'
 
 /** The codes the local and OpenAI-compatible engines fail jobs with. */
