@@ -279,16 +279,10 @@ export function resolveNamedOptions(
   }
 }
 
-/** A URL as it may be shown: without its user name and password. */
+/** A URL as it may be shown: as typed, less its user name and password. */
 export function redactUrl(text: string): string {
-  try {
-    const url = new URL(text)
-    if (url.username === '' && url.password === '') return text
-    url.username = ''
-    url.password = ''
-    return url.toString()
-  } catch {
-    // Not a URL: whatever stands before an @ may be a password.
-    return text.replace(/^([a-z]+:\/\/)?[^@/]*@/i, '$1***@')
-  }
+  const withScheme = /^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i
+  if (withScheme.test(text)) return text.replace(withScheme, '$1')
+  // Not a URL with a scheme: whatever stands before an @ may be a password.
+  return text.replace(/^[^@/]*@/, '***@')
 }

@@ -163,6 +163,20 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     for (const watcher of [...watchers, ...again]) expect(watcher.output()).not.toContain(server.token)
   })
 
+  it('refuses a --queue it cannot reach with exit code 2, naming it without its password', async () => {
+    workspace = await createWorkspace()
+    const stopped = await startTestRedis()
+    await stopped.close()
+    const watcher = startWatcher({
+      inbox: workspace.inbox,
+      out: workspace.out,
+      args: ['--queue', `redis://:a-secret-password@127.0.0.1:${stopped.port}`],
+    })
+    expect(await watcher.exited).toBe(2)
+    expect(watcher.output()).toContain(`cannot reach the queue at redis://127.0.0.1:${stopped.port}`)
+    expect(watcher.output()).not.toContain('a-secret-password')
+  })
+
   it('a 429 seen by one instance pauses the whole cluster for as long as Retry-After says', async () => {
     const retryAfterSeconds = 3
     server = await startTestServer({

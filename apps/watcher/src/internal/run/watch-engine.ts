@@ -4,10 +4,9 @@ import { AuthenticationError, RateLimitError } from '@numarkdown/core'
 import { WatcherError } from '../../errors.js'
 import { type ResolvedOptions, redactUrl } from '../../options.js'
 import type { Display, Snapshot, Summary, Watcher } from '../../types.js'
-import { ClusterQueue } from '../cluster/cluster-queue.js'
-import { QueuedConversions } from '../cluster/queued-conversions.js'
-import { connectRedis, redisPassword } from '../cluster/redis-connection.js'
-import { RedisJournal } from '../cluster/redis-journal.js'
+// Types only: the cluster's modules (BullMQ, ioredis: half a second to load) are loaded when --queue is given.
+import type { ClusterQueue } from '../cluster/cluster-queue.js'
+import type { QueuedConversions } from '../cluster/queued-conversions.js'
 import { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { type Backend, openBackend } from '../conversion/backend.js'
 import type { Failure } from '../conversion/classify-error.js'
@@ -98,6 +97,8 @@ export class WatchEngine implements Watcher {
       )
     }
     if (options.queue) {
+      const { connectRedis, redisPassword } = await import('../cluster/redis-connection.js')
+      const { RedisJournal } = await import('../cluster/redis-journal.js')
       const password = redisPassword(options.queue)
       if (password) this.display.addSecret(password)
       const redis = await connectRedis(options.queue)
@@ -155,6 +156,8 @@ export class WatchEngine implements Watcher {
       fingerprint,
     })
     if (options.queue) {
+      const { ClusterQueue } = await import('../cluster/cluster-queue.js')
+      const { QueuedConversions } = await import('../cluster/queued-conversions.js')
       this.cluster = new ClusterQueue({
         url: options.queue,
         prefix: options.queuePrefix,
