@@ -245,6 +245,39 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     for (const watcher of watchers) expect(await watcher.exited).toBe(0)
   })
 
+  it('an instance that stalled past the lock leaves the document to the one that took it over', async () => {
+    server = await startTestServer({ engine: scriptedEngine({ latencyMs: 1500 }) })
+    workspace = await createWorkspace()
+    const { inbox, out } = workspace
+    const prefix = redis.prefix('takeover')
+    const start = () =>
+      startWatcher({ inbox, out, url: server!.url, token: server!.token, args: clusterArgs(prefix) })
+    const first = start()
+    await first.waitForLine((line) => line.message === 'watching')
+    await writeFile(join(inbox, 'contested.txt'), 'one document, two instances\n')
+    const submitted = await first.waitForLine((line) => line.message === 'submitted')
+    // Frozen past its lock: it neither renews its claim nor answers, as on a machine that hangs.
+    first.child.kill('SIGSTOP')
+    const second = start()
+    try {
+      const resumed = await second.waitForLine((line) => line.message === 'resuming', 30_000)
+      expect(resumed.jobId).toBe(submitted.jobId)
+      await second.waitForLine((line) => line.message === 'converted' && line.path === 'contested.txt')
+    } finally {
+      first.child.kill('SIGCONT')
+    }
+    // Woken up with its result in hand: the outputs are no longer its to write.
+    const lost = await first.waitForLine((line) => line.message.startsWith('taken over'))
+    expect(lost.path).toBe('contested.txt')
+    first.kill('SIGTERM')
+    second.kill('SIGTERM')
+    expect(await first.exited).toBe(0)
+    expect(await second.exited).toBe(0)
+    expect(first.lines.some((line) => line.message === 'converted')).toBe(false)
+    expect(await outputsOf(out)).toEqual(['contested.txt.md'])
+    expect(await jobsByFilename(server.url, server.token)).toEqual(new Map([['contested.txt', 1]]))
+  })
+
   it('kill -9 of one instance at random moments, ten times with restarts: nothing lost, partial or duplicated', async () => {
     const seed = Number(process.env.WATCH_CLUSTER_SEED ?? Date.now() % 100_000)
     const next = random(seed)

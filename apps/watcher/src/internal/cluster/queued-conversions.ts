@@ -161,7 +161,7 @@ export class QueuedConversions {
         })
       }
       const done: FileRecord = { ...base, status: 'done', jobId: waited.jobId, attempts: waited.attempts }
-      if (!(await this.owns(job, token))) return 'lost'
+      if (!(await this.owns(job, token))) return this.lost(path, waited.jobId)
       try {
         await this.settings.recorder.converted(path, { result: waited.result, record: done }, entry.startedAt)
       } catch (error) {
@@ -210,6 +210,15 @@ export class QueuedConversions {
     } catch {
       return false
     }
+  }
+
+  /** Another instance took the queue job over (this one stalled past the lock): the outputs are its to write. */
+  private lost(path: string, jobId: string | undefined): QueuedEnding {
+    this.settings.display.log('warn', 'taken over by another instance, which writes the outputs', {
+      path,
+      jobId,
+    })
+    return 'lost'
   }
 
   private async failed(
@@ -277,7 +286,7 @@ export class QueuedConversions {
       const keep = jobId && jobSurvives(failure) ? { numindJobId: jobId } : {}
       await this.later(job, token, delayMs, { ...rest, attempts, ...keep })
     }
-    if (!(await this.owns(job, token))) return 'lost'
+    if (!(await this.owns(job, token))) return this.lost(path, jobId)
     await this.settings.recorder.failed(
       path,
       { ...failure, jobId: failure.jobId ?? jobId },
