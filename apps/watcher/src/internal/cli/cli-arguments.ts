@@ -38,7 +38,7 @@ Backend: with NUMIND_API_KEY (or --base-url) set, documents go to the NuMind API
 @numarkdown/server is started on 127.0.0.1 and converts them offline.
 
 Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents failed (--once), 2 bad options, an inbox
-that cannot be used or an API key the service refused, 70 an internal error (printed).
+or a --queue that cannot be used or an API key the service refused, 70 an internal error (printed).
 
 Examples:
   numarkdown-watch ~/inbox --out ~/markdown
