@@ -29,6 +29,7 @@ const preferredOrder = [
   'split-pages',
   'stream-overhead',
   'watcher',
+  'watcher-cluster',
   'cli-startup',
   'local-engine',
   'server-responsiveness',

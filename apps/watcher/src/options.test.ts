@@ -43,4 +43,28 @@ describe('strict options', () => {
     expect(error.message).toMatch(/expected concurrency to be an integer 1 ≤ n ≤ 256, got 0/)
     expect((error as ValidationError).parameter).toBe('concurrency')
   })
+
+  it('checks the cluster options, never echoing a password', async () => {
+    expect(resolveOptions({ inbox: 'x' })).toMatchObject({
+      queue: undefined,
+      queuePrefix: 'numarkdown-watch',
+      queueLockMs: 30_000,
+    })
+    expect(
+      resolveOptions({ inbox: 'x', queue: 'redis://10.0.0.5:6379', queuePrefix: 'team-a' }),
+    ).toMatchObject({ queue: 'redis://10.0.0.5:6379', queuePrefix: 'team-a' })
+    const scheme = await errorOf(() =>
+      resolveOptions({ inbox: 'x', queue: 'http://user:hunter22@host:6379' }),
+    )
+    expect(scheme).toBeInstanceOf(ValidationError)
+    expect(scheme.message).toBe(
+      'expected queue to be a Redis URL like redis://host:6379, got "http://host:6379"',
+    )
+    const garbage = await errorOf(() => resolveOptions({ inbox: 'x', queue: ':hunter22@nowhere' }))
+    expect(garbage.message).not.toContain('hunter22')
+    const prefix = await errorOf(() => resolveOptions({ inbox: 'x', queuePrefix: 'a:b' }))
+    expect(prefix.message).toMatch(/expected queuePrefix to be up to 64 letters/)
+    const lock = await errorOf(() => resolveOptions({ inbox: 'x', queueLockMs: 10 }))
+    expect(lock.message).toMatch(/expected queueLockMs to be an integer 1000 ≤ n ≤ 600000, got 10/)
+  })
 })

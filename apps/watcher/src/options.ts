@@ -55,6 +55,20 @@ export interface WatcherOptions {
   graceMs?: number
   /** Whole-conversion attempts for transient failures before the file is reported failed. @default 5 */
   maxAttempts?: number
+  /**
+   * Cluster mode: the Redis server (`redis://host:port`, `rediss://` for TLS, `redis://:password@host:port/db`)
+   * through which any number of watchers on machines that see the same inbox share one conversion queue and
+   * one journal, so that each document is converted once. Every instance of a cluster needs the same inbox,
+   * output folder and output options. @default undefined (one watcher, the journal file)
+   */
+  queue?: string
+  /** Cluster mode: the Redis key prefix; one per inbox when several clusters share a Redis. @default 'numarkdown-watch' */
+  queuePrefix?: string
+  /**
+   * Cluster mode: how long a document stays claimed by an instance that stopped answering (killed, cut off)
+   * before another instance takes it over and resumes its job, in milliseconds. @default 30000
+   */
+  queueLockMs?: number
 }
 
 const OPTION_KEYS = [
@@ -77,6 +91,9 @@ const OPTION_KEYS = [
   'log',
   'graceMs',
   'maxAttempts',
+  'queue',
+  'queuePrefix',
+  'queueLockMs',
 ] as const satisfies readonly (keyof WatcherOptions)[]
 // A key added to WatcherOptions but not to the list above fails to compile here.
 type MissingKey = Exclude<keyof WatcherOptions, (typeof OPTION_KEYS)[number]>
@@ -124,6 +141,10 @@ export interface ResolvedOptions {
   log: LogFormat
   graceMs: number
   maxAttempts: number
+  /** The cluster's Redis URL, or `undefined` for a single watcher. */
+  queue: string | undefined
+  queuePrefix: string
+  queueLockMs: number
 }
 
 /** How an option is named in messages: its key for a program, its flag (`--stability-ms`) on the command line. */
@@ -211,6 +232,27 @@ export function resolveNamedOptions(
       )
     }
   }
+  let queue: string | undefined
+  if (options.queue !== undefined) {
+    let url: URL | undefined
+    try {
+      url = new URL(options.queue)
+    } catch {}
+    if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+      throw invalid(
+        'queue',
+        `expected ${name('queue')} to be a Redis URL like redis://host:6379, got ${JSON.stringify(redactUrl(String(options.queue)))}`,
+      )
+    }
+    queue = url.toString()
+  }
+  const queuePrefix = options.queuePrefix ?? 'numarkdown-watch'
+  if (typeof queuePrefix !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(queuePrefix)) {
+    throw invalid(
+      'queuePrefix',
+      `expected ${name('queuePrefix')} to be up to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(queuePrefix)}`,
+    )
+  }
   return {
     inbox,
     out,
@@ -231,5 +273,16 @@ export function resolveNamedOptions(
     log,
     graceMs: integer('graceMs', options.graceMs ?? 30_000, { min: 0 }),
     maxAttempts: integer('maxAttempts', options.maxAttempts ?? 5, { min: 1, max: 100 }),
+    queue,
+    queuePrefix,
+    queueLockMs: integer('queueLockMs', options.queueLockMs ?? 30_000, { min: 1000, max: 600_000 }),
   }
+}
+
+/** A URL as it may be shown: as typed, less its user name and password. */
+export function redactUrl(text: string): string {
+  const withScheme = /^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i
+  if (withScheme.test(text)) return text.replace(withScheme, '$1')
+  // Not a URL with a scheme: whatever stands before an @ may be a password.
+  return text.replace(/^[^@/]*@/, '***@')
 }

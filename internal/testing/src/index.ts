@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export { makePdf } from './pdf.ts'
+export { redisAvailable, redisServerPath, startTestRedis, type TestRedis } from './redis.ts'
 export { startTestServer, type TestServer, testToken } from './server.ts'
 
 /** The root of the repository. */

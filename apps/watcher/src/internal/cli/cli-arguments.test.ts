@@ -131,4 +131,35 @@ describe('parseCli', () => {
     )
     expect(parseCli([], {}, folder)).toMatchObject({ kind: 'run', options: { graceMs: 5 } })
   })
+
+  it('reads the cluster settings from flags, the environment and a config file alike', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'numarkdown-cli-queue-'))
+    const config = join(folder, 'cluster.json')
+    writeFileSync(config, JSON.stringify({ queue: 'redis://10.0.0.5:6379', queuePrefix: 'from-file' }))
+    const fromFile = parseCli(['inbox', '--config', config], {}, cwd)
+    expect(fromFile.kind === 'run' && fromFile.options).toMatchObject({
+      queue: 'redis://10.0.0.5:6379',
+      queuePrefix: 'from-file',
+    })
+    const fromEnvironment = parseCli(
+      ['inbox', '--config', config],
+      { NUMARKDOWN_WATCH_QUEUE: 'redis://redis.internal:6380', NUMARKDOWN_WATCH_QUEUE_LOCK_MS: '5000' },
+      cwd,
+    )
+    expect(fromEnvironment.kind === 'run' && fromEnvironment.options).toMatchObject({
+      queue: 'redis://redis.internal:6380',
+      queuePrefix: 'from-file',
+      queueLockMs: 5000,
+    })
+    const fromFlags = parseCli(
+      ['inbox', '--queue', 'rediss://cache:6379', '--queue-prefix', 'flags', '--queue-lock-ms', '2000'],
+      { NUMARKDOWN_WATCH_QUEUE: 'redis://redis.internal:6380' },
+      cwd,
+    )
+    expect(fromFlags.kind === 'run' && resolveOptions(fromFlags.options)).toMatchObject({
+      queue: 'rediss://cache:6379',
+      queuePrefix: 'flags',
+      queueLockMs: 2000,
+    })
+  })
 })

@@ -26,6 +26,10 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
   --log <format>          pretty | json (default pretty on a terminal, json otherwise)
   --grace-ms <n>          time in-flight conversions get to finish on SIGINT/SIGTERM (default 30000)
   --max-attempts <n>      whole-conversion attempts for transient failures (default 5)
+  --queue <redis-url>     cluster mode: watchers on any machines that see the same inbox share one queue
+                          and journal in Redis (redis://host:6379), each document converted once
+  --queue-prefix <name>   cluster mode: the Redis key prefix, one per inbox (default numarkdown-watch)
+  --queue-lock-ms <n>     cluster mode: a silent instance's documents are taken over after this (default 30000)
   --config <file>         a JSON file with these options (default ./numarkdown-watch.config.json if present)
   -h, --help              show this help
   -v, --version           print the version
@@ -34,12 +38,13 @@ Backend: with NUMIND_API_KEY (or --base-url) set, documents go to the NuMind API
 @numarkdown/server is started on 127.0.0.1 and converts them offline.
 
 Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents failed (--once), 2 bad options, an inbox
-that cannot be used or an API key the service refused, 70 an internal error (printed).
+or a --queue that cannot be used or an API key the service refused, 70 an internal error (printed).
 
 Examples:
   numarkdown-watch ~/inbox --out ~/markdown
   numarkdown-watch ./scans --once --include pdf,png --reasoning
   NUMIND_API_KEY=... numarkdown-watch /mnt/share/inbox --poll=5000 --on-success move
+  NUMIND_API_KEY=... numarkdown-watch /mnt/share/inbox --out /mnt/share/out --queue redis://10.0.0.5:6379
   numarkdown-watch examples/inbox --out examples/out --log json | jq .
 `
 
@@ -64,6 +69,9 @@ const FLAGS = {
   log: { type: 'string' },
   'grace-ms': { type: 'string' },
   'max-attempts': { type: 'string' },
+  queue: { type: 'string' },
+  'queue-prefix': { type: 'string' },
+  'queue-lock-ms': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -83,6 +91,7 @@ const NUMERIC: Record<string, keyof WatcherOptions> = {
   'rescan-ms': 'rescanMs',
   'grace-ms': 'graceMs',
   'max-attempts': 'maxAttempts',
+  'queue-lock-ms': 'queueLockMs',
 }
 
 function camel(name: string): string {
@@ -132,6 +141,10 @@ function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: stri
       target.log = String(value) as WatcherOptions['log']
     } else if (name === 'base-url') {
       target.baseUrl = String(value)
+    } else if (name === 'queue') {
+      target.queue = String(value)
+    } else if (name === 'queue-prefix') {
+      target.queuePrefix = String(value)
     } else {
       throw new TypeError(`unknown option ${JSON.stringify(name)}`)
     }

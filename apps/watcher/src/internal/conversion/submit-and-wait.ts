@@ -10,7 +10,8 @@ import {
   type NuMarkdownClient,
 } from '@numarkdown/core'
 import type { Display } from '../../types.js'
-import type { FileRecord, Journal } from '../journal/journal.js'
+import type { FileRecord } from '../journal/journal.js'
+import type { JournalStore } from '../journal/journal-store.js'
 
 /** The bytes to upload, from the one open file they were checked and hashed from. */
 export interface UploadSource {
@@ -20,7 +21,7 @@ export interface UploadSource {
 
 export interface SubmitAndWaitOptions {
   client: NuMarkdownClient
-  journal: Journal
+  journal: JournalStore
   display: Display
   /** Aborted once the grace period of a shutdown is over: the job is left for the next start. */
   signal: AbortSignal
@@ -35,6 +36,11 @@ export interface SubmitAndWaitOptions {
   jobId?: string | undefined
   /** Told of each job waited for, before the wait begins (the live view shows it). */
   onJob?(jobId: string): void
+  /**
+   * Told of each job submitted, once the journal holds it and before the wait begins; awaited, so that a
+   * crash from then on finds the job wherever this keeps it (the cluster queue's job).
+   */
+  onSubmitted?(jobId: string): unknown
 }
 
 /**
@@ -53,12 +59,13 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<Wait
     for (;;) {
       if (!jobId) {
         const input = await source.input()
-        journal.set({ ...record, status: 'pending' })
+        await journal.set({ ...record, status: 'pending' })
         attempts++
         const submitted = await client.submit(input, { signal })
         jobId = submitted.jobId
         // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
-        journal.set({ ...record, status: 'submitted', jobId, attempts })
+        await journal.set({ ...record, status: 'submitted', jobId, attempts })
+        await options.onSubmitted?.(jobId)
         display.log('info', 'submitted', { path, jobId })
       } else {
         display.log('info', 'resuming', { path, jobId })

@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { OutputError } from '../outputs/output-error.js'
+import type { JournalStore } from './journal-store.js'
 
 /** Where a document is in its life. */
 export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
@@ -82,7 +83,7 @@ function processAlive(pid: number): boolean {
  * returns, compacted now and then by writing a fresh file, fsyncing it and renaming it over the old one.
  * A line torn by a crash (the last one) is ignored on load. One process at a time (a pid lock file).
  */
-export class Journal {
+export class Journal implements JournalStore {
   readonly file: string
   private readonly records = new Map<string, FileRecord>()
   private descriptor: number | undefined
@@ -215,6 +216,10 @@ export class Journal {
       ...(code ? { code } : {}),
       cause: error,
     })
+  }
+
+  get location(): string {
+    return this.file
   }
 
   get(path: string): FileRecord | undefined {

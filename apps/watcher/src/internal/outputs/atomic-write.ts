@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { within } from '../path-containment.js'
 import { OutputError } from './output-error.js'
@@ -67,12 +67,22 @@ export async function writeFileAtomic(
   await syncFolder(folder)
 }
 
-/** Remove, under `folder`, the temp files of writes whose process was killed before the rename. */
-export async function removeStaleTemporaryFiles(folder: string): Promise<void> {
+/**
+ * Remove, under `folder`, the temp files of writes whose process was killed before the rename. With
+ * `minimumAgeMs` (a folder other watchers write to at the same time), only those older than that: a younger
+ * one may be another process's write in progress.
+ */
+export async function removeStaleTemporaryFiles(folder: string, minimumAgeMs = 0): Promise<void> {
   const entries = await readdir(folder, { withFileTypes: true }).catch(() => [])
   for (const entry of entries) {
     const path = join(folder, entry.name)
-    if (entry.isDirectory()) await removeStaleTemporaryFiles(path)
-    else if (entry.isFile() && TEMPORARY_NAME.test(entry.name)) await rm(path, { force: true })
+    if (entry.isDirectory()) await removeStaleTemporaryFiles(path, minimumAgeMs)
+    else if (entry.isFile() && TEMPORARY_NAME.test(entry.name)) {
+      if (minimumAgeMs > 0) {
+        const stats = await stat(path).catch(() => undefined)
+        if (!stats || Date.now() - stats.mtimeMs < minimumAgeMs) continue
+      }
+      await rm(path, { force: true })
+    }
   }
 }

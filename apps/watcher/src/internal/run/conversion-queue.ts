@@ -6,6 +6,14 @@ import { settlesWithin } from './bounded-wait.js'
 /** How long to wait, after aborting, for conversions to record that they were left for the next start. */
 const ABORT_SETTLE_MS = 5000
 
+/** Conversions run outside this queue (a cluster's queue jobs) that a shutdown waits for too. */
+export interface ConversionsElsewhere {
+  /** Resolves once they have all ended. */
+  ended: Promise<unknown>
+  /** How many are running now. */
+  running(): number
+}
+
 /** Conversions waiting for a slot or running, and how they are stopped. */
 export class ConversionQueue {
   private readonly queue: PQueue
@@ -70,11 +78,12 @@ export class ConversionQueue {
    * Let running conversions finish within `graceMs`, then abort the rest: their jobs stay `submitted` in the
    * journal and are resumed on the next start. Told on `display`, when given.
    */
-  async drain(graceMs: number, display?: Display): Promise<void> {
-    await settlesWithin(this.queue.onIdle(), graceMs)
-    if (this.queue.pending > 0) {
+  async drain(graceMs: number, display?: Display, elsewhere?: ConversionsElsewhere): Promise<void> {
+    await settlesWithin(Promise.all([this.queue.onIdle(), elsewhere?.ended]), graceMs)
+    const inFlight = this.queue.pending + (elsewhere?.running() ?? 0)
+    if (inFlight > 0) {
       display?.log('warn', 'grace period over: remote jobs still running are resumed on the next start', {
-        inFlight: this.queue.pending,
+        inFlight,
       })
     }
     this.shutdown.abort()

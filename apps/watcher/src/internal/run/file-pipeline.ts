@@ -3,6 +3,7 @@ import { extname } from 'node:path'
 import type { NuMarkdownClient } from '@numarkdown/core'
 import type { ResolvedOptions } from '../../options.js'
 import type { Display } from '../../types.js'
+import type { QueuedDocument } from '../cluster/queued-document.js'
 import type { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { classifyError, type Failure } from '../conversion/classify-error.js'
 import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
@@ -11,10 +12,11 @@ import { submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
 import { checkDocument } from '../detection/document-check.js'
 import { openDocument } from '../detection/document-file.js'
-import { sameSignature, signatureOf } from '../detection/file-signature.js'
+import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
 import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
 import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
-import type { FileRecord, Journal } from '../journal/journal.js'
+import type { FileRecord } from '../journal/journal.js'
+import type { JournalStore } from '../journal/journal-store.js'
 import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
 import type { OutputHealth } from '../outputs/output-health.js'
 import { disposeSource } from '../outputs/source-disposal.js'
@@ -28,7 +30,7 @@ export interface FilePipelineSettings {
   /** Of the options that shape an output: see `optionsFingerprint`. */
   fingerprint: string
   context: ScanContext
-  journal: Journal
+  journal: JournalStore
   client: NuMarkdownClient
   queue: ConversionQueue
   adoptable: AdoptableJobs
@@ -40,6 +42,19 @@ export interface FilePipelineSettings {
   onChange(): void
   /** The service refused the API key (401): nothing more can be converted in this run. */
   onRefused(failure: Failure): void
+  /**
+   * Cluster mode (`--queue`): a document to convert is handed to the cluster's queue, for whichever instance
+   * takes it, instead of being converted here.
+   */
+  cluster?: ClusterHandOff
+}
+
+/** Where a cluster's documents go to be converted: see `ClusterQueue`. */
+export interface ClusterHandOff {
+  /** Queue a document; the same document queued by several instances is one queue job. */
+  dispatch(document: QueuedDocument): Promise<void>
+  /** Whether the queue still holds the document's job (to convert or being converted). */
+  holds(document: Pick<QueuedDocument, 'path' | 'sha256' | 'fingerprint'>): Promise<boolean>
 }
 
 /** Shortly after a look at a file that was being replaced, look again. */
@@ -59,6 +74,8 @@ type Ending =
   | { kind: 'rejected'; rejection: Rejection }
   | { kind: 'unreadable'; failure: Failure }
   | { kind: 'converted'; record: FileRecord }
+  | { kind: 'queued' }
+  | { kind: 'unqueued'; error: unknown }
   | {
       kind: 'failed'
       error: unknown
@@ -82,6 +99,8 @@ export class FilePipeline {
   private readonly tracked = new Map<string, Tracked>()
   /** Service failures (403) already tried again in this run: once per run is enough. */
   private readonly retriedServiceFailures = new Set<string>()
+  /** Cluster mode: documents this instance queued, as they were then; looked at again only once they change. */
+  private readonly handedOff = new Map<string, FileSignature & { sha256: string }>()
   /** Operations on files in progress (looks, checks, conversions, failure reports). */
   private operations = 0
   private idleWaiters: Array<() => void> = []
@@ -157,7 +176,7 @@ export class FilePipeline {
     await Promise.all([...found.values()].map((inspection) => this.observe(inspection.path, inspection)))
     // Deletions count only when the whole inbox could be read: a vanished root must not wipe outputs.
     if (folderErrors === 0) {
-      for (const record of this.settings.journal.all()) {
+      for (const record of await this.settings.journal.all()) {
         if (this.settings.isStopping()) return
         if (!found.has(record.path) && !this.tracked.has(record.path)) {
           await this.operation(record.path, () => this.settings.recorder.removed(record.path))
@@ -198,7 +217,7 @@ export class FilePipeline {
         clearTimeout(tracked.timer)
         this.tracked.delete(path)
       }
-      const record = journal.get(path)
+      const record = await journal.get(path)
       if (record?.status === 'failed' && record.sha256 === '' && record.error?.code === inspection.code) {
         return recorder.known(path, record)
       }
@@ -218,13 +237,17 @@ export class FilePipeline {
       return
     }
 
-    const record = journal.get(path)
+    const record = await journal.get(path)
     const verdict = verdictBySignature(record, {
       fingerprint: this.settings.fingerprint,
       signature,
       serviceFailureRetried: this.retriedServiceFailures.has(path),
     })
-    if (record && (verdict === 'unchanged' || verdict === 'failed')) return recorder.known(path, record)
+    if (record && (verdict === 'unchanged' || verdict === 'failed')) {
+      this.handedOff.delete(path)
+      return recorder.known(path, record)
+    }
+    if (await this.inClusterQueue(path, signature)) return
     const entry: Tracked = {
       phase: 'settling',
       ...signature,
@@ -238,6 +261,22 @@ export class FilePipeline {
       entry.resume = record
       this.enqueue(path, entry)
     } else this.settleLater(path, entry, options.stabilityMs)
+  }
+
+  /** Cluster mode: queued by this instance as it is now, and still in the queue: nothing to do here. */
+  private async inClusterQueue(path: string, signature: FileSignature): Promise<boolean> {
+    const { cluster, fingerprint } = this.settings
+    const handed = this.handedOff.get(path)
+    if (!cluster || !handed) return false
+    if (sameSignature(handed, signature)) {
+      try {
+        if (await cluster.holds({ path, sha256: handed.sha256, fingerprint })) return true
+      } catch {
+        return true // the queue cannot be asked now: the next look asks again
+      }
+    }
+    this.handedOff.delete(path)
+    return false
   }
 
   private settleLater(path: string, tracked: Tracked, delayMs: number): void {
@@ -323,8 +362,10 @@ export class FilePipeline {
     })
     try {
       const decision = await this.decide(path, tracked, source)
-      const ending =
-        decision.kind === 'convert' ? await this.run(path, tracked, { ...decision, source }) : decision
+      let ending: Ending
+      if (decision.kind !== 'convert') ending = decision
+      else if (this.settings.cluster) ending = await this.handOff(path, tracked, decision.sha256)
+      else ending = await this.run(path, tracked, { ...decision, source })
       await this.settle(path, tracked, ending)
     } finally {
       await source.close()
@@ -353,7 +394,7 @@ export class FilePipeline {
         const failure = classifyError(error)
         return failure.kind === 'vanished' ? { kind: 'vanished' } : { kind: 'unreadable', failure }
       }
-      record = journal.get(path)
+      record = await journal.get(path)
     }
     const verdict = verdictByContent(record, { fingerprint, sha256 })
     if (record && (verdict === 'unchanged' || verdict === 'failed')) return { kind: 'known', record }
@@ -410,6 +451,26 @@ export class FilePipeline {
     return this.write(path, tracked, { result: waited.result, record: done })
   }
 
+  /** Cluster mode: queue the document for whichever instance takes it. */
+  private async handOff(path: string, tracked: Tracked, sha256: string): Promise<Ending> {
+    const signature = signatureOf(tracked)
+    try {
+      await this.settings.cluster!.dispatch({
+        path,
+        sha256,
+        fingerprint: this.settings.fingerprint,
+        ...signature,
+        attempts: 0,
+        outputAttempts: 0,
+      })
+    } catch (error) {
+      return { kind: 'unqueued', error }
+    }
+    this.handedOff.set(path, { ...signature, sha256 })
+    this.settings.display.log('debug', 'queued', { path })
+    return { kind: 'queued' }
+  }
+
   /** Write the outputs of a result in hand and record the document as done; a failure keeps the result. */
   private async write(path: string, tracked: Tracked, unwritten: ResultInHand): Promise<Ending> {
     try {
@@ -446,6 +507,19 @@ export class FilePipeline {
         return this.finishTracking(path, tracked)
       case 'failed':
         return this.settleFailure(path, tracked, ending)
+      case 'queued':
+        return this.finishTracking(path, tracked)
+      case 'unqueued': {
+        // The queue cannot be reached now (Redis restarting): not the document's fault, try again later.
+        tracked.outputAttempts++
+        const delayMs = outputRetryDelayMs(tracked.outputAttempts)
+        this.settings.display.log(tracked.outputAttempts === 1 ? 'warn' : 'debug', 'cannot queue; retrying', {
+          path,
+          error: ending.error instanceof Error ? ending.error.message : String(ending.error),
+          retryInMs: Math.round(delayMs),
+        })
+        return this.retryLater(path, tracked, delayMs)
+      }
     }
   }
 

@@ -8,7 +8,8 @@ import type { ResolvedOptions } from '../../options.js'
 import type { Display } from '../../types.js'
 import { classifyError, type Failure } from '../conversion/classify-error.js'
 import { type FileSignature, signatureOf } from '../detection/file-signature.js'
-import type { FileRecord, Journal } from '../journal/journal.js'
+import type { FileRecord } from '../journal/journal.js'
+import type { JournalStore } from '../journal/journal-store.js'
 import { OutputError } from '../outputs/output-error.js'
 import { removeOutputs, writeOutputs } from '../outputs/output-files.js'
 import type { OutputHealth } from '../outputs/output-health.js'
@@ -20,7 +21,7 @@ import type { ResultInHand } from './tracked.js'
 export interface OutcomeRecorderSettings {
   options: Pick<ResolvedOptions, 'out' | 'reasoning' | 'deleteOutputs'>
   display: Display
-  journal: Journal
+  journal: JournalStore
   report: RunReport
   outputHealth: OutputHealth
   /** Of the options that shape an output: see `optionsFingerprint`. */
@@ -55,7 +56,7 @@ export class OutcomeRecorder {
   ): Promise<void> {
     const { options, journal, report, display } = this.settings
     const { markdown } = await writeOutputs({ out: options.out, path, result, reasoning: options.reasoning })
-    journal.set({ ...record, updatedAt: new Date().toISOString() })
+    await journal.set({ ...record, updatedAt: new Date().toISOString() })
     this.settings.outputHealth.succeeded()
     report.converted(path, markdown)
     display.log('info', 'converted', {
@@ -192,7 +193,7 @@ export class OutcomeRecorder {
    */
   async removed(path: string): Promise<void> {
     const { options, journal, report, display } = this.settings
-    const record = journal.get(path)
+    const record = await journal.get(path)
     report.forget(path)
     if (!record || record.sourceRemoved) return
     if (!options.deleteOutputs) return
@@ -210,9 +211,9 @@ export class OutcomeRecorder {
    * A journal write whose failure costs at most some work later (a hash, a conversion done again): the output
    * folder is reported, and the run goes on.
    */
-  private async writeTolerated(write: () => void): Promise<void> {
+  private async writeTolerated(write: () => unknown): Promise<void> {
     try {
-      write()
+      await write()
     } catch (error) {
       if (!(error instanceof OutputError)) throw error
       this.settings.outputHealth.failed(classifyError(error))

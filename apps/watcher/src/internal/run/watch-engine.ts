@@ -1,9 +1,12 @@
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { AuthenticationError } from '@numarkdown/core'
+import { AuthenticationError, RateLimitError } from '@numarkdown/core'
 import { WatcherError } from '../../errors.js'
-import type { ResolvedOptions } from '../../options.js'
+import { type ResolvedOptions, redactUrl } from '../../options.js'
 import type { Display, Snapshot, Summary, Watcher } from '../../types.js'
+// Types only: the cluster's modules (BullMQ, ioredis: half a second to load) are loaded when --queue is given.
+import type { ClusterQueue } from '../cluster/cluster-queue.js'
+import type { QueuedConversions } from '../cluster/queued-conversions.js'
 import { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { type Backend, openBackend } from '../conversion/backend.js'
 import type { Failure } from '../conversion/classify-error.js'
@@ -11,6 +14,7 @@ import { createFileFilter } from '../detection/file-filter.js'
 import { InboxEvents } from '../detection/inbox-events.js'
 import type { ScanContext } from '../detection/scanner.js'
 import { Journal } from '../journal/journal.js'
+import type { JournalStore } from '../journal/journal-store.js'
 import { optionsFingerprint } from '../journal/options-fingerprint.js'
 import { removeStaleTemporaryFiles } from '../outputs/atomic-write.js'
 import { OutputHealth } from '../outputs/output-health.js'
@@ -24,6 +28,12 @@ import { RunReport } from './run-report.js'
 /** How long a stop waits for steps on files still running (after conversions were aborted) before closing. */
 const SETTLE_AFTER_ABORT_MS = 5000
 
+/** Cluster mode, `--once`: how often the queue is asked whether the cluster has finished. */
+const ONCE_CHECK_MS = 250
+
+/** Cluster mode: a temp file of an output write younger than this may be another instance's write in progress. */
+const SHARED_TEMPORARY_MIN_AGE_MS = 60_000
+
 /**
  * One watcher run from start to stop: opens the journal and the backend, wires chokidar's hints, the
  * start-up scan and the periodic rescans to the file pipeline, ends a `--once` run when every file found has
@@ -36,7 +46,12 @@ export class WatchEngine implements Watcher {
   private readonly queue: ConversionQueue
   private readonly report = new RunReport()
   private pipeline!: FilePipeline
-  private journal!: Journal
+  private journal!: JournalStore
+  /** Cluster mode (`--queue`): the shared queue, and this instance's conversions of its jobs. */
+  private cluster: ClusterQueue | undefined
+  private conversions: QueuedConversions | undefined
+  private onceTimer: NodeJS.Timeout | undefined
+  private onceChecking = false
   private backend!: Backend
   private context!: ScanContext
   private events!: InboxEvents
@@ -73,7 +88,7 @@ export class WatchEngine implements Watcher {
     }
     try {
       await mkdir(options.out, { recursive: true })
-      this.journal = Journal.open(options.state)
+      if (!options.queue) this.journal = Journal.open(options.state)
     } catch (error) {
       if ((error as Error).message.includes('in use by process')) throw error
       throw new Error(
@@ -81,9 +96,21 @@ export class WatchEngine implements Watcher {
         { cause: error },
       )
     }
+    if (options.queue) {
+      const { connectRedis, redisPassword } = await import('../cluster/redis-connection.js')
+      const { RedisJournal } = await import('../cluster/redis-journal.js')
+      const password = redisPassword(options.queue)
+      if (password) this.display.addSecret(password)
+      const redis = await connectRedis(options.queue)
+      this.journal = new RedisJournal(redis, { prefix: options.queuePrefix, where: redactUrl(options.queue) })
+    }
     let adoptable: AdoptableJobs
     try {
-      await removeStaleTemporaryFiles(options.out)
+      // Other instances of a cluster write to the same output folder: only their old temp files are stale.
+      await removeStaleTemporaryFiles(
+        options.out,
+        options.queue ? Math.max(SHARED_TEMPORARY_MIN_AGE_MS, 2 * options.queueLockMs) : 0,
+      )
       this.context = {
         inbox: options.inbox,
         realInbox: await realpath(options.inbox),
@@ -104,7 +131,9 @@ export class WatchEngine implements Watcher {
       try {
         adoptable = await AdoptableJobs.load({
           client: this.backend.client,
-          records: this.journal.all(),
+          // A cluster's pending records may be submits under way on other instances: each is looked for
+          // when its queue job is taken, not here.
+          records: options.queue ? [] : await this.journal.all(),
           signal: this.queue.signal,
           display: this.display,
         })
@@ -113,11 +142,47 @@ export class WatchEngine implements Watcher {
         throw AuthenticationError.isInstance(error) ? this.refusal(error.message, error) : error
       }
     } catch (error) {
-      this.journal.close()
+      await Promise.resolve(this.journal.close()).catch(() => {})
       throw error
     }
     const fingerprint = optionsFingerprint(options)
     const outputHealth = new OutputHealth(this.display, options.out)
+    const recorder = new OutcomeRecorder({
+      options,
+      display: this.display,
+      journal: this.journal,
+      report: this.report,
+      outputHealth,
+      fingerprint,
+    })
+    if (options.queue) {
+      const { ClusterQueue } = await import('../cluster/cluster-queue.js')
+      const { QueuedConversions } = await import('../cluster/queued-conversions.js')
+      this.cluster = new ClusterQueue({
+        url: options.queue,
+        prefix: options.queuePrefix,
+        fingerprint,
+        concurrency: options.concurrency,
+        lockMs: options.queueLockMs,
+        display: this.display,
+      })
+      await this.cluster.ready()
+      this.conversions = new QueuedConversions({
+        options,
+        display: this.display,
+        fingerprint,
+        context: this.context,
+        journal: this.journal,
+        client: this.backend.client,
+        cluster: this.cluster,
+        recorder,
+        outputHealth,
+        signal: this.queue.signal,
+        onRefused: (failure) => this.refused(failure),
+        onChange: () => this.checkOnceFinished(),
+      })
+      this.slowClusterOnRateLimit(this.cluster)
+    }
     this.pipeline = new FilePipeline({
       options,
       display: this.display,
@@ -128,25 +193,25 @@ export class WatchEngine implements Watcher {
       queue: this.queue,
       adoptable,
       outputHealth,
-      recorder: new OutcomeRecorder({
-        options,
-        display: this.display,
-        journal: this.journal,
-        report: this.report,
-        outputHealth,
-        fingerprint,
-      }),
+      recorder,
       isStopping: this.isStopping,
       onChange: () => this.checkOnceFinished(),
       onRefused: (failure) => this.refused(failure),
+      ...(this.cluster ? { cluster: this.cluster } : {}),
     })
-    const resumable = this.journal.all().filter((record) => record.status === 'submitted').length
+    const records = await this.journal.all()
+    const resumable = records.filter((record) => record.status === 'submitted').length
     const pollingInterval = options.once ? undefined : this.events.pollingInterval()
+    if (this.cluster && this.conversions) {
+      const conversions = this.conversions
+      this.cluster.start((job, token) => conversions.process(job, token))
+    }
     this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
       out: options.out,
-      state: options.state,
-      known: this.journal.all().length,
+      state: this.journal.location,
+      ...(this.cluster ? { queue: this.cluster.name, concurrency: options.concurrency } : {}),
+      known: records.length,
       resumable,
       ...(options.once ? {} : { events: pollingInterval ? `polling every ${pollingInterval} ms` : 'native' }),
     })
@@ -161,6 +226,25 @@ export class WatchEngine implements Watcher {
     if (!options.once) {
       this.rescanTimer = setInterval(() => this.rescanUnlessRunning(), options.rescanMs)
     }
+    // Other instances finish the jobs of a cluster: their ends raise no event here.
+    if (options.once && this.cluster)
+      this.onceTimer = setInterval(() => this.checkOnceFinished(), ONCE_CHECK_MS)
+  }
+
+  /**
+   * A 429 seen by this instance's client (which waits and retries on its own) pauses the whole cluster's
+   * queue for as long as the service asked: no instance takes another document until then.
+   */
+  private slowClusterOnRateLimit(cluster: ClusterQueue): void {
+    this.backend.client.on((event) => {
+      if (event.type !== 'retry' || !RateLimitError.isInstance(event.error)) return
+      this.display.log('warn', 'rate limited by the service: the cluster waits', { retryInMs: event.delayMs })
+      cluster.rateLimit(event.delayMs).catch((error: unknown) =>
+        this.display.log('warn', 'could not pause the cluster after a 429', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+    })
   }
 
   // ---- a refused API key ------------------------------------------------------------------------------------
@@ -213,12 +297,30 @@ export class WatchEngine implements Watcher {
 
   private checkOnceFinished(): void {
     if (!this.options.once || !this.initialScanDone || this.stopping) return
-    if (this.pipeline.busy || this.queue.busy) return
-    void this.stop('done')
+    if (this.pipeline.busy || this.queue.busy || this.conversions?.busy) return
+    if (!this.cluster) {
+      void this.stop('done')
+      return
+    }
+    // A cluster's --once run ends when the whole queue is done: every document found has its final state.
+    if (this.onceChecking) return
+    this.onceChecking = true
+    this.cluster
+      .unfinished()
+      .then((unfinished) => {
+        if (unfinished > 0 || this.stopping) return
+        if (this.pipeline.busy || this.queue.busy || this.conversions?.busy) return
+        void this.stop('done')
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.onceChecking = false
+      })
   }
 
   snapshot(): Snapshot {
-    return this.report.snapshot(this.pipeline.files)
+    if (!this.conversions) return this.report.snapshot(this.pipeline.files)
+    return this.report.snapshot(new Map([...this.pipeline.files, ...this.conversions.files]))
   }
 
   stop(reason = 'stopped'): Promise<Summary> {
@@ -249,10 +351,20 @@ export class WatchEngine implements Watcher {
       })
     }
     clearInterval(this.rescanTimer)
+    clearInterval(this.onceTimer)
     this.pipeline.clearTimers()
     this.queue.clear()
     await this.events.close()
-    await this.queue.drain(graceMs, this.fatal ? undefined : this.display)
+    const conversions = this.conversions
+    await this.queue.drain(
+      graceMs,
+      this.fatal ? undefined : this.display,
+      this.cluster && conversions
+        ? { ended: this.cluster.stopTaking(), running: () => conversions.files.size }
+        : undefined,
+    )
+    // Jobs cut short by the end of the grace period went back to the queue; the worker ends after them.
+    if (this.cluster) await settlesWithin(this.cluster.stopTaking(), SETTLE_AFTER_ABORT_MS)
     // Steps still running (a failure being reported, a scan) end before the journal closes.
     const settled = await settlesWithin(
       Promise.all([this.pipeline.idle(), this.scanning]),
@@ -265,8 +377,9 @@ export class WatchEngine implements Watcher {
       )
     }
     this.pipeline.clearTimers()
+    await this.cluster?.close()
     try {
-      this.journal.close()
+      await this.journal.close()
     } catch (error) {
       this.display.log(
         'warn',
