@@ -9,7 +9,11 @@ import { engineQueueName, type JobKeys, jobKeys } from './job-keys.js'
 import { closeRedis, connectRedis, type RedisTarget } from './redis-connection.js'
 
 /** The options of BullMQ jobs on the engine queue. */
-export const engineJobOptions = {
+export const engineJobOptions: {
+  readonly attempts: 1
+  readonly removeOnComplete: true
+  readonly removeOnFail: { readonly age: number }
+} = {
   // An engine's failure is the job's `failed` state, recorded by the worker: BullMQ never retries it. A job whose
   // worker died is another matter: BullMQ's stalled-job check gives it back to the queue.
   attempts: 1,

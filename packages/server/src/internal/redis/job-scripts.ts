@@ -24,7 +24,7 @@ end
  * KEYS: job, sequence, owner index, organization index (the owner index again when there is none), pending.
  * ARGV: id, now, then field/value pairs. Returns the job's sequence number.
  */
-export const createJob = new RedisScript(`
+export const createJob: RedisScript = new RedisScript(`
 local sequence = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'sequence', sequence, 'jobHold', '1', unpack(ARGV, 3))
 redis.call('ZADD', KEYS[3], sequence, ARGV[1])
@@ -38,7 +38,7 @@ return sequence
  * Returns {'run'}, {'missing'}, or {'settled', remove, upload} for a job settled before it ran (a stale hold of a
  * worker that died is dropped then).
  */
-export const startAttempt = new RedisScript(`${common}
+export const startAttempt: RedisScript = new RedisScript(`${common}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if terminal[status] then
@@ -64,7 +64,7 @@ return {'run'}
  * An attempt whose hold was taken over by another changes nothing. The record expires after its ttlMs, and its id is
  * published on the channel. Returns {settled, remove, upload}.
  */
-export const finishJob = new RedisScript(`${common}
+export const finishJob: RedisScript = new RedisScript(`${common}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, ''} end
 local attempt = ARGV[4]
 local holder = redis.call('HGET', KEYS[1], 'engineHold')
@@ -97,7 +97,7 @@ return {1, released[1], released[2]}
  * An engine attempt lets go of the upload. KEYS: job. ARGV: attempt token. Returns {remove, upload}; remove is 1
  * with an empty name when the record is gone (expired): the caller removes the file it knows.
  */
-export const releaseAttempt = new RedisScript(`${common}
+export const releaseAttempt: RedisScript = new RedisScript(`${common}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {1, ''} end
 if redis.call('HGET', KEYS[1], 'engineHold') == ARGV[1] then redis.call('HDEL', KEYS[1], 'engineHold') end
 return releaseUpload(KEYS[1])
@@ -107,7 +107,7 @@ return releaseUpload(KEYS[1])
  * A worker that stops hands its running job back: pending again, for the next worker. KEYS: job, pending.
  * ARGV: id, now, attempt token. Returns {remove, upload} (the job may have been settled meanwhile).
  */
-export const handBack = new RedisScript(`${common}
+export const handBack: RedisScript = new RedisScript(`${common}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {1, ''} end
 local held = redis.call('HGET', KEYS[1], 'engineHold') == ARGV[3]
 if held then
@@ -124,7 +124,7 @@ return releaseUpload(KEYS[1])
  * One page of an index, newest first, after forgetting the expired jobs of every index. KEYS: index, expiring.
  * ARGV: now, skip, perPage. Returns {totalCount, ids}.
  */
-export const listJobs = new RedisScript(`
+export const listJobs: RedisScript = new RedisScript(`
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, member in ipairs(expired) do
   local id, ownerIndex, organizationIndex = string.match(member, '^([^\\n]*)\\n([^\\n]*)\\n(.*)$')
