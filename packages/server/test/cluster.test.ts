@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  createServer,
   type Engine,
   type RunningServer,
   type RunningWorker,
@@ -286,6 +287,9 @@ describe.skipIf(!redisServerAvailable())('cluster mode (two API replicas, one wo
     await expect(
       startServer({ tokens, redis: redis.url, role: 'api', engine: scriptedEngine() }),
     ).rejects.toThrow("options.engine is not used with role 'api'")
+    expect(() => createServer({ tokens, redis: redis.url })).toThrow(
+      'createServer options: redis (cluster mode) connects to Redis before serving: use startServer instead',
+    )
     await expect(startServer({ tokens, redis: 'http://user:hunter2@example.com' })).rejects.toThrow(
       'options.redis must be a Redis URL such as redis://127.0.0.1:6379, got http://example.com',
     )
