@@ -20,6 +20,7 @@ export const engineFlagOptions: Record<string, { type: 'string' | 'boolean'; mul
   model: { type: 'string' },
   'openai-api-key': { type: 'string' },
   languages: { type: 'string' },
+  'scripted-latency-ms': { type: 'string' },
 }
 
 /** Lines of `--help` describing the engine flags. */
@@ -32,6 +33,7 @@ export const engineFlagHelp: readonly string[] = [
   '  --openai-base-url <url>  openai: the model server, e.g. http://127.0.0.1:8000 (with or without /v1)',
   '  --model <name>           openai: the model name, e.g. numind/NuMarkdown-8B-Thinking',
   '  --openai-api-key <key>   openai: its API key; prefer the OPENAI_API_KEY environment variable',
+  '  --scripted-latency-ms <n>  scripted: each conversion takes this long, as a model would. Default: 0',
 ]
 
 /** The engines `--engine` accepts. */
@@ -46,7 +48,15 @@ export async function createEngineFromFlags(flags: EngineFlags): Promise<Engine>
   switch (name) {
     case 'scripted': {
       const { scriptedEngine } = await import('./engines/scripted/scripted-engine.js')
-      return scriptedEngine()
+      const latency = flags['scripted-latency-ms']
+      if (latency === undefined) return scriptedEngine()
+      const latencyMs = typeof latency === 'string' && /^\d+$/.test(latency) ? Number(latency) : Number.NaN
+      if (!Number.isSafeInteger(latencyMs)) {
+        throw new TypeError(
+          `--scripted-latency-ms must be a whole number of milliseconds, got ${String(latency)}`,
+        )
+      }
+      return scriptedEngine({ latencyMs })
     }
     case 'local': {
       const { localEngine } = await import('./engines/local/local-engine.js')

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module'
 import { createEngineFromFlags } from './cli-engine.js'
 import { parseCliArgs, usage } from './internal/cli-args.js'
 import { startServer } from './server.js'
+import type { ServerOptions } from './types.js'
+import { startWorker } from './worker.js'
 
 // The last line of defence, not the way errors are handled (every job's failure is its own `failed` state): one
 // stray rejection in a library must not take down a server that runs everyone's jobs. It is reported, and the
@@ -38,15 +40,19 @@ async function main(): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`)
     return 0
   }
-  const engine = await createEngineFromFlags(config.engineFlags)
+  if (config.role === 'worker') return runWorker(config)
+  // An API replica runs no engine: it does not load one.
+  const engine = config.role === 'api' ? undefined : await createEngineFromFlags(config.engineFlags)
   const server = await startServer({
-    engine,
+    ...(engine ? { engine } : {}),
     tokens: config.tokens,
     host: config.host,
     port: config.port,
     ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
     ...(config.maxUploadBytes === undefined ? {} : { maxUploadBytes: config.maxUploadBytes }),
     ...(config.spoolDirectory === undefined ? {} : { spoolDirectory: config.spoolDirectory }),
+    ...clusterOptions(config),
+    ...(config.redis === undefined ? {} : { role: config.role === 'api' ? 'api' : 'both' }),
   })
   if (!config.quiet) {
     const log = (request: IncomingMessage, response: ServerResponse): void => {
@@ -62,7 +68,13 @@ async function main(): Promise<number> {
     server.server.on('checkContinue', log)
   }
 
-  const lines = [`numarkdown-server listening on ${server.url} (engine: ${engine.name})`, '']
+  const lines = [
+    `numarkdown-server listening on ${server.url} (engine: ${engine ? engine.name : 'none, jobs run on workers'})`,
+    '',
+  ]
+  if (config.redis !== undefined) {
+    lines.push(`Cluster mode: role ${config.role}, jobs in Redis at ${redactedRedisUrl(config.redis)}`, '')
+  }
   if (config.generatedToken) {
     lines.push('No --token given; generated one for this run (shown only now):', '')
     lines.push(`  export NUMARKDOWN_TOKEN=${config.generatedToken}`, '')
@@ -78,6 +90,53 @@ async function main(): Promise<number> {
   )
   process.stdout.write(lines.join('\n'))
 
+  return untilStopped(() => server.close())
+}
+
+/** `--role worker`: take jobs from the cluster's queue; no API. */
+async function runWorker(config: ReturnType<typeof parseCliArgs>): Promise<number> {
+  const engine = await createEngineFromFlags(config.engineFlags)
+  if (config.redis === undefined) throw new TypeError('--role worker needs --redis')
+  const worker = await startWorker({
+    engine,
+    redis: config.redis,
+    ...(config.concurrency === undefined ? {} : { concurrency: config.concurrency }),
+    ...(config.spoolDirectory === undefined ? {} : { spoolDirectory: config.spoolDirectory }),
+    ...(config.redisPrefix === undefined ? {} : { redisPrefix: config.redisPrefix }),
+    ...(config.workerLockMs === undefined ? {} : { workerLockMs: config.workerLockMs }),
+  })
+  process.stdout.write(
+    `numarkdown-server worker taking jobs from ${worker.redis} (engine: ${engine.name}, concurrency ` +
+      `${config.concurrency ?? 4}, uploads in ${config.spoolDirectory}).\n\nPress Ctrl+C to stop: running jobs go ` +
+      'back to the queue.\n',
+  )
+  return untilStopped(() => worker.close())
+}
+
+function clusterOptions(config: ReturnType<typeof parseCliArgs>): Partial<ServerOptions> {
+  if (config.redis === undefined) return {}
+  return {
+    redis: config.redis,
+    ...(config.ownerSecret === undefined ? {} : { ownerSecret: config.ownerSecret }),
+    ...(config.redisPrefix === undefined ? {} : { redisPrefix: config.redisPrefix }),
+    ...(config.workerLockMs === undefined ? {} : { workerLockMs: config.workerLockMs }),
+  }
+}
+
+/** The URL without user name and password: it goes to the log. */
+function redactedRedisUrl(value: string): string {
+  try {
+    const url = new URL(value)
+    url.username = ''
+    url.password = ''
+    return url.href.replace(/\/$/, '')
+  } catch {
+    return 'an invalid URL'
+  }
+}
+
+/** Resolves with the exit code once SIGINT or SIGTERM has stopped what `stop` stops. */
+function untilStopped(close: () => Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals): void => {
@@ -88,7 +147,7 @@ async function main(): Promise<number> {
       }
       stopping = true
       process.stdout.write(`numarkdown-server: ${signal}, stopping\n`)
-      server.close().then(
+      close().then(
         () => resolve(0),
         (error: unknown) => {
           process.stderr.write(`numarkdown-server: ${(error as Error).message}\n`)

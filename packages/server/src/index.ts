@@ -21,4 +21,6 @@ export type {
   RequestLogEntry,
   ServerOptions,
   ServerToken,
+  WorkerOptions,
 } from './types.js'
+export { type RunningWorker, startWorker } from './worker.js'

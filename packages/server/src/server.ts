@@ -1,6 +1,7 @@
 /**
- * `startServer()` and `createServer()`: options resolved and checked in one place, the Node server bounded against
- * slow or silent clients (headers, idle time, upload rate), and a shutdown that cleans up everything.
+ * `startServer()` and `createServer()`: options resolved and checked in one place, the job store chosen (in this
+ * process, or Redis in cluster mode), the Node server bounded against slow or silent clients (headers, idle time,
+ * upload rate), and a shutdown that cleans up everything.
  */
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,7 +12,15 @@ import { TokenVerifier } from './internal/auth.js'
 import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
 import { validateFaultPlan } from './internal/faults/fault-injector.js'
 import { faultLayer } from './internal/faults/fault-layer.js'
-import type { RequestLogEntry, ServerOptions, ServerToken } from './types.js'
+import { InProcessJobs } from './internal/in-process-jobs.js'
+import type { Jobs } from './internal/jobs.js'
+import { positiveInteger } from './internal/positive-integer.js'
+import {
+  type ClusterSettings,
+  openClusterJobs,
+  resolveClusterSettings,
+} from './internal/redis/open-cluster-jobs.js'
+import type { Engine, RequestLogEntry, ServerOptions, ServerToken } from './types.js'
 
 const serverOptionKeys = optionKeys<ServerOptions>({
   engine: true,
@@ -28,6 +37,11 @@ const serverOptionKeys = optionKeys<ServerOptions>({
   uploadRateWindowMs: true,
   host: true,
   port: true,
+  redis: true,
+  role: true,
+  ownerSecret: true,
+  redisPrefix: true,
+  workerLockMs: true,
 })
 const tokenKeys = optionKeys<ServerToken>({ token: true, owner: true, organization: true })
 
@@ -69,12 +83,42 @@ const internals = new WeakMap<Server, Internals>()
  * ```
  */
 export function createServer(options: ServerOptions): Server {
-  return create(options, 'createServer')
+  const settings = resolveOptions(options, 'createServer')
+  if (settings.cluster) {
+    throw new TypeError(
+      'createServer options: redis (cluster mode) connects to Redis before serving: use startServer instead',
+    )
+  }
+  return create(settings, { jobs: inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) })
 }
 
-function create(options: ServerOptions, where: string): Server {
-  const { headersTimeoutMs, idleTimeoutMs, ...resolved } = resolveOptions(options, where)
-  const api = new Api(resolved)
+function inProcessJobs(settings: Settings): Jobs {
+  return new InProcessJobs({
+    engine: settings.engine ?? scriptedEngine(),
+    concurrency: settings.concurrency,
+    jobTtlMs: settings.jobTtlMs,
+  })
+}
+
+function create(settings: Settings, parts: { jobs: Jobs; tokens: TokenVerifier }): Server {
+  const {
+    headersTimeoutMs,
+    idleTimeoutMs,
+    maxUploadBytes,
+    pingIntervalMs,
+    spoolDirectory,
+    uploadRate,
+    layer,
+  } = settings
+  const api = new Api({
+    jobs: parts.jobs,
+    tokens: parts.tokens,
+    maxUploadBytes,
+    pingIntervalMs,
+    spoolDirectory,
+    uploadRate,
+    ...(layer ? { layer } : {}),
+  })
   const server = createHttpServer(
     {
       headersTimeout: headersTimeoutMs,
@@ -139,25 +183,51 @@ function create(options: ServerOptions, where: string): Server {
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const server = create(options, 'startServer')
+  const settings = resolveOptions(options, 'startServer')
+  let parts: { jobs: Jobs; tokens: TokenVerifier }
+  if (settings.cluster) {
+    const { jobs, ownerKey } = await openClusterJobs(settings.cluster, {
+      engine: settings.engine,
+      concurrency: settings.concurrency,
+      jobTtlMs: settings.jobTtlMs,
+      spoolDirectory: settings.spoolDirectory,
+    })
+    parts = { jobs, tokens: new TokenVerifier(options.tokens, ownerKey) }
+  } else {
+    parts = { jobs: inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) }
+  }
+  const server = create(settings, parts)
   const { api, shutdown } = internals.get(server)!
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    await shutdown()
+    throw error
+  }
   const port = (server.address() as AddressInfo).port
   const urlHost = host.includes(':') ? `[${host}]` : host
   return { url: `http://${urlHost}:${port}`, port, host, server, requests: api.requests, close: shutdown }
 }
 
-function resolveOptions(
-  options: ServerOptions,
-  where: string,
-): ConstructorParameters<typeof Api>[0] & { headersTimeoutMs: number; idleTimeoutMs: number } {
+/** The options with every default resolved; the job store and the token verifier come after. */
+interface Settings extends Omit<ConstructorParameters<typeof Api>[0], 'jobs' | 'tokens'> {
+  engine: Engine | undefined
+  concurrency: number
+  jobTtlMs: number
+  headersTimeoutMs: number
+  idleTimeoutMs: number
+  /** Set in cluster mode. */
+  cluster?: ClusterSettings
+}
+
+function resolveOptions(options: ServerOptions, where: string): Settings {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`)
   }
@@ -196,9 +266,14 @@ function resolveOptions(
   if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
     throw new TypeError('options.engine must have a convert(document, params, signal) method')
   }
+  const cluster = resolveClusterSettings(options)
+  if (cluster?.role === 'api' && options.engine !== undefined) {
+    throw new TypeError(
+      "options.engine is not used with role 'api': engines run on workers (startWorker) or on servers of role 'both'",
+    )
+  }
   return {
-    engine: options.engine ?? scriptedEngine(),
-    tokens: new TokenVerifier(options.tokens),
+    engine: cluster?.role === 'api' ? undefined : (options.engine ?? scriptedEngine()),
     maxUploadBytes,
     concurrency,
     pingIntervalMs,
@@ -208,13 +283,6 @@ function resolveOptions(
     headersTimeoutMs,
     idleTimeoutMs,
     ...(options.faults ? { layer: faultLayer(options.faults) } : {}),
+    ...(cluster ? { cluster } : {}),
   }
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`options.${name} must be a positive integer, got ${value}`)
-  }
-  return value
 }

@@ -164,4 +164,45 @@ export interface ServerOptions {
   host?: string
   /** @default 0 (a free port) */
   port?: number
+  /**
+   * Cluster mode: a Redis URL (`redis://[user:password@]host:port[/db]`, or `rediss://`). The job store and the
+   * engine queue move to Redis, so that several servers (API replicas) and engine workers ({@link startWorker})
+   * share the jobs: a job submitted to one replica is read, streamed and cancelled through any other, and jobs
+   * survive a restart of any node. Uploads must then go to a folder every node can read (`spoolDirectory`).
+   * Only {@link startServer} takes it. Without it, jobs live in this process.
+   */
+  redis?: string
+  /**
+   * Cluster mode: `'both'` serves the API and runs jobs through `engine`; `'api'` serves the API only, and jobs
+   * run on workers started with {@link startWorker} (or other servers of role `'both'`). @default 'both'
+   */
+  role?: 'api' | 'both'
+  /**
+   * Cluster mode: the secret that derives the owner names of plain-string tokens, the same on every node.
+   * @default a random secret created once in Redis and shared by every node
+   */
+  ownerSecret?: string
+  /** Cluster mode: the prefix of every Redis key, so that several clusters can share one Redis. @default 'numarkdown' */
+  redisPrefix?: string
+  /**
+   * Cluster mode, role `'both'`: how long a worker's claim on a running job lasts without renewal. A job whose
+   * worker died is taken by another worker after this (once; the second time it fails). @default 30000
+   */
+  workerLockMs?: number
+}
+
+/** Options of {@link startWorker}: an engine worker of a cluster (see {@link ServerOptions.redis}). */
+export interface WorkerOptions {
+  /** The cluster's Redis URL, as given to its servers. */
+  redis: string
+  /** The engine that converts documents. @default scriptedEngine() */
+  engine?: Engine
+  /** Jobs converting at once on this worker. @default 4 */
+  concurrency?: number
+  /** The upload folder the cluster's servers spool to, as this machine sees it. @default os.tmpdir() */
+  spoolDirectory?: string
+  /** As given to the cluster's servers. @default 'numarkdown' */
+  redisPrefix?: string
+  /** How long this worker's claim on a running job lasts without renewal. @default 30000 */
+  workerLockMs?: number
 }

@@ -6,10 +6,10 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Engine, RequestLogEntry } from '../types.js'
+import type { RequestLogEntry } from '../types.js'
 import { type Answer, apiError, sendAnswer } from './answer.js'
 import type { TokenVerifier } from './auth.js'
-import { JobStore } from './job-store.js'
+import type { Jobs } from './jobs.js'
 import { lingerOnClose } from './lingering-close.js'
 import type { RouteLayer, Routes } from './route-call.js'
 import { matchRoute } from './router.js'
@@ -19,17 +19,14 @@ import type { TransferRate } from './transfer-rate.js'
 
 /** Options of the request handler, with every default resolved. */
 export interface ApiOptions {
-  engine: Engine
+  /** The job store: in this process, or shared through Redis. The API closes it. */
+  jobs: Jobs
   tokens: TokenVerifier
   maxUploadBytes: number
-  concurrency: number
   pingIntervalMs: number
-  jobTtlMs: number
   spoolDirectory: string
   /** The slowest body an upload may send. */
   uploadRate: TransferRate
-  /** On close, how long to wait for engine calls to return before removing their uploads anyway. */
-  engineStopGraceMs?: number
   /** Wraps the routes: the fault plan of tests. */
   layer?: RouteLayer
 }
@@ -41,7 +38,7 @@ const maxLogEntries = 100_000
 export class Api {
   readonly requests: RequestLogEntry[] = []
   readonly #options: ApiOptions
-  readonly #store: JobStore
+  readonly #store: Jobs
   readonly #streams = new Set<SseStream>()
   readonly #shutdown = new AbortController()
   readonly #routes: Routes
@@ -51,12 +48,7 @@ export class Api {
     // Every upload in progress listens for shutdown (and removes its listener when done): hundreds at once is
     // normal load here, not a leak, so Node's warning past 10 listeners is turned off for this signal.
     setMaxListeners(0, this.#shutdown.signal)
-    this.#store = new JobStore({
-      engine: options.engine,
-      concurrency: options.concurrency,
-      jobTtlMs: options.jobTtlMs,
-      ...(options.engineStopGraceMs === undefined ? {} : { engineStopGraceMs: options.engineStopGraceMs }),
-    })
+    this.#store = options.jobs
     const { serve } = new ApiRoutes({
       store: this.#store,
       maxUploadBytes: options.maxUploadBytes,
@@ -92,13 +84,12 @@ export class Api {
     })
   }
 
-  /** End open streams, abort uploads and jobs, remove spooled files, and release the engine. */
+  /** End open streams, abort uploads, and close the job store (which stops this node's jobs and its engine). */
   async close(): Promise<void> {
     this.#shutdown.abort()
     for (const stream of this.#streams) stream.end()
     this.#streams.clear()
     await this.#store.close()
-    await this.#options.engine.close?.()
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse, entry: RequestLogEntry): Promise<void> {

@@ -19,8 +19,11 @@ export interface Principal {
 export class TokenVerifier {
   readonly #entries: Array<{ digest: Buffer; principal: Principal }>
 
-  constructor(tokens: Array<ServerToken | string>) {
-    const ownerKey = randomBytes(32)
+  /**
+   * `ownerKey` derives the owners of plain-string tokens: random for each start by default; a cluster passes the
+   * key all its nodes share.
+   */
+  constructor(tokens: Array<ServerToken | string>, ownerKey: Buffer = randomBytes(32)) {
     this.#entries = tokens.map((token) => {
       const entry = typeof token === 'string' ? { token, owner: derivedOwner(token, ownerKey) } : token
       const principal: Principal =

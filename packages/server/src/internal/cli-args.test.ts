@@ -50,4 +50,50 @@ describe('parseCliArgs', () => {
   ])('rejects %j', (argv, message) => {
     expect(() => parseCliArgs(argv, {})).toThrow(message)
   })
+
+  it('reads the cluster flags, the owner secret from the environment, and needs no token on a worker', () => {
+    const api = parseCliArgs(
+      ['--redis', 'redis://10.0.0.5:6379', '--role', 'api', '--upload-dir', '/srv/uploads', '--token', 't1'],
+      { NUMARKDOWN_OWNER_SECRET: 'shared-owner-secret' },
+    )
+    expect(api).toMatchObject({
+      redis: 'redis://10.0.0.5:6379',
+      role: 'api',
+      spoolDirectory: '/srv/uploads',
+      ownerSecret: 'shared-owner-secret',
+      tokens: ['t1'],
+    })
+    const worker = parseCliArgs(
+      [
+        '--redis',
+        'redis://h:1',
+        '--role',
+        'worker',
+        '--spool-dir',
+        '/srv/uploads',
+        '--worker-lock-ms',
+        '5000',
+      ],
+      {},
+    )
+    expect(worker).toMatchObject({ role: 'worker', workerLockMs: 5000, tokens: [] })
+    expect(worker.generatedToken).toBeUndefined()
+    expect(parseCliArgs([], {}).role).toBe('both')
+  })
+
+  it.each([
+    [['--role', 'api'], '--role is for cluster mode: give --redis as well'],
+    [['--redis', 'redis://h:1'], '--redis needs --upload-dir'],
+    [
+      ['--redis', 'redis://h:1', '--upload-dir', '/u', '--role', 'gpu'],
+      '--role must be one of api, worker, both, got gpu',
+    ],
+    [['--upload-dir', '/a', '--spool-dir', '/b'], '--upload-dir and --spool-dir name the same folder'],
+    [
+      ['--redis', 'redis://h:1', '--upload-dir', '/u', '--worker-lock-ms', '5'],
+      '--worker-lock-ms must be an integer within 100..3600000, got 5',
+    ],
+  ])('rejects the cluster flags %j', (argv, message) => {
+    expect(() => parseCliArgs(argv, {})).toThrow(message)
+  })
 })

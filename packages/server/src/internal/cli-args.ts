@@ -1,3 +1,6 @@
+/**
+ * The flags and environment of `numarkdown-server`, parsed and checked in one place, and the text of `--help`.
+ */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { defaultEngineName, type EngineFlags, engineFlagHelp, engineFlagOptions } from '../cli-engine.js'
@@ -18,6 +21,14 @@ export interface CliConfig {
   spoolDirectory?: string
   quiet: boolean
   engineFlags: EngineFlags
+  /** Cluster mode: the Redis URL. */
+  redis?: string
+  /** Cluster mode: what this process does. */
+  role: 'api' | 'worker' | 'both'
+  /** Cluster mode: the owner secret (better from NUMARKDOWN_OWNER_SECRET than from a flag other users can see). */
+  ownerSecret?: string
+  redisPrefix?: string
+  workerLockMs?: number
 }
 
 export const usage: string = [
@@ -34,7 +45,21 @@ export const usage: string = [
   ...engineFlagHelp,
   '  --concurrency <n>        Jobs converting at once; the others wait as pending. Default: 4',
   '  --max-upload-mb <n>      Uploads larger than this get 413. Default: 1024',
-  '  --spool-dir <path>       Where uploads are kept while their job runs. Default: the system temp folder',
+  '  --upload-dir <path>      Where uploads are kept while their job runs (also --spool-dir). In cluster mode',
+  '                           a folder every node reads (a shared file system), required. Default: the',
+  '                           system temp folder',
+  '',
+  'Cluster mode (many API replicas and engine workers sharing jobs through Redis):',
+  '  --redis <url>            The Redis of the cluster, e.g. redis://10.0.0.5:6379 (redis://user:pass@host:port,',
+  '                           rediss:// for TLS). Jobs survive a restart of any node.',
+  '  --role <role>            api (serve the API, queue jobs), worker (run jobs through the engine, no API), or',
+  '                           both. Default: both',
+  '  --owner-secret <secret>  The key that names the owners of tokens, the same on every node (also',
+  '                           NUMARKDOWN_OWNER_SECRET). Default: one created once in Redis',
+  '  --redis-prefix <name>    The namespace of the Redis keys, for several clusters on one Redis. Default: numarkdown',
+  '  --worker-lock-ms <n>     A job whose worker stops renewing its claim for this long is taken by another',
+  '                           worker (once). Default: 30000',
+  '',
   '  --quiet                  Do not log requests.',
   '  --version                Print the version and exit.',
   '  --help                   Show this help.',
@@ -54,6 +79,12 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
       concurrency: { type: 'string' },
       'max-upload-mb': { type: 'string' },
       'spool-dir': { type: 'string' },
+      'upload-dir': { type: 'string' },
+      redis: { type: 'string' },
+      role: { type: 'string' },
+      'owner-secret': { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      'worker-lock-ms': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -68,7 +99,19 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
   for (const token of given) {
     if (/\s/.test(token)) throw new TypeError('--token must not contain spaces')
   }
-  const generatedToken = given.length === 0 ? randomBytes(24).toString('base64url') : undefined
+  const role = (values.role as string | undefined) ?? 'both'
+  if (role !== 'api' && role !== 'worker' && role !== 'both') {
+    throw new TypeError(`--role must be one of api, worker, both, got ${role}`)
+  }
+  const redis = values.redis as string | undefined
+  for (const flag of ['role', 'owner-secret', 'redis-prefix', 'worker-lock-ms'] as const) {
+    if (values[flag] !== undefined && redis === undefined) {
+      throw new TypeError(`--${flag} is for cluster mode: give --redis as well`)
+    }
+  }
+  // A worker serves no API: it needs no token.
+  const generatedToken =
+    given.length === 0 && role !== 'worker' ? randomBytes(24).toString('base64url') : undefined
   const tokens = [...new Set(generatedToken ? [generatedToken] : given)]
   const engineFlags: EngineFlags = {}
   for (const name of Object.keys(engineFlagOptions)) {
@@ -84,6 +127,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
     tokens,
     quiet: values.quiet === true,
     engineFlags,
+    role,
   }
   if (generatedToken) config.generatedToken = generatedToken
   const concurrency = integer('--concurrency', values.concurrency as string | undefined, {
@@ -96,8 +140,28 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliConfig 
     max: 1024 * 1024,
   })
   if (maxUploadMb !== undefined) config.maxUploadBytes = maxUploadMb * 1024 * 1024
-  const spoolDirectory = values['spool-dir'] as string | undefined
+  const spoolDirectory = (values['upload-dir'] ?? values['spool-dir']) as string | undefined
+  if (values['upload-dir'] !== undefined && values['spool-dir'] !== undefined) {
+    throw new TypeError('--upload-dir and --spool-dir name the same folder: give one of them')
+  }
   if (spoolDirectory !== undefined) config.spoolDirectory = spoolDirectory
+  if (redis !== undefined) {
+    if (spoolDirectory === undefined) {
+      throw new TypeError(
+        '--redis needs --upload-dir: a folder every node of the cluster reads (a shared file system)',
+      )
+    }
+    config.redis = redis
+    const ownerSecret = (values['owner-secret'] as string | undefined) ?? env.NUMARKDOWN_OWNER_SECRET
+    if (ownerSecret !== undefined && ownerSecret !== '') config.ownerSecret = ownerSecret
+    const prefix = values['redis-prefix'] as string | undefined
+    if (prefix !== undefined) config.redisPrefix = prefix
+    const lockMs = integer('--worker-lock-ms', values['worker-lock-ms'] as string | undefined, {
+      min: 100,
+      max: 3_600_000,
+    })
+    if (lockMs !== undefined) config.workerLockMs = lockMs
+  }
   return config
 }
 

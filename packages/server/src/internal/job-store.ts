@@ -280,12 +280,32 @@ export function isTerminal(status: JobStatus): boolean {
 }
 
 /** Whether a completed job's result is partial (its markdown or its reasoning is empty). */
-export function isPartial(job: JobRecord): boolean {
+export function isPartial(job: Pick<JobFields, 'status' | 'output'>): boolean {
   return job.status === 'completed' && (!job.output?.result || !job.output.reasoning)
 }
 
+/**
+ * What the API's view of a job is made of: a record of this store, or one read back from another store (Redis in
+ * cluster mode).
+ */
+export type JobFields = Pick<
+  JobRecord,
+  | 'id'
+  | 'owner'
+  | 'organization'
+  | 'status'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'startedAt'
+  | 'completedAt'
+  | 'inputData'
+  | 'output'
+  | 'errorCode'
+  | 'errorMessage'
+>
+
 /** The API's view of a job. */
-export function toJobJson(job: JobRecord): JobJson {
+export function toJobJson(job: JobFields): JobJson {
   const json: JobJson = {
     id: job.id,
     jobType: 'markdown',

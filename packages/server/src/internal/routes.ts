@@ -7,7 +7,8 @@ import { rm } from 'node:fs/promises'
 import { type Answer, apiError, hangUp, type JsonAnswer, json, text } from './answer.js'
 import type { Principal } from './auth.js'
 import { recogniseContentType } from './content-type.js'
-import { isPartial, type JobRecord, type JobStore, toJobJson } from './job-store.js'
+import { isPartial, toJobJson } from './job-store.js'
+import { JobStoreUnavailableError, type Jobs, type JobView } from './jobs.js'
 import { spoolUpload } from './multipart.js'
 import type { RouteCall, Routes } from './route-call.js'
 import { type TransferRate, watchTransferRate } from './transfer-rate.js'
@@ -18,7 +19,7 @@ const multipartAllowanceBytes = 1024 * 1024
 
 /** Options of {@link ApiRoutes}. */
 export interface ApiRoutesOptions {
-  store: JobStore
+  store: Jobs
   maxUploadBytes: number
   spoolDirectory: string
   /** The slowest body an upload may send. */
@@ -27,7 +28,7 @@ export interface ApiRoutesOptions {
 
 export class ApiRoutes {
   readonly #options: ApiRoutesOptions
-  readonly #store: JobStore
+  readonly #store: Jobs
 
   constructor(options: ApiRoutesOptions) {
     this.#options = options
@@ -36,17 +37,25 @@ export class ApiRoutes {
 
   /** The answer of the route `call` is for. */
   readonly serve: Routes = async (call) => {
-    switch (call.route) {
-      case 'submit':
-        return this.#submit(call)
-      case 'list':
-        return this.#list(call)
-      case 'getJob':
-        return this.#getJob(call)
-      case 'cancel':
-        return this.#cancel(call)
-      case 'stream':
-        return this.#stream(call)
+    try {
+      switch (call.route) {
+        case 'submit':
+          return await this.#submit(call)
+        case 'list':
+          return await this.#list(call)
+        case 'getJob':
+          return await this.#getJob(call)
+        case 'cancel':
+          return await this.#cancel(call)
+        case 'stream':
+          return await this.#stream(call)
+      }
+    } catch (error) {
+      // A shared store out of reach is the server's trouble for a while, not the request's: a client retries 503.
+      if (error instanceof JobStoreUnavailableError) {
+        return { ...apiError(503, 'ServiceUnavailable', error.message), headers: { 'retry-after': '1' } }
+      }
+      throw error
     }
   }
 
@@ -105,7 +114,7 @@ export class ApiRoutes {
     } catch {
       // The spooled file could not be read back: the engine will say so, with the job.
     }
-    const job = this.#store.create(principal, upload, params)
+    const job = await this.#store.create(principal, upload, params)
     if (!job) return apiError(503, 'ServiceUnavailable', 'The server is shutting down')
     entry.jobId = job.id
     return json(200, { jobId: job.id })
@@ -122,7 +131,7 @@ export class ApiRoutes {
     }
   }
 
-  #list({ principal, query }: RouteCall): Answer {
+  async #list({ principal, query }: RouteCall): Promise<Answer> {
     let page: ReturnType<typeof parseListParams>
     try {
       page = parseListParams(query)
@@ -130,30 +139,30 @@ export class ApiRoutes {
       if (error instanceof ValidationError) return text(400, error.message)
       throw error
     }
-    const jobs = this.#store.list(principal.owner, page.organization)
+    const jobs = await this.#store.list(principal.owner, page.organization, page)
     return json(200, {
-      totalCount: jobs.length,
+      totalCount: jobs.totalCount,
       skip: page.skip,
       perPage: page.perPage,
-      items: jobs.slice(page.skip, page.skip + page.perPage).map(toJobJson),
+      items: jobs.items.map(toJobJson),
     })
   }
 
-  #getJob({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
+  async #getJob({ principal, jobId }: RouteCall): Promise<Answer> {
+    const found = await this.#findJob(principal, jobId)
     if (found.kind === 'json') return found
     return json(isPartial(found.job) ? 206 : 200, toJobJson(found.job))
   }
 
-  #cancel({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
+  async #cancel({ principal, jobId }: RouteCall): Promise<Answer> {
+    const found = await this.#findJob(principal, jobId)
     if (found.kind === 'json') return found
-    this.#store.cancel(found.job)
-    return json(200, toJobJson(found.job))
+    const job = (await this.#store.cancel(found.job.id)) ?? found.job
+    return json(200, toJobJson(job))
   }
 
-  #stream({ principal, jobId }: RouteCall): Answer {
-    const found = this.#findJob(principal, jobId)
+  async #stream({ principal, jobId }: RouteCall): Promise<Answer> {
+    const found = await this.#findJob(principal, jobId)
     if (found.kind === 'json') return found
     return {
       kind: 'events',
@@ -172,8 +181,11 @@ export class ApiRoutes {
     }
   }
 
-  #findJob(principal: Principal, jobId: string | undefined): { kind: 'job'; job: JobRecord } | JsonAnswer {
-    const job = jobId === undefined ? undefined : this.#store.get(jobId)
+  async #findJob(
+    principal: Principal,
+    jobId: string | undefined,
+  ): Promise<{ kind: 'job'; job: JobView } | JsonAnswer> {
+    const job = jobId === undefined ? undefined : await this.#store.get(jobId)
     if (!job) return apiError(404, 'NotFound', `No job with ID ${jobId}`)
     if (job.owner !== principal.owner)
       return apiError(403, 'Forbidden', `Job ${jobId} belongs to another user`)
