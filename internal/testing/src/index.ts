@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+export { redisAvailable, redisServerPath, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 export { makePdf } from './pdf.ts'
-export { redisAvailable, redisServerPath, startTestRedis, type TestRedis } from './redis.ts'
 export { startTestServer, type TestServer, testToken } from './server.ts'
 
 /** The root of the repository. */

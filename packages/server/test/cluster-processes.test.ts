@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index.js'
-import { redisServerAvailable, startRedisServer, type TestRedis } from './redis-server.js'
 import { client, listDirectory, parseEvents } from './support.js'
 
 // The cluster as users run it: separate processes of the built bin (`pnpm build` comes before `pnpm test`).
@@ -34,14 +34,14 @@ let uploads: string
 const nodes = new Set<Node>()
 
 beforeAll(async () => {
-  if (redisServerAvailable()) redis = await startRedisServer()
+  if (redisAvailable()) redis = await startTestRedis()
   uploads = await mkdtemp(join(tmpdir(), 'numarkdown-cluster-processes-'))
 })
 afterEach(async () => {
   await Promise.all([...nodes].map((node) => stop(node, 'SIGKILL')))
 })
 afterAll(async () => {
-  await redis?.stop()
+  await redis?.close()
   await rm(uploads, { recursive: true, force: true })
 })
 
@@ -130,7 +130,7 @@ async function waitForResult(
   }
 }
 
-describe.skipIf(!redisServerAvailable())('a cluster of separate processes (two replicas, one worker)', () => {
+describe.skipIf(!redisAvailable())('a cluster of separate processes (two replicas, one worker)', () => {
   it('submits on one replica, streams and cancels through the other', async () => {
     const [first, second] = [await replica(), await replica()]
     await worker(1500)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   createServer,
@@ -14,7 +15,6 @@ import {
   startWorker,
   type WorkerOptions,
 } from '../src/index.js'
-import { redisServerAvailable, startRedisServer, type TestRedis } from './redis-server.js'
 import { client, listDirectory, tokens } from './support.js'
 
 interface JobJson {
@@ -34,10 +34,10 @@ let prefix: string
 const nodes: Array<RunningServer | RunningWorker> = []
 
 beforeAll(async () => {
-  if (redisServerAvailable()) redis = await startRedisServer()
+  if (redisAvailable()) redis = await startTestRedis()
 })
 afterAll(async () => {
-  await redis?.stop()
+  await redis?.close()
 })
 beforeEach(async () => {
   uploads = await mkdtemp(join(tmpdir(), 'numarkdown-cluster-uploads-'))
@@ -76,7 +76,7 @@ async function worker(engine: Engine, options: Partial<WorkerOptions> = {}): Pro
   return running
 }
 
-describe.skipIf(!redisServerAvailable())('cluster mode (two API replicas, one worker, a real Redis)', () => {
+describe.skipIf(!redisAvailable())('cluster mode (two API replicas, one worker, a real Redis)', () => {
   it('delivers by SSE on one replica the result of a job submitted to the other and run by the worker', async () => {
     const engine = scriptedEngine({ hold: true })
     const [first, second] = [await replica(), await replica()]
@@ -296,14 +296,14 @@ describe.skipIf(!redisServerAvailable())('cluster mode (two API replicas, one wo
   })
 })
 
-describe.skipIf(!redisServerAvailable())('cluster mode while Redis is away', () => {
+describe.skipIf(!redisAvailable())('cluster mode while Redis is away', () => {
   it('answers 503 and keeps no refused upload while Redis is away', async () => {
-    const own = await startRedisServer()
+    const own = await startTestRedis()
     try {
       const server = await startServer({ tokens, redis: own.url, role: 'api', spoolDirectory: uploads })
       nodes.push(server)
       const jobId = await client(server).submitJob()
-      await own.stop()
+      await own.close()
       const read = await client(server).get(`/api/jobs/${jobId}`)
       expect(read.status).toBe(503)
       expect(read.headers['retry-after']).toBe('1')
@@ -313,7 +313,7 @@ describe.skipIf(!redisServerAvailable())('cluster mode while Redis is away', () 
       // The first job's upload stays for its worker; the refused one is gone.
       expect(await listDirectory(uploads)).toHaveLength(1)
     } finally {
-      await own.stop()
+      await own.close()
     }
   })
 

@@ -3,14 +3,14 @@
  * redis-server started for the test file, with keys of its own for each server).
  */
 import { randomUUID } from 'node:crypto'
+import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, beforeAll } from 'vitest'
 import { type RunningServer, type ServerOptions, startServer } from '../src/index.js'
-import { redisServerAvailable, startRedisServer, type TestRedis } from './redis-server.js'
 
 export type StoreKind = 'in-process' | 'redis'
 
 /** The stores the tests run against here (Redis is never skipped in CI). */
-export const storeKinds: StoreKind[] = redisServerAvailable() ? ['in-process', 'redis'] : ['in-process']
+export const storeKinds: StoreKind[] = redisAvailable() ? ['in-process', 'redis'] : ['in-process']
 
 /**
  * `startServer` on the given store. Call it inside a `describe`: for Redis it starts redis-server before that
@@ -20,10 +20,10 @@ export function serverStarter(kind: StoreKind): (options: ServerOptions) => Prom
   if (kind === 'in-process') return startServer
   let redis: TestRedis | undefined
   beforeAll(async () => {
-    redis = await startRedisServer()
+    redis = await startTestRedis()
   })
   afterAll(async () => {
-    await redis?.stop()
+    await redis?.close()
   })
   return (options) => {
     if (!redis) throw new Error('redis-server is not running: call serverStarter inside a describe block')
