@@ -1,4 +1,4 @@
-export { checkKnownOptions } from './check-known-options.js'
+export { checkKnownOptions } from '@numarkdown/protocol'
 export { createClient, NuMarkdownClient } from './client.js'
 export {
   AbortError,
