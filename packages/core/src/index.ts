@@ -21,6 +21,7 @@ export {
   ValidationError,
   type ValidationErrorDetails,
 } from './errors.js'
+export { type Connection, resolveConnection } from './resolve-connection.js'
 export type {
   CancelResult,
   ClientOptions,
