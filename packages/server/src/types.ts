@@ -2,6 +2,7 @@
  * The public types of @numarkdown/server: the engine interface, the server options and the
  * fault-injection plan. Engines (scripted, local, openai-compatible) implement {@link Engine}.
  */
+import type { SubmitParams } from '@numarkdown/protocol'
 
 /** A document the server has received and spooled to a temporary file. */
 export interface EngineDocument {
@@ -17,17 +18,8 @@ export interface EngineDocument {
   sha256?: string
 }
 
-/** Conversion parameters as validated from the query string of `infer-async`. */
-export interface EngineParams {
-  /** 0 ≤ t ≤ 1. @default 0 */
-  temperature: number
-  /** 1 ≤ dpi ≤ 300. @default 170 */
-  rasterizationDPI: number
-  /** ≥ 0; 0 means no limit. @default 0 */
-  maxOutputTokens: number
-  /** The job's execution timeout in milliseconds, when the client gave one. */
-  timeoutMs?: number
-}
+/** Conversion parameters as validated from the query string of `infer-async` (the contract's `SubmitParams`). */
+export type EngineParams = SubmitParams
 
 /** What an engine produces for one document. */
 export interface EngineOutput {

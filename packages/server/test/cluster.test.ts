@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Job as JobJson } from '@numarkdown/protocol'
 import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -16,17 +17,6 @@ import {
   type WorkerOptions,
 } from '../src/index.js'
 import { client, listDirectory, tokens } from './support.js'
-
-interface JobJson {
-  id: string
-  status: string
-  ownerUser: string
-  outputData?: string
-  errorCode?: string
-  errorMessage?: string
-  startedAt: string
-  completedAt?: string
-}
 
 let redis: TestRedis
 let uploads: string

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import type { Job as JobJson } from '@numarkdown/protocol'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, EngineError, type RunningServer, scriptedEngine, startServer } from '../src/index.js'
@@ -10,22 +11,6 @@ let server: RunningServer
 afterEach(async () => {
   await server?.close()
 })
-
-interface JobJson {
-  id: string
-  jobType: string
-  status: string
-  ownerUser: string
-  ownerOrganization?: string
-  inputData: string
-  outputData?: string
-  errorCode?: string
-  errorMessage?: string
-  startedAt: string
-  completedAt?: string
-  createdAt: string
-  updatedAt: string
-}
 
 const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import { splitModelOutput } from '@numarkdown/protocol'
 import type { Agent } from 'undici'
 import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
@@ -7,7 +8,6 @@ import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { mapConcurrently } from '../shared/map-concurrently.js'
 import { PageRenderer } from '../shared/page-renderer.js'
-import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */
 export interface OpenAIEngineOptions {
@@ -363,8 +363,13 @@ function parseReply(text: string, page: number): PageAnswer {
     typeof separateReasoning === 'string' && separateReasoning.length > 0
       ? `<think>${separateReasoning}</think>${content}`
       : content
-  const split = splitModelOutput(raw, choice?.finish_reason === 'length')
-  const answer: PageAnswer = { raw, ...split }
+  const split = splitModelOutput(raw)
+  const answer: PageAnswer = {
+    raw,
+    reasoning: split.reasoning,
+    answer: split.answer,
+    partial: split.cutOff || choice?.finish_reason === 'length',
+  }
   const usage = completion.usage
   if (typeof usage?.prompt_tokens === 'number') answer.inputTokens = usage.prompt_tokens
   if (typeof usage?.completion_tokens === 'number') answer.outputTokens = usage.completion_tokens
