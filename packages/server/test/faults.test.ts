@@ -310,7 +310,7 @@ describe('options', () => {
       }),
     ).rejects.toThrow('probability must be within 0..1, got 2')
     await expect(startServer({ tokens, concurrency: 0 })).rejects.toThrow(
-      'options.concurrency must be a positive integer, got 0',
+      'startServer options: expected an integer concurrency ≥ 1, got 0',
     )
   })
 })

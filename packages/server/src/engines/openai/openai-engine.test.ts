@@ -329,7 +329,7 @@ describe('openaiEngine inputs and options', () => {
     expect(() => openaiEngine({ baseUrl: 'ftp://x', model: 'm' })).toThrow('got "ftp://x"')
     expect(() => openaiEngine({ baseUrl, model: '' })).toThrow('expected model to be a non-empty string')
     expect(() => openaiEngine({ baseUrl, model: 'm', concurrency: 0 })).toThrow(
-      'concurrency to be an integer ≥ 1, got 0',
+      'expected an integer concurrency ≥ 1, got 0',
     )
   })
 })
