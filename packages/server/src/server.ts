@@ -7,9 +7,9 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
-import { scriptedEngine } from './engines/scripted/scripted-engine.js'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
+import { checkEngine } from './internal/check-engine.js'
 import { validateFaultPlan } from './internal/faults/fault-injector.js'
 import { faultLayer } from './internal/faults/fault-layer.js'
 import { InProcessJobs } from './internal/in-process-jobs.js'
@@ -77,7 +77,7 @@ const internals = new WeakMap<Server, Internals>()
  *
  * @example
  * ```ts
- * const server = createServer({ tokens: ['secret'] })
+ * const server = createServer({ tokens: ['secret'], engine: localEngine() })
  * server.listen(8080, '127.0.0.1')
  * ```
  */
@@ -94,7 +94,8 @@ export function createServer(options: ServerOptions): Server {
 
 function inProcessJobs(settings: Settings): Jobs {
   return new InProcessJobs({
-    engine: settings.engine ?? scriptedEngine(),
+    // Every store in this process has an engine: only an API replica of a cluster (Redis) has none.
+    engine: settings.engine!,
     concurrency: settings.concurrency,
     jobTtlMs: settings.jobTtlMs,
   })
@@ -275,20 +276,19 @@ function resolveOptions(options: ServerOptions, where: string): Settings {
     })
   }
   if (options.faults) validateFaultPlan(options.faults)
-  if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
-    throw new ValidationError('options.engine must have a convert(document, params, signal) method', {
-      parameter: 'engine',
-    })
-  }
   const cluster = resolveClusterSettings(options, `${where} options`)
-  if (cluster?.role === 'api' && options.engine !== undefined) {
-    throw new ValidationError(
-      "options.engine is not used with role 'api': engines run on workers (startWorker) or on servers of role 'both'",
-      { parameter: 'engine' },
-    )
+  if (cluster?.role === 'api') {
+    if (options.engine !== undefined) {
+      throw new ValidationError(
+        "options.engine is not used with role 'api': engines run on workers (startWorker) or on servers of role 'both'",
+        { parameter: 'engine' },
+      )
+    }
+  } else {
+    checkEngine(options.engine, `${where} options`)
   }
   return {
-    engine: cluster?.role === 'api' ? undefined : (options.engine ?? scriptedEngine()),
+    engine: cluster?.role === 'api' ? undefined : options.engine,
     maxUploadBytes,
     concurrency,
     pingIntervalMs,

@@ -104,4 +104,20 @@ describe('strict options of the public factories', () => {
       expect((error as ValidationError).parameter).toBe(parameter)
     },
   )
+
+  it('requires an engine wherever jobs run, naming the ones there are', async () => {
+    const engines = '(localEngine(), openaiEngine({ baseUrl, model }) or scriptedEngine())'
+    for (const [create, where] of [
+      [() => startServer({ tokens: [] }), 'startServer'],
+      [() => createServer({ tokens: [] }), 'createServer'],
+      [() => startWorker({ redis: 'redis://127.0.0.1:1' } as never), 'startWorker'],
+    ] as const) {
+      const error = await failureOf(create)
+      expect(error).toBeInstanceOf(ValidationError)
+      expect(error).toMatchObject({
+        parameter: 'engine',
+        message: `${where} options: expected engine to be an engine with a convert() method ${engines}, got undefined`,
+      })
+    }
+  })
 })

@@ -117,7 +117,10 @@ export interface ServerToken {
 
 /** Options of {@link startServer} and {@link createServer}. */
 export interface ServerOptions {
-  /** The engine that converts documents. @default scriptedEngine() */
+  /**
+   * The engine that converts documents: `localEngine()` (offline, the `numarkdown-server` command's default), `openaiEngine({ baseUrl, model })` (a vision model) or `scriptedEngine()` (deterministic, for tests). Required, except on an API replica of a cluster
+   * (`role: 'api'`), which runs none.
+   */
   engine?: Engine
   /**
    * Accepted bearer tokens. A plain string is owned by a user whose name is derived from it (a keyed hash,
@@ -187,8 +190,8 @@ export interface ServerOptions {
 export interface WorkerOptions {
   /** The cluster's Redis URL, as given to its servers. */
   redis: string
-  /** The engine that converts documents. @default scriptedEngine() */
-  engine?: Engine
+  /** The engine that converts documents: `localEngine()` (offline, the `numarkdown-server` command's default), `openaiEngine({ baseUrl, model })` (a vision model) or `scriptedEngine()` (deterministic, for tests). */
+  engine: Engine
   /** Jobs converting at once on this worker. @default 4 */
   concurrency?: number
   /** The upload folder the cluster's servers spool to, as this machine sees it. @default os.tmpdir() */

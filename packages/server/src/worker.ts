@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os'
 import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
-import { scriptedEngine } from './engines/scripted/scripted-engine.js'
+import { checkEngine } from './internal/check-engine.js'
 import { ClusterConnection } from './internal/redis/cluster-connection.js'
 import { EngineWorker } from './internal/redis/engine-worker.js'
 import { checkRedisPrefix } from './internal/redis/job-keys.js'
@@ -54,16 +54,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
   checkKnownOptions(options, workerOptionKeys, 'startWorker options')
   const target = parseRedisUrl(options.redis, 'options.redis')
-  if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
-    throw new ValidationError('options.engine must have a convert(document, params, signal) method', {
-      parameter: 'engine',
-    })
-  }
+  checkEngine(options.engine, 'startWorker options')
   const positive = { min: 1, integer: true, where: 'startWorker options' }
   const concurrency = checkNumberRange('concurrency', options.concurrency ?? 4, positive)
   const workerLockMs = checkNumberRange('workerLockMs', options.workerLockMs ?? 30_000, positive)
   const prefix = checkRedisPrefix(options.redisPrefix ?? 'numarkdown', 'options.redisPrefix')
-  const engine = options.engine ?? scriptedEngine()
+  const engine = options.engine
   const cluster = await ClusterConnection.open(target, prefix)
   let worker: EngineWorker
   try {
