@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path'
 import { checkKnownOptions, ValidationError } from '@numarkdown/core'
+import { describe } from '@numarkdown/protocol'
 
 /** What happens to a source document once its markdown was written. */
 export type OnSuccess = 'keep' | 'move' | 'delete'
@@ -175,18 +176,12 @@ export function resolveNamedOptions(
     { min, max = Number.MAX_SAFE_INTEGER }: { min: number; max?: number },
   ): number => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw invalid(
-        key,
-        `expected ${name(key)} to be an integer ${min} ≤ n ≤ ${max}, got ${JSON.stringify(value)}`,
-      )
+      throw invalid(key, `expected ${name(key)} to be an integer ${min} ≤ n ≤ ${max}, got ${describe(value)}`)
     }
     return value
   }
   if (typeof options.inbox !== 'string' || options.inbox === '') {
-    throw invalid(
-      'inbox',
-      `expected ${name('inbox')} to be a folder path, got ${JSON.stringify(options.inbox)}`,
-    )
+    throw invalid('inbox', `expected ${name('inbox')} to be a folder path, got ${describe(options.inbox)}`)
   }
   const inbox = resolve(options.inbox)
   const out = resolve(options.out ?? resolve(inbox, '..', 'out'))
@@ -199,7 +194,7 @@ export function resolveNamedOptions(
     if (!/^[a-z0-9]+$/.test(extension)) {
       throw invalid(
         'include',
-        `expected ${name('include')} to list extensions like pdf,docx, got ${JSON.stringify(extension)}`,
+        `expected ${name('include')} to list extensions like pdf,docx, got ${describe(extension)}`,
       )
     }
   }
@@ -214,22 +209,19 @@ export function resolveNamedOptions(
   if (!['keep', 'move', 'delete'].includes(onSuccess)) {
     throw invalid(
       'onSuccess',
-      `expected ${name('onSuccess')} to be keep, move or delete, got ${JSON.stringify(onSuccess)}`,
+      `expected ${name('onSuccess')} to be keep, move or delete, got ${describe(onSuccess)}`,
     )
   }
   const log = options.log ?? (isTTY ? 'pretty' : 'json')
   if (log !== 'pretty' && log !== 'json') {
-    throw invalid('log', `expected ${name('log')} to be pretty or json, got ${JSON.stringify(log)}`)
+    throw invalid('log', `expected ${name('log')} to be pretty or json, got ${describe(log)}`)
   }
   let baseUrl: string | undefined
   if (options.baseUrl !== undefined) {
     try {
       baseUrl = new URL(options.baseUrl).toString()
     } catch {
-      throw invalid(
-        'baseUrl',
-        `expected ${name('baseUrl')} to be a URL, got ${JSON.stringify(options.baseUrl)}`,
-      )
+      throw invalid('baseUrl', `expected ${name('baseUrl')} to be a URL, got ${describe(options.baseUrl)}`)
     }
   }
   let queue: string | undefined
@@ -241,7 +233,7 @@ export function resolveNamedOptions(
     if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
       throw invalid(
         'queue',
-        `expected ${name('queue')} to be a Redis URL like redis://host:6379, got ${JSON.stringify(redactUrl(String(options.queue)))}`,
+        `expected ${name('queue')} to be a Redis URL like redis://host:6379, got ${describe(redactUrl(String(options.queue)))}`,
       )
     }
     queue = url.toString()
@@ -250,7 +242,7 @@ export function resolveNamedOptions(
   if (typeof queuePrefix !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(queuePrefix)) {
     throw invalid(
       'queuePrefix',
-      `expected ${name('queuePrefix')} to be up to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(queuePrefix)}`,
+      `expected ${name('queuePrefix')} to be up to 64 letters, digits, '.', '_' or '-', got ${describe(queuePrefix)}`,
     )
   }
   return {

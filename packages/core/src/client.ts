@@ -1,4 +1,10 @@
-import { checkKnownOptions } from './check-known-options.js'
+import {
+  checkKnownOptions,
+  checkListParams,
+  checkNumberRange,
+  conversionQuery,
+  rejectValue,
+} from '@numarkdown/protocol'
 import { NuMarkdownError } from './errors.js'
 import { BackgroundTasks } from './internal/background-tasks.js'
 import { cancelJob } from './internal/cancel.js'
@@ -19,18 +25,10 @@ import {
 } from './internal/option-keys.js'
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
-import { conversionQuery } from './internal/params.js'
 import { ProgressEmitter } from './internal/progress.js'
 import { convertPages } from './internal/split-pages.js'
 import { submitUpload } from './internal/submit.js'
-import {
-  checkJobId,
-  checkNumberRange,
-  checkSignal,
-  checkStrategy,
-  checkTimeout,
-  fail,
-} from './internal/validate.js'
+import { checkJobId, checkSignal, checkStrategy, checkTimeout } from './internal/validate.js'
 import { waitForJob } from './internal/waiter.js'
 import type {
   CancelResult,
@@ -119,7 +117,7 @@ export class NuMarkdownClient {
    * @returns A function that removes the listener.
    */
   on(listener: ProgressListener): () => void {
-    if (typeof listener !== 'function') fail('listener', 'a function', listener)
+    if (typeof listener !== 'function') rejectValue('listener', 'a function', listener)
     return this.#context.progress.add(listener)
   }
 
@@ -141,7 +139,7 @@ export class NuMarkdownClient {
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
     const splitPages = options.splitPages ?? false
-    if (typeof splitPages !== 'boolean') fail('splitPages', 'a boolean', splitPages)
+    if (typeof splitPages !== 'boolean') rejectValue('splitPages', 'a boolean', splitPages)
     const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
       min: 1,
       integer: true,
@@ -222,7 +220,7 @@ export class NuMarkdownClient {
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const operation = this.#operation(options.signal, options.timeoutMs)
     const cancelOnAbort = options.cancelOnAbort ?? true
-    if (typeof cancelOnAbort !== 'boolean') fail('cancelOnAbort', 'a boolean', cancelOnAbort)
+    if (typeof cancelOnAbort !== 'boolean') rejectValue('cancelOnAbort', 'a boolean', cancelOnAbort)
     try {
       return await this.#context.queue.run(operation, () =>
         waitForJob(this.#context, jobId, strategy, operation, options.onProgress, cancelOnAbort),
@@ -243,10 +241,9 @@ export class NuMarkdownClient {
   listJobs(options: ListJobsOptions = {}): AsyncIterableIterator<Job> {
     this.#checkOpen()
     checkKnownOptions(options, listJobsOptionKeys, 'listJobs() options')
-    const perPage = checkNumberRange('perPage', options.perPage ?? 30, { min: 1, max: 100, integer: true })
-    const firstSkip = checkNumberRange('skip', options.skip ?? 0, { min: 0, integer: true })
+    const { perPage, skip: firstSkip } = checkListParams(options)
     if (options.organization !== undefined && typeof options.organization !== 'string') {
-      fail('organization', 'a string', options.organization)
+      rejectValue('organization', 'a string', options.organization)
     }
     const signal = checkSignal(options.signal)
     return pageThroughJobs(

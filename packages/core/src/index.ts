@@ -1,4 +1,4 @@
-export { checkKnownOptions } from './check-known-options.js'
+export { checkKnownOptions } from '@numarkdown/protocol'
 export { createClient, NuMarkdownClient } from './client.js'
 export {
   AbortError,
@@ -21,6 +21,7 @@ export {
   ValidationError,
   type ValidationErrorDetails,
 } from './errors.js'
+export { type Connection, resolveConnection } from './resolve-connection.js'
 export type {
   CancelResult,
   ClientOptions,

@@ -1,9 +1,13 @@
 /**
  * The public types of @numarkdown/core. The client (`NuMarkdownClient`, `createClient`) and the errors
- * (`NuMarkdownError` and its subclasses) live in their own files.
+ * (`NuMarkdownError` and its subclasses) live in their own files; the types of the wire contract (the job, the
+ * conversion parameters, token counts) are those of @numarkdown/protocol, re-exported here.
  */
 import type { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import type { ConversionParams, Job, MarkdownResult } from '@numarkdown/protocol'
+
+export type { ConversionParams, Job, Usage } from '@numarkdown/protocol'
 
 /** Bytes of a document in any form the client accepts. */
 export type DocumentData =
@@ -33,54 +37,6 @@ export interface Logger {
 /** How to wait for a job. `auto` uses SSE and falls back to polling when the stream is unavailable. */
 export type WaitStrategy = 'sse' | 'poll' | 'auto'
 
-/** The conversion parameters of the API (validated before any request). */
-export interface ConversionParams {
-  /** 0 ≤ temperature ≤ 1. @default 0 (server side) */
-  temperature?: number
-  /** Integer, 1 ≤ dpi ≤ 300; sent as `rasterizationDPI`. @default 170 (server side) */
-  rasterizationDpi?: number
-  /** Integer ≥ 0; 0 means no limit. @default 0 (server side) */
-  maxOutputTokens?: number
-  /** The job's execution timeout on the server: a duration string (`'90s'`, `'5m'`) or milliseconds. */
-  timeout?: string | number
-}
-
-/** A job object as the API returns it (`GET /api/jobs/{jobId}`). Unknown fields are kept. */
-export interface Job {
-  id: string
-  jobType: string
-  /** `completed` on success; `failed`, `error`, `cancelled`, `timeout` are failures; anything else is running. */
-  status: string
-  ownerUser: string
-  ownerOrganization?: string
-  /** A description of the input; this API's servers put `{ filename, contentType, size, sha256 }` as JSON. */
-  inputData: string
-  /** A JSON document inside a string (the result, for a completed job). */
-  outputData?: string
-  /** Set when the job failed. */
-  errorMessage?: string
-  /** Set when the job failed. */
-  errorCode?: string
-  /** ISO 8601 date-time. */
-  startedAt: string
-  /** ISO 8601 date-time, once finished. */
-  completedAt?: string
-  /** ISO 8601 date-time. */
-  createdAt: string
-  /** ISO 8601 date-time. */
-  updatedAt: string
-  [field: string]: unknown
-}
-
-/** Token counts, when the service reports them. */
-export interface Usage {
-  /** Tokens read by the model (the page images and the prompt). */
-  inputTokens?: number
-  /** Tokens written by the model (reasoning and answer). */
-  outputTokens?: number
-  totalTokens?: number
-}
-
 /** One page (or page range, with `pagesPerChunk` > 1) of a `splitPages` conversion. */
 export interface PageResult {
   /** From 1. */
@@ -97,20 +53,12 @@ export interface PageResult {
   jobId: string
 }
 
-/** The outcome of a finished conversion. */
-export interface ConversionResult {
-  /** The document as markdown (pages merged with a blank line for `splitPages`). */
-  markdown: string
-  /** The model's reasoning trace. */
-  reasoning: string
-  /** True when the service reported a partial result (206, or an empty `result`/`reasoning`). */
-  partial: boolean
-  /** True when `markdown` was recovered from the raw `<think>/<answer>` output. */
-  recovered: boolean
-  /** The raw model output, when the service sent it. */
-  rawResponse?: string
-  /** Token counts, when the service reports them (summed over ranges for `splitPages`). */
-  usage?: Usage
+/**
+ * The outcome of a finished conversion: the job's result as @numarkdown/protocol reads it (`markdown`,
+ * `reasoning`, `partial`, `recovered`, `rawResponse`, `usage`), and the job. For `splitPages`, `markdown` is the
+ * ranges merged in page order with a blank line between them and `usage` their sum.
+ */
+export interface ConversionResult extends MarkdownResult {
   /** The job (the first range's, for `splitPages`). */
   jobId: string
   /** The finished job as the server returned it. */

@@ -1,4 +1,4 @@
-import { conversionQuery } from './internal/params.js'
+import { conversionQuery } from '@numarkdown/protocol'
 import type { ConversionParams } from './types.js'
 
 /**

@@ -9,7 +9,6 @@ import {
   checkKnownOptions,
   createClient,
   PermissionDeniedError,
-  ValidationError,
   validateClientOptions,
   validateConversionParams,
 } from '@numarkdown/core'
@@ -49,12 +48,6 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
     fail('client', 'a NuMarkdownClient', client)
   }
   if (apiKey !== undefined && typeof apiKey !== 'string') fail('apiKey', 'a string', '(not a string)')
-  if (client === undefined && !apiKey && !process.env.NUMIND_API_KEY) {
-    throw new ValidationError(
-      'NuMarkdownLoader: missing API token: pass { client }, { apiKey }, or set the NUMIND_API_KEY environment variable',
-      { parameter: 'apiKey', code: 'missing_api_key' },
-    )
-  }
   if (baseUrl !== undefined && typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) {
     fail('baseUrl', 'a string or a URL', baseUrl)
   }

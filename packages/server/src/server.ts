@@ -6,15 +6,14 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { scriptedEngine } from './engines/scripted/scripted-engine.js'
+import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
 import { Api } from './internal/api.js'
 import { TokenVerifier } from './internal/auth.js'
-import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
+import { checkEngine } from './internal/check-engine.js'
 import { validateFaultPlan } from './internal/faults/fault-injector.js'
 import { faultLayer } from './internal/faults/fault-layer.js'
 import { InProcessJobs } from './internal/in-process-jobs.js'
 import type { Jobs } from './internal/jobs.js'
-import { positiveInteger } from './internal/positive-integer.js'
 import {
   type ClusterSettings,
   openClusterJobs,
@@ -78,15 +77,16 @@ const internals = new WeakMap<Server, Internals>()
  *
  * @example
  * ```ts
- * const server = createServer({ tokens: ['secret'] })
+ * const server = createServer({ tokens: ['secret'], engine: localEngine() })
  * server.listen(8080, '127.0.0.1')
  * ```
  */
 export function createServer(options: ServerOptions): Server {
   const settings = resolveOptions(options, 'createServer')
   if (settings.cluster) {
-    throw new TypeError(
+    throw new ValidationError(
       'createServer options: redis (cluster mode) connects to Redis before serving: use startServer instead',
+      { parameter: 'redis' },
     )
   }
   return create(settings, { jobs: inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) })
@@ -94,7 +94,8 @@ export function createServer(options: ServerOptions): Server {
 
 function inProcessJobs(settings: Settings): Jobs {
   return new InProcessJobs({
-    engine: settings.engine ?? scriptedEngine(),
+    // Every store in this process has an engine: only an API replica of a cluster (Redis) has none.
+    engine: settings.engine!,
     concurrency: settings.concurrency,
     jobTtlMs: settings.jobTtlMs,
   })
@@ -229,51 +230,65 @@ interface Settings extends Omit<ConstructorParameters<typeof Api>[0], 'jobs' | '
 
 function resolveOptions(options: ServerOptions, where: string): Settings {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object, got ${String(options)}`)
+    throw new ValidationError(`options must be an object, got ${String(options)}`, { parameter: 'options' })
   }
   checkKnownOptions(options, serverOptionKeys, `${where} options`)
   if (!Array.isArray(options.tokens)) {
-    throw new TypeError(`options.tokens must be an array, got ${typeof options.tokens}`)
+    throw new ValidationError(`options.tokens must be an array, got ${typeof options.tokens}`, {
+      parameter: 'tokens',
+    })
   }
   for (const [index, token] of options.tokens.entries()) {
     if (typeof token === 'object' && token !== null)
       checkKnownOptions(token, tokenKeys, `options.tokens[${index}]`)
     const value = typeof token === 'string' ? token : token?.token
     if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
-      throw new TypeError(`options.tokens[${index}] must be a non-empty token without spaces`)
+      throw new ValidationError(`options.tokens[${index}] must be a non-empty token without spaces`, {
+        parameter: `tokens[${index}]`,
+      })
     }
     if (typeof token !== 'string' && (typeof token.owner !== 'string' || token.owner === '')) {
-      throw new TypeError(
+      throw new ValidationError(
         `options.tokens[${index}].owner must be a non-empty string, got ${String(token.owner)}`,
+        { parameter: `tokens[${index}].owner` },
       )
     }
   }
-  const maxUploadBytes = positiveInteger('maxUploadBytes', options.maxUploadBytes, 1024 ** 3)
-  const concurrency = positiveInteger('concurrency', options.concurrency, 4)
-  const pingIntervalMs = positiveInteger('pingIntervalMs', options.pingIntervalMs, 30_000)
-  const jobTtlMs = positiveInteger('jobTtlMs', options.jobTtlMs, 3_600_000)
-  const headersTimeoutMs = positiveInteger('headersTimeoutMs', options.headersTimeoutMs, 30_000)
-  const idleTimeoutMs = positiveInteger('idleTimeoutMs', options.idleTimeoutMs, 60_000)
-  const minBytesPerSecond = positiveInteger('minUploadBytesPerSecond', options.minUploadBytesPerSecond, 4096)
-  const windowMs = positiveInteger('uploadRateWindowMs', options.uploadRateWindowMs, 30_000)
+  const positive = { min: 1, integer: true, where: `${where} options` }
+  const maxUploadBytes = checkNumberRange('maxUploadBytes', options.maxUploadBytes ?? 1024 ** 3, positive)
+  const concurrency = checkNumberRange('concurrency', options.concurrency ?? 4, positive)
+  const pingIntervalMs = checkNumberRange('pingIntervalMs', options.pingIntervalMs ?? 30_000, positive)
+  const jobTtlMs = checkNumberRange('jobTtlMs', options.jobTtlMs ?? 3_600_000, positive)
+  const headersTimeoutMs = checkNumberRange('headersTimeoutMs', options.headersTimeoutMs ?? 30_000, positive)
+  const idleTimeoutMs = checkNumberRange('idleTimeoutMs', options.idleTimeoutMs ?? 60_000, positive)
+  const minBytesPerSecond = checkNumberRange(
+    'minUploadBytesPerSecond',
+    options.minUploadBytesPerSecond ?? 4096,
+    positive,
+  )
+  const windowMs = checkNumberRange('uploadRateWindowMs', options.uploadRateWindowMs ?? 30_000, positive)
   if (
     options.port !== undefined &&
     !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)
   ) {
-    throw new TypeError(`options.port must be an integer within 0..65535, got ${options.port}`)
+    throw new ValidationError(`options.port must be an integer within 0..65535, got ${options.port}`, {
+      parameter: 'port',
+    })
   }
   if (options.faults) validateFaultPlan(options.faults)
-  if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
-    throw new TypeError('options.engine must have a convert(document, params, signal) method')
-  }
-  const cluster = resolveClusterSettings(options)
-  if (cluster?.role === 'api' && options.engine !== undefined) {
-    throw new TypeError(
-      "options.engine is not used with role 'api': engines run on workers (startWorker) or on servers of role 'both'",
-    )
+  const cluster = resolveClusterSettings(options, `${where} options`)
+  if (cluster?.role === 'api') {
+    if (options.engine !== undefined) {
+      throw new ValidationError(
+        "options.engine is not used with role 'api': engines run on workers (startWorker) or on servers of role 'both'",
+        { parameter: 'engine' },
+      )
+    }
+  } else {
+    checkEngine(options.engine, `${where} options`)
   }
   return {
-    engine: cluster?.role === 'api' ? undefined : (options.engine ?? scriptedEngine()),
+    engine: cluster?.role === 'api' ? undefined : options.engine,
     maxUploadBytes,
     concurrency,
     pingIntervalMs,

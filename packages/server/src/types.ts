@@ -2,6 +2,7 @@
  * The public types of @numarkdown/server: the engine interface, the server options and the
  * fault-injection plan. Engines (scripted, local, openai-compatible) implement {@link Engine}.
  */
+import type { SubmitParams } from '@numarkdown/protocol'
 
 /** A document the server has received and spooled to a temporary file. */
 export interface EngineDocument {
@@ -17,17 +18,8 @@ export interface EngineDocument {
   sha256?: string
 }
 
-/** Conversion parameters as validated from the query string of `infer-async`. */
-export interface EngineParams {
-  /** 0 ≤ t ≤ 1. @default 0 */
-  temperature: number
-  /** 1 ≤ dpi ≤ 300. @default 170 */
-  rasterizationDPI: number
-  /** ≥ 0; 0 means no limit. @default 0 */
-  maxOutputTokens: number
-  /** The job's execution timeout in milliseconds, when the client gave one. */
-  timeoutMs?: number
-}
+/** Conversion parameters as validated from the query string of `infer-async` (the contract's `SubmitParams`). */
+export type EngineParams = SubmitParams
 
 /** What an engine produces for one document. */
 export interface EngineOutput {
@@ -125,7 +117,10 @@ export interface ServerToken {
 
 /** Options of {@link startServer} and {@link createServer}. */
 export interface ServerOptions {
-  /** The engine that converts documents. @default scriptedEngine() */
+  /**
+   * The engine that converts documents: `localEngine()` (offline, the `numarkdown-server` command's default), `openaiEngine({ baseUrl, model })` (a vision model) or `scriptedEngine()` (deterministic, for tests). Required, except on an API replica of a cluster
+   * (`role: 'api'`), which runs none.
+   */
   engine?: Engine
   /**
    * Accepted bearer tokens. A plain string is owned by a user whose name is derived from it (a keyed hash,
@@ -195,8 +190,8 @@ export interface ServerOptions {
 export interface WorkerOptions {
   /** The cluster's Redis URL, as given to its servers. */
   redis: string
-  /** The engine that converts documents. @default scriptedEngine() */
-  engine?: Engine
+  /** The engine that converts documents: `localEngine()` (offline, the `numarkdown-server` command's default), `openaiEngine({ baseUrl, model })` (a vision model) or `scriptedEngine()` (deterministic, for tests). */
+  engine: Engine
   /** Jobs converting at once on this worker. @default 4 */
   concurrency?: number
   /** The upload folder the cluster's servers spool to, as this machine sees it. @default os.tmpdir() */

@@ -4,9 +4,8 @@
  * its running jobs back to the queue.
  */
 import { tmpdir } from 'node:os'
-import { scriptedEngine } from './engines/scripted/scripted-engine.js'
-import { checkKnownOptions, optionKeys } from './internal/check-known-options.js'
-import { positiveInteger } from './internal/positive-integer.js'
+import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
+import { checkEngine } from './internal/check-engine.js'
 import { ClusterConnection } from './internal/redis/cluster-connection.js'
 import { EngineWorker } from './internal/redis/engine-worker.js'
 import { checkRedisPrefix } from './internal/redis/job-keys.js'
@@ -51,17 +50,16 @@ export interface RunningWorker {
  */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`options must be an object, got ${String(options)}`)
+    throw new ValidationError(`options must be an object, got ${String(options)}`, { parameter: 'options' })
   }
   checkKnownOptions(options, workerOptionKeys, 'startWorker options')
   const target = parseRedisUrl(options.redis, 'options.redis')
-  if (options.engine !== undefined && typeof options.engine?.convert !== 'function') {
-    throw new TypeError('options.engine must have a convert(document, params, signal) method')
-  }
-  const concurrency = positiveInteger('concurrency', options.concurrency, 4)
-  const workerLockMs = positiveInteger('workerLockMs', options.workerLockMs, 30_000)
+  checkEngine(options.engine, 'startWorker options')
+  const positive = { min: 1, integer: true, where: 'startWorker options' }
+  const concurrency = checkNumberRange('concurrency', options.concurrency ?? 4, positive)
+  const workerLockMs = checkNumberRange('workerLockMs', options.workerLockMs ?? 30_000, positive)
   const prefix = checkRedisPrefix(options.redisPrefix ?? 'numarkdown', 'options.redisPrefix')
-  const engine = options.engine ?? scriptedEngine()
+  const engine = options.engine
   const cluster = await ClusterConnection.open(target, prefix)
   let worker: EngineWorker
   try {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import type { Job as JobJson } from '@numarkdown/protocol'
 import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index.js'
@@ -19,14 +20,6 @@ interface Node {
   output: () => string
   /** The replica's base URL; undefined for a worker. */
   url?: string
-}
-
-interface JobJson {
-  id: string
-  status: string
-  errorCode?: string
-  errorMessage?: string
-  outputData?: string
 }
 
 let redis: TestRedis

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Job as JobJson } from '@numarkdown/protocol'
 import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -16,17 +17,6 @@ import {
   type WorkerOptions,
 } from '../src/index.js'
 import { client, listDirectory, tokens } from './support.js'
-
-interface JobJson {
-  id: string
-  status: string
-  ownerUser: string
-  outputData?: string
-  errorCode?: string
-  errorMessage?: string
-  startedAt: string
-  completedAt?: string
-}
 
 let redis: TestRedis
 let uploads: string
@@ -287,10 +277,12 @@ describe.skipIf(!redisAvailable())('cluster mode (two API replicas, one worker, 
     await expect(
       startServer({ tokens, redis: redis.url, role: 'api', engine: scriptedEngine() }),
     ).rejects.toThrow("options.engine is not used with role 'api'")
-    expect(() => createServer({ tokens, redis: redis.url })).toThrow(
+    expect(() => createServer({ engine: scriptedEngine(), tokens, redis: redis.url })).toThrow(
       'createServer options: redis (cluster mode) connects to Redis before serving: use startServer instead',
     )
-    await expect(startServer({ tokens, redis: 'http://user:hunter2@example.com' })).rejects.toThrow(
+    await expect(
+      startServer({ engine: scriptedEngine(), tokens, redis: 'http://user:hunter2@example.com' }),
+    ).rejects.toThrow(
       'options.redis must be a Redis URL such as redis://127.0.0.1:6379, got http://example.com',
     )
   })
@@ -319,7 +311,7 @@ describe.skipIf(!redisAvailable())('cluster mode while Redis is away', () => {
 
   it('names the Redis URL, without its password, when it cannot connect at start', async () => {
     const unreachable = 'redis://someone:hunter2@127.0.0.1:1'
-    const attempt = startServer({ tokens, redis: unreachable })
+    const attempt = startServer({ engine: scriptedEngine(), tokens, redis: unreachable })
     await expect(attempt).rejects.toThrow(
       /^Could not connect to Redis at redis:\/\/127\.0\.0\.1:1 within 10000 ms/,
     )

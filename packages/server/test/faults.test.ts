@@ -16,6 +16,7 @@ async function jobCount(): Promise<number> {
 describe('submit faults', () => {
   it.each([500, 503, 408] as const)('answers %i before a job is created', async (status) => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'status', status }, count: 1 }] },
     })
@@ -31,6 +32,7 @@ describe('submit faults', () => {
 
   it.each([502, 504] as const)('answers %i after the job was created', async (status) => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'status', status } }] },
     })
@@ -42,6 +44,7 @@ describe('submit faults', () => {
 
   it('answers a custom body for a status fault', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'status', status: 503, body: 'upstream down' } }] },
     })
@@ -52,6 +55,7 @@ describe('submit faults', () => {
 
   it('answers 429 with Retry-After before a job is created', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'rateLimit', retryAfterSeconds: 2 }, count: 1 }] },
     })
@@ -64,6 +68,7 @@ describe('submit faults', () => {
 
   it('resets the connection before reading the body: no job', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'before' } }] },
     })
@@ -75,6 +80,7 @@ describe('submit faults', () => {
 
   it('resets the connection after the job was created', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' } }] },
     })
@@ -85,6 +91,7 @@ describe('submit faults', () => {
 
   it('answers malformed JSON after the job was created', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'malformedJson' } }] },
     })
@@ -96,6 +103,7 @@ describe('submit faults', () => {
 
   it('delays the answer', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'submit', fault: { type: 'delay', ms: 60 } }] },
     })
@@ -111,7 +119,11 @@ describe('submit faults', () => {
   ] as const)(
     'answers a refused query as such when the $type fault would come after the job',
     async (fault) => {
-      server = await startServer({ tokens, faults: { rules: [{ route: 'submit', fault }] } })
+      server = await startServer({
+        engine: scriptedEngine(),
+        tokens,
+        faults: { rules: [{ route: 'submit', fault }] },
+      })
       const reply = await client(server).submit(undefined, { query: '?temperature=5' })
       expect(reply.status).toBe(400)
       expect(reply.text).toBe('Invalid value for: query parameter temperature')
@@ -124,6 +136,7 @@ describe('submit faults', () => {
 describe('faults on other routes', () => {
   it('applies skip and count', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'getJob', fault: { type: 'status', status: 500 }, skip: 1, count: 2 }] },
     })
@@ -141,7 +154,7 @@ describe('faults on other routes', () => {
     }
     const runs: number[][] = []
     for (let run = 0; run < 2; run += 1) {
-      server = await startServer({ tokens, faults: plan })
+      server = await startServer({ engine: scriptedEngine(), tokens, faults: plan })
       const statuses: number[] = []
       for (let index = 0; index < 20; index += 1)
         statuses.push((await client(server).get('/api/jobs')).status)
@@ -155,6 +168,7 @@ describe('faults on other routes', () => {
 
   it('applies a rule for every route with *', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: '*', fault: { type: 'rateLimit', retryAfterSeconds: 1 } }] },
     })
@@ -167,6 +181,7 @@ describe('faults on other routes', () => {
 
   it('answers malformed JSON when reading a job', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'getJob', fault: { type: 'malformedJson' } }] },
     })
@@ -191,6 +206,7 @@ describe('faults on other routes', () => {
 
   it('resets a read before answering', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'list', fault: { type: 'reset', when: 'before' }, count: 1 }] },
     })
@@ -199,6 +215,7 @@ describe('faults on other routes', () => {
   })
   it('resets a read of an unknown job instead of its 404', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'getJob', fault: { type: 'reset', when: 'after' }, count: 1 }] },
     })
@@ -231,6 +248,7 @@ describe('stream faults', () => {
 
   it('drops the stream before any event, even for a finished job', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'stream', fault: { type: 'dropStream', afterEvents: 0 } }] },
     })
@@ -244,6 +262,7 @@ describe('stream faults', () => {
 
   it('sends a result event whose data is not JSON', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'stream', fault: { type: 'malformedJson' } }] },
     })
@@ -256,6 +275,7 @@ describe('stream faults', () => {
 
   it('answers 503 on the stream route', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'stream', fault: { type: 'status', status: 503 }, count: 1 }] },
     })
@@ -269,6 +289,7 @@ describe('stream faults', () => {
   })
   it('drops a stream reset after it opened before any event', async () => {
     server = await startServer({
+      engine: scriptedEngine(),
       tokens,
       faults: { rules: [{ route: 'stream', fault: { type: 'reset', when: 'after' } }] },
     })
@@ -294,7 +315,11 @@ describe('stream faults', () => {
     { type: 'malformedJson' },
     { type: 'dropStream', afterEvents: 0 },
   ] as const)('answers the stream of an unknown job 404 under a $type fault', async (fault) => {
-    server = await startServer({ tokens, faults: { rules: [{ route: 'stream', fault }] } })
+    server = await startServer({
+      engine: scriptedEngine(),
+      tokens,
+      faults: { rules: [{ route: 'stream', fault }] },
+    })
     const reply = await client(server).get('/api/jobs/no-such-job/stream')
     expect(reply.status).toBe(404)
     expect(reply.json()).toEqual({ code: 'NotFound', message: 'No job with ID no-such-job' })
@@ -305,12 +330,13 @@ describe('options', () => {
   it('rejects a bad fault plan and bad options, naming the value', async () => {
     await expect(
       startServer({
+        engine: scriptedEngine(),
         tokens,
         faults: { rules: [{ route: 'submit', fault: { type: 'delay', ms: 1 }, probability: 2 }] },
       }),
     ).rejects.toThrow('probability must be within 0..1, got 2')
-    await expect(startServer({ tokens, concurrency: 0 })).rejects.toThrow(
-      'options.concurrency must be a positive integer, got 0',
+    await expect(startServer({ engine: scriptedEngine(), tokens, concurrency: 0 })).rejects.toThrow(
+      'startServer options: expected an integer concurrency ≥ 1, got 0',
     )
   })
 })

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import type { Job as JobJson } from '@numarkdown/protocol'
 import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServer, EngineError, type RunningServer, scriptedEngine, startServer } from '../src/index.js'
@@ -11,22 +12,6 @@ afterEach(async () => {
   await server?.close()
 })
 
-interface JobJson {
-  id: string
-  jobType: string
-  status: string
-  ownerUser: string
-  ownerOrganization?: string
-  inputData: string
-  outputData?: string
-  errorCode?: string
-  errorMessage?: string
-  startedAt: string
-  completedAt?: string
-  createdAt: string
-  updatedAt: string
-}
-
 const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 describe.each(storeKinds)('%s store', (store) => {
@@ -34,7 +19,7 @@ describe.each(storeKinds)('%s store', (store) => {
 
   describe('authentication and routing', () => {
     it('answers 401 without a token, with a wrong token, or with another scheme', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       for (const bearer of [null, 'nope', 'token-alicex', 'TOKEN-ALICE', '']) {
         const reply = await client(server, bearer).get('/api/jobs')
         expect(reply.status).toBe(401)
@@ -50,18 +35,18 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 401 to everyone when no token is configured', async () => {
-      server = await startServer({ tokens: [] })
+      server = await startServer({ engine: scriptedEngine(), tokens: [] })
       expect((await client(server).get('/api/jobs')).status).toBe(401)
     })
 
     it('never echoes the token', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const reply = await client(server, 'secret-value-123').get('/api/jobs')
       expect(reply.text).not.toContain('secret-value-123')
     })
 
     it('answers 404 JSON for an unknown route and an unknown job', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       const route = await api.get('/api/nothing')
       expect(route.status).toBe(404)
@@ -76,7 +61,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 405 with Allow for a wrong method', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       const cases = [
         ['GET', '/api/markdown/infer-async', 'POST'],
@@ -94,7 +79,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it("answers 403 for another owner's job on every job route", async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const jobId = await client(server).submitJob()
       const bob = client(server, 'token-bob')
       for (const reply of [
@@ -108,7 +93,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('survives garbage requests', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       expect((await api.get('/api/jobs/%E0%A4%A')).status).toBe(404)
       expect((await api.get('/api/jobs?skip=%zz')).status).toBe(400)
@@ -156,7 +141,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('summarises a binary input by filename, size and SHA-256', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       const jobId = await api.submitJob(new Uint8Array([1, 2, 3]), {
         filename: 'scan.png',
@@ -258,7 +243,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('forgets finished jobs after jobTtlMs', async () => {
-      server = await startServer({ tokens, jobTtlMs: 20 })
+      server = await startServer({ engine: scriptedEngine(), tokens, jobTtlMs: 20 })
       const api = client(server)
       const jobId = await api.submitJob()
       await api.stream(jobId)
@@ -268,7 +253,7 @@ describe.each(storeKinds)('%s store', (store) => {
 
   describe('GET /api/jobs', () => {
     it('lists the caller’s jobs, newest first, with skip and perPage', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const alice = client(server)
       const ids: string[] = []
       for (let index = 0; index < 5; index += 1) ids.push(await alice.submitJob(`# ${index}`))
@@ -291,7 +276,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('filters by organization', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const alice = client(server)
       await alice.submitJob()
       expect((await alice.get('/api/jobs?organization=acme')).json()).toMatchObject({ totalCount: 1 })
@@ -305,7 +290,7 @@ describe.each(storeKinds)('%s store', (store) => {
       ['perPage=101', 'perPage'],
       ['perPage=2.5', 'perPage'],
     ])('answers 400 for %s', async (query, name) => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const reply = await client(server).get(`/api/jobs?${query}`)
       expect(reply.status).toBe(400)
       expect(reply.text).toBe(`Invalid value for: query parameter ${name}`)
@@ -333,7 +318,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('leaves a finished job as it is', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       const jobId = await api.submitJob()
       await api.stream(jobId)

@@ -15,7 +15,7 @@ describe.each(storeKinds)('%s store', (store) => {
 
   describe('GET /api/jobs/{jobId}/stream', () => {
     it('sends result at once to a client that connects after completion, then ends', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const api = client(server)
       const jobId = await api.submitJob('# Done')
       await expect.poll(async () => (await api.get(`/api/jobs/${jobId}`)).json().status).toBe('completed')
@@ -97,7 +97,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 401 without a token', async () => {
-      server = await startServer({ tokens })
+      server = await startServer({ engine: scriptedEngine(), tokens })
       const jobId = await client(server).submitJob()
       const reply = await client(server, null).get(`/api/jobs/${jobId}/stream`)
       expect(reply.status).toBe(401)

@@ -25,7 +25,7 @@ describe.each(storeKinds)('%s store', (store) => {
 
   describe('POST /api/markdown/infer-async', () => {
     it('accepts a multipart upload and answers a job ID', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const reply = await client(server).submit('# Hi', {
         filename: 'hi.md',
         query: '?temperature=0.5&rasterizationDPI=150&maxOutputTokens=10&timeout=10s',
@@ -92,7 +92,7 @@ describe.each(storeKinds)('%s store', (store) => {
       ['timeout=1d', 'timeout'],
       ['timeout=0s', 'timeout'],
     ])('answers 400 for %s', async (query, name) => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const reply = await client(server).submit('x', { query: `?${query}` })
       expect(reply.status).toBe(400)
       expect(reply.text).toBe(`Invalid value for: query parameter ${name}`)
@@ -100,13 +100,13 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it.each(['1000ms', '10s', '1m', '1h'])('accepts the timeout %s', async (timeout) => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const reply = await client(server).submit('x', { query: `?timeout=${timeout}` })
       expect(reply.status).toBe(200)
     })
 
     it('answers 400 Invalid value for: body when the part is not named file', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const reply = await client(server).submit('x', { field: 'document' })
       expect(reply.status).toBe(400)
       expect(reply.text).toBe('Invalid value for: body')
@@ -114,7 +114,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 400 Invalid value for: body for a body that is not multipart', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const api = client(server)
       const json = await api.post('/api/markdown/infer-async', '{"file":"x"}', {
         'content-type': 'application/json',
@@ -127,7 +127,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 400 for a multipart body cut short', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const boundary = 'xyz'
       const body = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.txt"\r\n\r\npartial bytes`
       const reply = await client(server).post('/api/markdown/infer-async', body, {
@@ -139,7 +139,12 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers 413 above maxUploadBytes and removes the temporary file', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool, maxUploadBytes: 1024 * 1024 })
+      server = await startServer({
+        engine: scriptedEngine(),
+        tokens,
+        spoolDirectory: spool,
+        maxUploadBytes: 1024 * 1024,
+      })
       const reply = await client(server).submit(new Uint8Array(3 * 1024 * 1024), { filename: 'big.bin' })
       expect(reply.status).toBe(413)
       expect(reply.json()).toEqual({
@@ -151,20 +156,30 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('accepts an upload of exactly maxUploadBytes', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool, maxUploadBytes: 1000 })
+      server = await startServer({
+        engine: scriptedEngine(),
+        tokens,
+        spoolDirectory: spool,
+        maxUploadBytes: 1000,
+      })
       const reply = await client(server).submit(new Uint8Array(1000), { filename: 'exact.bin' })
       expect(reply.status).toBe(200)
     })
 
     it('answers 413 one byte above maxUploadBytes', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool, maxUploadBytes: 1000 })
+      server = await startServer({
+        engine: scriptedEngine(),
+        tokens,
+        spoolDirectory: spool,
+        maxUploadBytes: 1000,
+      })
       const reply = await client(server).submit(new Uint8Array(1001), { filename: 'over.bin' })
       expect(reply.status).toBe(413)
       expect(await listDirectory(spool)).toEqual([])
     })
 
     it('removes the temporary file of an upload the client aborts', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const boundary = 'xyz'
       const controller = new AbortController()
       const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`
@@ -192,7 +207,7 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('answers Expect: 100-continue with 401 without inviting the body, and with 100 when allowed', async () => {
-      server = await startServer({ tokens, spoolDirectory: spool })
+      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
       const exchange = (authorization: string) =>
         new Promise<string>((resolve, reject) => {
           const socket = connect(server.port, '127.0.0.1', () => {

@@ -32,7 +32,7 @@ afterEach(async () => {
 })
 
 async function start(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  server = await startServer({ tokens, spoolDirectory: spool, ...options })
+  server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool, ...options })
   return server
 }
 

@@ -12,6 +12,7 @@ import {
   type ConversionParams,
   type ConversionResult,
   type ProgressEvent,
+  resolveConnection,
   ValidationError,
   validateConversionParams,
 } from '@numarkdown/core'
@@ -150,8 +151,7 @@ function processIo(): RunIo {
 
 async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Promise<number> {
   const params = conversionParams(options)
-  const apiKey = io.environment.NUMIND_API_KEY || undefined
-  const baseUrl = options.baseUrl ?? (apiKey === undefined ? undefined : io.environment.NUMARKDOWN_BASE_URL)
+  const { apiKey, baseUrl } = resolveConnection({ baseUrl: options.baseUrl }, io.environment)
   if (baseUrl !== undefined && apiKey === undefined) {
     throw new UsageError(`--base-url ${baseUrl}: set NUMIND_API_KEY to the token this server accepts`)
   }

@@ -1,6 +1,6 @@
+import { isTerminal, statusKind } from '@numarkdown/protocol'
 import type { CancelResult } from '../types.js'
 import { type ClientContext, retryReporter } from './client-context.js'
-import { isTerminal, statusKind } from './job-status.js'
 import { Operation } from './operation.js'
 import { retryRead } from './retry.js'
 

@@ -6,12 +6,11 @@ import { basename, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
+import { checkKnownOptions, rejectValue } from '@numarkdown/protocol'
 import mime from 'mime-types'
-import { checkKnownOptions } from '../check-known-options.js'
 import { NuMarkdownError } from '../errors.js'
 import type { ConvertInput, DocumentData } from '../types.js'
 import { documentInputKeys } from './option-keys.js'
-import { fail } from './validate.js'
 
 /** Bytes are read (and sent) in chunks of this size: large enough for throughput, small enough for memory. */
 export const chunkSize: number = 1024 * 1024
@@ -166,7 +165,7 @@ export async function detectContentType(
 function pathFrom(value: string | URL): string {
   if (value instanceof URL || value.startsWith('file://')) {
     const url = value instanceof URL ? value : new URL(value)
-    if (url.protocol !== 'file:') fail('input', 'a file path or a file: URL', url.protocol)
+    if (url.protocol !== 'file:') rejectValue('input', 'a file path or a file: URL', url.protocol)
     return fileURLToPath(url)
   }
   return value
@@ -175,7 +174,7 @@ function pathFrom(value: string | URL): string {
 async function fileSize(path: string): Promise<number> {
   try {
     const info = await stat(path)
-    if (!info.isFile()) fail('input', 'a path to a regular file', path)
+    if (!info.isFile()) rejectValue('input', 'a path to a regular file', path)
     return info.size
   } catch (error) {
     if (error instanceof NuMarkdownError) throw error
@@ -288,17 +287,17 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
   if (options.filename !== undefined) given.filename = options.filename
   if (options.contentType !== undefined) given.contentType = options.contentType
   if (given.filename !== undefined && (typeof given.filename !== 'string' || given.filename.trim() === '')) {
-    fail('filename', 'a non-empty string', given.filename)
+    rejectValue('filename', 'a non-empty string', given.filename)
   }
   if (
     given.contentType !== undefined &&
     (typeof given.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(given.contentType))
   ) {
-    fail('contentType', 'a media type such as application/pdf', given.contentType)
+    rejectValue('contentType', 'a media type such as application/pdf', given.contentType)
   }
 
   if (typeof data === 'string' || data instanceof URL) {
-    if (typeof data === 'string' && data.trim() === '') fail('input', 'a file path', data)
+    if (typeof data === 'string' && data.trim() === '') rejectValue('input', 'a file path', data)
     const path = pathFrom(data)
     const size = await fileSize(path)
     const { filename, contentType } = await finish(given, basename(path), undefined, () => readFileHead(path))
@@ -419,7 +418,7 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
     }
   }
 
-  return fail(
+  return rejectValue(
     'input',
     'a file path, a file URL, a Buffer/Uint8Array, a Blob/File, a Node Readable, a Web ReadableStream or { data, filename?, contentType? }',
     data,

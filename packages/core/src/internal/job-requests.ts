@@ -1,3 +1,4 @@
+import type { JobList } from '@numarkdown/protocol'
 import { ConnectionError } from '../errors.js'
 import type { Job, ProgressListener } from '../types.js'
 import { type ClientContext, retryReporter } from './client-context.js'
@@ -6,12 +7,7 @@ import { Operation } from './operation.js'
 import { type RetryPolicy, retryRead } from './retry.js'
 
 /** One page of `GET /api/jobs`; every field may be missing from an older or foreign server. */
-export interface JobsPage {
-  totalCount?: number
-  skip?: number
-  perPage?: number
-  items?: Job[]
-}
+export type JobsPage = Partial<JobList>
 
 /** A page of jobs with the server's clock (`Date` header) and ours when it arrived, to match creation times. */
 export interface DatedJobsPage {

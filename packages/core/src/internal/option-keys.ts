@@ -3,6 +3,7 @@
  * object literal typed `Record<keyof T, true>`, so the compiler rejects a list that misses a key of the type or
  * names one the type does not have: the strict check can never drift from the documented options.
  */
+import { optionKeys } from '@numarkdown/protocol'
 import type {
   ClientOptions,
   ConversionParams,
@@ -14,11 +15,6 @@ import type {
   WaitOptions,
 } from '../types.js'
 
-/** The keys of an options type as a list, from an object the compiler checks against that type. */
-function keysOf<T>(keys: Record<keyof T, true>): readonly string[] {
-  return Object.freeze(Object.keys(keys))
-}
-
 const conversionParamKeys = {
   temperature: true,
   rasterizationDpi: true,
@@ -27,7 +23,7 @@ const conversionParamKeys = {
 } as const satisfies Record<keyof ConversionParams, true>
 
 /** Keys of `ClientOptions`. */
-export const clientOptionKeys: readonly string[] = keysOf<ClientOptions>({
+export const clientOptionKeys: readonly string[] = optionKeys<ClientOptions>({
   apiKey: true,
   baseUrl: true,
   concurrency: true,
@@ -43,19 +39,19 @@ export const clientOptionKeys: readonly string[] = keysOf<ClientOptions>({
 })
 
 /** Keys of `ClientOptions['pollInterval']`. */
-export const pollIntervalKeys: readonly string[] = keysOf<NonNullable<ClientOptions['pollInterval']>>({
+export const pollIntervalKeys: readonly string[] = optionKeys<NonNullable<ClientOptions['pollInterval']>>({
   initialMs: true,
   maxMs: true,
 })
 
 /** Keys of `ClientOptions['retryDelay']`. */
-export const retryDelayKeys: readonly string[] = keysOf<NonNullable<ClientOptions['retryDelay']>>({
+export const retryDelayKeys: readonly string[] = optionKeys<NonNullable<ClientOptions['retryDelay']>>({
   baseMs: true,
   maxMs: true,
 })
 
 /** Keys of `ConvertOptions`. */
-export const convertOptionKeys: readonly string[] = keysOf<ConvertOptions>({
+export const convertOptionKeys: readonly string[] = optionKeys<ConvertOptions>({
   ...conversionParamKeys,
   splitPages: true,
   pagesPerChunk: true,
@@ -68,7 +64,7 @@ export const convertOptionKeys: readonly string[] = keysOf<ConvertOptions>({
 })
 
 /** Keys of `SubmitOptions`. */
-export const submitOptionKeys: readonly string[] = keysOf<SubmitOptions>({
+export const submitOptionKeys: readonly string[] = optionKeys<SubmitOptions>({
   ...conversionParamKeys,
   filename: true,
   contentType: true,
@@ -78,7 +74,7 @@ export const submitOptionKeys: readonly string[] = keysOf<SubmitOptions>({
 })
 
 /** Keys of `WaitOptions`. */
-export const waitOptionKeys: readonly string[] = keysOf<WaitOptions>({
+export const waitOptionKeys: readonly string[] = optionKeys<WaitOptions>({
   signal: true,
   strategy: true,
   timeoutMs: true,
@@ -87,13 +83,13 @@ export const waitOptionKeys: readonly string[] = keysOf<WaitOptions>({
 })
 
 /** Keys of `RequestOptions` (`getJob()`, `cancel()`). */
-export const requestOptionKeys: readonly string[] = keysOf<RequestOptions>({
+export const requestOptionKeys: readonly string[] = optionKeys<RequestOptions>({
   signal: true,
   timeoutMs: true,
 })
 
 /** Keys of `ListJobsOptions`. */
-export const listJobsOptionKeys: readonly string[] = keysOf<ListJobsOptions>({
+export const listJobsOptionKeys: readonly string[] = optionKeys<ListJobsOptions>({
   organization: true,
   perPage: true,
   skip: true,
@@ -101,7 +97,7 @@ export const listJobsOptionKeys: readonly string[] = keysOf<ListJobsOptions>({
 })
 
 /** Keys of a `{ data, filename?, contentType? }` input. */
-export const documentInputKeys: readonly string[] = keysOf<Extract<ConvertInput, { data: unknown }>>({
+export const documentInputKeys: readonly string[] = optionKeys<Extract<ConvertInput, { data: unknown }>>({
   data: true,
   filename: true,
   contentType: true,

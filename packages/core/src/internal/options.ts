@@ -1,9 +1,8 @@
-import { checkKnownOptions } from '../check-known-options.js'
+import { checkKnownOptions, checkNumberRange, rejectValue } from '@numarkdown/protocol'
 import { ValidationError } from '../errors.js'
 import type { ClientOptions, Logger, WaitStrategy } from '../types.js'
 import { silentLogger } from './logger.js'
 import { clientOptionKeys, pollIntervalKeys, retryDelayKeys } from './option-keys.js'
-import { checkNumberRange, fail } from './validate.js'
 
 export const defaultBaseUrl: string = 'https://nuextract.ai'
 
@@ -44,7 +43,7 @@ export function resolveClientOptions(
   options: ClientOptions = {},
   environment: Record<string, string | undefined> = process.env,
 ): ResolvedClientOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'an options object', options)
+  if (typeof options !== 'object' || options === null) rejectValue('options', 'an options object', options)
   // First of all: a misspelt `baseUrl` ignored in silence would send the token to the default service.
   checkKnownOptions(options, clientOptionKeys, 'NuMarkdownClient options')
   checkKnownOptions(options.pollInterval, pollIntervalKeys, 'NuMarkdownClient options: pollInterval')
@@ -56,8 +55,9 @@ export function resolveClientOptions(
       { parameter: 'apiKey', code: 'missing_api_key' },
     )
   }
-  if (typeof apiKey !== 'string') fail('apiKey', 'a string', typeof apiKey)
-  if (/[\r\n]/.test(apiKey)) fail('apiKey', 'a token without line breaks', '(a token with a line break)')
+  if (typeof apiKey !== 'string') rejectValue('apiKey', 'a string', typeof apiKey)
+  if (/[\r\n]/.test(apiKey))
+    rejectValue('apiKey', 'a token without line breaks', '(a token with a line break)')
   if (apiKey.length < minimumTokenLength) {
     // Every error and log line is scrubbed of the token; a short one would also erase ordinary text (the token
     // `t` turned `connect ECONNREFUSED` into `connec[redacted] ECONNREFUSED`), and is too easy to guess anyway.
@@ -73,16 +73,17 @@ export function resolveClientOptions(
   try {
     baseUrl = new URL(String(rawBaseUrl))
   } catch {
-    fail('baseUrl', 'an absolute http(s) URL', rawBaseUrl)
+    rejectValue('baseUrl', 'an absolute http(s) URL', rawBaseUrl)
   }
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
-    fail('baseUrl', 'an http: or https: URL', String(rawBaseUrl))
+    rejectValue('baseUrl', 'an http: or https: URL', String(rawBaseUrl))
   }
-  if (baseUrl.username || baseUrl.password) fail('baseUrl', 'a URL without credentials', baseUrl.origin)
+  if (baseUrl.username || baseUrl.password)
+    rejectValue('baseUrl', 'a URL without credentials', baseUrl.origin)
   const allowInsecureHttp = options.allowInsecureHttp ?? false
-  if (typeof allowInsecureHttp !== 'boolean') fail('allowInsecureHttp', 'a boolean', allowInsecureHttp)
+  if (typeof allowInsecureHttp !== 'boolean') rejectValue('allowInsecureHttp', 'a boolean', allowInsecureHttp)
   if (baseUrl.protocol === 'http:' && !isLoopback(baseUrl.hostname) && !allowInsecureHttp) {
-    fail(
+    rejectValue(
       'baseUrl',
       'https:// (plain http:// sends the token in clear; allowed only to loopback or with allowInsecureHttp: true)',
       baseUrl.origin,
@@ -100,7 +101,7 @@ export function resolveClientOptions(
   })
   const timeoutMs = checkNumberRange('timeoutMs', options.timeoutMs ?? 600_000, { min: 0, integer: true })
   const waitStrategy = options.waitStrategy ?? 'auto'
-  if (!strategies.includes(waitStrategy)) fail('waitStrategy', "'sse', 'poll' or 'auto'", waitStrategy)
+  if (!strategies.includes(waitStrategy)) rejectValue('waitStrategy', "'sse', 'poll' or 'auto'", waitStrategy)
   const pingIntervalMs = checkNumberRange('pingIntervalMs', options.pingIntervalMs ?? 30_000, {
     min: 1,
     integer: true,
@@ -127,7 +128,8 @@ export function resolveClientOptions(
   })
   const logger = options.logger ?? silentLogger
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof logger?.[level] !== 'function') fail('logger', `a logger with a ${level}() method`, logger)
+    if (typeof logger?.[level] !== 'function')
+      rejectValue('logger', `a logger with a ${level}() method`, logger)
   }
   return {
     apiKey,

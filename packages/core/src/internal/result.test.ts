@@ -1,7 +1,8 @@
+import { modelOutputCases } from '@numarkdown/protocol/testing'
 import { describe, expect, it } from 'vitest'
 import { JobFailedError, JobTimeoutError } from '../errors.js'
 import type { Job } from '../types.js'
-import { resultFromJob, splitRawOutput } from './result.js'
+import { resultFromJob } from './result.js'
 
 function job(fields: Partial<Job> & { output?: unknown }): Job {
   const { output, ...rest } = fields
@@ -91,18 +92,27 @@ describe('resultFromJob', () => {
   })
 })
 
-describe('splitRawOutput', () => {
-  it('tolerates tag variants and missing closing tags', () => {
-    expect(splitRawOutput('<thinking>a</thinking><answer>b</answer>')).toEqual({
-      reasoning: 'a',
-      answer: 'b',
+describe('resultFromJob on the raw outputs of the shared table', () => {
+  it.each(modelOutputCases)('recovers what the raw output holds: $name', (example) => {
+    const result = resultFromJob(
+      job({ output: { result: '', reasoning: '', rawResponse: example.raw } }),
+      206,
+    )
+    // Only an answer marked as one is taken for the markdown: untagged raw text may be anything.
+    const recovered = example.tagged && example.answer !== ''
+    expect(result).toMatchObject({
+      markdown: recovered ? example.answer : '',
+      reasoning: example.reasoning,
+      partial: true,
+      recovered,
+      rawResponse: example.raw,
     })
-    expect(splitRawOutput('<reasoning>a</reasoning>\n<ANSWER>b')).toEqual({ reasoning: 'a', answer: 'b' })
-    expect(splitRawOutput('<think>only thinking, cut')).toEqual({ reasoning: 'only thinking, cut' })
-    expect(splitRawOutput('<think>a</think>\n# Untagged answer')).toEqual({
-      reasoning: 'a',
-      answer: '# Untagged answer',
-    })
-    expect(splitRawOutput('no tags')).toEqual({})
+  })
+
+  it('keeps the fields the service did split', () => {
+    const result = resultFromJob(
+      job({ output: { result: '# Kept', reasoning: '', rawResponse: '<think>why</think><answer>other' } }),
+    )
+    expect(result).toMatchObject({ markdown: '# Kept', reasoning: 'why', partial: true, recovered: false })
   })
 })

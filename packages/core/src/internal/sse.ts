@@ -1,8 +1,8 @@
+import { isTerminal } from '@numarkdown/protocol'
 import { createParser } from 'eventsource-parser'
 import { APIError, JobFailedError, JobTimeoutError, NuMarkdownError } from '../errors.js'
 import type { Job } from '../types.js'
 import type { Http } from './http.js'
-import { isTerminal } from './job-status.js'
 import type { Operation } from './operation.js'
 
 /** How one connection to `GET /api/jobs/{jobId}/stream` ended. */

@@ -6,14 +6,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isTerminal, type Job, type JobStatus, type OutputData } from '@numarkdown/protocol'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../types.js'
 import type { Principal } from './auth.js'
 import { UploadLease } from './upload-lease.js'
-
-/** The statuses a job goes through: `pending → running → completed | failed | cancelled | timeout`. */
-export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout'
-
-const terminal = new Set<JobStatus>(['completed', 'failed', 'cancelled', 'timeout'])
 
 /** A job as the server keeps it. */
 export interface JobRecord {
@@ -37,23 +33,6 @@ export interface JobRecord {
   readonly lease: UploadLease
   timeoutTimer?: NodeJS.Timeout
   readonly listeners: Set<(job: JobRecord) => void>
-}
-
-/** The job object of the API, as `GET /api/jobs/{id}` answers it. */
-export interface JobJson {
-  id: string
-  jobType: string
-  status: JobStatus
-  ownerUser: string
-  ownerOrganization?: string
-  inputData: string
-  outputData?: string
-  errorMessage?: string
-  errorCode?: string
-  startedAt: string
-  completedAt?: string
-  createdAt: string
-  updatedAt: string
 }
 
 export interface JobStoreOptions {
@@ -274,11 +253,6 @@ function isEngineOutput(output: unknown): output is EngineOutput {
   return typeof output === 'object' && output !== null && typeof (output as EngineOutput).result === 'string'
 }
 
-/** Whether a status is final. */
-export function isTerminal(status: JobStatus): boolean {
-  return terminal.has(status)
-}
-
 /** Whether a completed job's result is partial (its markdown or its reasoning is empty). */
 export function isPartial(job: Pick<JobFields, 'status' | 'output'>): boolean {
   return job.status === 'completed' && (!job.output?.result || !job.output.reasoning)
@@ -305,8 +279,8 @@ export type JobFields = Pick<
 >
 
 /** The API's view of a job. */
-export function toJobJson(job: JobFields): JobJson {
-  const json: JobJson = {
+export function toJobJson(job: JobFields): Job {
+  const json: Job = {
     id: job.id,
     jobType: 'markdown',
     status: job.status,
@@ -324,8 +298,8 @@ export function toJobJson(job: JobFields): JobJson {
   return json
 }
 
-function outputData(output: EngineOutput): Record<string, unknown> {
-  const data: Record<string, unknown> = { result: output.result ?? '', reasoning: output.reasoning ?? '' }
+function outputData(output: EngineOutput): OutputData {
+  const data: OutputData = { result: output.result ?? '', reasoning: output.reasoning ?? '' }
   if (!output.result || !output.reasoning) {
     data.rawResponse = output.rawResponse ?? ''
   }

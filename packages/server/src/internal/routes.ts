@@ -3,7 +3,15 @@
  * job, cancel, and a job's SSE stream. Each answers with a value; the checks every request passes first (route,
  * token, shutdown) and the writing of answers are the API's.
  */
+
 import { rm } from 'node:fs/promises'
+import {
+  invalidBodyMessage,
+  type JobList,
+  parseListParams,
+  parseSubmitParams,
+  ValidationError,
+} from '@numarkdown/protocol'
 import { type Answer, apiError, hangUp, type JsonAnswer, json, text } from './answer.js'
 import type { Principal } from './auth.js'
 import { recogniseContentType } from './content-type.js'
@@ -12,7 +20,6 @@ import { JobStoreUnavailableError, type Jobs, type JobView } from './jobs.js'
 import { spoolUpload } from './multipart.js'
 import type { RouteCall, Routes } from './route-call.js'
 import { type TransferRate, watchTransferRate } from './transfer-rate.js'
-import { invalidBodyMessage, parseListParams, parseSubmitParams, ValidationError } from './validate.js'
 
 /** Room for the multipart framing and small fields around the file part. */
 const multipartAllowanceBytes = 1024 * 1024
@@ -145,7 +152,7 @@ export class ApiRoutes {
       skip: page.skip,
       perPage: page.perPage,
       items: jobs.items.map(toJobJson),
-    })
+    } satisfies JobList)
   }
 
   async #getJob({ principal, jobId }: RouteCall): Promise<Answer> {

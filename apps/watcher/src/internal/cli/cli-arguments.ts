@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { checkKnownOptions } from '@numarkdown/core'
+import { checkKnownOptions, resolveConnection } from '@numarkdown/core'
 import type { WatcherOptions } from '../../options.js'
 
 export const HELP: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
@@ -253,9 +253,8 @@ export function parseCli(
   }
   if (positionals[0] !== undefined) options.inbox = resolve(cwd, positionals[0])
   if (!options.inbox) throw new TypeError('expected an inbox folder: numarkdown-watch <inbox> (see --help)')
-  if (environment.NUMIND_API_KEY) options.apiKey = environment.NUMIND_API_KEY
-  if (!options.baseUrl && environment.NUMARKDOWN_BASE_URL && options.apiKey) {
-    options.baseUrl = environment.NUMARKDOWN_BASE_URL
-  }
+  const connection = resolveConnection({ baseUrl: options.baseUrl }, environment)
+  if (connection.apiKey !== undefined) options.apiKey = connection.apiKey
+  if (connection.baseUrl !== undefined) options.baseUrl = connection.baseUrl
   return { kind: 'run', options }
 }

@@ -28,9 +28,7 @@ export async function openBackend(options: ResolvedOptions, display: Display): P
       concurrency: options.concurrency,
       timeoutMs: WAIT_DEADLINE_MS,
     })
-    display.log('info', 'converting with the NuMarkdown API', {
-      baseUrl: options.baseUrl ?? 'https://nuextract.ai',
-    })
+    display.log('info', 'converting with the NuMarkdown API', { baseUrl: client.baseUrl })
     return { client, kind: 'remote', token: options.apiKey, close: () => client.close() }
   }
   // Loaded only here: the server and its engine are not needed when converting with the API.

@@ -258,7 +258,7 @@ describe('localEngine output limit', () => {
   })
 
   it('validates its options', () => {
-    expect(() => localEngine({ ocrWorkers: 0 })).toThrow('expected ocrWorkers to be an integer ≥ 1, got 0')
+    expect(() => localEngine({ ocrWorkers: 0 })).toThrow('expected an integer ocrWorkers ≥ 1, got 0')
     expect(() => localEngine({ minimumTextCharacters: -1 })).toThrow('got -1')
   })
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
+import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
@@ -87,21 +87,8 @@ export interface LocalEngine extends Engine {
   close(): Promise<void>
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`localEngine: expected ${name} to be an integer ≥ 1, got ${String(value)}`)
-  }
-  return value
-}
-
-function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 0) {
-    throw new TypeError(`localEngine: expected ${name} to be an integer ≥ 0, got ${String(value)}`)
-  }
-  return value
-}
+const positive = { min: 1, integer: true, where: 'localEngine options' }
+const nonNegative = { ...positive, min: 0 }
 
 function seconds(milliseconds: number): string {
   return milliseconds >= 1000 ? `${(milliseconds / 1000).toFixed(1)} s` : `${Math.round(milliseconds)} ms`
@@ -129,14 +116,23 @@ function seconds(milliseconds: number): string {
  */
 export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
   checkKnownOptions(options, localEngineOptionKeys, 'localEngine options')
-  const ocrWorkers = positiveInteger('ocrWorkers', options.ocrWorkers, Math.max(1, availableParallelism()))
-  const pageConcurrency = positiveInteger('pageConcurrency', options.pageConcurrency, ocrWorkers)
-  const minimumTextCharacters = nonNegativeInteger('minimumTextCharacters', options.minimumTextCharacters, 16)
-  const ocrPageTimeoutMs = positiveInteger('ocrPageTimeoutMs', options.ocrPageTimeoutMs, 120_000)
+  const ocrWorkers = checkNumberRange(
+    'ocrWorkers',
+    options.ocrWorkers ?? Math.max(1, availableParallelism()),
+    positive,
+  )
+  const pageConcurrency = checkNumberRange('pageConcurrency', options.pageConcurrency ?? ocrWorkers, positive)
+  const minimumTextCharacters = checkNumberRange(
+    'minimumTextCharacters',
+    options.minimumTextCharacters ?? 16,
+    nonNegative,
+  )
+  const ocrPageTimeoutMs = checkNumberRange('ocrPageTimeoutMs', options.ocrPageTimeoutMs ?? 120_000, positive)
   const languages = checkLanguages(options.languages ?? ['eng'])
   if (options.detectOrientation !== undefined && typeof options.detectOrientation !== 'boolean') {
-    throw new TypeError(
+    throw new ValidationError(
       `localEngine: expected detectOrientation to be a boolean, got ${String(options.detectOrientation)}`,
+      { parameter: 'detectOrientation' },
     )
   }
   const pool = new OcrPool(ocrWorkers, ocrPageTimeoutMs, {
@@ -144,7 +140,11 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
     detectOrientation: options.detectOrientation ?? true,
   })
   const conversions = new ConversionPool(
-    nonNegativeInteger('conversionWorkers', options.conversionWorkers, Math.max(1, availableParallelism())),
+    checkNumberRange(
+      'conversionWorkers',
+      options.conversionWorkers ?? Math.max(1, availableParallelism()),
+      nonNegative,
+    ),
   )
 
   async function convert(

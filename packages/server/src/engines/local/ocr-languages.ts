@@ -9,6 +9,7 @@ import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { ValidationError } from '@numarkdown/protocol'
 
 const require = createRequire(import.meta.url)
 
@@ -99,26 +100,32 @@ export function isLanguageInstalled(code: string): boolean {
 
 /**
  * Checks the languages a user names: tesseract codes (`eng`, `deu`, `jpn`, `chi_sim`), each with its package
- * installed. Throws a TypeError naming the language and the package to install.
+ * installed. Throws a ValidationError naming the language and the package to install.
  */
 export function checkLanguages(languages: readonly string[]): string[] {
   if (!Array.isArray(languages) || languages.length === 0) {
-    throw new TypeError(
+    throw new ValidationError(
       `localEngine: expected languages to be a non-empty array of codes such as ['eng', 'deu'], got ${JSON.stringify(languages)}`,
+      { parameter: 'languages' },
     )
   }
   const checked: string[] = []
   for (const code of languages) {
     if (typeof code !== 'string' || !/^[a-z]{3}(?:_[a-z]{3,4})?$/.test(code)) {
-      throw new TypeError(
+      throw new ValidationError(
         `localEngine: expected a tesseract language code such as 'eng' or 'chi_sim' in languages, got ${JSON.stringify(code)}`,
+        { parameter: 'languages' },
       )
     }
     if (code === 'osd')
-      throw new TypeError(`localEngine: 'osd' is not a language; orientation detection uses it by itself`)
+      throw new ValidationError(
+        `localEngine: 'osd' is not a language; orientation detection uses it by itself`,
+        { parameter: 'languages' },
+      )
     if (!isLanguageInstalled(code)) {
-      throw new TypeError(
+      throw new ValidationError(
         `localEngine: the OCR language ${code} is not installed; install @tesseract.js-data/${code} beside @numarkdown/server (bundled: ${bundledLanguages.join(', ')})`,
+        { parameter: 'languages' },
       )
     }
     if (!checked.includes(code)) checked.push(code)

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+import { modelOutputCases } from '@numarkdown/protocol/testing'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EngineError } from '../../engine-error.js'
@@ -218,6 +219,30 @@ describe('openaiEngine replies', () => {
     expect(output.rawResponse).toBe('<think>still thinking')
   })
 
+  it('marks a closed reply stopped by the token limit partial', async () => {
+    const raw = '<think>a</think><answer>done</answer>'
+    handler = (_, response) =>
+      reply(
+        response,
+        200,
+        JSON.stringify({ choices: [{ message: { content: raw }, finish_reason: 'length' }] }),
+      )
+    const output = await convert(engine(), await file('page.png', png))
+    expect(output.result).toBe('done')
+    expect(output.reasoning).toBe('')
+    expect(output.rawResponse).toBe(raw)
+  })
+
+  it.each(modelOutputCases)('splits every raw output of the shared table: $name', async (example) => {
+    handler = (_, response) => reply(response, 200, completion(example.raw))
+    const output = await convert(engine(), await file('page.png', png))
+    expect(output.result).toBe(example.answer)
+    // A cut-off reply keeps its reasoning out of the result; the raw reply says what there was.
+    expect(output.reasoning).toBe(example.cutOff ? '' : example.reasoning)
+    const partial = example.cutOff || example.answer === '' || example.reasoning === ''
+    expect(output.rawResponse).toBe(partial ? example.raw : undefined)
+  })
+
   it('fails a reply that is not JSON with UpstreamMalformed', async () => {
     handler = (_, response) => reply(response, 200, '<html>gateway</html>')
     const error = await failure(convert(engine(), await file('page.png', png)))
@@ -304,7 +329,7 @@ describe('openaiEngine inputs and options', () => {
     expect(() => openaiEngine({ baseUrl: 'ftp://x', model: 'm' })).toThrow('got "ftp://x"')
     expect(() => openaiEngine({ baseUrl, model: '' })).toThrow('expected model to be a non-empty string')
     expect(() => openaiEngine({ baseUrl, model: 'm', concurrency: 0 })).toThrow(
-      'concurrency to be an integer ≥ 1, got 0',
+      'expected an integer concurrency ≥ 1, got 0',
     )
   })
 })

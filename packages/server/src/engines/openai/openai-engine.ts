@@ -1,13 +1,18 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import {
+  checkKnownOptions,
+  checkNumberRange,
+  optionKeys,
+  splitModelOutput,
+  ValidationError,
+} from '@numarkdown/protocol'
 import type { Agent } from 'undici'
-import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { mapConcurrently } from '../shared/map-concurrently.js'
 import { PageRenderer } from '../shared/page-renderer.js'
-import { splitModelOutput } from './model-output.js'
 
 /** Options of {@link openaiEngine}. */
 export interface OpenAIEngineOptions {
@@ -91,23 +96,24 @@ function chatCompletionsUrl(baseUrl: string): URL {
   try {
     url = new URL(baseUrl)
   } catch {
-    throw new TypeError(`openaiEngine: expected baseUrl to be an http(s) URL, got ${JSON.stringify(baseUrl)}`)
+    throw new ValidationError(
+      `openaiEngine: expected baseUrl to be an http(s) URL, got ${JSON.stringify(baseUrl)}`,
+      { parameter: 'baseUrl' },
+    )
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`openaiEngine: expected baseUrl to be an http(s) URL, got ${JSON.stringify(baseUrl)}`)
+    throw new ValidationError(
+      `openaiEngine: expected baseUrl to be an http(s) URL, got ${JSON.stringify(baseUrl)}`,
+      { parameter: 'baseUrl' },
+    )
   }
   const path = url.pathname.replace(/\/+$/, '')
   url.pathname = `${path.endsWith('/v1') ? path : `${path}/v1`}/chat/completions`
   return url
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new TypeError(`openaiEngine: expected ${name} to be an integer ≥ ${minimum}, got ${String(value)}`)
-  }
-  return value
-}
+const positive = { min: 1, integer: true, where: 'openaiEngine options' }
+const nonNegative = { ...positive, min: 0 }
 
 function excerpt(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim()
@@ -146,22 +152,29 @@ function delay(milliseconds: number, signal: AbortSignal): Promise<void> {
  */
 export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`openaiEngine: expected an options object, got ${String(options)}`)
+    throw new ValidationError(`openaiEngine: expected an options object, got ${String(options)}`, {
+      parameter: 'options',
+    })
   }
   checkKnownOptions(options, openaiEngineOptionKeys, 'openaiEngine options')
   const url = chatCompletionsUrl(options.baseUrl)
   if (typeof options.model !== 'string' || options.model.trim() === '') {
-    throw new TypeError(
+    throw new ValidationError(
       `openaiEngine: expected model to be a non-empty string, got ${JSON.stringify(options.model)}`,
+      { parameter: 'model' },
     )
   }
   const model = options.model
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY
-  const concurrency = positiveInteger('concurrency', options.concurrency, 4)
-  const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 600_000)
-  const retries = positiveInteger('retries', options.retries, 2, 0)
+  const concurrency = checkNumberRange('concurrency', options.concurrency ?? 4, positive)
+  const requestTimeoutMs = checkNumberRange('requestTimeoutMs', options.requestTimeoutMs ?? 600_000, positive)
+  const retries = checkNumberRange('retries', options.retries ?? 2, nonNegative)
   const renderer = new PageRenderer(
-    positiveInteger('renderWorkers', options.renderWorkers, Math.max(1, availableParallelism()), 0),
+    checkNumberRange(
+      'renderWorkers',
+      options.renderWorkers ?? Math.max(1, availableParallelism()),
+      nonNegative,
+    ),
   )
   let agent: Agent | undefined
   let undici: Promise<typeof import('undici')> | undefined
@@ -363,8 +376,13 @@ function parseReply(text: string, page: number): PageAnswer {
     typeof separateReasoning === 'string' && separateReasoning.length > 0
       ? `<think>${separateReasoning}</think>${content}`
       : content
-  const split = splitModelOutput(raw, choice?.finish_reason === 'length')
-  const answer: PageAnswer = { raw, ...split }
+  const split = splitModelOutput(raw)
+  const answer: PageAnswer = {
+    raw,
+    reasoning: split.reasoning,
+    answer: split.answer,
+    partial: split.cutOff || choice?.finish_reason === 'length',
+  }
   const usage = completion.usage
   if (typeof usage?.prompt_tokens === 'number') answer.inputTokens = usage.prompt_tokens
   if (typeof usage?.completion_tokens === 'number') answer.outputTokens = usage.completion_tokens

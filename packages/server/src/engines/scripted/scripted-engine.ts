@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { checkKnownOptions, optionKeys, ValidationError } from '@numarkdown/protocol'
 import { EngineError } from '../../engine-error.js'
-import { checkKnownOptions, optionKeys } from '../../internal/check-known-options.js'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import { estimateTokens } from '../shared/output-limit.js'
 import { createGate, type Gate } from './gate.js'
@@ -82,7 +82,9 @@ export function scriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEng
   checkKnownOptions(options, scriptedEngineOptionKeys, 'scriptedEngine options')
   const { latencyMs = 0, outcome = 'complete', hold = false } = options
   if (typeof latencyMs === 'number' && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
-    throw new TypeError(`latencyMs must be a number ≥ 0 or a function, got ${latencyMs}`)
+    throw new ValidationError(`latencyMs must be a number ≥ 0 or a function, got ${latencyMs}`, {
+      parameter: 'latencyMs',
+    })
   }
   const gate = createGate()
   const calls: Array<{ document: EngineDocument; params: EngineParams }> = []

@@ -3,8 +3,8 @@
  * seeded generator, so that the same plan gives the same faults for the same requests. The plan is checked when
  * the server is created, naming the value received.
  */
+import { checkKnownOptions, optionKeys, ValidationError } from '@numarkdown/protocol'
 import type { FaultAction, FaultPlan, FaultRule } from '../../types.js'
-import { checkKnownOptions, optionKeys } from '../check-known-options.js'
 import type { RouteName } from '../router.js'
 
 const planKeys = optionKeys<FaultPlan>({ seed: true, rules: true })
@@ -81,23 +81,33 @@ export class FaultInjector {
 export function validateFaultPlan(plan: FaultPlan): void {
   checkKnownOptions(plan, planKeys, 'faults')
   if (!Array.isArray(plan.rules))
-    throw new TypeError(`faults.rules must be an array, got ${String(plan.rules)}`)
+    throw new ValidationError(`faults.rules must be an array, got ${String(plan.rules)}`, {
+      parameter: 'rules',
+    })
   const routes = new Set(['submit', 'getJob', 'stream', 'list', 'cancel', '*'])
   for (const [index, rule] of plan.rules.entries()) {
     checkKnownOptions(rule, ruleKeys, `faults.rules[${index}]`)
     if (!routes.has(rule.route)) {
-      throw new TypeError(
+      throw new ValidationError(
         `faults.rules[${index}].route must be one of ${[...routes].join(', ')}, got ${rule.route}`,
+        { parameter: 'route' },
       )
     }
     if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
-      throw new TypeError(`faults.rules[${index}].probability must be within 0..1, got ${rule.probability}`)
+      throw new ValidationError(
+        `faults.rules[${index}].probability must be within 0..1, got ${rule.probability}`,
+        { parameter: 'probability' },
+      )
     }
     if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 0)) {
-      throw new TypeError(`faults.rules[${index}].count must be an integer ≥ 0, got ${rule.count}`)
+      throw new ValidationError(`faults.rules[${index}].count must be an integer ≥ 0, got ${rule.count}`, {
+        parameter: 'count',
+      })
     }
     if (rule.skip !== undefined && !(Number.isInteger(rule.skip) && rule.skip >= 0)) {
-      throw new TypeError(`faults.rules[${index}].skip must be an integer ≥ 0, got ${rule.skip}`)
+      throw new ValidationError(`faults.rules[${index}].skip must be an integer ≥ 0, got ${rule.skip}`, {
+        parameter: 'skip',
+      })
     }
   }
 }

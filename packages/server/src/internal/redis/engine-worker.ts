@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { access } from 'node:fs/promises'
+import { isTerminal, type JobStatus } from '@numarkdown/protocol'
 import { type Job, WaitingError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Engine, EngineOutput } from '../../types.js'
-import { isTerminal, type JobStatus } from '../job-store.js'
 import { type ClusterConnection, engineJobOptions } from './cluster-connection.js'
 import { engineQueueName } from './job-keys.js'
 import { outcomeFields, readWorkOrder, removeUpload, type WorkOrder } from './job-record.js'

@@ -2,6 +2,7 @@
  * The names of a cluster's Redis keys, all under one prefix so that several clusters (or tests) can share a Redis.
  * Owner and organization names are encoded, so that no name can reach into another's key.
  */
+import { ValidationError } from '@numarkdown/protocol'
 
 /** The keys of one cluster. */
 export interface JobKeys {
@@ -49,8 +50,10 @@ export function jobKeys(prefix: string): JobKeys {
 /** Check a key prefix: printable, no spaces, short. */
 export function checkRedisPrefix(value: unknown, name: string): string {
   if (typeof value !== 'string' || !/^[\w.:-]{1,64}$/.test(value)) {
-    throw new TypeError(
+    const parameter = name.replace(/^options\./, '')
+    throw new ValidationError(
       `${name} must be 1 to 64 letters, digits or ._:- (a namespace for Redis keys), got ${JSON.stringify(value)}`,
+      { parameter },
     )
   }
   return value

@@ -6,9 +6,9 @@
  */
 import { rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import type { JobStatus } from '@numarkdown/protocol'
 import type { EngineDocument, EngineOutput, EngineParams } from '../../types.js'
 import type { Principal } from '../auth.js'
-import type { JobStatus } from '../job-store.js'
 import type { JobView } from '../jobs.js'
 
 const statuses = new Set<string>(['pending', 'running', 'completed', 'failed', 'cancelled', 'timeout'])

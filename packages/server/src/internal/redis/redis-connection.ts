@@ -4,6 +4,7 @@
  * looks started. Once connected, a client reconnects by itself whenever Redis comes back.
  */
 import { once } from 'node:events'
+import { ValidationError } from '@numarkdown/protocol'
 import { Redis, type RedisOptions } from 'ioredis'
 
 /** A Redis URL checked by {@link parseRedisUrl}. */
@@ -13,21 +14,28 @@ export interface RedisTarget {
   display: string
 }
 
-/** Check a `redis://` or `rediss://` URL; throws a TypeError naming the option, never echoing a password. */
+/** Check a `redis://` or `rediss://` URL; throws a ValidationError naming the option, never echoing a password. */
 export function parseRedisUrl(value: unknown, name: string): RedisTarget {
   const expected = `${name} must be a Redis URL such as redis://127.0.0.1:6379`
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${expected}, got ${String(value)}`)
+  const parameter = name.replace(/^options\./, '')
+  if (typeof value !== 'string' || value === '') {
+    throw new ValidationError(`${expected}, got ${String(value)}`, { parameter })
+  }
   let url: URL
   try {
     url = new URL(value)
   } catch (error) {
-    throw new TypeError(`${expected}, got a value that is not a URL`, { cause: error })
+    throw new ValidationError(`${expected}, got a value that is not a URL`, {
+      parameter,
+      cause: error,
+    })
   }
   const display = redactedUrl(url)
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError(`${expected}, got ${display}`)
+    throw new ValidationError(`${expected}, got ${display}`, { parameter })
   }
-  if (url.hostname === '') throw new TypeError(`${expected} (with a host), got ${display}`)
+  if (url.hostname === '')
+    throw new ValidationError(`${expected} (with a host), got ${display}`, { parameter })
   return { url: value, display }
 }
 

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
+import { isTerminal } from '@numarkdown/protocol'
 import type { EngineDocument, EngineParams } from '../../types.js'
 import type { Principal } from '../auth.js'
-import { isTerminal } from '../job-store.js'
 import { type JobPage, JobStoreUnavailableError, type Jobs, type JobView } from '../jobs.js'
 import { type ClusterConnection, engineJobOptions } from './cluster-connection.js'
 import { newJobFields, outcomeFields, readJobView, removeUpload } from './job-record.js'

@@ -3,8 +3,8 @@
  * and a silently ignored `baseUrl` sends the token to the production service. Every public options object of
  * every package is checked here, so that the message and the suggestion read the same everywhere.
  */
+import { describe } from './describe.js'
 import { ValidationError } from './errors.js'
-import { describe } from './internal/validate.js'
 
 /**
  * Throws a `ValidationError` for the first own key of `options` that is not in `known`, naming it and the
@@ -35,6 +35,18 @@ export function checkKnownOptions(options: unknown, known: readonly string[], wh
       { parameter: key },
     )
   }
+}
+
+/**
+ * The keys of an options type as a list for {@link checkKnownOptions}, written once as an object literal: the
+ * compiler rejects a list that misses a key of the type or names one the type does not have, so the strict
+ * check never drifts from the documented options.
+ *
+ * @example
+ * const keys = optionKeys<{ concurrency?: number; signal?: AbortSignal }>({ concurrency: true, signal: true })
+ */
+export function optionKeys<Options>(keys: Record<keyof Options, true>): readonly string[] {
+  return Object.freeze(Object.keys(keys))
 }
 
 /** The known key nearest to `key`, when it is near enough to be a plausible typo. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkKnownOptions } from './check-known-options.js'
+import { checkKnownOptions, optionKeys } from './check-known-options.js'
 import { ValidationError } from './errors.js'
 
 const known = ['apiKey', 'baseUrl', 'maxRetries', 'timeoutMs', 'concurrency']
@@ -19,6 +19,7 @@ describe('checkKnownOptions', () => {
     expect(() => checkKnownOptions({ apiKey: 'x', baseUrl: undefined }, known)).not.toThrow()
     expect(() => checkKnownOptions(undefined, known)).not.toThrow()
     expect(() => checkKnownOptions({}, known)).not.toThrow()
+    expect(() => checkKnownOptions({ tokens: [] }, ['tokens'], 'x')).not.toThrow()
   })
 
   it('names an unknown key and the closest known one', () => {
@@ -31,10 +32,16 @@ describe('checkKnownOptions', () => {
     expect(messageOf(() => checkKnownOptions({ timeout: 2 }, known))).toBe(
       'unknown option timeout: did you mean timeoutMs?',
     )
+    expect(
+      messageOf(() => checkKnownOptions({ baseURL: 'x' }, ['apiKey', 'baseUrl'], 'openaiEngine options')),
+    ).toBe('openaiEngine options: unknown option baseURL: did you mean baseUrl?')
   })
 
   it('suggests nothing when no key is close', () => {
     expect(messageOf(() => checkKnownOptions({ colour: 'red' }, known))).toBe('unknown option colour')
+    expect(
+      messageOf(() => checkKnownOptions({ colour: 1 }, ['concurrency', 'tokens'], 'startServer options')),
+    ).toBe('startServer options: unknown option colour')
   })
 
   it('sets the rejected key as the parameter', () => {
@@ -51,5 +58,19 @@ describe('checkKnownOptions', () => {
       'client: expected an options object, got "http://x"',
     )
     expect(messageOf(() => checkKnownOptions([1], known))).toBe('expected an options object, got an array')
+    expect(messageOf(() => checkKnownOptions('fast', ['tokens'], 'x'))).toBe(
+      'x: expected an options object, got "fast"',
+    )
+  })
+})
+
+describe('optionKeys', () => {
+  it('lists the keys of the literal, frozen', () => {
+    const keys = optionKeys<{ concurrency?: number; signal?: AbortSignal }>({
+      concurrency: true,
+      signal: true,
+    })
+    expect(keys).toEqual(['concurrency', 'signal'])
+    expect(Object.isFrozen(keys)).toBe(true)
   })
 })
