@@ -7,6 +7,7 @@ import {
 } from '@numarkdown/protocol'
 import { NuMarkdownError } from './errors.js'
 import { BackgroundTasks } from './internal/background-tasks.js'
+import { Call } from './internal/call.js'
 import { cancelJob } from './internal/cancel.js'
 import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
@@ -137,34 +138,23 @@ export class NuMarkdownClient {
     checkKnownOptions(options, convertOptionKeys, 'convert() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
-    const operation = this.#operation(options.signal, options.timeoutMs)
+    const call = this.#call(options)
     const splitPages = options.splitPages ?? false
     if (typeof splitPages !== 'boolean') rejectValue('splitPages', 'a boolean', splitPages)
     const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
       min: 1,
       integer: true,
     })
-    const onProgress = options.onProgress
     try {
-      const source = await this.#prepare(input, options, operation, splitPages)
+      const source = await this.#prepare(input, options, { call, splitPages })
       try {
-        if (splitPages) {
-          return await convertPages(
-            this.#context,
-            source,
-            query,
-            pagesPerChunk,
-            strategy,
-            operation,
-            onProgress,
-          )
-        }
-        return await convertUpload(this.#context, source, query, strategy, operation, onProgress)
+        if (splitPages) return await convertPages(call, source, { query, strategy, pagesPerChunk })
+        return await convertUpload(call, source, { query, strategy })
       } finally {
         await source.dispose()
       }
     } catch (error) {
-      throw this.#failed(this.#asError(error, operation), operation, onProgress)
+      throw this.#failed(this.#asError(error, call.operation), call)
     }
   }
 
@@ -176,18 +166,16 @@ export class NuMarkdownClient {
     this.#checkOpen()
     checkKnownOptions(options, submitOptionKeys, 'submit() options')
     const query = conversionQuery(options)
-    const operation = this.#operation(options.signal, options.timeoutMs)
+    const call = this.#call(options)
     try {
-      const source = await this.#prepare(input, options, operation, false)
+      const source = await this.#prepare(input, options, { call, splitPages: false })
       try {
-        return await this.#context.queue.run(operation, () =>
-          submitUpload(this.#context, source, query, operation, options.onProgress),
-        )
+        return await this.#context.queue.run(call.operation, () => submitUpload(call, source, query))
       } finally {
         await source.dispose()
       }
     } catch (error) {
-      throw this.#asError(error, operation)
+      throw this.#asError(error, call.operation)
     }
   }
 
@@ -196,11 +184,11 @@ export class NuMarkdownClient {
     this.#checkOpen()
     checkKnownOptions(options, requestOptionKeys, 'getJob() options')
     checkJobId(jobId)
-    const operation = this.#operation(options.signal, options.timeoutMs)
+    const call = this.#call(options)
     try {
-      return (await readJob(this.#context, jobId, operation)).job
+      return (await readJob(call, jobId)).job
     } catch (error) {
-      throw this.#asError(error, operation)
+      throw this.#asError(error, call.operation)
     }
   }
 
@@ -218,15 +206,15 @@ export class NuMarkdownClient {
     checkKnownOptions(options, waitOptionKeys, 'wait() options')
     checkJobId(jobId)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
-    const operation = this.#operation(options.signal, options.timeoutMs)
+    const call = this.#call(options)
     const cancelOnAbort = options.cancelOnAbort ?? true
     if (typeof cancelOnAbort !== 'boolean') rejectValue('cancelOnAbort', 'a boolean', cancelOnAbort)
     try {
-      return await this.#context.queue.run(operation, () =>
-        waitForJob(this.#context, jobId, strategy, operation, options.onProgress, cancelOnAbort),
+      return await this.#context.queue.run(call.operation, () =>
+        waitForJob(call, jobId, { strategy, cancelOnAbort }),
       )
     } catch (error) {
-      throw this.#failed(this.#asError(error, operation, jobId), operation, options.onProgress, jobId)
+      throw this.#failed(this.#asError(error, call.operation, jobId), call, jobId)
     }
   }
 
@@ -261,11 +249,11 @@ export class NuMarkdownClient {
     this.#checkOpen()
     checkKnownOptions(options, requestOptionKeys, 'cancel() options')
     checkJobId(jobId)
-    const operation = this.#operation(options.signal, options.timeoutMs)
+    const call = this.#call(options)
     try {
-      return await cancelJob(this.#context, jobId, operation)
+      return await cancelJob(call, jobId)
     } catch (error) {
-      throw this.#asError(error, operation, jobId)
+      throw this.#asError(error, call.operation, jobId)
     }
   }
 
@@ -285,13 +273,14 @@ export class NuMarkdownClient {
 
   // --- internals -------------------------------------------------------------------------------------------
 
-  #operation(signal: unknown, timeoutMs: unknown): Operation {
-    return new Operation(
-      checkSignal(signal),
-      checkTimeout(timeoutMs, this.#context.options.timeoutMs),
-      undefined,
-      this.#context.closeSignal,
-    )
+  /** One call of this client: its deadline and cancellation from `options`, and its progress listener. */
+  #call(options: { signal?: unknown; timeoutMs?: unknown; onProgress?: ProgressListener | undefined }): Call {
+    const operation = new Operation({
+      signal: checkSignal(options.signal),
+      timeoutMs: checkTimeout(options.timeoutMs, this.#context.options.timeoutMs),
+      closeSignal: this.#context.closeSignal,
+    })
+    return new Call(this.#context, operation, options.onProgress)
   }
 
   /**
@@ -300,34 +289,20 @@ export class NuMarkdownClient {
    */
   #prepare(
     input: ConvertInput,
-    options: { filename?: string; contentType?: string },
-    operation: Operation,
-    splitPages: boolean,
+    given: { filename?: string; contentType?: string },
+    { call, splitPages }: { call: Call; splitPages: boolean },
   ): Promise<UploadSource> {
     return prepareUpload(input, {
-      ...(options.filename === undefined ? {} : { filename: options.filename }),
-      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      ...(given.filename === undefined ? {} : { filename: given.filename }),
+      ...(given.contentType === undefined ? {} : { contentType: given.contentType }),
       spoolStreams: this.#context.options.maxRetries > 0 || splitPages,
-      signal: operation.signal,
+      signal: call.operation.signal,
     })
   }
 
   /** Reports a failed conversion or wait (`failed` event) and returns its error to throw. */
-  #failed(
-    failure: NuMarkdownError,
-    operation: Operation,
-    onProgress: ProgressListener | undefined,
-    jobId: string | undefined = failure.jobId,
-  ): NuMarkdownError {
-    this.#context.progress.emit(
-      {
-        type: 'failed',
-        ...(jobId === undefined ? {} : { jobId }),
-        error: failure,
-        elapsedMs: operation.elapsedMs(),
-      },
-      onProgress,
-    )
+  #failed(failure: NuMarkdownError, call: Call, jobId: string | undefined = failure.jobId): NuMarkdownError {
+    call.emit({ type: 'failed', ...(jobId === undefined ? {} : { jobId }), error: failure })
     return failure
   }
 

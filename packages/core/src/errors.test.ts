@@ -25,7 +25,7 @@ describe('errors', () => {
       [418, 'APIError'],
     ]
     for (const [status, name] of cases) {
-      const error = errorFromResponse(status, {}, '', 'token')
+      const error = errorFromResponse({ status, headers: {}, bodyText: '', token: 'token' })
       expect(error.name).toBe(name)
       expect(error.status).toBe(status)
       expect(error).toBeInstanceOf(APIError)
@@ -33,16 +33,21 @@ describe('errors', () => {
   })
 
   it('reads JSON and plain-text bodies, Retry-After and the request ID', () => {
-    const json = errorFromResponse(
-      429,
-      { 'retry-after': '2', 'x-request-id': 'r-1' },
-      '{"code":"RateLimited","message":"slow down"}',
-      'secret-token',
-    )
+    const json = errorFromResponse({
+      status: 429,
+      headers: { 'retry-after': '2', 'x-request-id': 'r-1' },
+      bodyText: '{"code":"RateLimited","message":"slow down"}',
+      token: 'secret-token',
+    })
     expect(json).toBeInstanceOf(RateLimitError)
     expect(json).toMatchObject({ code: 'RateLimited', retryAfterMs: 2000, requestId: 'r-1' })
     expect(json.message).toBe('429 slow down')
-    const text = errorFromResponse(400, {}, 'Invalid value for: query parameter temperature', 'secret-token')
+    const text = errorFromResponse({
+      status: 400,
+      headers: {},
+      bodyText: 'Invalid value for: query parameter temperature',
+      token: 'secret-token',
+    })
     expect(text.message).toBe('400 Invalid value for: query parameter temperature')
     expect(text.code).toBeUndefined()
   })
@@ -75,12 +80,12 @@ describe('errors', () => {
 
   it('never carries the token: message, inspect, JSON', () => {
     const token = 'sk-very-secret-token'
-    const error = errorFromResponse(
-      401,
-      { 'www-authenticate': `Bearer ${token}`, 'x-echo': token },
-      JSON.stringify({ code: 'Unauthorized', message: `bad header: Bearer ${token}` }),
+    const error = errorFromResponse({
+      status: 401,
+      headers: { 'www-authenticate': `Bearer ${token}`, 'x-echo': token },
+      bodyText: JSON.stringify({ code: 'Unauthorized', message: `bad header: Bearer ${token}` }),
       token,
-    )
+    })
     expect(error.message).not.toContain(token)
     expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(token)
     expect(JSON.stringify(error)).not.toContain(token)

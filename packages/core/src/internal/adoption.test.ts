@@ -28,9 +28,13 @@ describe('pickAdoptable', () => {
       job('other-hash', '2026-01-01T00:00:13Z', { ...upload, sha256: 'cd'.repeat(32) }),
       job('other-size', '2026-01-01T00:00:13Z', { ...upload, size: 11 }),
     ]
-    expect(pickAdoptable(jobs, upload, since, new Set())?.id).toBe('match-2')
-    expect(pickAdoptable(jobs, upload, since, new Set(['match-2']))?.id).toBe('match-1')
-    expect(pickAdoptable(jobs, upload, since, new Set(['match-1', 'match-2']))).toBeUndefined()
+    expect(pickAdoptable(jobs, { upload, sinceServerTime: since, owned: new Set() })?.id).toBe('match-2')
+    expect(pickAdoptable(jobs, { upload, sinceServerTime: since, owned: new Set(['match-2']) })?.id).toBe(
+      'match-1',
+    )
+    expect(
+      pickAdoptable(jobs, { upload, sinceServerTime: since, owned: new Set(['match-1', 'match-2']) }),
+    ).toBeUndefined()
   })
 
   it('matches on content when the server recorded the name otherwise than it was sent', () => {
@@ -38,7 +42,9 @@ describe('pickAdoptable', () => {
     // busboy's default decodes UTF-8 bytes as latin1; a trimming server drops the spaces; `%22` stays escaped.
     const mangled = Buffer.from('%22résumé%22%0A.pdf', 'utf8').toString('latin1')
     const jobs = [job('mangled', '2026-01-01T00:00:11Z', { ...upload, filename: mangled })]
-    expect(pickAdoptable(jobs, sent, since, new Set())?.id).toBe('mangled')
+    expect(pickAdoptable(jobs, { upload: sent, sinceServerTime: since, owned: new Set() })?.id).toBe(
+      'mangled',
+    )
   })
 
   it('prefers the job recorded under the name sent among jobs with the same content', () => {
@@ -47,13 +53,21 @@ describe('pickAdoptable', () => {
       job('escaped-name', '2026-01-01T00:00:12Z', { ...upload, filename: 'a%22b.pdf' }),
       job('other-name', '2026-01-01T00:00:13Z', { ...upload, filename: 'b.pdf' }),
     ]
-    expect(pickAdoptable(jobs, upload, since, new Set())?.id).toBe('same-name')
-    expect(pickAdoptable(jobs, { ...upload, filename: 'a"b.pdf' }, since, new Set())?.id).toBe('escaped-name')
-    expect(pickAdoptable(jobs, upload, since, new Set(['same-name']))?.id).toBe('other-name')
+    expect(pickAdoptable(jobs, { upload, sinceServerTime: since, owned: new Set() })?.id).toBe('same-name')
+    expect(
+      pickAdoptable(jobs, {
+        upload: { ...upload, filename: 'a"b.pdf' },
+        sinceServerTime: since,
+        owned: new Set(),
+      })?.id,
+    ).toBe('escaped-name')
+    expect(pickAdoptable(jobs, { upload, sinceServerTime: since, owned: new Set(['same-name']) })?.id).toBe(
+      'other-name',
+    )
   })
 
   it('ignores jobs whose inputData it cannot read', () => {
     const broken = { ...job('x', '2026-01-01T00:00:11Z'), inputData: 'not json' }
-    expect(pickAdoptable([broken], upload, since, new Set())).toBeUndefined()
+    expect(pickAdoptable([broken], { upload, sinceServerTime: since, owned: new Set() })).toBeUndefined()
   })
 })

@@ -1,8 +1,11 @@
-import type { Job, ProgressListener } from '../types.js'
-import type { ClientContext } from './client-context.js'
+/**
+ * Finding the job a submit created when its answer was lost, so that sending the upload again never creates a
+ * second one.
+ */
+import type { Job } from '../types.js'
+import type { Call } from './call.js'
 import { listJobsPage } from './job-requests.js'
 import { escapeFilename } from './multipart.js'
-import type { Operation } from './operation.js'
 
 /** Tolerance on the server clock when matching the creation time of a job to adopt. */
 const clockToleranceMs = 5_000
@@ -30,6 +33,14 @@ export function identityOf(job: Job): Partial<UploadIdentity> | undefined {
   }
 }
 
+/** What a job must match to be adopted: the upload's identity, created since, and not owned already. */
+export interface AdoptionRule {
+  upload: UploadIdentity
+  /** Epoch milliseconds in the server's clock. */
+  sinceServerTime: number
+  owned: { has(jobId: string): boolean }
+}
+
 /**
  * The job a submit created when its answer was lost: the same content (SHA-256 and size), created after the
  * submit began (in the server's clock), and not already owned by this client. The filename is not required to
@@ -39,9 +50,7 @@ export function identityOf(job: Job): Partial<UploadIdentity> | undefined {
  */
 export function pickAdoptable(
   jobs: Job[],
-  upload: UploadIdentity,
-  sinceServerTime: number,
-  owned: { has(jobId: string): boolean },
+  { upload, sinceServerTime, owned }: AdoptionRule,
 ): Job | undefined {
   let best: Job | undefined
   let bestRank: [number, number] = [-1, -Infinity]
@@ -68,24 +77,26 @@ function sameName(recorded: string | undefined, sent: string): boolean {
   return recorded !== undefined && (recorded === sent || recorded === escapeFilename(sent))
 }
 
+/** The upload whose job is sought, when its attempt began (our clock), and its peers' key (its size). */
+export interface LostJobSearch {
+  identity: UploadIdentity
+  attemptStartedAt: number
+  key: string
+}
+
 /**
  * After an ambiguous submit failure: the job of this owner with the same content, created since the attempt
  * began and not owned already (see {@link pickAdoptable}). Uploads of the same size in flight (`key`) settle
  * first, so two uploads of the same bytes never take the same job, whatever their names.
  */
-export async function findLostJob(
-  context: ClientContext,
-  identity: UploadIdentity,
-  attemptStartedAt: number,
-  key: string,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
-): Promise<Job | undefined> {
-  const peers = [...(context.submitAttempts.get(key) ?? [])]
+export async function findLostJob(call: Call, search: LostJobSearch): Promise<Job | undefined> {
+  const { client, operation } = call
+  const { identity, attemptStartedAt, key } = search
+  const peers = [...(client.submitAttempts.get(key) ?? [])]
   // A peer may be held by a server that never answers: the deadline of this call still counts.
   if (peers.length > 0) await operation.race(Promise.allSettled(peers))
   operation.throwIfAborted()
-  const first = await listJobsPage(context, { skip: 0, perPage: 100 }, operation, onProgress)
+  const first = await listJobsPage(call, { skip: 0, perPage: 100 })
   const items = [...(first.page.items ?? [])]
   const total = first.page.totalCount ?? items.length
   if (total > items.length && items.length > 1) {
@@ -93,18 +104,13 @@ export async function findLostJob(
     const lastCreated = Date.parse(String(items[items.length - 1]?.createdAt))
     // Oldest first: the newest jobs are on the last page.
     if (firstCreated < lastCreated) {
-      const last = await listJobsPage(
-        context,
-        { skip: Math.max(0, total - 100), perPage: 100 },
-        operation,
-        onProgress,
-      )
+      const last = await listJobsPage(call, { skip: Math.max(0, total - 100), perPage: 100 })
       items.push(...(last.page.items ?? []))
     }
   }
   const skew = first.serverNow === undefined ? 0 : first.serverNow - first.localNow
   const since = attemptStartedAt + skew - clockToleranceMs
-  const job = pickAdoptable(items, identity, since, context.ownedJobs)
-  if (job) context.ownedJobs.add(job.id)
+  const job = pickAdoptable(items, { upload: identity, sinceServerTime: since, owned: client.ownedJobs })
+  if (job) client.ownedJobs.add(job.id)
   return job
 }

@@ -1,10 +1,16 @@
+/** One conversion of a prepared upload: submit, wait, and one resubmit when the server lost the job. */
 import { NotFoundError } from '../errors.js'
-import type { ConversionResult, ProgressListener, WaitStrategy } from '../types.js'
-import type { ClientContext } from './client-context.js'
+import type { ConversionResult, WaitStrategy } from '../types.js'
+import type { Call } from './call.js'
 import type { UploadSource } from './input.js'
-import type { Operation } from './operation.js'
 import { submitUpload } from './submit.js'
 import { waitForJob } from './waiter.js'
+
+/** What a conversion asks of the server: the query of its parameters, and how to wait for its job. */
+export interface ConversionRequest {
+  query: Record<string, string>
+  strategy: WaitStrategy
+}
 
 /**
  * One conversion of a prepared upload: submit, then wait for the job. It holds a slot of the client's limit
@@ -15,32 +21,29 @@ import { waitForJob } from './waiter.js'
  * upload is still at hand, and the caller asked for a result, not for that job.
  */
 export function convertUpload(
-  context: ClientContext,
+  call: Call,
   source: UploadSource,
-  query: Record<string, string>,
-  strategy: WaitStrategy,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
+  { query, strategy }: ConversionRequest,
 ): Promise<ConversionResult> {
-  return context.queue.run(operation, async () => {
-    const { jobId } = await submitUpload(context, source, query, operation, onProgress)
+  const { client } = call
+  // The job was created for this call: a call that ends early leaves nothing running.
+  const plan = { strategy, cancelOnAbort: true }
+  return client.queue.run(call.operation, async () => {
+    const { jobId } = await submitUpload(call, source, query)
     try {
-      return await waitForJob(context, jobId, strategy, operation, onProgress, true)
+      return await waitForJob(call, jobId, plan)
     } catch (error) {
       if (!(error instanceof NotFoundError) || error.jobId !== jobId || !source.reReadable) throw error
-      context.logger.info(
+      client.logger.info(
         `numarkdown: the server no longer knows job ${jobId}; submitting ${source.filename} again`,
         {
           jobId,
           filename: source.filename,
         },
       )
-      context.progress.emit(
-        { type: 'resubmit', jobId, filename: source.filename, error, elapsedMs: operation.elapsedMs() },
-        onProgress,
-      )
-      const again = await submitUpload(context, source, query, operation, onProgress)
-      return waitForJob(context, again.jobId, strategy, operation, onProgress, true)
+      call.emit({ type: 'resubmit', jobId, filename: source.filename, error })
+      const again = await submitUpload(call, source, query)
+      return waitForJob(call, again.jobId, plan)
     }
   })
 }

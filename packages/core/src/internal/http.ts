@@ -1,3 +1,4 @@
+/** The client's HTTP: undici on its own Agent, the token added, statuses and transport failures turned into errors. */
 import { Agent, type Dispatcher, request } from 'undici'
 import {
   APIError,
@@ -14,9 +15,9 @@ import {
   TimeoutError,
 } from '../errors.js'
 import type { Logger } from '../types.js'
-import { parseRetryAfter } from './backoff.js'
 import { redact } from './logger.js'
 import type { Operation } from './operation.js'
+import { parseRetryAfter } from './retry.js'
 
 const userAgent = 'numarkdown-js/core'
 const hiddenHeaders = new Set([
@@ -38,14 +39,18 @@ function plainHeaders(headers: ResponseHeaders, token: string): Record<string, s
   return result
 }
 
+/** An answer with an error status, as {@link errorFromResponse} reads it. */
+export interface ErrorResponse {
+  status: number
+  headers: ResponseHeaders
+  bodyText: string
+  /** Scrubbed from everything the error carries. */
+  token: string
+  jobId?: string | undefined
+}
+
 /** The one place where an HTTP status becomes an error class. */
-export function errorFromResponse(
-  status: number,
-  headers: ResponseHeaders,
-  bodyText: string,
-  token: string,
-  jobId?: string,
-): APIError {
+export function errorFromResponse({ status, headers, bodyText, token, jobId }: ErrorResponse): APIError {
   let code: string | undefined
   let message: string | undefined
   const text = bodyText.trim()
@@ -92,13 +97,12 @@ export function errorFromResponse(
 
 const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** Maps a transport failure (or an abort) to this package's errors. */
-export function transportError(
+/** Maps a transport failure (or an abort) to this package's errors; `token` is scrubbed from the message. */
+function transportError(
   error: unknown,
-  operation: Operation,
-  token: string,
-  jobId?: string,
+  failed: { operation: Operation; token: string; jobId?: string | undefined },
 ): NuMarkdownError {
+  const { operation, token, jobId } = failed
   if (error instanceof NuMarkdownError) return error
   if (operation.aborted) return operation.abortError(jobId)
   const code = (error as { code?: unknown })?.code
@@ -136,21 +140,21 @@ export interface HttpResponse {
 /** undici on an Agent the client owns (keep-alive); adds the token and maps failures to typed errors. */
 export class Http {
   readonly agent: Agent
-  private readonly baseUrl: URL
-  private readonly token: string
-  private readonly logger: Logger
-  private readonly requestTimeoutMs: number
+  readonly #baseUrl: URL
+  readonly #token: string
+  readonly #logger: Logger
+  readonly #requestTimeoutMs: number
 
   constructor(options: { baseUrl: URL; apiKey: string; logger: Logger; requestTimeoutMs: number }) {
-    this.baseUrl = options.baseUrl
-    this.token = options.apiKey
-    this.logger = options.logger
-    this.requestTimeoutMs = options.requestTimeoutMs
+    this.#baseUrl = options.baseUrl
+    this.#token = options.apiKey
+    this.#logger = options.logger
+    this.#requestTimeoutMs = options.requestTimeoutMs
     this.agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 })
   }
 
   url(path: string, query?: Record<string, string | number | undefined>): URL {
-    const url = new URL(path, this.baseUrl)
+    const url = new URL(path, this.#baseUrl)
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value))
     }
@@ -166,14 +170,14 @@ export class Http {
       const response = await request(url, {
         dispatcher: this.agent,
         method: spec.method,
-        headers: { 'user-agent': userAgent, ...spec.headers, authorization: `Bearer ${this.token}` },
+        headers: { 'user-agent': userAgent, ...spec.headers, authorization: `Bearer ${this.#token}` },
         // undici streams an async iterable body as it is pulled (its types only name Readable).
         body: (spec.body ?? null) as string | null,
         signal: spec.operation.signal,
-        headersTimeout: spec.headersTimeoutMs ?? this.requestTimeoutMs,
-        bodyTimeout: spec.bodyTimeoutMs ?? this.requestTimeoutMs,
+        headersTimeout: spec.headersTimeoutMs ?? this.#requestTimeoutMs,
+        bodyTimeout: spec.bodyTimeoutMs ?? this.#requestTimeoutMs,
       })
-      this.logger.debug(`numarkdown ${spec.method} ${url.pathname} ${response.statusCode}`, {
+      this.#logger.debug(`numarkdown ${spec.method} ${url.pathname} ${response.statusCode}`, {
         method: spec.method,
         path: url.pathname,
         status: response.statusCode,
@@ -181,8 +185,12 @@ export class Http {
       })
       return { status: response.statusCode, headers: response.headers, body: response.body }
     } catch (error) {
-      const mapped = transportError(error, spec.operation, this.token, spec.jobId)
-      this.logger.debug(`numarkdown ${spec.method} ${url.pathname} failed: ${mapped.code ?? mapped.name}`, {
+      const mapped = transportError(error, {
+        operation: spec.operation,
+        token: this.#token,
+        jobId: spec.jobId,
+      })
+      this.#logger.debug(`numarkdown ${spec.method} ${url.pathname} failed: ${mapped.code ?? mapped.name}`, {
         method: spec.method,
         path: url.pathname,
         code: mapped.code,
@@ -197,14 +205,20 @@ export class Http {
     try {
       return await response.body.text()
     } catch (error) {
-      throw transportError(error, operation, this.token, jobId)
+      throw transportError(error, { operation, token: this.#token, jobId })
     }
   }
 
   /** The APIError for a non-2xx response (its body is consumed). */
   async error(response: HttpResponse, operation: Operation, jobId?: string): Promise<APIError> {
     const text = await this.text(response, operation, jobId).catch(() => '')
-    return errorFromResponse(response.status, response.headers, text, this.token, jobId)
+    return errorFromResponse({
+      status: response.status,
+      headers: response.headers,
+      bodyText: text,
+      token: this.#token,
+      jobId,
+    })
   }
 
   /** Sends and parses a JSON answer; throws the matching APIError for an error status. */
@@ -228,7 +242,7 @@ export class Http {
   }
 
   redact(text: string): string {
-    return redact(text, this.token)
+    return redact(text, this.#token)
   }
 
   async close(): Promise<void> {

@@ -221,13 +221,17 @@ async function spool(
   return { path, size, sha256: hash.digest('hex'), remove }
 }
 
-function fileSource(
-  path: string,
-  size: number,
-  filename: string,
-  contentType: string,
-  remove?: () => Promise<void>,
-): UploadSource {
+/** A file on disk to upload: where it is, its size, its name and type, and how to remove it when temporary. */
+interface FileUpload {
+  path: string
+  size: number
+  filename: string
+  contentType: string
+  /** Set for a spooled stream: the temporary file goes with the source. */
+  remove?: () => Promise<void>
+}
+
+function fileSource({ path, size, filename, contentType, remove }: FileUpload): UploadSource {
   let disposed = false
   return {
     filename,
@@ -252,13 +256,22 @@ function chooseName(given: string | undefined, derived: string | undefined): str
   return clean === '' || clean === '.' || clean === '..' ? undefined : clean
 }
 
+/** What an input says of itself: a name (a path's, a File's) and a type (a Blob's), and its first bytes. */
+interface DerivedFacts {
+  name?: string | undefined
+  type?: string | undefined
+  /** Read only when neither the caller, the name nor the type tells the content type. */
+  head: () => Promise<Uint8Array>
+}
+
+/** The filename and content type of an upload: what the caller gave, else what the input says, else detected. */
 async function finish(
   given: { filename?: string; contentType?: string },
-  derivedName: string | undefined,
-  derivedType: string | undefined,
-  head: () => Promise<Uint8Array>,
+  derived: DerivedFacts,
 ): Promise<{ filename: string; contentType: string }> {
-  const name = chooseName(given.filename, derivedName)
+  const derivedType = derived.type
+  const head = derived.head
+  const name = chooseName(given.filename, derived.name)
   if (given.contentType) return { filename: name ?? 'document', contentType: given.contentType }
   const fromExtension = name && extname(name) ? mime.lookup(name) : false
   if (fromExtension) return { filename: name ?? 'document', contentType: fromExtension }
@@ -300,16 +313,17 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
     if (typeof data === 'string' && data.trim() === '') rejectValue('input', 'a file path', data)
     const path = pathFrom(data)
     const size = await fileSize(path)
-    const { filename, contentType } = await finish(given, basename(path), undefined, () => readFileHead(path))
-    return fileSource(path, size, filename, contentType)
+    const { filename, contentType } = await finish(given, {
+      name: basename(path),
+      head: () => readFileHead(path),
+    })
+    return fileSource({ path, size, filename, contentType })
   }
 
   if (data instanceof ArrayBuffer) data = new Uint8Array(data)
   if (data instanceof Uint8Array) {
     const bytes = data
-    const { filename, contentType } = await finish(given, undefined, undefined, async () =>
-      bytes.subarray(0, headSize),
-    )
+    const { filename, contentType } = await finish(given, { head: async () => bytes.subarray(0, headSize) })
     return {
       filename,
       contentType,
@@ -327,12 +341,11 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
     const blob = data
     const name =
       typeof (blob as File).name === 'string' && (blob as File).name ? (blob as File).name : undefined
-    const { filename, contentType } = await finish(
-      given,
+    const { filename, contentType } = await finish(given, {
       name,
-      blob.type || undefined,
-      async () => new Uint8Array(await blob.slice(0, headSize).arrayBuffer()),
-    )
+      type: blob.type || undefined,
+      head: async () => new Uint8Array(await blob.slice(0, headSize).arrayBuffer()),
+    })
     return {
       filename,
       contentType,
@@ -352,14 +365,18 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
     if (options.spoolStreams) {
       const spooled = await spool(chunks, options.signal)
       try {
-        const { filename, contentType } = await finish(
-          given,
-          streamPath && basename(streamPath),
-          undefined,
-          () => readFileHead(spooled.path),
-        )
+        const { filename, contentType } = await finish(given, {
+          name: streamPath && basename(streamPath),
+          head: () => readFileHead(spooled.path),
+        })
         return {
-          ...fileSource(spooled.path, spooled.size, filename, contentType, spooled.remove),
+          ...fileSource({
+            path: spooled.path,
+            size: spooled.size,
+            filename,
+            contentType,
+            remove: spooled.remove,
+          }),
           sha256: spooled.sha256,
         }
       } catch (error) {
@@ -381,12 +398,10 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
       head.push(next.value)
       headBytes += next.value.byteLength
     }
-    const { filename, contentType } = await finish(
-      given,
-      streamPath && basename(streamPath),
-      undefined,
-      async () => Buffer.concat(head).subarray(0, headSize),
-    )
+    const { filename, contentType } = await finish(given, {
+      name: streamPath && basename(streamPath),
+      head: async () => Buffer.concat(head).subarray(0, headSize),
+    })
     let opened = false
     return {
       filename,

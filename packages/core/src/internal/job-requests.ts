@@ -1,7 +1,9 @@
+/** The reads of jobs: one job, one page of the owner's jobs, and every job page after page. */
 import type { JobList } from '@numarkdown/protocol'
 import { ConnectionError } from '../errors.js'
-import type { Job, ProgressListener } from '../types.js'
-import { type ClientContext, retryReporter } from './client-context.js'
+import type { Job } from '../types.js'
+import { Call } from './call.js'
+import type { ClientContext } from './client-context.js'
 import type { ResponseHeaders } from './http.js'
 import { Operation } from './operation.js'
 import { type RetryPolicy, retryRead } from './retry.js'
@@ -21,58 +23,52 @@ export interface DatedJobsPage {
  * rejects an answer that is not a job.
  */
 export async function readJob(
-  context: ClientContext,
+  call: Call,
   jobId: string,
-  operation: Operation,
-  onProgress?: ProgressListener,
-  policy: RetryPolicy = context.retryPolicy,
+  policy?: RetryPolicy,
 ): Promise<{ job: Job; status: number; headers: ResponseHeaders }> {
-  return retryRead(
-    async () => {
-      const response = await context.http.json<Job>({
-        method: 'GET',
-        path: `api/jobs/${encodeURIComponent(jobId)}`,
-        operation,
+  const { client, operation } = call
+  const retried = {
+    operation,
+    policy: policy ?? client.retryPolicy,
+    onRetry: call.retryReporter('getJob', jobId),
+  }
+  return retryRead(retried, async () => {
+    const response = await client.http.json<Job>({
+      method: 'GET',
+      path: `api/jobs/${encodeURIComponent(jobId)}`,
+      operation,
+      jobId,
+    })
+    client.queue.limit.succeeded()
+    if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
+      throw new ConnectionError('The server answered with something that is not a job', {
+        code: 'invalid_response',
         jobId,
       })
-      context.queue.limit.succeeded()
-      if (!response.body || typeof response.body !== 'object' || typeof response.body.status !== 'string') {
-        throw new ConnectionError('The server answered with something that is not a job', {
-          code: 'invalid_response',
-          jobId,
-        })
-      }
-      return { job: response.body, status: response.status, headers: response.headers }
-    },
-    policy,
-    operation,
-    retryReporter(context, 'getJob', operation, onProgress, jobId),
-  )
+    }
+    return { job: response.body, status: response.status, headers: response.headers }
+  })
 }
 
 /** Reads one page of the owner's jobs (`GET /api/jobs`), retrying transient failures. */
 export async function listJobsPage(
-  context: ClientContext,
+  call: Call,
   page: { skip: number; perPage: number; organization?: string | undefined },
-  operation: Operation,
-  onProgress?: ProgressListener,
 ): Promise<DatedJobsPage> {
-  return retryRead(
-    async () => {
-      const response = await context.http.json<JobsPage>({
-        method: 'GET',
-        path: 'api/jobs',
-        query: { skip: page.skip, perPage: page.perPage, organization: page.organization },
-        operation,
-      })
-      context.queue.limit.succeeded()
-      const date = Date.parse(String(response.headers.date ?? ''))
-      return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
-    },
-    context.retryPolicy,
-    operation,
-    retryReporter(context, 'list', operation, onProgress),
-  )
+  const { client, operation } = call
+  const retried = { operation, policy: client.retryPolicy, onRetry: call.retryReporter('list') }
+  return retryRead(retried, async () => {
+    const response = await client.http.json<JobsPage>({
+      method: 'GET',
+      path: 'api/jobs',
+      query: { skip: page.skip, perPage: page.perPage, organization: page.organization },
+      operation,
+    })
+    client.queue.limit.succeeded()
+    const date = Date.parse(String(response.headers.date ?? ''))
+    return { page: response.body, serverNow: Number.isNaN(date) ? undefined : date, localNow: Date.now() }
+  })
 }
 
 /**
@@ -81,7 +77,7 @@ export async function listJobsPage(
  * `toError` turns a failure into the error the caller sees, given the page's operation.
  */
 export async function* pageThroughJobs(
-  context: ClientContext,
+  client: ClientContext,
   listing: {
     skip: number
     perPage: number
@@ -93,10 +89,14 @@ export async function* pageThroughJobs(
   const { perPage, organization, signal } = listing
   let skip = listing.skip
   while (true) {
-    const operation = new Operation(signal, context.options.timeoutMs, undefined, context.closeSignal)
+    const operation = new Operation({
+      signal,
+      timeoutMs: client.options.timeoutMs,
+      closeSignal: client.closeSignal,
+    })
     let page: JobsPage
     try {
-      page = (await listJobsPage(context, { skip, perPage, organization }, operation)).page
+      page = (await listJobsPage(new Call(client, operation), { skip, perPage, organization })).page
     } catch (error) {
       throw toError(error, operation)
     }

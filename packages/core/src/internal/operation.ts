@@ -1,5 +1,21 @@
+/** One call's deadline and cancellation, and which of them ended it: the caller's signal, the deadline, a close. */
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import { AbortError, NuMarkdownError, TimeoutError } from '../errors.js'
+
+/** What an operation is made of; every field may be left out. */
+export interface OperationOptions {
+  /** The caller's signal: its abort ends the operation with an AbortError. */
+  signal?: AbortSignal | undefined
+  /** The overall deadline in milliseconds from now; 0 (the default) for none. */
+  timeoutMs?: number
+  /** An enclosing operation: its abort and its deadline count for this one too. */
+  parent?: Operation | undefined
+  /**
+   * Fires when the client is closed: the call ends with a `client_closed` error, and the remote job is left
+   * alone (a closed client may be a process shutting down that resumes later). Inherited from `parent`.
+   */
+  closeSignal?: AbortSignal | undefined
+}
 
 /**
  * One call's deadline and cancellation: the caller's signal and the overall timeout merged into one signal,
@@ -10,25 +26,21 @@ export class Operation {
   readonly startedAt: number = Date.now()
   /** Epoch milliseconds after which the call fails with TimeoutError; Infinity for none. */
   readonly deadline: number
-  private readonly userSignal: AbortSignal | undefined
-  private readonly timeoutSignal: AbortSignal | undefined
-  private readonly timeoutMs: number
+  readonly closeSignal: AbortSignal | undefined
+  readonly #userSignal: AbortSignal | undefined
+  readonly #timeoutMs: number
+  /** Held here so that it lives as long as the operation (the merged signal refers to it weakly). */
+  readonly #timeoutSignal: AbortSignal | undefined
+  readonly #parent: Operation | undefined
 
-  /**
-   * @param closeSignal Fires when the client is closed: the call ends with a `client_closed` error, and the
-   * remote job is left alone (a closed client may be a process shutting down that resumes later).
-   */
-  constructor(
-    userSignal: AbortSignal | undefined,
-    timeoutMs: number,
-    parent?: Operation,
-    closeSignal?: AbortSignal,
-  ) {
-    this.userSignal = userSignal
-    this.timeoutMs = timeoutMs
-    this.closeSignal = closeSignal ?? parent?.closeSignal
-    this.timeoutSignal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
-    const signals = [userSignal, this.timeoutSignal, parent?.signal, this.closeSignal].filter(
+  constructor(options: OperationOptions = {}) {
+    const { signal: userSignal, timeoutMs = 0, parent } = options
+    this.#userSignal = userSignal
+    this.#timeoutMs = timeoutMs
+    this.#parent = parent
+    this.closeSignal = options.closeSignal ?? parent?.closeSignal
+    this.#timeoutSignal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
+    const signals = [userSignal, this.#timeoutSignal, parent?.signal, this.closeSignal].filter(
       (signal) => signal !== undefined,
     )
     this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals)
@@ -36,11 +48,7 @@ export class Operation {
       timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity,
       parent?.deadline ?? Infinity,
     )
-    this.parent = parent
   }
-
-  private readonly parent: Operation | undefined
-  readonly closeSignal: AbortSignal | undefined
 
   /** True when the call ended because the client was closed. */
   get closed(): boolean {
@@ -64,15 +72,15 @@ export class Operation {
     const details = jobId === undefined ? {} : { jobId }
     if (this.closed)
       return new NuMarkdownError('The client was closed', { ...details, code: 'client_closed' })
-    if (this.parent?.aborted) return this.parent.abortError(jobId)
-    if (this.userSignal?.aborted) {
+    if (this.#parent?.aborted) return this.#parent.abortError(jobId)
+    if (this.#userSignal?.aborted) {
       return new AbortError('The operation was aborted', {
         ...details,
         code: 'aborted',
-        cause: this.userSignal.reason,
+        cause: this.#userSignal.reason,
       })
     }
-    return new TimeoutError(`The operation did not finish within ${this.timeoutMs} ms`, {
+    return new TimeoutError(`The operation did not finish within ${this.#timeoutMs} ms`, {
       ...details,
       code: 'deadline_exceeded',
     })

@@ -1,25 +1,62 @@
+/**
+ * `splitPages`: a PDF cut into page ranges, one job per range under the client's shared limit, the results
+ * merged back in page order.
+ */
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
+import { PDFDocument } from 'pdf-lib'
 import { NuMarkdownError } from '../errors.js'
-import type { ConversionResult, PageResult, ProgressListener, Usage, WaitStrategy } from '../types.js'
-import type { ClientContext } from './client-context.js'
-import { convertUpload } from './convert-upload.js'
+import type { ConversionResult, PageResult, Usage } from '../types.js'
+import type { Call } from './call.js'
+import { type ConversionRequest, convertUpload } from './convert-upload.js'
 import { prepareUpload, type UploadSource } from './input.js'
 import { Operation } from './operation.js'
-import { splitPdf } from './split-pdf.js'
 
-/** `splitPages`: one job per page range under the shared limit, merged in page order. */
+/** One page range of a split PDF. */
+export interface PdfChunk {
+  /** From 1. */
+  firstPage: number
+  lastPage: number
+  bytes: Uint8Array
+}
+
+/**
+ * Splits a PDF into ranges of `pagesPerChunk` pages, each a standalone PDF. Undefined when the bytes are not a
+ * PDF pdf-lib can read (encrypted or damaged), so the caller can fall back to one job.
+ */
+export async function splitPdf(bytes: Uint8Array, pagesPerChunk: number): Promise<PdfChunk[] | undefined> {
+  let document: PDFDocument
+  try {
+    document = await PDFDocument.load(bytes, { updateMetadata: false })
+  } catch {
+    return undefined
+  }
+  const pageCount = document.getPageCount()
+  const chunks: PdfChunk[] = []
+  for (let first = 0; first < pageCount; first += pagesPerChunk) {
+    const last = Math.min(pageCount, first + pagesPerChunk) - 1
+    const part = await PDFDocument.create({ updateMetadata: false })
+    const indices = Array.from({ length: last - first + 1 }, (_, index) => first + index)
+    for (const page of await part.copyPages(document, indices)) part.addPage(page)
+    chunks.push({ firstPage: first + 1, lastPage: last + 1, bytes: await part.save() })
+  }
+  return chunks
+}
+
+/** A conversion split into page ranges of `pagesPerChunk` pages. */
+export interface PagedConversionRequest extends ConversionRequest {
+  pagesPerChunk: number
+}
+
+/** Converts one job per page range under the shared limit and merges the results in page order. */
 export async function convertPages(
-  context: ClientContext,
+  call: Call,
   source: UploadSource,
-  query: Record<string, string>,
-  pagesPerChunk: number,
-  strategy: WaitStrategy,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
+  request: PagedConversionRequest,
 ): Promise<ConversionResult> {
+  const { operation } = call
   const single = async (warning: string) => {
-    const result = await convertUpload(context, source, query, strategy, operation, onProgress)
+    const result = await convertUpload(call, source, request)
     return { ...result, warnings: [...(result.warnings ?? []), warning] }
   }
   if (source.contentType !== 'application/pdf') {
@@ -28,7 +65,7 @@ export async function convertPages(
     )
   }
   const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
-  const chunks = bytes ? await splitPdf(bytes, pagesPerChunk) : undefined
+  const chunks = bytes ? await splitPdf(bytes, request.pagesPerChunk) : undefined
   if (!chunks || chunks.length === 0) {
     return single(
       `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
@@ -39,14 +76,14 @@ export async function convertPages(
   const stem = basename(source.filename, extname(source.filename)) || 'document'
   const results = await Promise.allSettled(
     chunks.map(async (chunk) => {
-      const chunkOperation = new Operation(siblings.signal, 0, operation)
+      const chunkCall = call.under(new Operation({ signal: siblings.signal, parent: operation }))
       try {
         const chunkSource = await prepareUpload(chunk.bytes, {
           filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
           contentType: 'application/pdf',
           spoolStreams: false,
         })
-        const result = await convertUpload(context, chunkSource, query, strategy, chunkOperation, onProgress)
+        const result = await convertUpload(chunkCall, chunkSource, request)
         return { chunk, result }
       } catch (error) {
         if (!siblings.signal.aborted) siblings.abort()

@@ -1,9 +1,10 @@
+/** One connection to a job's event stream (SSE), read until the job finishes, fails, or the stream drops. */
 import { isTerminal } from '@numarkdown/protocol'
 import { createParser } from 'eventsource-parser'
 import { APIError, JobFailedError, JobTimeoutError, NuMarkdownError } from '../errors.js'
 import type { Job } from '../types.js'
+import type { Call } from './call.js'
 import type { Http } from './http.js'
-import type { Operation } from './operation.js'
 
 /** How one connection to `GET /api/jobs/{jobId}/stream` ended. */
 export type StreamOutcome =
@@ -15,17 +16,21 @@ export type StreamOutcome =
 
 const unsupportedStatuses = new Set([404, 405, 406, 501])
 
-/**
- * Reads the job's event stream until a `result` event with a finished job arrives. A stream silent for longer
- * than `silenceMs` (twice the server's ping interval) is destroyed and reported as dropped.
- */
+/** Which job's stream to read, how long it may stay silent, and who hears of each state of the job. */
+export interface JobStreamReading {
+  jobId: string
+  /** Twice the server's ping interval: a stream silent for longer is destroyed and reported as dropped. */
+  silenceMs: number
+  onJob: (job: Job) => void
+}
+
+/** Reads the job's event stream until a `result` event with a finished job arrives. */
 export async function readJobStream(
-  http: Http,
-  operation: Operation,
-  jobId: string,
-  silenceMs: number,
-  onJob: (job: Job) => void,
+  call: Call,
+  { jobId, silenceMs, onJob }: JobStreamReading,
 ): Promise<StreamOutcome> {
+  const { http } = call.client
+  const { operation } = call
   let response: Awaited<ReturnType<Http['send']>>
   try {
     response = await http.send({

@@ -1,8 +1,9 @@
+/** Uploading a document to create a job, with retries that never create a second job for one upload. */
 import { APIError, ConnectionError, type NuMarkdownError, TimeoutError } from '../errors.js'
-import type { Job, ProgressListener, SubmitResult } from '../types.js'
+import type { Job, SubmitResult } from '../types.js'
 import { findLostJob, type UploadIdentity } from './adoption.js'
+import type { Call } from './call.js'
 import { cancelInBackground, cancelQuietly } from './cancel.js'
-import { type ClientContext, retryReporter } from './client-context.js'
 import { chunkSize, type UploadSource } from './input.js'
 import { digestSource, type MultipartBody, multipartBody } from './multipart.js'
 import { Operation } from './operation.js'
@@ -39,12 +40,11 @@ function classifySubmitFailure(error: unknown): SubmitFailure {
 
 /** One upload with retries that never create a second job: see the README, "Retries". */
 export async function submitUpload(
-  context: ClientContext,
+  call: Call,
   source: UploadSource,
   query: Record<string, string>,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
 ): Promise<SubmitResult> {
+  const { client, operation } = call
   const body = multipartBody(source)
   // Uploads that could share a job: the same content has the same size (names may differ, see adoption.ts).
   const key = String(source.size ?? '?')
@@ -58,9 +58,9 @@ export async function submitUpload(
     // running unseen.
     let bodySent = false
     const requestController = new AbortController()
-    const request = new Operation(requestController.signal, 0, undefined, context.closeSignal)
+    const request = new Operation({ signal: requestController.signal, closeSignal: client.closeSignal })
     const exchange = (async () => {
-      const response = await context.http.send({
+      const response = await client.http.send({
         method: 'POST',
         path: 'api/markdown/infer-async',
         query,
@@ -82,8 +82,8 @@ export async function submitUpload(
         })(),
         operation: request,
       })
-      if (response.status < 200 || response.status >= 300) throw await context.http.error(response, request)
-      const text = await context.http.text(response, request)
+      if (response.status < 200 || response.status >= 300) throw await client.http.error(response, request)
+      const text = await client.http.text(response, request)
       let jobId: unknown
       try {
         jobId = (JSON.parse(text) as { jobId?: unknown }).jobId
@@ -96,22 +96,18 @@ export async function submitUpload(
         })
       }
       // Owned before the exchange settles: a peer's search for a lost job waits for it and must not adopt it.
-      context.ownedJobs.add(jobId)
+      client.ownedJobs.add(jobId)
       return jobId
     })()
     const emitUpload = (bytesSent: number) =>
-      context.progress.emit(
-        {
-          type: 'upload',
-          filename: source.filename,
-          bytesSent,
-          ...(source.size === undefined ? {} : { totalBytes: source.size }),
-          elapsedMs: operation.elapsedMs(),
-        },
-        onProgress,
-      )
-    const peers = context.submitAttempts.get(key) ?? new Set()
-    context.submitAttempts.set(key, peers)
+      call.emit({
+        type: 'upload',
+        filename: source.filename,
+        bytesSent,
+        ...(source.size === undefined ? {} : { totalBytes: source.size }),
+      })
+    const peers = client.submitAttempts.get(key) ?? new Set()
+    client.submitAttempts.set(key, peers)
     peers.add(exchange)
     const settled: Promise<{ jobId: string } | { error: unknown }> = exchange.then(
       (jobId) => ({ jobId }),
@@ -119,7 +115,7 @@ export async function submitUpload(
     )
     void settled.then(() => {
       peers.delete(exchange)
-      if (peers.size === 0 && context.submitAttempts.get(key) === peers) context.submitAttempts.delete(key)
+      if (peers.size === 0 && client.submitAttempts.get(key) === peers) client.submitAttempts.delete(key)
     })
     const outcome = await operation.race(settled)
 
@@ -129,21 +125,21 @@ export async function submitUpload(
         requestController.abort()
       } else {
         const grace = setTimeout(() => requestController.abort(), abortGraceMs)
-        context.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
+        client.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
           const late = await settled
           clearTimeout(grace)
-          if ('jobId' in late && !operation.closed) await cancelQuietly(context, late.jobId)
+          if ('jobId' in late && !operation.closed) await cancelQuietly(client, late.jobId)
         })
       }
       throw operation.abortError()
     }
     if (operation.aborted) {
-      if ('jobId' in outcome && !operation.closed) cancelInBackground(context, outcome.jobId)
+      if ('jobId' in outcome && !operation.closed) cancelInBackground(client, outcome.jobId)
       throw operation.abortError('jobId' in outcome ? outcome.jobId : undefined)
     }
     if ('jobId' in outcome) {
       const { jobId } = outcome
-      context.queue.limit.succeeded()
+      client.queue.limit.succeeded()
       // The server may answer before reading a body to its end; a re-readable source can still be hashed.
       let digest: { size: number; sha256: string }
       try {
@@ -152,10 +148,10 @@ export async function submitUpload(
           (source.reReadable ? await digestSource(source, operation) : { size: body.bytesSent(), sha256: '' })
       } catch (error) {
         if (!operation.aborted) throw error
-        if (!operation.closed) cancelInBackground(context, jobId)
+        if (!operation.closed) cancelInBackground(client, jobId)
         throw operation.abortError(jobId)
       }
-      return submitted(context, jobId, source, digest, false, operation, onProgress)
+      return submitted(call, { jobId, source, identity: digest, adopted: false })
     }
     const error = outcome.error
     const kind = classifySubmitFailure(error)
@@ -172,7 +168,7 @@ export async function submitUpload(
       }
       let adopted: Job | undefined
       try {
-        adopted = await findLostJob(context, identity, attemptStartedAt, key, operation, onProgress)
+        adopted = await findLostJob(call, { identity, attemptStartedAt, key })
       } catch (listError) {
         if (operation.aborted) throw operation.abortError()
         // A refused token (or a denied owner) is the answer to give: no retry can help, and the caller must not
@@ -186,26 +182,18 @@ export async function submitUpload(
         )
       }
       if (adopted) {
-        context.progress.emit(
-          {
-            type: 'adopted',
-            jobId: adopted.id,
-            filename: source.filename,
-            elapsedMs: operation.elapsedMs(),
-          },
-          onProgress,
-        )
-        context.logger.info(`numarkdown adopted job ${adopted.id} after an ambiguous submit failure`, {
+        call.emit({ type: 'adopted', jobId: adopted.id, filename: source.filename })
+        client.logger.info(`numarkdown adopted job ${adopted.id} after an ambiguous submit failure`, {
           jobId: adopted.id,
         })
-        return submitted(context, adopted.id, source, identity, true, operation, onProgress)
+        return submitted(call, { jobId: adopted.id, source, identity, adopted: true })
       }
       // The server has no job for this upload: sending it again cannot create a second one.
     }
     if (!source.reReadable && streamOpened) throw error
-    const delay = nextDelay(error, attempt, context.retryPolicy, operation)
+    const delay = nextDelay(error, { attempt, policy: client.retryPolicy, operation })
     if (delay === undefined) throw error
-    retryReporter(context, 'submit', operation, onProgress)(error as NuMarkdownError, attempt + 1, delay)
+    call.retryReporter('submit')(error as NuMarkdownError, attempt + 1, delay)
     await operation.sleep(delay)
   }
 }
@@ -220,21 +208,18 @@ async function uploadIdentity(
   return { filename: source.filename, size: digest.size, sha256: digest.sha256 }
 }
 
+/** The job a submit ends with: created by its upload, or adopted after an ambiguous failure. */
+interface SubmittedJob {
+  jobId: string
+  source: UploadSource
+  identity: { size: number; sha256: string }
+  adopted: boolean
+}
+
 /** Reports the job a submit created or adopted and describes it as plain JSON. */
-function submitted(
-  context: ClientContext,
-  jobId: string,
-  source: UploadSource,
-  identity: { size: number; sha256: string },
-  adopted: boolean,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
-): SubmitResult {
-  context.progress.emit(
-    { type: 'submitted', jobId, filename: source.filename, elapsedMs: operation.elapsedMs() },
-    onProgress,
-  )
-  context.logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
+function submitted(call: Call, { jobId, source, identity, adopted }: SubmittedJob): SubmitResult {
+  call.emit({ type: 'submitted', jobId, filename: source.filename })
+  call.client.logger.debug(`numarkdown submitted ${source.filename} as job ${jobId}`, {
     jobId,
     filename: source.filename,
     adopted,

@@ -1,17 +1,36 @@
+/** Waiting for a job to finish: over its event stream, by polling, or the stream first and polling after. */
 import { isTerminal } from '@numarkdown/protocol'
 import { ConnectionError } from '../errors.js'
-import type { ConversionResult, Job, ProgressListener, WaitStrategy } from '../types.js'
-import { parseRetryAfter } from './backoff.js'
+import type { ConversionResult, Job, WaitStrategy } from '../types.js'
+import type { Call } from './call.js'
 import { cancelInBackground } from './cancel.js'
-import { type ClientContext, retryReporter } from './client-context.js'
 import { readJob } from './job-requests.js'
-import type { Operation } from './operation.js'
 import { resultFromJob } from './result.js'
-import { nextDelay, type RetryPolicy, waitRetryPolicy } from './retry.js'
+import { nextDelay, parseRetryAfter, type RetryPolicy, waitRetryPolicy } from './retry.js'
 import { readJobStream } from './sse.js'
 
 /** Consecutive failed stream connections after which `auto` gives up on SSE and polls. */
 const streamFailuresBeforePolling = 3
+
+/** How to wait: `sse`, `poll` or `auto`; and whether an abort or the deadline cancels the remote job. */
+export interface WaitPlan {
+  strategy: WaitStrategy
+  cancelOnAbort: boolean
+}
+
+/** One wait in progress: its job, its retry policy, and where each state of the job seen is reported. */
+interface Waiting {
+  jobId: string
+  strategy: WaitStrategy
+  policy: RetryPolicy
+  report: (job: Job) => void
+}
+
+/** A finished job and the HTTP status it was read with (206 marks a partial result). */
+interface Finished {
+  job: Job
+  httpStatus: number
+}
 
 /**
  * Waits for a job to finish: over its event stream unless `strategy` is `poll`, else (or when `auto` gives up
@@ -19,74 +38,58 @@ const streamFailuresBeforePolling = 3
  * remote job is cancelled in the background (best effort) unless `cancelOnAbort` is false or the client was
  * closed: the call ends at once.
  */
-export async function waitForJob(
-  context: ClientContext,
-  jobId: string,
-  strategy: WaitStrategy,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
-  cancelOnAbort: boolean,
-): Promise<ConversionResult> {
+export async function waitForJob(call: Call, jobId: string, plan: WaitPlan): Promise<ConversionResult> {
+  const { operation } = call
   let lastStatus: string | undefined
   const report = (job: Job) => {
     if (typeof job.status === 'string' && job.status !== lastStatus) {
       lastStatus = job.status
-      context.progress.emit(
-        { type: 'status', jobId, status: job.status, elapsedMs: operation.elapsedMs() },
-        onProgress,
-      )
+      call.emit({ type: 'status', jobId, status: job.status })
     }
   }
-  const finish = (job: Job, httpStatus: number) => {
+  const finish = ({ job, httpStatus }: Finished) => {
     report(job)
     const result = resultFromJob(job, httpStatus)
-    context.progress.emit(
-      { type: 'done', jobId, partial: result.partial, elapsedMs: operation.elapsedMs() },
-      onProgress,
-    )
+    call.emit({ type: 'done', jobId, partial: result.partial })
     return result
   }
-  const policy = waitRetryPolicy(context.retryPolicy)
+  const waiting: Waiting = {
+    jobId,
+    strategy: plan.strategy,
+    policy: waitRetryPolicy(call.client.retryPolicy),
+    report,
+  }
   try {
-    if (strategy !== 'poll') {
-      const outcome = await waitByStream(context, jobId, strategy, operation, onProgress, report, policy)
-      if (outcome) return finish(outcome.job, outcome.httpStatus)
+    if (plan.strategy !== 'poll') {
+      const outcome = await waitByStream(call, waiting)
+      if (outcome) return finish(outcome)
     }
-    const outcome = await waitByPolling(context, jobId, operation, onProgress, report, policy)
-    return finish(outcome.job, outcome.httpStatus)
+    return finish(await waitByPolling(call, waiting))
   } catch (error) {
-    if (operation.aborted && cancelOnAbort && !operation.closed) cancelInBackground(context, jobId)
+    if (operation.aborted && plan.cancelOnAbort && !operation.closed) cancelInBackground(call.client, jobId)
     throw error
   }
 }
 
 /** SSE with reconnects; undefined when `auto` should fall back to polling. */
-async function waitByStream(
-  context: ClientContext,
-  jobId: string,
-  strategy: WaitStrategy,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
-  report: (job: Job) => void,
-  policy: RetryPolicy,
-): Promise<{ job: Job; httpStatus: number } | undefined> {
+async function waitByStream(call: Call, waiting: Waiting): Promise<Finished | undefined> {
+  const { client, operation } = call
+  const { jobId, strategy, policy, report } = waiting
   let failures = 0
   for (let attempt = 0; ; attempt++) {
-    const outcome = await readJobStream(
-      context.http,
-      operation,
+    const outcome = await readJobStream(call, {
       jobId,
-      2 * context.options.pingIntervalMs,
-      report,
-    )
+      silenceMs: 2 * client.options.pingIntervalMs,
+      onJob: report,
+    })
     if (outcome.kind === 'finished') return outcome
     if (outcome.kind === 'unsupported') {
       // A 404 may mean "no such job" rather than "no stream": reading the job tells which.
-      const { job, status } = await readJob(context, jobId, operation, onProgress, policy)
+      const { job, status } = await readJob(call, jobId, policy)
       report(job)
       if (isTerminal(job.status)) return { job, httpStatus: status }
       if (strategy === 'sse') throw outcome.error
-      context.logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
+      client.logger.info(`numarkdown: no event stream for job ${jobId}, polling instead`, { jobId })
       return undefined
     }
     failures = outcome.sawEvent ? 1 : failures + 1
@@ -97,18 +100,19 @@ async function waitByStream(
         jobId,
       })
     // Read the job once: it may have finished while the stream was down.
-    const { job, status } = await readJob(context, jobId, operation, onProgress, policy)
+    const { job, status } = await readJob(call, jobId, policy)
     report(job)
     if (isTerminal(job.status)) return { job, httpStatus: status }
     if (strategy === 'auto' && failures >= streamFailuresBeforePolling) {
-      context.logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
+      client.logger.info(`numarkdown: event stream of job ${jobId} keeps failing, polling instead`, {
         jobId,
       })
       return undefined
     }
     // A delay past the deadline means waiting for the deadline: the wait then ends with TimeoutError.
-    const delay = nextDelay(error, failures - 1, policy, operation) ?? Math.max(0, operation.remainingMs())
-    retryReporter(context, 'wait', operation, onProgress, jobId)(error, attempt + 1, delay)
+    const delay =
+      nextDelay(error, { attempt: failures - 1, policy, operation }) ?? Math.max(0, operation.remainingMs())
+    call.retryReporter('wait', jobId)(error, attempt + 1, delay)
     await operation.sleep(delay, jobId)
   }
 }
@@ -117,22 +121,17 @@ async function waitByStream(
  * Polling with an interval that starts small and grows to a cap, stretched when the server asks with
  * `Retry-After`, never past the deadline.
  */
-async function waitByPolling(
-  context: ClientContext,
-  jobId: string,
-  operation: Operation,
-  onProgress: ProgressListener | undefined,
-  report: (job: Job) => void,
-  policy: RetryPolicy,
-): Promise<{ job: Job; httpStatus: number }> {
-  let interval = context.options.pollInitialMs
+async function waitByPolling(call: Call, waiting: Waiting): Promise<Finished> {
+  const { client, operation } = call
+  const { jobId, policy, report } = waiting
+  let interval = client.options.pollInitialMs
   while (true) {
-    const { job, status, headers } = await readJob(context, jobId, operation, onProgress, policy)
+    const { job, status, headers } = await readJob(call, jobId, policy)
     report(job)
     if (isTerminal(job.status)) return { job, httpStatus: status }
     const delay = pollDelay(interval, headers['retry-after'])
     await operation.sleep(Math.min(delay, Math.max(0, operation.remainingMs())), jobId)
-    interval = Math.min(context.options.pollMaxMs, Math.ceil(interval * 1.5))
+    interval = Math.min(client.options.pollMaxMs, Math.ceil(interval * 1.5))
   }
 }
 

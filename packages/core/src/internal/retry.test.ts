@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, parseRetryAfter } from './backoff.js'
+import { backoffDelay, parseRetryAfter } from './retry.js'
 
 describe('backoffDelay', () => {
   it('draws from [0, min(max, base × 2^attempt))', () => {
-    expect(backoffDelay(0, 500, 30_000, () => 0.999)).toBe(499)
-    expect(backoffDelay(3, 500, 30_000, () => 0.5)).toBe(2000)
-    expect(backoffDelay(20, 500, 30_000, () => 0.999)).toBe(29_970)
-    expect(backoffDelay(5, 500, 30_000, () => 0)).toBe(0)
+    expect(backoffDelay(0, { baseMs: 500, maxMs: 30_000 }, () => 0.999)).toBe(499)
+    expect(backoffDelay(3, { baseMs: 500, maxMs: 30_000 }, () => 0.5)).toBe(2000)
+    expect(backoffDelay(20, { baseMs: 500, maxMs: 30_000 }, () => 0.999)).toBe(29_970)
+    expect(backoffDelay(5, { baseMs: 500, maxMs: 30_000 }, () => 0)).toBe(0)
   })
 })
 

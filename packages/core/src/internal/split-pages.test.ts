@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { makePdf } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
-import { splitPdf } from './split-pdf.js'
+import { splitPdf } from './split-pages.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
