@@ -5,8 +5,10 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export { redisAvailable, redisServerPath, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
+export { type EventuallyOptions, eventually } from './eventually.ts'
 export { makePdf } from './pdf.ts'
-export { startTestServer, type TestServer, testToken } from './server.ts'
+export { createdJobs, startTestServer, type TestServer, testToken } from './server.ts'
+export { nextSubmitted, type Setup, setup, type TestClient, type TestClientOptions } from './setup.ts'
 
 /** The root of the repository. */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
