@@ -15,33 +15,10 @@ import {
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { OutputError } from '../outputs/output-error.js'
+import type { FileRecord } from './file-record.js'
 import type { JournalStore } from './journal-store.js'
 
-/** Where a document is in its life. */
-export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
-
-/** What the journal knows about one source document, keyed by its relative path. */
-export interface FileRecord {
-  path: string
-  status: FileStatus
-  /** sha256 of the content that was (or is being) converted. */
-  sha256: string
-  /** Fingerprint of the options the conversion used. */
-  options: string
-  /** Set from `submitted` on. */
-  jobId?: string
-  /** The file's signature when it was hashed, to skip re-hashing an untouched file. */
-  size: number
-  mtimeMs: number
-  ctimeMs: number
-  /** Whole-conversion attempts so far. */
-  attempts: number
-  updatedAt: string
-  /** `document`: the file itself is bad (retried only when it changes); `service`: retried on next start. */
-  error?: { message: string; code?: string; status?: number; kind: 'document' | 'service' }
-  /** The watcher moved or deleted the source itself after success. */
-  sourceRemoved?: boolean
-}
+export type { FileRecord, FileStatus } from './file-record.js'
 
 type JournalLine = FileRecord | { path: string; deleted: true }
 
