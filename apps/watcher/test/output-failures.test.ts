@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { eventually, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createWorkspace,
-  eventually,
   exists,
   killLeftoverWatchers,
   listFiles,
@@ -159,8 +158,8 @@ describe('an output folder that cannot be written', () => {
           execFileSync('umount', [out])
           return true
         },
-        10_000,
         'the tmpfs unmounted',
+        { timeoutMs: 10_000 },
       )
       await folder.remove()
     }

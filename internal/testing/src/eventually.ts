@@ -7,7 +7,7 @@
 export interface EventuallyOptions {
   /**
    * Give up after this many milliseconds, naming what was awaited (a test's own timeout would not say).
-   * @default 20000
+   * @default 30000
    */
   timeoutMs?: number
 }
@@ -21,7 +21,7 @@ export async function eventually<T>(
   what = 'condition',
   options: EventuallyOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000)
   let lastError: unknown
   for (;;) {
     try {
