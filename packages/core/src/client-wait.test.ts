@@ -5,8 +5,7 @@ import { NuMarkdownClient } from './client.js'
 import { AbortError, APIError, JobTimeoutError, TimeoutError } from './errors.js'
 import type { ProgressEvent } from './types.js'
 
-const routesOf = (server: TestServer) =>
-  server.server.requests.map((entry) => entry.route)
+const routesOf = (server: TestServer) => server.server.requests.map((entry) => entry.route)
 
 describe('waiting over SSE', () => {
   it('reconnects after a dropped stream, reading the job once in between', async () => {
