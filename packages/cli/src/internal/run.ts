@@ -46,14 +46,14 @@ interface Conversion {
   selected?: SelectedPages
 }
 
-const FLAG_OF_PARAMETER: Record<string, string> = {
+const flagOfParameter: Record<string, string> = {
   temperature: '--temperature',
   rasterizationDpi: '--dpi',
   maxOutputTokens: '--max-output-tokens',
   timeout: '--timeout',
 }
 
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
 
 function usageError(reporter: Reporter, error: UsageError, stderr: NodeJS.WritableStream): number {
   reporter.close()
@@ -73,7 +73,7 @@ function conversionParams(options: CliOptions): ConversionParams {
     return validateConversionParams(params)
   } catch (error) {
     if (ValidationError.isInstance(error)) {
-      const flag = FLAG_OF_PARAMETER[error.parameter] ?? error.parameter
+      const flag = flagOfParameter[error.parameter] ?? error.parameter
       throw new UsageError(`${flag}: ${error.message}`, { cause: error })
     }
     throw error
@@ -264,7 +264,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
           : `exiting now; the cancel of these jobs may not have reached the server: ${jobs.join(' ')}`,
       )
       reporter.close()
-      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 2))
+      process.exit(128 + (signalNumbers[signal] ?? 2))
     }
     interruptedBy = signal
     reporter.notice('interrupted: cancelling the conversions (Ctrl-C again to exit at once)')
@@ -349,7 +349,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
       process.off('SIGTERM', onSignal)
     }
   }
-  if (interruptedBy !== undefined) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 2)
+  if (interruptedBy !== undefined) return 128 + (signalNumbers[interruptedBy] ?? 2)
   if (brokenPipe) return 1
   return failures > 0 ? 1 : 0
 }

@@ -6,7 +6,7 @@ import { OutputError } from './output-error.js'
 import { truncateUtf8 } from './utf8-truncate.js'
 
 /** The names `writeFileAtomic` gives its temp files. */
-const TEMPORARY_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/
+const temporaryName = /^\..+\.[0-9a-f]{12}\.tmp$/
 
 async function syncFolder(folder: string): Promise<void> {
   // A rename is durable only once the folder holding it is on disk. Some file systems refuse to open or
@@ -77,7 +77,7 @@ export async function removeStaleTemporaryFiles(folder: string, minimumAgeMs = 0
   for (const entry of entries) {
     const path = join(folder, entry.name)
     if (entry.isDirectory()) await removeStaleTemporaryFiles(path, minimumAgeMs)
-    else if (entry.isFile() && TEMPORARY_NAME.test(entry.name)) {
+    else if (entry.isFile() && temporaryName.test(entry.name)) {
       if (minimumAgeMs > 0) {
         const stats = await stat(path).catch(() => undefined)
         if (!stats || Date.now() - stats.mtimeMs < minimumAgeMs) continue
