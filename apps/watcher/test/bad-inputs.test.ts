@@ -1,16 +1,16 @@
 import { chmod, lchown, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { eventually, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  exists,
-  type LogLine,
+  eventually,
   listFiles,
-  readIfExists,
-  startWatcher,
-  type WatcherProcess,
-} from './harness.js'
+  makePdf,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from '@numarkdown/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exists, type LogLine, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
 import {
   eventually,
+  listFiles,
   makePdf,
   redisAvailable,
   startTestRedis,
@@ -23,7 +24,6 @@ import {
   createWorkspace,
   jobsByFilename,
   killLeftoverWatchers,
-  listFiles,
   startWatcher,
   type WatcherProcess,
   type Workspace,

@@ -1,6 +1,6 @@
 /** Spawns the real `numarkdown-watch` (dist/cli.js) and reads its JSON-lines log. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '@numarkdown/testing'
@@ -169,15 +169,6 @@ export async function exists(path: string): Promise<boolean> {
 
 export async function readIfExists(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined)
-}
-
-/** Every file under `folder`, relative, `/`-separated. */
-export async function listFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
-    .sort()
 }
 
 /** Every job the server holds, as `filename → count`, read through the API (`inputData` names the upload). */

@@ -1,16 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { eventually, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { eventually, listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createWorkspace,
-  exists,
-  killLeftoverWatchers,
-  listFiles,
-  readIfExists,
-  startWatcher,
-} from './harness.js'
+import { createWorkspace, exists, killLeftoverWatchers, readIfExists, startWatcher } from './harness.js'
 
 let server: TestServer
 

@@ -3,9 +3,9 @@ import { readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, killLeftoverWatchers, listFiles, startWatcher, type Workspace } from './harness.js'
+import { createWorkspace, killLeftoverWatchers, startWatcher, type Workspace } from './harness.js'
 
 let server: TestServer
 const engine = scriptedEngine()

@@ -3,9 +3,16 @@ import { appendFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { eventually, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import {
+  eventually,
+  listFiles,
+  makePdf,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jobsByFilename, listFiles, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
+import { jobsByFilename, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer

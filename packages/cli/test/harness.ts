@@ -2,8 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { openSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestServer } from '@numarkdown/testing'
 
@@ -113,15 +112,6 @@ export async function runCli(options: StartOptions): Promise<CliResult> {
   const process = startCli(options)
   const code = await process.exited
   return { code, stdout: process.stdout(), stderr: process.stderr() }
-}
-
-/** Every file under `folder` (dotfiles included), relative and `/`-separated, sorted. */
-export async function listFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
-    .sort()
 }
 
 /** The job's status as the server reports it. */

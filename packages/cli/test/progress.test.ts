@@ -3,9 +3,9 @@ import { once } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ScriptedEngine, scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnvironment, cli, listFiles } from './harness.js'
+import { cleanEnvironment, cli } from './harness.js'
 
 /** The escape character that starts terminal control sequences. */
 const esc = String.fromCharCode(27)
