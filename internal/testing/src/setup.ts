@@ -8,7 +8,7 @@ import type { ServerOptions } from '@numarkdown/server'
 import { onTestFinished } from 'vitest'
 import { startTestServer, type TestServer } from './server.ts'
 
-/** What {@link setup} needs of a client: the constructor options it sets and a way to close it. */
+/** What {@link setup} needs of a client: a way to close it and to listen to its progress events. */
 export interface TestClient {
   close(): Promise<unknown>
   on(listener: (event: { type: string }) => void): () => void
