@@ -21,14 +21,14 @@ export interface DisplayOptions {
   color?: boolean
 }
 
-const DISPLAY_OPTION_KEYS: readonly (keyof DisplayOptions)[] = ['format', 'output', 'secrets', 'color']
+const displayOptionKeys: readonly (keyof DisplayOptions)[] = ['format', 'output', 'secrets', 'color']
 
-const LEVEL_COLOURS: Record<Level, string> = { debug: '2', info: '36', warn: '33', error: '31' }
+const levelColours: Record<Level, string> = { debug: '2', info: '36', warn: '33', error: '31' }
 /** How often the live view is drawn again. */
-const REDRAW_MS = 500
+const redrawMs = 500
 /** Files in progress and recent errors shown at most. */
-const MAX_CURRENT = 6
-const MAX_ERRORS = 3
+const maxCurrent = 6
+const maxErrors = 3
 
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000)
@@ -39,11 +39,11 @@ function formatDuration(ms: number): string {
 
 /** Anything but plain text in a value: whitespace, quotes, `=`, control characters. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be escaped
-const NOT_PLAIN = /[\s"=\u0000-\u001f\u007f-\u009f]/
+const notPlain = /[\s"=\u0000-\u001f\u007f-\u009f]/
 
 /** A value as `key=value`: quoted (and its control characters escaped) when it holds anything but plain text. */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return NOT_PLAIN.test(value) || value === '' ? JSON.stringify(value) : value
+  if (typeof value === 'string') return notPlain.test(value) || value === '' ? JSON.stringify(value) : value
   return JSON.stringify(value)
 }
 
@@ -54,7 +54,7 @@ function printable(text: string): string {
 }
 
 export function createDisplay(options: DisplayOptions): Display {
-  checkKnownOptions(options, DISPLAY_OPTION_KEYS, 'createDisplay options')
+  checkKnownOptions(options, displayOptionKeys, 'createDisplay options')
   const output = options.output ?? process.stdout
   const terminal = output as NodeJS.WriteStream
   const secrets = (options.secrets ?? []).filter((secret): secret is string => !!secret && secret.length >= 4)
@@ -86,10 +86,10 @@ export function createDisplay(options: DisplayOptions): Display {
         `${paint('1', 'numarkdown-watch')} ${state.ratePerMinute.toFixed(1)}/min  ${paint('32', `done ${state.done}`)}  ${paint('31', `failed ${state.failed}`)}  converting ${state.converting}  queued ${state.queued}  settling ${state.settling}`,
       ),
       ...state.current
-        .slice(0, MAX_CURRENT)
+        .slice(0, maxCurrent)
         .map((item) => fit(`  ⟳ ${printable(item.path)}  ${formatDuration(now - item.since)}`, 'middle')),
       ...state.errors
-        .slice(-MAX_ERRORS)
+        .slice(-maxErrors)
         .map((item) => fit(paint('31', `  ✗ ${printable(item.path)}: ${printable(item.message)}`))),
     ]
     return redact(lines.join('\n'))
@@ -122,7 +122,7 @@ export function createDisplay(options: DisplayOptions): Display {
         .map(([key, value]) => `${key}=${formatValue(value)}`)
         .join(' ')
       persist(
-        `${time} ${paint(LEVEL_COLOURS[level], level.padEnd(5))} ${printable(message)}${details ? `  ${details}` : ''}`,
+        `${time} ${paint(levelColours[level], level.padEnd(5))} ${printable(message)}${details ? `  ${details}` : ''}`,
       )
     },
     addSecret(secret) {
@@ -131,7 +131,7 @@ export function createDisplay(options: DisplayOptions): Display {
     watch(source) {
       snapshot = source
       if (frame && !timer) {
-        timer = setInterval(draw, REDRAW_MS)
+        timer = setInterval(draw, redrawMs)
         timer.unref()
         draw()
       }

@@ -2,6 +2,7 @@ export { createDisplay, type DisplayOptions } from './display.js'
 export { WatcherError, type WatcherErrorCode } from './errors.js'
 export {
   DEFAULT_EXTENSIONS,
+  defaultExtensions,
   type LogFormat,
   type OnSuccess,
   type ResolvedOptions,

@@ -23,7 +23,7 @@ export interface WatcherOptions {
   once?: boolean
   /** Documents converted at once. @default 2 */
   concurrency?: number
-  /** File extensions taken (lower case, no dot). @default {@link DEFAULT_EXTENSIONS} */
+  /** File extensions taken (lower case, no dot). @default {@link defaultExtensions} */
   include?: string[]
   /** Glob patterns (picomatch) of relative paths or names to skip. @default [] */
   exclude?: string[]
@@ -72,7 +72,7 @@ export interface WatcherOptions {
   queueLockMs?: number
 }
 
-const OPTION_KEYS = [
+const optionKeys = [
   'inbox',
   'out',
   'once',
@@ -97,15 +97,15 @@ const OPTION_KEYS = [
   'queueLockMs',
 ] as const satisfies readonly (keyof WatcherOptions)[]
 // A key added to WatcherOptions but not to the list above fails to compile here.
-type MissingKey = Exclude<keyof WatcherOptions, (typeof OPTION_KEYS)[number]>
+type MissingKey = Exclude<keyof WatcherOptions, (typeof optionKeys)[number]>
 const everyKeyListed: [MissingKey] extends [never] ? true : MissingKey = true
 void everyKeyListed
 
 /** Every key of {@link WatcherOptions}: the options objects are checked against this list. */
-export const WATCHER_OPTION_KEYS: readonly (keyof WatcherOptions)[] = OPTION_KEYS
+export const watcherOptionKeys: readonly (keyof WatcherOptions)[] = optionKeys
 
 /** The extensions taken by default. */
-export const DEFAULT_EXTENSIONS: readonly string[] = [
+export const defaultExtensions: readonly string[] = [
   'pdf',
   'png',
   'jpg',
@@ -119,6 +119,10 @@ export const DEFAULT_EXTENSIONS: readonly string[] = [
   'htm',
   'txt',
 ]
+
+/** @deprecated Use {@link defaultExtensions}; this name stays until the next major version. */
+// biome-ignore lint/style/useNamingConvention: the published name, kept as an alias so that no import breaks
+export const DEFAULT_EXTENSIONS: readonly string[] = defaultExtensions
 
 /** Options with every default applied and every path absolute. */
 export interface ResolvedOptions {
@@ -160,7 +164,7 @@ function invalid(key: keyof WatcherOptions, message: string): ValidationError {
  * unknown key and the closest known one (`unknown option baseURL: did you mean baseUrl?`).
  */
 export function resolveOptions(options: WatcherOptions, isTTY = false): ResolvedOptions {
-  checkKnownOptions(options, WATCHER_OPTION_KEYS, 'numarkdown-watch options')
+  checkKnownOptions(options, watcherOptionKeys, 'numarkdown-watch options')
   return resolveNamedOptions(options, isTTY, (key) => key)
 }
 
@@ -187,7 +191,7 @@ export function resolveNamedOptions(
   const out = resolve(options.out ?? resolve(inbox, '..', 'out'))
   if (out === inbox)
     throw invalid('out', `expected ${name('out')} to differ from the inbox, got ${JSON.stringify(out)}`)
-  const include = (options.include ?? [...DEFAULT_EXTENSIONS]).map((extension) =>
+  const include = (options.include ?? [...defaultExtensions]).map((extension) =>
     extension.replace(/^\./, '').toLowerCase(),
   )
   for (const extension of include) {

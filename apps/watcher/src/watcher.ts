@@ -16,7 +16,7 @@ export interface WatcherHooks {
   display?: Display
 }
 
-const HOOK_KEYS: readonly (keyof WatcherHooks)[] = ['display']
+const hookKeys: readonly (keyof WatcherHooks)[] = ['display']
 
 /**
  * Start watching. Resolves once the backend is up and the start-up scan has begun; `finished` resolves
@@ -32,7 +32,7 @@ const HOOK_KEYS: readonly (keyof WatcherHooks)[] = ['display']
  */
 export async function createWatcher(input: WatcherOptions, hooks: WatcherHooks = {}): Promise<Watcher> {
   const options = resolveOptions(input, process.stdout.isTTY === true)
-  checkKnownOptions(hooks, HOOK_KEYS, 'createWatcher hooks')
+  checkKnownOptions(hooks, hookKeys, 'createWatcher hooks')
   const display = hooks.display ?? createDisplay({ format: options.log, secrets: [options.apiKey] })
   const engine = new WatchEngine(options, display)
   await engine.start()

@@ -1,17 +1,16 @@
 import { chmod, lchown, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   eventually,
-  exists,
-  type LogLine,
   listFiles,
-  readIfExists,
-  startWatcher,
-  type WatcherProcess,
-} from './harness.js'
+  makePdf,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from '@numarkdown/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exists, type LogLine, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer
@@ -147,8 +146,8 @@ describe('bad inputs', () => {
     await Promise.all([converted('corrupt.pdf'), converted('unreadable.pdf')])
     await eventually(
       async () => !(await exists(join(out, '.failed', 'corrupt.pdf.error.json'))),
-      10_000,
       'error file removed',
+      { timeoutMs: 10_000 },
     )
     expect(await readIfExists(join(out, 'corrupt.pdf.md'))).toContain('corrupt.pdf')
   })

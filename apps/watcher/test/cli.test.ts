@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { eventually, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { cli, createWorkspace, killLeftoverWatchers, readIfExists, startWatcher } from './harness.js'
 
@@ -96,10 +96,10 @@ export async function resolve(specifier, context, next) {
   })
 })
 
-async function eventuallyOutput(output: () => string, pattern: RegExp): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (!pattern.test(output())) {
-    if (Date.now() > deadline) throw new Error(`no ${pattern} in:\n${output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+/** Waits until the watcher's output matches `pattern`; a timeout shows the output. */
+function eventuallyOutput(output: () => string, pattern: RegExp): Promise<boolean> {
+  return eventually(() => {
+    if (!pattern.test(output())) throw new Error(`no ${pattern} in:\n${output()}`)
+    return true
+  }, `${pattern} in the output`)
 }

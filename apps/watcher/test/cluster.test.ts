@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
 import {
+  eventually,
+  listFiles,
   makePdf,
   redisAvailable,
   startTestRedis,
@@ -20,10 +22,8 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createWorkspace,
-  eventually,
   jobsByFilename,
   killLeftoverWatchers,
-  listFiles,
   startWatcher,
   type WatcherProcess,
   type Workspace,
@@ -126,7 +126,9 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     )
     await Promise.all(watchers.map((watcher) => watcher.waitForLine((line) => line.message === 'watching')))
     for (const name of expected.keys()) await rename(join(staging, name), join(inbox, name))
-    await eventually(async () => (await outputsOf(out)).length === expected.size, 60_000, 'every output')
+    await eventually(async () => (await outputsOf(out)).length === expected.size, 'every output', {
+      timeoutMs: 60_000,
+    })
     // Every instance queued documents: they all found them, and the queue kept one job per document.
     for (const watcher of watchers) {
       await watcher.waitForLine((line) => line.message === 'queued')
@@ -214,8 +216,8 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
           }
           return 0
         },
-        20_000,
         'the cluster-wide pause',
+        { timeoutMs: 20_000 },
       )
     } finally {
       probe.disconnect()
@@ -223,7 +225,7 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     // Documents arriving during the pause wait for its end, on every instance (both have free slots).
     const later = await writeNotes(staging, 0, 6)
     for (const name of later.keys()) await rename(join(staging, name), join(inbox, name))
-    await eventually(async () => (await outputsOf(out)).length === 7, 30_000, 'every output')
+    await eventually(async () => (await outputsOf(out)).length === 7, 'every output', { timeoutMs: 30_000 })
 
     const requests = server.server.requests.filter((request) => request.route === 'submit')
     expect(requests.filter((request) => request.status === 429)).toHaveLength(1)
@@ -329,8 +331,8 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     const names = [...expected.keys()].map((path) => `${path}.md`).sort()
     await eventually(
       async () => JSON.stringify(await outputsOf(out)) === JSON.stringify(names),
-      90_000,
       `every output (seed ${seed})`,
+      { timeoutMs: 90_000 },
     )
     // Every queue job has ended (none waiting, delayed, or being converted by anyone).
     const queueKeys = new Redis(redis.url)
@@ -346,8 +348,8 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
           for (const key of delayed) count += await queueKeys.zcard(key)
           return count === 0
         },
-        30_000,
         'an empty queue',
+        { timeoutMs: 30_000 },
       )
     } finally {
       queueKeys.disconnect()

@@ -3,9 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jobsByFilename, listFiles, startWatcher } from './harness.js'
+import { jobsByFilename, startWatcher } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer

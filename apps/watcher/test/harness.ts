@@ -1,8 +1,7 @@
 /** Spawns the real `numarkdown-watch` (dist/cli.js) and reads its JSON-lines log. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '@numarkdown/testing'
 
@@ -161,26 +160,6 @@ export function startWatcher(options: StartOptions): WatcherProcess {
   }
 }
 
-/** Wait until `check` returns a truthy value (file system state has no events to wait on across processes). */
-export async function eventually<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await check()
-      if (value) return value
-    } catch (error) {
-      last = error
-    }
-    await sleep(50)
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-}
-
 export async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -190,15 +169,6 @@ export async function exists(path: string): Promise<boolean> {
 
 export async function readIfExists(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined)
-}
-
-/** Every file under `folder`, relative, `/`-separated. */
-export async function listFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
-    .sort()
 }
 
 /** Every job the server holds, as `filename → count`, read through the API (`inputData` names the upload). */

@@ -1,9 +1,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, killLeftoverWatchers, listFiles, startWatcher } from './harness.js'
+import { createWorkspace, killLeftoverWatchers, startWatcher } from './harness.js'
 
 let server: TestServer
 

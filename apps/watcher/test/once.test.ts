@@ -1,9 +1,9 @@
 import { readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
+import { listFiles, makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, exists, killLeftoverWatchers, listFiles, startWatcher } from './harness.js'
+import { createWorkspace, exists, killLeftoverWatchers, startWatcher } from './harness.js'
 
 let server: TestServer
 

@@ -1,11 +1,10 @@
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startTestServer, type TestServer } from '@numarkdown/testing'
+import { eventually, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   cli,
   createWorkspace,
-  eventually,
   exists,
   readIfExists,
   startWatcher,
@@ -51,7 +50,7 @@ describe('options', () => {
     watch(['--on-success', 'move'])
     await writeFile(join(inbox, 'a.html'), '<p>move me</p>')
     await converted('a.html')
-    await eventually(() => exists(join(inbox, '.done', 'a.html')), 10_000, 'the moved source')
+    await eventually(() => exists(join(inbox, '.done', 'a.html')), 'the moved source', { timeoutMs: 10_000 })
     expect(await exists(join(inbox, 'a.html'))).toBe(false)
     expect(await readIfExists(join(out, 'a.html.md'))).toContain('move me')
     watcher!.kill('SIGTERM')
@@ -66,7 +65,9 @@ describe('options', () => {
     watch(['--on-success', 'delete', '--reasoning'])
     await writeFile(join(inbox, 'b.html'), '<p>delete me</p>')
     await converted('b.html')
-    await eventually(async () => !(await exists(join(inbox, 'b.html'))), 10_000, 'the source deleted')
+    await eventually(async () => !(await exists(join(inbox, 'b.html'))), 'the source deleted', {
+      timeoutMs: 10_000,
+    })
     expect(await readIfExists(join(out, 'b.html.reasoning.md'))).toBeTruthy()
   })
 

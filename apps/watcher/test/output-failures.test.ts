@@ -1,17 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { eventually, listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createWorkspace,
-  eventually,
-  exists,
-  killLeftoverWatchers,
-  listFiles,
-  readIfExists,
-  startWatcher,
-} from './harness.js'
+import { createWorkspace, exists, killLeftoverWatchers, readIfExists, startWatcher } from './harness.js'
 
 let server: TestServer
 
@@ -159,8 +151,8 @@ describe('an output folder that cannot be written', () => {
           execFileSync('umount', [out])
           return true
         },
-        10_000,
         'the tmpfs unmounted',
+        { timeoutMs: 10_000 },
       )
       await folder.remove()
     }

@@ -3,9 +3,9 @@ import { readFile, rename, symlink, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createWorkspace, killLeftoverWatchers, listFiles, startWatcher, type Workspace } from './harness.js'
+import { createWorkspace, killLeftoverWatchers, startWatcher, type Workspace } from './harness.js'
 
 let server: TestServer
 const engine = scriptedEngine()
@@ -16,8 +16,8 @@ beforeAll(async () => {
 afterAll(() => server?.close())
 afterEach(killLeftoverWatchers)
 
-const LINKS = 4
-const FLIP_FOR_MS = 6000
+const linkCount = 4
+const flipForMs = 6000
 
 describe('a symlink flipped between a file in the inbox and one outside', () => {
   it('never uploads the outside file nor writes anything of it', async () => {
@@ -29,7 +29,7 @@ describe('a symlink flipped between a file in the inbox and one outside', () => 
       const inside = join(inbox, 'inside.txt')
       await writeFile(outside, secret)
       await writeFile(inside, 'inside content, fine to convert\n')
-      for (let index = 0; index < LINKS; index++) await symlink(inside, join(inbox, `flip-${index}.txt`))
+      for (let index = 0; index < linkCount; index++) await symlink(inside, join(inbox, `flip-${index}.txt`))
       const watcher = startWatcher({
         inbox,
         out,
@@ -41,9 +41,9 @@ describe('a symlink flipped between a file in the inbox and one outside', () => 
 
       // Each link is replaced atomically (a new link renamed over it), to the other target each time.
       let flips = 0
-      const flipUntil = Date.now() + FLIP_FOR_MS
+      const flipUntil = Date.now() + flipForMs
       await Promise.all(
-        Array.from({ length: LINKS }, async (_, index) => {
+        Array.from({ length: linkCount }, async (_, index) => {
           const link = join(inbox, `flip-${index}.txt`)
           const temporary = join(inbox, `.flip-${index}.tmp`)
           for (let round = 0; Date.now() < flipUntil; round++) {
@@ -54,7 +54,7 @@ describe('a symlink flipped between a file in the inbox and one outside', () => 
           }
         }),
       )
-      for (let index = 0; index < LINKS; index++) await unlink(join(inbox, `flip-${index}.txt`))
+      for (let index = 0; index < linkCount; index++) await unlink(join(inbox, `flip-${index}.txt`))
       await sleep(300)
       watcher.kill('SIGTERM')
       expect(await watcher.exited, watcher.output().slice(-3000)).toBe(0)

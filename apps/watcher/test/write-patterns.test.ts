@@ -3,16 +3,16 @@ import { appendFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   eventually,
-  jobsByFilename,
   listFiles,
-  readIfExists,
-  startWatcher,
-  type WatcherProcess,
-} from './harness.js'
+  makePdf,
+  startTestServer,
+  type TestServer,
+  tempDir,
+} from '@numarkdown/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jobsByFilename, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer
@@ -87,8 +87,8 @@ describe('write patterns', () => {
     await appendFile(join(inbox, 'recreated.html'), '<p>second version</p>')
     await eventually(
       async () => (await readIfExists(join(out, 'recreated.html.md')))?.includes('second version'),
-      30_000,
       'the second version',
+      { timeoutMs: 30_000 },
     )
     expect(await readIfExists(join(out, 'recreated.html.md'))).not.toContain('first version')
   })
@@ -103,7 +103,7 @@ describe('write patterns', () => {
     // Outputs only: a temp file of a write in progress (a dotfile) is not an output yet.
     const outputs = async () =>
       (await listFiles(join(out, 'batch'))).filter((file) => file.endsWith('.txt.md'))
-    await eventually(async () => (await outputs()).length === 40, 45_000, '40 outputs')
+    await eventually(async () => (await outputs()).length === 40, '40 outputs', { timeoutMs: 45_000 })
     const jobs = await jobsByFilename(server.url, server.token)
     for (let index = 0; index < 40; index++) {
       expect(jobs.get(`doc-${index}.txt`), `doc-${index}.txt`).toBe(1)

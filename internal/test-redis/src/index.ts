@@ -12,17 +12,17 @@ import { delimiter, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Where Debian and most distributions put the binary, besides the `PATH`. */
-const WELL_KNOWN = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server']
+const wellKnown = ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server']
 
 /** How long a fresh `redis-server` gets to answer PING. */
-const READY_TIMEOUT_MS = 15_000
+const readyTimeoutMs = 15_000
 
 /** The path of `redis-server` (`REDIS_SERVER` overrides), or `undefined` when it is not installed. */
 export function redisServerPath(): string | undefined {
   const candidates = [
     ...(process.env.REDIS_SERVER ? [process.env.REDIS_SERVER] : []),
     ...(process.env.PATH ?? '').split(delimiter).map((folder) => join(folder, 'redis-server')),
-    ...WELL_KNOWN,
+    ...wellKnown,
   ]
   for (const candidate of candidates) {
     try {
@@ -33,7 +33,7 @@ export function redisServerPath(): string | undefined {
   return undefined
 }
 
-const INSTALL_HINT = 'install it (apt-get install -y redis-server) or name it in REDIS_SERVER'
+const installHint = 'install it (apt-get install -y redis-server) or name it in REDIS_SERVER'
 
 /**
  * Whether the Redis tests can run here. `true` when `redis-server` is installed; without it, `false` on a
@@ -44,10 +44,10 @@ export function redisAvailable(): boolean {
   if (redisServerPath()) return true
   if (process.env.CI) {
     throw new Error(
-      `redis-server is not installed, and CI is set: the cluster tests must run; ${INSTALL_HINT}`,
+      `redis-server is not installed, and CI is set: the cluster tests must run; ${installHint}`,
     )
   }
-  process.stderr.write(`redis-server is not installed: the Redis tests are skipped here; ${INSTALL_HINT}\n`)
+  process.stderr.write(`redis-server is not installed: the Redis tests are skipped here; ${installHint}\n`)
   return false
 }
 
@@ -101,7 +101,7 @@ function ping(port: number): Promise<boolean> {
  */
 export async function startTestRedis(): Promise<TestRedis> {
   const binary = redisServerPath()
-  if (!binary) throw new Error(`redis-server is not installed: ${INSTALL_HINT}`)
+  if (!binary) throw new Error(`redis-server is not installed: ${installHint}`)
   let lastOutput = ''
   // The free port may be taken by someone else between the probe and the start: try another then.
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -138,7 +138,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     void exited.then(() => {
       exitedEarly = true
     })
-    const deadline = Date.now() + READY_TIMEOUT_MS
+    const deadline = Date.now() + readyTimeoutMs
     while (!exitedEarly && Date.now() < deadline) {
       if (await ping(port)) return running(child, port, exited, () => text)
       await sleep(25)
@@ -147,7 +147,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     if (!exitedEarly) {
       child.kill('SIGKILL')
       await exited
-      throw new Error(`redis-server did not answer on port ${port} within ${READY_TIMEOUT_MS} ms:\n${text}`)
+      throw new Error(`redis-server did not answer on port ${port} within ${readyTimeoutMs} ms:\n${text}`)
     }
   }
   throw new Error(`redis-server would not start (five ports tried):\n${lastOutput}`)

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export { redisAvailable, redisServerPath, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
+export { type EventuallyOptions, eventually } from './eventually.ts'
 export { makePdf } from './pdf.ts'
-export { startTestServer, type TestServer, testToken } from './server.ts'
+export { createdJobs, startTestServer, type TestServer, testToken } from './server.ts'
+export { nextSubmitted, type Setup, setup, type TestClient, type TestClientOptions } from './setup.ts'
 
 /** The root of the repository. */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -31,4 +33,13 @@ export async function tempDir(
 ): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix))
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+/** Every file under `folder` (dotfiles included), relative and `/`-separated, sorted; none when it is missing. */
+export async function listFiles(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
+    .sort()
 }

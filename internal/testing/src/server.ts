@@ -30,3 +30,10 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
   })
   return { url: server.url, token: testToken, server, close: () => server.close() }
 }
+
+/** Job IDs created by submits, in order, as the server's request log shows them. */
+export function createdJobs(server: TestServer): string[] {
+  return server.server.requests
+    .filter((entry) => entry.route === 'submit' && entry.jobId !== undefined)
+    .map((entry) => entry.jobId!)
+}

@@ -6,8 +6,8 @@
  * `node -e 0`; see bench/src/benchmarks/cli-startup.ts).
  */
 import { readFileSync } from 'node:fs'
-import { type CliRequest, LONG_FLAGS, parseCli } from './internal/arguments.js'
-import { HELP } from './internal/help.js'
+import { type CliRequest, longFlags, parseCli } from './internal/arguments.js'
+import { helpText } from './internal/help.js'
 import { UsageError } from './internal/usage-error.js'
 
 /** Prints a usage error, with the closest known flag for a mistyped one, and returns exit status 2. */
@@ -17,7 +17,7 @@ async function reportUsageError(error: UsageError): Promise<number> {
     // Only on this path is core loaded to spell the suggestion the way every package of numarkdown-js does.
     const { checkKnownOptions } = await import('@numarkdown/core')
     try {
-      checkKnownOptions({ [error.unknownFlag.split('=')[0]!]: true }, LONG_FLAGS)
+      checkKnownOptions({ [error.unknownFlag.split('=')[0]!]: true }, longFlags)
     } catch (suggestion) {
       message = (suggestion as Error).message
     }
@@ -42,7 +42,7 @@ async function main(): Promise<number | undefined> {
     throw error
   }
   if (request.kind === 'help') {
-    process.stdout.write(HELP)
+    process.stdout.write(helpText)
     return 0
   }
   if (request.kind === 'version') {

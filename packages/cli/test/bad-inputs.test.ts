@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { cleanEnvironment, cli, listFiles, runCli } from './harness.js'
+import { cleanEnvironment, cli, runCli } from './harness.js'
 
 // Root reads a chmod 000 file anyway: as root, the command runs as `nobody` so that permissions mean something.
 const asRoot = process.getuid?.() === 0

@@ -2,9 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { openSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { TestServer } from '@numarkdown/testing'
 
@@ -114,26 +112,6 @@ export async function runCli(options: StartOptions): Promise<CliResult> {
   const process = startCli(options)
   const code = await process.exited
   return { code, stdout: process.stdout(), stderr: process.stderr() }
-}
-
-/** Every file under `folder` (dotfiles included), relative and `/`-separated, sorted. */
-export async function listFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(folder.length + 1))
-    .sort()
-}
-
-/** Waits until `check` returns a truthy value (state in another process has no events to wait on). */
-export async function eventually<T>(check: () => Promise<T> | T, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    const value = await check()
-    if (value) return value
-    await sleep(25)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** The job's status as the server reports it. */

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ScriptedEngine, scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { eventually, listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { eventually, jobStatus, listFiles, startCli } from './harness.js'
+import { jobStatus, startCli } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 let server: TestServer | undefined

@@ -2,9 +2,9 @@ import { mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Engine } from '@numarkdown/server'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { listFiles, runCli, startCli } from './harness.js'
+import { runCli, startCli } from './harness.js'
 
 let server: TestServer
 let folder: { path: string; remove(): Promise<void> }

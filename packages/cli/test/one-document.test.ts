@@ -2,9 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { NuMarkdownClient } from '@numarkdown/core'
 import { type ScriptedEngine, scriptedEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { listFiles, runCli } from './harness.js'
+import { runCli } from './harness.js'
 
 let server: TestServer
 let engine: ScriptedEngine

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { localEngine } from '@numarkdown/server'
-import { makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listFiles, runCli } from './harness.js'
+import { runCli } from './harness.js'
 
 // The local engine reads a PDF's text layer, so the markdown shows which pages were converted.
 let server: TestServer

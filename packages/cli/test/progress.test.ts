@@ -3,12 +3,12 @@ import { once } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ScriptedEngine, scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnvironment, cli, listFiles } from './harness.js'
+import { cleanEnvironment, cli } from './harness.js'
 
 /** The escape character that starts terminal control sequences. */
-const ESC = String.fromCharCode(27)
+const esc = String.fromCharCode(27)
 const hasScript = spawnSync('script', ['--version']).status === 0
 
 let server: TestServer
@@ -65,7 +65,7 @@ describe.skipIf(!hasScript)('progress on a terminal', () => {
     expect(output).toMatch(/docs\/b\.txt +\S*[█░]+\S* converting/)
     expect(output).toMatch(/✓\S* docs\/a\.txt → out-colour\/a\.txt\.md/)
     expect(output).toContain('2 done')
-    expect(output).toContain(`${ESC}[32m`) // colours
+    expect(output).toContain(`${esc}[32m`) // colours
     expect(await listFiles(join(folder.path, 'out-colour'))).toEqual(['a.txt.md', 'b.txt.md'])
   })
 
@@ -74,6 +74,6 @@ describe.skipIf(!hasScript)('progress on a terminal', () => {
     expect(code).toBe(0)
     expect(output).toMatch(/docs\/a\.txt +[█░]+ converting/)
     expect(output).toContain('✓ docs/b.txt → out-plain/b.txt.md')
-    expect(output).not.toMatch(new RegExp(`${ESC}\\[[0-9;]*m`))
+    expect(output).not.toMatch(new RegExp(`${esc}\\[[0-9;]*m`))
   })
 })

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { tempDir } from '@numarkdown/testing'
+import { listFiles, tempDir } from '@numarkdown/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { listFiles, runCli } from './harness.js'
+import { runCli } from './harness.js'
 
 let folder: { path: string; remove(): Promise<void> }
 

@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { scriptedEngine } from '@numarkdown/server'
-import { testToken } from '@numarkdown/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { eventually, setup, testToken } from '@numarkdown/testing'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { NuMarkdownClient } from './client.js'
 import { AbortError, TimeoutError } from './errors.js'
-import { onCleanup, setup, until } from './test-server.js'
 
 /** A request the holding server received and has not answered. */
 interface Held {
@@ -36,7 +35,7 @@ async function holdingServer() {
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
+  onTestFinished(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -51,7 +50,7 @@ async function holdingServer() {
     requestTimeoutMs: 60_000,
     logger: { debug: log, info: log, warn: log, error: log },
   })
-  onCleanup(() => client.close())
+  onTestFinished(() => client.close())
   return { held, client, logged, of: (route: string) => held.filter((entry) => entry.route === route) }
 }
 
@@ -76,12 +75,12 @@ describe('a deadline is a deadline', () => {
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.code).toBe('deadline_exceeded')
     // The call has ended while the server still holds the upload: nothing waited for a grace period.
-    await until(() => of('submit').length === 1)
+    await eventually(() => of('submit').length === 1)
     const [upload] = of('submit')
     expect(upload?.response.writable).toBe(true)
     upload!.response.writeHead(200, { 'content-type': 'application/json' })
     upload!.response.end(JSON.stringify({ jobId: 'late-job' }))
-    await until(() => of('cancel').length === 1)
+    await eventually(() => of('cancel').length === 1)
     expect(of('cancel')[0]?.jobId).toBe('late-job')
     of('cancel')[0]!.response.end(JSON.stringify({ status: 'cancelled' }))
   })
@@ -89,27 +88,27 @@ describe('a deadline is a deadline', () => {
   it('ends a wait at the deadline while its remote cancel is still unanswered', async () => {
     const { client, of, logged } = await holdingServer()
     const submitting = client.submit({ data: Buffer.from('held'), filename: 'h.txt' })
-    await until(() => of('submit').length === 1)
+    await eventually(() => of('submit').length === 1)
     of('submit')[0]!.response.end(JSON.stringify({ jobId: 'job-1' }))
     const { jobId } = await submitting
     const error = await client.wait(jobId, { timeoutMs: 300 }).catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.jobId).toBe('job-1')
     // The cancel goes out when the call ends, and the call did not wait for its answer: it arrives now.
-    await until(() => of('cancel').length === 1)
+    await eventually(() => of('cancel').length === 1)
     expect(of('cancel')[0]?.jobId).toBe('job-1')
     of('cancel')[0]!.response.end(JSON.stringify({ status: 'cancelled' }))
-    await until(() => logged.includes('numarkdown cancel of job job-1 after abort: done'))
+    await eventually(() => logged.includes('numarkdown cancel of job job-1 after abort: done'))
   })
 
   it('ends an aborted wait at once, and client.close() finishes the cancel first', async () => {
     const { client, of, logged } = await holdingServer()
     const controller = new AbortController()
     const waiting = client.wait('job-2', { signal: controller.signal }).catch((caught) => caught)
-    await until(() => of('stream').length === 1)
+    await eventually(() => of('stream').length === 1)
     controller.abort()
     expect(await waiting).toBeInstanceOf(AbortError)
-    await until(() => of('cancel').length === 1)
+    await eventually(() => of('cancel').length === 1)
     expect(client.cancelling).toEqual(['job-2'])
     let closed = false
     const closing = client.close().then(() => {
@@ -132,19 +131,19 @@ describe('a deadline is a deadline', () => {
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     // The server drops the held upload: the background wait for its job ID fails, quietly.
-    await until(() => of('submit').length === 1)
+    await eventually(() => of('submit').length === 1)
     of('submit')[0]!.request.socket.destroy()
     await client.close()
     expect(held.filter((entry) => entry.route === 'cancel')).toHaveLength(0)
   })
 
   it('against the real server, a deadline during the wait still cancels the job', async () => {
-    const { client, server } = await setup({ engine: scriptedEngine({ outcome: 'hang' }) })
+    const { client, server } = await setup(NuMarkdownClient, { engine: scriptedEngine({ outcome: 'hang' }) })
     const { jobId } = await client.submit(Buffer.from('late'))
     const error = await client.wait(jobId, { timeoutMs: 200 }).catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.jobId).toBe(jobId)
-    await until(() =>
+    await eventually(() =>
       server.server.requests.some((entry) => entry.route === 'cancel' && entry.status === 200),
     )
     expect((await client.getJob(jobId)).status).toBe('cancelled')

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { setup } from '@numarkdown/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createClient, NuMarkdownClient } from './client.js'
 import { ValidationError } from './errors.js'
-import { onCleanup, setup } from './test-server.js'
 
 async function rejection(run: () => unknown): Promise<ValidationError> {
   try {
@@ -15,7 +15,7 @@ async function rejection(run: () => unknown): Promise<ValidationError> {
 
 describe('options are strict', () => {
   it('refuses a misspelt baseUrl instead of sending the token to the default service', async () => {
-    const { server } = await setup()
+    const { server } = await setup(NuMarkdownClient)
     for (const create of [
       (options: object) => new NuMarkdownClient(options as never),
       (options: object) => createClient(options as never),
@@ -48,7 +48,7 @@ describe('options are strict', () => {
   })
 
   it('accepts every documented key, and known keys set to undefined', async () => {
-    const { server } = await setup()
+    const { server } = await setup(NuMarkdownClient)
     const client = new NuMarkdownClient({
       apiKey: server.token,
       baseUrl: server.url,
@@ -63,7 +63,7 @@ describe('options are strict', () => {
       retryDelay: { baseMs: 1, maxMs: 2 },
       requestTimeoutMs: 5000,
     })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const result = await client.convert(
       { data: Buffer.from('known'), filename: 'k.txt', contentType: 'text/plain' },
       {
@@ -85,7 +85,7 @@ describe('options are strict', () => {
   })
 
   it('refuses an unknown key in every per-call options object before any request', async () => {
-    const { client, server } = await setup()
+    const { client, server } = await setup(NuMarkdownClient)
     const cases: Array<[string, () => unknown]> = [
       [
         'convert() options: unknown option temprature: did you mean temperature?',

@@ -1,9 +1,8 @@
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer } from '@numarkdown/testing'
-import { describe, expect, it } from 'vitest'
+import { createdJobs, eventually, setup, startTestServer } from '@numarkdown/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { NuMarkdownClient } from './client.js'
 import { ConnectionError, NotFoundError } from './errors.js'
-import { createdJobs, onCleanup, setup, until } from './test-server.js'
 import type { ConversionResult, ProgressEvent } from './types.js'
 
 function ofType<T extends ProgressEvent['type']>(events: ProgressEvent[], type: T) {
@@ -15,7 +14,7 @@ describe('a server that restarts', () => {
     const count = 20
     const maxRetries = 2
     const first = await startTestServer({ engine: scriptedEngine({ hold: true }), concurrency: count })
-    onCleanup(() => first.close())
+    onTestFinished(() => first.close())
     const client = new NuMarkdownClient({
       apiKey: first.token,
       baseUrl: first.url,
@@ -24,7 +23,7 @@ describe('a server that restarts', () => {
       retryDelay: { baseMs: 5, maxMs: 50 },
       timeoutMs: 120_000,
     })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const events: ProgressEvent[] = []
     client.on((event) => events.push(event))
     const text = (index: number) => `restarted document ${index}`
@@ -39,7 +38,7 @@ describe('a server that restarts', () => {
         },
       ),
     )
-    await until(() => ofType(events, 'submitted').length === count)
+    await eventually(() => ofType(events, 'submitted').length === count)
 
     // The server stops: every job it held is gone with it.
     await first.close()
@@ -54,7 +53,7 @@ describe('a server that restarts', () => {
       }
       return counts
     }
-    await until(
+    await eventually(
       () =>
         outcomes.every((outcome) => outcome !== undefined) ||
         ([...refusedPerJob().values()].filter((refused) => refused > maxRetries + 1).length === count &&
@@ -67,7 +66,7 @@ describe('a server that restarts', () => {
       port: first.server.port,
       concurrency: count,
     })
-    onCleanup(() => second.close())
+    onTestFinished(() => second.close())
     await Promise.all(converting)
 
     outcomes.forEach((outcome, index) => {
@@ -86,26 +85,28 @@ describe('a server that restarts', () => {
   }, 60_000)
 
   it('submits again at most once, and leaves wait() on a job it did not create alone', async () => {
-    const { client, server, events } = await setup({ engine: scriptedEngine({ hold: true }) })
+    const { client, server, events } = await setup(NuMarkdownClient, {
+      engine: scriptedEngine({ hold: true }),
+    })
     const port = server.server.port
     const { jobId: waitedOn } = await client.submit({ data: Buffer.from('waited on'), filename: 'w.txt' })
     const converting = client
       .convert({ data: Buffer.from('forgotten twice'), filename: 'f.txt' })
       .catch((caught) => caught)
     const waiting = client.wait(waitedOn).catch((caught) => caught)
-    await until(() => ofType(events, 'submitted').length === 2)
+    await eventually(() => ofType(events, 'submitted').length === 2)
 
     await server.close()
     const second = await startTestServer({ engine: scriptedEngine({ hold: true }), port })
-    onCleanup(() => second.close())
-    await until(() => createdJobs(second).length === 1)
+    onTestFinished(() => second.close())
+    await eventually(() => createdJobs(second).length === 1)
     expect(ofType(events, 'resubmit')).toHaveLength(1)
     // wait() was not given the document: the 404 is its caller's to handle.
     expect(await waiting).toBeInstanceOf(NotFoundError)
 
     await second.close()
     const third = await startTestServer({ engine: scriptedEngine(), port })
-    onCleanup(() => third.close())
+    onTestFinished(() => third.close())
     const error = await converting
     expect(error).toBeInstanceOf(NotFoundError)
     expect(error.jobId).toBe(createdJobs(second)[0])

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { scriptedEngine } from '@numarkdown/server'
+import { createdJobs, setup } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
+import { NuMarkdownClient } from './client.js'
 import { AuthenticationError, RateLimitError, ServerError } from './errors.js'
-import { createdJobs, setup } from './test-server.js'
 import type { ProgressEvent } from './types.js'
 
 function ofType<T extends ProgressEvent['type']>(events: ProgressEvent[], type: T) {
@@ -85,6 +86,7 @@ const chaosFaults = {
  */
 async function chaos(filename: (index: number) => string, seed: number): Promise<void> {
   const { client, server, events } = await setup(
+    NuMarkdownClient,
     { faults: { ...chaosFaults, seed }, engine: scriptedEngine() },
     { concurrency: 8, maxRetries: 10 },
   )
@@ -127,7 +129,7 @@ async function chaos(filename: (index: number) => string, seed: number): Promise
 
 describe('submit retries', () => {
   it('resends after 503, 408 and 429 (no job can exist) and creates one job', async () => {
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: {
         rules: [
           { route: 'submit', fault: { type: 'status', status: 503 }, count: 1 },
@@ -144,7 +146,7 @@ describe('submit retries', () => {
   })
 
   it('honours Retry-After in seconds', async () => {
-    const { client, events } = await setup({
+    const { client, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'rateLimit', retryAfterSeconds: 1 }, count: 1 }] },
     })
     await client.convert(Buffer.from('x'))
@@ -153,7 +155,7 @@ describe('submit retries', () => {
   })
 
   it('gives up at once when Retry-After passes the deadline', async () => {
-    const { client, server } = await setup({
+    const { client, server } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'rateLimit', retryAfterSeconds: 60 } }] },
     })
     const error = await client.convert(Buffer.from('x'), { timeoutMs: 5000 }).catch((caught) => caught)
@@ -164,6 +166,7 @@ describe('submit retries', () => {
 
   it('stops after maxRetries', async () => {
     const { client, server } = await setup(
+      NuMarkdownClient,
       { faults: { rules: [{ route: 'submit', fault: { type: 'status', status: 503 } }] } },
       { maxRetries: 2 },
     )
@@ -173,6 +176,7 @@ describe('submit retries', () => {
 
   it('lowers concurrency after a 429 and restores it once requests succeed', async () => {
     const { client, events } = await setup(
+      NuMarkdownClient,
       {
         faults: {
           rules: [{ route: 'submit', fault: { type: 'rateLimit', retryAfterSeconds: 0 }, count: 2 }],
@@ -200,7 +204,7 @@ describe('ambiguous submit failures never create a second job', () => {
     ['a 200 whose body is not JSON', { type: 'malformedJson' }],
   ] as const) {
     it(`adopts the job after ${name}`, async () => {
-      const { client, server, events } = await setup({
+      const { client, server, events } = await setup(NuMarkdownClient, {
         faults: { rules: [{ route: 'submit', fault, count: 1 }] },
       })
       const result = await client.convert({ data: Buffer.from(`adopt ${name}`), filename: 'adopt.txt' })
@@ -212,7 +216,7 @@ describe('ambiguous submit failures never create a second job', () => {
   }
 
   it('adopts the job when the server recorded the filename otherwise than it was sent', async () => {
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 1 }] },
     })
     const filename = '  résumé "final"\n日本.txt  '
@@ -223,7 +227,7 @@ describe('ambiguous submit failures never create a second job', () => {
   })
 
   it('gives two uploads of the same bytes under different names two different jobs', async () => {
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 2 }] },
     })
     const bytes = Buffer.from('same bytes, two names')
@@ -238,6 +242,7 @@ describe('ambiguous submit failures never create a second job', () => {
 
   it('stops rather than risk a second job when the jobs cannot be listed', async () => {
     const { client, server } = await setup(
+      NuMarkdownClient,
       {
         faults: {
           rules: [
@@ -257,6 +262,7 @@ describe('ambiguous submit failures never create a second job', () => {
 
   it('reports a token refused while finding the job of an ambiguous submit as that refusal', async () => {
     const { client, server } = await setup(
+      NuMarkdownClient,
       {
         faults: {
           rules: [
@@ -274,7 +280,7 @@ describe('ambiguous submit failures never create a second job', () => {
   })
 
   it('sends again after a reset before the body was read (the server has no job)', async () => {
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'before' }, count: 1 }] },
     })
     const result = await client.convert({ data: Buffer.from('again'), filename: 'again.txt' })
@@ -285,7 +291,7 @@ describe('ambiguous submit failures never create a second job', () => {
   })
 
   it('gives two identical uploads two different jobs', async () => {
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 2 }] },
     })
     const bytes = Buffer.from('same bytes')
@@ -299,7 +305,7 @@ describe('ambiguous submit failures never create a second job', () => {
   })
 
   it('does not adopt a job it already owns from an earlier conversion of the same bytes', async () => {
-    const { client, server } = await setup({
+    const { client, server } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'before' }, skip: 1, count: 1 }] },
     })
     const earlier = await client.convert({ data: Buffer.from('twice'), filename: 'twice.txt' })
@@ -310,7 +316,7 @@ describe('ambiguous submit failures never create a second job', () => {
 
   it('matches a one-shot stream after a reset, thanks to spooling', async () => {
     const { Readable } = await import('node:stream')
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'reset', when: 'after' }, count: 1 }] },
     })
     const result = await client.convert({ data: Readable.from([Buffer.from('stream')]), filename: 's.txt' })
@@ -322,7 +328,7 @@ describe('ambiguous submit failures never create a second job', () => {
 
 describe('read retries', () => {
   it('retries getJob on 5xx, resets and bad JSON, and listJobs on 429', async () => {
-    const { client, events } = await setup({
+    const { client, events } = await setup(NuMarkdownClient, {
       faults: {
         rules: [
           { route: 'getJob', fault: { type: 'status', status: 500 }, count: 1 },

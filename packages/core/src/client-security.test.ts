@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { setup } from '@numarkdown/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { NuMarkdownClient } from './client.js'
 import { AuthenticationError, ConnectionError, NuMarkdownError, ValidationError } from './errors.js'
-import { onCleanup, setup } from './test-server.js'
 import type { Logger, ProgressEvent } from './types.js'
 
 const token = 'nm-live-0123456789abcdef-secret'
@@ -18,7 +18,7 @@ async function echoServer(
     request.on('end', () => handler(request, response, String(request.headers.authorization)))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
+  onTestFinished(
     () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -61,7 +61,7 @@ describe('the token never leaks', () => {
     })
     const { logger, lines } = recordingLogger()
     const client = new NuMarkdownClient({ apiKey: token, baseUrl: url, logger })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const events: ProgressEvent[] = []
     client.on((event) => events.push(event))
     const error = await client.convert(Buffer.from('x')).catch((caught) => caught)
@@ -93,7 +93,7 @@ describe('the token never leaks', () => {
       maxRetries: 3,
       retryDelay: { baseMs: 1, maxMs: 5 },
     })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const events: ProgressEvent[] = []
     client.on((event) => events.push(event))
     const error = await client.getJob('job').catch((caught) => caught)
@@ -102,10 +102,10 @@ describe('the token never leaks', () => {
   })
 
   it('with a wrong token against the real server, and in the client itself', async () => {
-    const { server } = await setup()
+    const { server } = await setup(NuMarkdownClient)
     const { logger, lines } = recordingLogger()
     const client = new NuMarkdownClient({ apiKey: token, baseUrl: server.url, logger })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const error = await client.convert(Buffer.from('x')).catch((caught) => caught)
     expect(error).toBeInstanceOf(AuthenticationError)
     expectNoToken(error, lines, [])
@@ -116,7 +116,7 @@ describe('the token never leaks', () => {
 
 describe('redaction never garbles other text', () => {
   it('refuses a token so short that scrubbing it would erase ordinary text', async () => {
-    const { server } = await setup()
+    const { server } = await setup(NuMarkdownClient)
     for (const apiKey of ['t', 'connect', 'token-a']) {
       expect(() => new NuMarkdownClient({ apiKey, baseUrl: server.url })).toThrow(ValidationError)
       expect(() => new NuMarkdownClient({ apiKey, baseUrl: server.url })).toThrow(
@@ -127,14 +127,14 @@ describe('redaction never garbles other text', () => {
   })
 
   it('keeps `connect ECONNREFUSED` intact in errors and logs with the shortest token allowed', async () => {
-    const { server } = await setup()
+    const { server } = await setup(NuMarkdownClient)
     const url = server.url
     await server.close()
     const { logger, lines } = recordingLogger()
     // Sixteen characters, made of the letters of the message it must leave alone.
     const shortToken = 'connectECONNREFU'
     const client = new NuMarkdownClient({ apiKey: shortToken, baseUrl: url, logger, maxRetries: 0 })
-    onCleanup(() => client.close())
+    onTestFinished(() => client.close())
     const error = await client.getJob('job-1').catch((caught) => caught)
     expect(error).toBeInstanceOf(ConnectionError)
     expect(error.message).toContain('connect ECONNREFUSED 127.0.0.1')

@@ -1,15 +1,15 @@
 import { scriptedEngine } from '@numarkdown/server'
-import { corpusPath, makePdf } from '@numarkdown/testing'
+import { corpusPath, eventually, makePdf, setup } from '@numarkdown/testing'
 import { PDFDocument } from 'pdf-lib'
 import { describe, expect, it } from 'vitest'
+import { NuMarkdownClient } from './client.js'
 import { AbortError, JobFailedError } from './errors.js'
-import { setup, until } from './test-server.js'
 
 describe('splitPages', () => {
   it('converts each page as its own job and merges them in page order', async () => {
     // Later pages finish first, so order comes from merging, not from arrival.
     const engine = scriptedEngine({ latencyMs: (document) => (document.filename.includes('p1') ? 60 : 0) })
-    const { client, server } = await setup({ engine })
+    const { client, server } = await setup(NuMarkdownClient, { engine })
     const pdf = await makePdf(['Page one', 'Page two', 'Page three', 'Page four'])
     const result = await client.convert({ data: pdf, filename: 'report.pdf' }, { splitPages: true })
     expect(result.pages?.map((page) => page.pageNumber)).toEqual([1, 2, 3, 4])
@@ -36,7 +36,7 @@ describe('splitPages', () => {
     const path = corpusPath('multi_page.pdf')
     const { readFile } = await import('node:fs/promises')
     const pageCount = (await PDFDocument.load(await readFile(path))).getPageCount()
-    const { client } = await setup()
+    const { client } = await setup(NuMarkdownClient)
     const result = await client.convert(path, { splitPages: true, pagesPerChunk: 2 })
     const expected = Array.from({ length: Math.ceil(pageCount / 2) }, (_, index) => index * 2 + 1)
     expect(result.pages?.map((page) => page.pageNumber)).toEqual(expected)
@@ -45,7 +45,7 @@ describe('splitPages', () => {
   })
 
   it('converts a document that is not a PDF as one job and says so', async () => {
-    const { client } = await setup()
+    const { client } = await setup(NuMarkdownClient)
     const result = await client.convert(
       { data: Buffer.from('# text'), filename: 'a.md' },
       { splitPages: true },
@@ -57,7 +57,7 @@ describe('splitPages', () => {
 
   it('cancels every page job when aborted', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine }, { concurrency: 2 })
+    const { client, server } = await setup(NuMarkdownClient, { engine }, { concurrency: 2 })
     const controller = new AbortController()
     const submitted: string[] = []
     const converting = client.convert(await makePdf(['a', 'b', 'c']), {
@@ -69,7 +69,7 @@ describe('splitPages', () => {
     controller.abort()
     await expect(converting).rejects.toBeInstanceOf(AbortError)
     // The cancels go out in the background once the call has ended.
-    await until(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
+    await eventually(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
     const created = server.server.requests
       .filter((entry) => entry.route === 'submit')
       .map((entry) => entry.jobId)
@@ -91,13 +91,13 @@ describe('splitPages', () => {
           ? { type: 'fail', code: 'BadPage', message: 'page 2 is broken' }
           : 'complete',
     })
-    const { client, server } = await setup({ engine })
+    const { client, server } = await setup(NuMarkdownClient, { engine })
     const error = await client
       .convert(await makePdf(['a', 'b', 'c']), { splitPages: true })
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(JobFailedError)
     expect(error.code).toBe('BadPage')
-    await until(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
+    await eventually(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
     expect(server.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(2)
   })
 })

@@ -1,16 +1,16 @@
 import { scriptedEngine } from '@numarkdown/server'
+import { eventually, nextSubmitted, setup, type TestServer } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
+import { NuMarkdownClient } from './client.js'
 import { AbortError, APIError, JobTimeoutError, TimeoutError } from './errors.js'
-import { nextSubmitted, setup, until } from './test-server.js'
 import type { ProgressEvent } from './types.js'
 
-const routesOf = (server: Awaited<ReturnType<typeof setup>>['server']) =>
-  server.server.requests.map((entry) => entry.route)
+const routesOf = (server: TestServer) => server.server.requests.map((entry) => entry.route)
 
 describe('waiting over SSE', () => {
   it('reconnects after a dropped stream, reading the job once in between', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server, events } = await setup({
+    const { client, server, events } = await setup(NuMarkdownClient, {
       engine,
       faults: { rules: [{ route: 'stream', fault: { type: 'dropStream', afterEvents: 0 }, count: 2 }] },
     })
@@ -18,7 +18,7 @@ describe('waiting over SSE', () => {
       { data: Buffer.from('dropped'), filename: 'd.txt' },
       { strategy: 'sse' },
     )
-    await until(() => routesOf(server).filter((route) => route === 'stream').length >= 3)
+    await eventually(() => routesOf(server).filter((route) => route === 'stream').length >= 3)
     engine.gate.open()
     expect((await converting).markdown).toBe('dropped')
     const routes = routesOf(server)
@@ -32,16 +32,24 @@ describe('waiting over SSE', () => {
 
   it('treats a stream silent for twice the ping interval as dropped', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine, pingIntervalMs: 600_000 }, { pingIntervalMs: 50 })
+    const { client, server } = await setup(
+      NuMarkdownClient,
+      { engine, pingIntervalMs: 600_000 },
+      { pingIntervalMs: 50 },
+    )
     const converting = client.convert({ data: Buffer.from('silent'), filename: 's.txt' }, { strategy: 'sse' })
-    await until(() => routesOf(server).filter((route) => route === 'stream').length >= 2)
+    await eventually(() => routesOf(server).filter((route) => route === 'stream').length >= 2)
     engine.gate.open()
     expect((await converting).markdown).toBe('silent')
   })
 
   it('keeps a stream with pings open', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine, pingIntervalMs: 20 }, { pingIntervalMs: 2_000 })
+    const { client, server } = await setup(
+      NuMarkdownClient,
+      { engine, pingIntervalMs: 20 },
+      { pingIntervalMs: 2_000 },
+    )
     const converting = client.convert({ data: Buffer.from('pinged'), filename: 'p.txt' })
     await engine.gate.whenWaiting(1)
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -52,13 +60,18 @@ describe('waiting over SSE', () => {
 
   it("falls back to polling with 'auto' when the server has no stream, and fails with 'sse'", async () => {
     const unsupported = { type: 'status', status: 501 } as const
-    const { client, server } = await setup({ faults: { rules: [{ route: 'stream', fault: unsupported }] } })
+    const { client, server } = await setup(NuMarkdownClient, {
+      faults: { rules: [{ route: 'stream', fault: unsupported }] },
+    })
     const result = await client.convert({ data: Buffer.from('polled'), filename: 'p.txt' })
     expect(result.markdown).toBe('polled')
     expect(routesOf(server)).toContain('getJob')
 
     const engine = scriptedEngine({ hold: true })
-    const other = await setup({ engine, faults: { rules: [{ route: 'stream', fault: unsupported }] } })
+    const other = await setup(NuMarkdownClient, {
+      engine,
+      faults: { rules: [{ route: 'stream', fault: unsupported }] },
+    })
     const strict = other.client.convert({ data: Buffer.from('x'), filename: 'x.txt' }, { strategy: 'sse' })
     await expect(strict).rejects.toMatchObject({ status: 501 })
     await expect(strict).rejects.toBeInstanceOf(APIError)
@@ -66,19 +79,19 @@ describe('waiting over SSE', () => {
 
   it('falls back to polling when the stream keeps failing', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({
+    const { client, server } = await setup(NuMarkdownClient, {
       engine,
       faults: { rules: [{ route: 'stream', fault: { type: 'status', status: 500 } }] },
     })
     const converting = client.convert({ data: Buffer.from('fallback'), filename: 'f.txt' })
-    await until(() => routesOf(server).filter((route) => route === 'getJob').length >= 5)
+    await eventually(() => routesOf(server).filter((route) => route === 'getJob').length >= 5)
     engine.gate.open()
     expect((await converting).markdown).toBe('fallback')
     expect(routesOf(server).filter((route) => route === 'stream')).toHaveLength(3)
   })
 
   it('raises JobTimeoutError from the SSE error event and from a polled timeout status', async () => {
-    const { client } = await setup({ engine: scriptedEngine({ outcome: 'hang' }) })
+    const { client } = await setup(NuMarkdownClient, { engine: scriptedEngine({ outcome: 'hang' }) })
     const overSse = await client
       .convert(Buffer.from('x'), { timeout: '50ms', strategy: 'sse' })
       .catch((error) => error)
@@ -95,7 +108,7 @@ describe('waiting over SSE', () => {
 describe('abort and deadline', () => {
   it('cancels the remote job when aborted mid-wait', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine })
+    const { client, server } = await setup(NuMarkdownClient, { engine })
     const controller = new AbortController()
     const submitted = nextSubmitted(client)
     const events: ProgressEvent[] = []
@@ -110,11 +123,11 @@ describe('abort and deadline', () => {
     expect(error).toBeInstanceOf(AbortError)
     expect(error.jobId).toBe(jobId)
     // The call ends at once; the cancel goes out in the background.
-    await until(() => routesOf(server).includes('cancel'))
+    await eventually(() => routesOf(server).includes('cancel'))
     expect(
       server.server.requests.filter((entry) => entry.route === 'cancel').map((entry) => entry.jobId),
     ).toEqual([jobId])
-    await until(() =>
+    await eventually(() =>
       server.server.requests.some((entry) => entry.route === 'cancel' && entry.status === 200),
     )
     expect((await client.getJob(jobId)).status).toBe('cancelled')
@@ -122,7 +135,7 @@ describe('abort and deadline', () => {
   })
 
   it('cancels the job of a submit aborted after its body was sent', async () => {
-    const { client, server } = await setup({
+    const { client, server } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'submit', fault: { type: 'delay', ms: 300 }, count: 1 }] },
     })
     const controller = new AbortController()
@@ -138,28 +151,28 @@ describe('abort and deadline', () => {
     const error = await converting.catch((caught) => caught)
     expect(error).toBeInstanceOf(AbortError)
     // The call ended without waiting for the job ID; the job is cancelled once its ID arrives.
-    await until(() => routesOf(server).includes('cancel'))
+    await eventually(() => routesOf(server).includes('cancel'))
     const created = server.server.requests.find((entry) => entry.route === 'submit')?.jobId
     expect(created).toBeTruthy()
     expect(server.server.requests.find((entry) => entry.route === 'cancel')?.jobId).toBe(created)
   })
 
   it('cancels the remote job when the deadline passes', async () => {
-    const { client, server } = await setup({ engine: scriptedEngine({ outcome: 'hang' }) })
+    const { client, server } = await setup(NuMarkdownClient, { engine: scriptedEngine({ outcome: 'hang' }) })
     const error = await client
       .convert({ data: Buffer.from('late'), filename: 'late.txt' }, { timeoutMs: 500 })
       .catch((caught) => caught)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.code).toBe('deadline_exceeded')
     // Wherever the deadline fell (upload or wait), the job the server created is cancelled.
-    await until(() => routesOf(server).includes('cancel'))
+    await eventually(() => routesOf(server).includes('cancel'))
     const created = server.server.requests.find((entry) => entry.route === 'submit')?.jobId
     expect(server.server.requests.find((entry) => entry.route === 'cancel')?.jobId).toBe(created)
   })
 
   it('leaves the job alone with cancelOnAbort: false', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine })
+    const { client, server } = await setup(NuMarkdownClient, { engine })
     const { jobId } = await client.submit(Buffer.from('keep'))
     const controller = new AbortController()
     const waiting = client.wait(jobId, { signal: controller.signal, cancelOnAbort: false })
@@ -171,7 +184,7 @@ describe('abort and deadline', () => {
 
   it('aborts a conversion still queued behind the concurrency limit without sending it', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine }, { concurrency: 1 })
+    const { client, server } = await setup(NuMarkdownClient, { engine }, { concurrency: 1 })
     const first = client.convert({ data: Buffer.from('first'), filename: 'first.txt' })
     await engine.gate.whenWaiting(1)
     const controller = new AbortController()
@@ -187,7 +200,7 @@ describe('abort and deadline', () => {
   })
 
   it('reports an older server without cancel as not supported', async () => {
-    const { client } = await setup({
+    const { client } = await setup(NuMarkdownClient, {
       faults: { rules: [{ route: 'cancel', fault: { type: 'status', status: 405 } }] },
     })
     const { jobId } = await client.submit(Buffer.from('x'))

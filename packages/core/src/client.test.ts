@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { scriptedEngine } from '@numarkdown/server'
-import { corpusPath, startTestServer, tempDir } from '@numarkdown/testing'
-import { describe, expect, it } from 'vitest'
+import { corpusPath, setup, startTestServer, tempDir } from '@numarkdown/testing'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createClient, NuMarkdownClient } from './client.js'
 import {
   JobFailedError,
@@ -14,14 +14,13 @@ import {
   PermissionDeniedError,
   ValidationError,
 } from './errors.js'
-import { onCleanup, setup } from './test-server.js'
 import type { ProgressEvent } from './types.js'
 
 describe('convert', () => {
   it('converts a text file end to end over SSE and reports progress', async () => {
-    const { client, server } = await setup()
+    const { client, server } = await setup(NuMarkdownClient)
     const folder = await tempDir()
-    onCleanup(() => folder.remove())
+    onTestFinished(() => folder.remove())
     const path = join(folder.path, 'hello.md')
     await writeFile(path, '# Hello\n\nWorld')
     const events: ProgressEvent[] = []
@@ -45,9 +44,9 @@ describe('convert', () => {
   })
 
   it('accepts every input kind', async () => {
-    const { client } = await setup()
+    const { client } = await setup(NuMarkdownClient)
     const folder = await tempDir()
-    onCleanup(() => folder.remove())
+    onTestFinished(() => folder.remove())
     const path = join(folder.path, 'kinds.txt')
     await writeFile(path, 'plain text')
     const text = Buffer.from('plain text')
@@ -70,12 +69,12 @@ describe('convert', () => {
   })
 
   it('removes the temporary copy of a stream after success and after failure', async () => {
-    const { client } = await setup({ maxUploadBytes: 100 })
+    const { client } = await setup(NuMarkdownClient, { maxUploadBytes: 100 })
     const folder = await tempDir()
-    onCleanup(() => folder.remove())
+    onTestFinished(() => folder.remove())
     const previous = process.env.TMPDIR
     process.env.TMPDIR = folder.path
-    onCleanup(async () => {
+    onTestFinished(async () => {
       if (previous === undefined) delete process.env.TMPDIR
       else process.env.TMPDIR = previous
     })
@@ -89,20 +88,20 @@ describe('convert', () => {
   })
 
   it('converts a stream without spooling when retries are off', async () => {
-    const { client } = await setup({}, { maxRetries: 0 })
+    const { client } = await setup(NuMarkdownClient, {}, { maxRetries: 0 })
     const result = await client.convert({ data: Readable.from([Buffer.from('streamed')]), filename: 's.txt' })
     expect(result.markdown).toBe('streamed')
   })
 
   it('summarises a PDF from the corpus', async () => {
-    const { client } = await setup()
+    const { client } = await setup(NuMarkdownClient)
     const result = await client.convert(corpusPath('multi_page.pdf'))
     expect(result.markdown).toContain('# multi_page.pdf')
     expect(result.markdown).toContain('application/pdf')
   })
 
   it('validates parameters before any request', async () => {
-    const { client, server } = await setup()
+    const { client, server } = await setup(NuMarkdownClient)
     await expect(client.convert(Buffer.from('x'), { temperature: 3.4 })).rejects.toThrow(
       'expected 0 ≤ temperature ≤ 1, got 3.4',
     )
@@ -113,7 +112,7 @@ describe('convert', () => {
 
   it('sends the parameters on the wire', async () => {
     const engine = scriptedEngine()
-    const { client } = await setup({ engine })
+    const { client } = await setup(NuMarkdownClient, { engine })
     await client.convert(Buffer.from('x'), {
       temperature: 0.3,
       rasterizationDpi: 96,
@@ -129,7 +128,7 @@ describe('convert', () => {
   })
 
   it('raises JobFailedError with the server code and message', async () => {
-    const { client } = await setup({
+    const { client } = await setup(NuMarkdownClient, {
       engine: scriptedEngine({ outcome: { type: 'fail', code: 'Corrupt', message: 'Unreadable document' } }),
     })
     const events: ProgressEvent[] = []
@@ -144,7 +143,7 @@ describe('convert', () => {
   })
 
   it('reports partial results, 206 and recovered answers', async () => {
-    const { client } = await setup({
+    const { client } = await setup(NuMarkdownClient, {
       engine: scriptedEngine({
         outcome: (document) => (document.filename.startsWith('partial') ? 'partial' : 'truncated'),
       }),
@@ -165,7 +164,7 @@ describe('convert', () => {
 describe('jobs', () => {
   it('submit, getJob, wait by polling, listJobs, cancel', async () => {
     const engine = scriptedEngine({ hold: (document) => document.filename === 'held.txt' })
-    const { client } = await setup({ engine })
+    const { client } = await setup(NuMarkdownClient, { engine })
     const submitted = await client.submit({ data: Buffer.from('abc'), filename: 'a.txt' })
     expect(submitted).toMatchObject({ filename: 'a.txt', contentType: 'text/plain', size: 3, adopted: false })
     expect(submitted.sha256).toMatch(/^[0-9a-f]{64}$/)
@@ -192,7 +191,7 @@ describe('jobs', () => {
 
   it('wait(jobId) on a fresh client finishes a job submitted by another', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup({ engine })
+    const { client, server } = await setup(NuMarkdownClient, { engine })
     let submitted: (jobId: string) => void = () => {}
     const reported = new Promise<string>((resolve) => {
       submitted = resolve
@@ -209,7 +208,7 @@ describe('jobs', () => {
     expect(await firstOutcome).toMatchObject({ code: 'client_closed' })
     expect(server.server.requests.some((entry) => entry.route === 'cancel')).toBe(false)
     const second = createClient({ apiKey: server.token, baseUrl: server.url })
-    onCleanup(() => second.close())
+    onTestFinished(() => second.close())
     const waiting = second.wait(jobId)
     engine.gate.open()
     const result = await waiting
@@ -223,11 +222,11 @@ describe('jobs', () => {
         { token: 'token-b-0123456789', owner: 'b' },
       ],
     })
-    onCleanup(() => server.close())
+    onTestFinished(() => server.close())
     const a = new NuMarkdownClient({ apiKey: 'token-a-0123456789', baseUrl: server.url })
     const b = new NuMarkdownClient({ apiKey: 'token-b-0123456789', baseUrl: server.url })
-    onCleanup(() => a.close())
-    onCleanup(() => b.close())
+    onTestFinished(() => a.close())
+    onTestFinished(() => b.close())
     await expect(a.getJob('no-such-job')).rejects.toBeInstanceOf(NotFoundError)
     await expect(a.wait('no-such-job')).rejects.toBeInstanceOf(NotFoundError)
     const { jobId } = await a.submit(Buffer.from('mine'))
@@ -236,13 +235,13 @@ describe('jobs', () => {
   })
 
   it('surfaces a 413 as PayloadTooLargeError without retrying', async () => {
-    const { client, server } = await setup({ maxUploadBytes: 10 })
+    const { client, server } = await setup(NuMarkdownClient, { maxUploadBytes: 10 })
     await expect(client.convert(Buffer.alloc(1000, 1))).rejects.toBeInstanceOf(PayloadTooLargeError)
     expect(server.server.requests.filter((entry) => entry.route === 'submit')).toHaveLength(1)
   })
 
   it('reuses connections (keep-alive)', async () => {
-    const { client, server } = await setup()
+    const { client, server } = await setup(NuMarkdownClient)
     let connections = 0
     server.server.server.on('connection', () => {
       connections += 1
@@ -255,7 +254,7 @@ describe('jobs', () => {
   })
 
   it('refuses calls after close', async () => {
-    const { client } = await setup()
+    const { client } = await setup(NuMarkdownClient)
     await client.close()
     await expect(client.convert(Buffer.from('x'))).rejects.toThrow(/closed/)
   })

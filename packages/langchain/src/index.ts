@@ -1,4 +1,5 @@
 export type { NuMarkdownDetails, NuMarkdownDocumentMetadata, NuMarkdownUsage } from './document-metadata.js'
+export type { DocumentSplitter } from './document-splitter.js'
 export type {
   ErrorPolicy,
   LoaderClient,
@@ -6,5 +7,5 @@ export type {
   NuMarkdownLoaderOptions,
   SourceName,
 } from './loader-options.js'
-export { type DocumentSplitter, NuMarkdownLoader } from './nu-markdown-loader.js'
+export { NuMarkdownLoader } from './nu-markdown-loader.js'
 export { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'

@@ -4,17 +4,16 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   AbortError,
-  createClient,
   JobFailedError,
   JobTimeoutError,
-  type NuMarkdownClient,
+  NuMarkdownClient,
   NuMarkdownError,
   PayloadTooLargeError,
   ValidationError,
 } from '@numarkdown/core'
 import type { Engine } from '@numarkdown/server'
 import { scriptedEngine } from '@numarkdown/server'
-import { corpusPath, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { corpusPath, createdJobs, makePdf, setup, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
 import { NuMarkdownLoader } from './nu-markdown-loader.js'
@@ -44,18 +43,17 @@ function countingEngine(inner: Engine): Engine & { active: number; maxActive: nu
 }
 
 let server: TestServer | undefined
-let client: NuMarkdownClient | undefined
 const cleanups: Array<() => Promise<void>> = []
 
-async function serve(options: Parameters<typeof startTestServer>[0] = {}): Promise<NuMarkdownClient> {
-  server = await startTestServer({ concurrency: 16, ...options })
-  client = createClient({
-    apiKey: server.token,
-    baseUrl: server.url,
-    concurrency: 16,
-    retryDelay: { baseMs: 5, maxMs: 20 },
-  })
-  return client
+/** A fresh scripted server and a client of it for this test (both closed by `setup()` when it finishes). */
+async function serve(options: Parameters<typeof setup>[1] = {}): Promise<NuMarkdownClient> {
+  const started = await setup(
+    NuMarkdownClient,
+    { concurrency: 16, ...options },
+    { concurrency: 16, retryDelay: { baseMs: 5, maxMs: 20 } },
+  )
+  server = started.server
+  return started.client
 }
 
 async function scratch(): Promise<string> {
@@ -65,21 +63,13 @@ async function scratch(): Promise<string> {
 }
 
 afterEach(async () => {
-  // The server first: it ends the streams a client may still wait on after a failed test.
-  await server?.close()
-  await client?.close()
-  client = undefined
   server = undefined
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
 /** Every job the server created, to check the job IDs in metadata are real. */
-function createdJobs(): Set<string> {
-  return new Set(
-    (server?.server.requests ?? [])
-      .filter((entry) => entry.route === 'submit' && entry.jobId !== undefined)
-      .map((entry) => entry.jobId as string),
-  )
+function jobsCreated(): Set<string> {
+  return new Set(server === undefined ? [] : createdJobs(server))
 }
 
 describe('NuMarkdownLoader inputs', () => {
@@ -131,7 +121,7 @@ describe('NuMarkdownLoader inputs', () => {
       expect(document?.pageContent).toBe(content)
       expect(document?.metadata.source).toBe(source)
       expect(document?.metadata.loc).toBeUndefined()
-      expect(createdJobs().has(document?.metadata.numarkdown.jobId as string)).toBe(true)
+      expect(jobsCreated().has(document?.metadata.numarkdown.jobId as string)).toBe(true)
       expect(document?.metadata.numarkdown.partial).toBe(false)
       expect(document?.metadata.numarkdown.reasoning).toBeUndefined()
       // Plain JSON: what a vector store persists comes back equal.
@@ -202,7 +192,7 @@ describe('NuMarkdownLoader pages', () => {
     expect(documents.map((document) => document.metadata.loc?.pageNumber)).toEqual([1, 2, 3, 4, 5])
     for (const document of documents) {
       expect(document.metadata.source).toBe(path)
-      expect(createdJobs().has(document.metadata.numarkdown.jobId)).toBe(true)
+      expect(jobsCreated().has(document.metadata.numarkdown.jobId)).toBe(true)
       expect(document.pageContent.length).toBeGreaterThan(0)
     }
     expect(new Set(documents.map((document) => document.metadata.numarkdown.jobId)).size).toBe(5)
@@ -348,7 +338,7 @@ describe('NuMarkdownLoader error policies', () => {
     expect(failure.code).toBe('Corrupt')
     expect(failure.serverMessage).toBe('Unreadable page 2')
     expect(failure.message).toContain('bad.md')
-    expect(createdJobs().has(failure.jobId as string)).toBe(true)
+    expect(jobsCreated().has(failure.jobId as string)).toBe(true)
     expect(JobFailedError.isInstance(failure.cause)).toBe(true)
     expect(failure.toJSON()).toMatchObject({ source: 'bad.md', jobId: failure.jobId, code: 'Corrupt' })
   })
@@ -425,7 +415,7 @@ describe('NuMarkdownLoader error policies', () => {
     const [timedOut] = loader.errors
     expect(timedOut?.source).toBe('slow.md')
     expect(JobTimeoutError.isInstance(timedOut?.cause)).toBe(true)
-    expect(createdJobs().has(timedOut?.jobId as string)).toBe(true)
+    expect(jobsCreated().has(timedOut?.jobId as string)).toBe(true)
   })
 
   it('stops at a wrong token even when collecting, since every document would fail alike', async () => {

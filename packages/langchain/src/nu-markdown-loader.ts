@@ -13,6 +13,7 @@ import {
   validateConversionParams,
 } from '@numarkdown/core'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
+import type { DocumentSplitter } from './document-splitter.js'
 import { defaultSplitter } from './internal/default-splitter.js'
 import { loaderOptionKeys } from './internal/option-keys.js'
 import { orderedPool } from './internal/ordered-pool.js'
@@ -21,11 +22,6 @@ import { type ShapeOptions, toDocuments } from './internal/to-documents.js'
 import { checkBoolean, checkNumber, fail } from './internal/validate.js'
 import type { ErrorPolicy, LoaderClient, LoaderInput, NuMarkdownLoaderOptions } from './loader-options.js'
 import { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'
-
-/** Anything that splits Documents, such as the text splitters of `@langchain/textsplitters`. */
-export interface DocumentSplitter {
-  splitDocuments(documents: Document[]): Promise<Document[]>
-}
 
 const errorPolicies: readonly ErrorPolicy[] = ['throw', 'skip', 'collect']
 

@@ -1,8 +1,8 @@
-import { corpusPath } from '@numarkdown/testing'
+import { corpusPath, eventually } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
 import { convertManyStream } from './convert-many-stream.js'
 import { ItemFailedError } from './errors.js'
-import { settle, until, useHarness } from './test-helpers.js'
+import { settle, useHarness } from './test-helpers.js'
 import type { ConvertManyItem, ConvertManyOutput } from './types.js'
 
 const harnesses = useHarness()
@@ -63,8 +63,8 @@ describe('convertManyStream over HTTP', () => {
     ).catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(ItemFailedError)
     expect(failure).toMatchObject({ input: paths[2], cause: { code: 'InvalidDocument' } })
-    await until(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
-    await until(async () => {
+    await eventually(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
+    await eventually(async () => {
       const statuses = (await harnesses.current.jobs()).map((job) => job.status).sort()
       return statuses.join() === 'cancelled,cancelled,cancelled,failed'
     }, 'three cancelled jobs and one failed')
@@ -86,12 +86,12 @@ describe('convertManyStream over HTTP', () => {
       .getReader()
     const reading = reader.read()
     await engine.gate.whenWaiting(2)
-    await until(() => submitted === 2, 'both job IDs')
+    await eventually(() => submitted === 2, 'both job IDs')
     await reader.cancel()
     await expect(reading).resolves.toMatchObject({ done: true })
 
     const statuses = async () => (await harnesses.current.jobs()).map((job) => job.status).join()
-    await until(async () => (await statuses()) === 'cancelled,cancelled', 'both jobs to be cancelled')
+    await eventually(async () => (await statuses()) === 'cancelled,cancelled', 'both jobs to be cancelled')
   })
 
   it('holds the producer back while the reader takes nothing (counted)', async () => {
@@ -109,7 +109,7 @@ describe('convertManyStream over HTTP', () => {
       { highWaterMark: 0 },
     )
     const output = source.pipeThrough(convertManyStream({ client, concurrency: 2, highWaterMark }))
-    await until(() => engine.calls.length >= highWaterMark, 'the first conversions')
+    await eventually(() => engine.calls.length >= highWaterMark, 'the first conversions')
     await settle(200)
     expect(engine.calls.length).toBeLessThanOrEqual(highWaterMark)
     expect(pulled).toBeLessThanOrEqual(highWaterMark + 3)

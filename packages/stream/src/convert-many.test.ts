@@ -1,10 +1,10 @@
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { corpusPath } from '@numarkdown/testing'
+import { corpusPath, eventually } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
 import { convertMany } from './convert-many.js'
 import { InvalidItemError, ItemFailedError } from './errors.js'
-import { type Harness, settle, until, useHarness } from './test-helpers.js'
+import { type Harness, settle, useHarness } from './test-helpers.js'
 import type { ConvertManyItem, ConvertManyOutput } from './types.js'
 
 const harnesses = useHarness()
@@ -50,7 +50,7 @@ describe('convertMany over HTTP', () => {
     const outcomes: ConvertManyOutput[] = []
     const stream = convertMany({ client, concurrency: 3, ordered: false })
     const done = pipeline(Readable.from(paths.slice(0, 3)), stream, collect(outcomes))
-    await until(() => outcomes.length === 2, 'the two quick items')
+    await eventually(() => outcomes.length === 2, 'the two quick items')
     await engine.gate.whenWaiting(1)
     engine.gate.release()
     await done
@@ -69,7 +69,7 @@ describe('convertMany over HTTP', () => {
       collect(outcomes),
     )
     await engine.gate.whenWaiting(1)
-    await until(async () => {
+    await eventually(async () => {
       const jobs = await harnesses.current.jobs()
       return jobs.filter((job) => job.status === 'completed').length === 2
     }, 'the two later items to complete')
@@ -125,13 +125,13 @@ describe('convertMany over HTTP', () => {
       cause: { name: 'JobFailedError', code: 'InvalidDocument' },
     })
     await new Promise((resolve) => (stream.closed ? resolve(undefined) : stream.once('close', resolve)))
-    await until(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
+    await eventually(() => engine.gate.waiting.length === 0, 'the held conversions to be aborted')
     const statuses = async () =>
       (await harnesses.current.jobs())
         .map((job) => job.status)
         .sort()
         .join()
-    await until(
+    await eventually(
       async () => (await statuses()) === 'cancelled,cancelled,failed',
       'two cancelled jobs, one failed',
     )
@@ -151,12 +151,12 @@ describe('convertMany over HTTP', () => {
     })
     const done = pipeline(Readable.from(paths), stream, collect([]))
     await engine.gate.whenWaiting(2)
-    await until(() => submitted === 2, 'both job IDs')
+    await eventually(() => submitted === 2, 'both job IDs')
     stream.destroy()
     await expect(done).rejects.toThrow(/premature close/i)
     await new Promise((resolve) => (stream.closed ? resolve(undefined) : stream.once('close', resolve)))
     const statuses = async () => (await harnesses.current.jobs()).map((job) => job.status).join()
-    await until(async () => (await statuses()) === 'cancelled,cancelled', 'both jobs to be cancelled')
+    await eventually(async () => (await statuses()) === 'cancelled,cancelled', 'both jobs to be cancelled')
   })
 
   it('never runs more than `concurrency` conversions, nor pulls far ahead of a slow reader (counted)', async () => {

@@ -5,11 +5,11 @@ import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ProgressEvent } from '@numarkdown/core'
-import { corpusPath } from '@numarkdown/testing'
+import { corpusPath, eventually } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
 import { InvalidChunkError, InvalidOptionError } from './errors.js'
 import { MarkdownTransform, toMarkdown } from './markdown-transform.js'
-import { closed, settle, until, useHarness } from './test-helpers.js'
+import { closed, settle, useHarness } from './test-helpers.js'
 import type { MarkdownInfo } from './types.js'
 
 const harnesses = useHarness()
@@ -149,7 +149,7 @@ describe('toMarkdown over HTTP', () => {
     const transform = toMarkdown({ client, spoolThresholdBytes: 1024, spoolDirectory })
     source.pipe(transform)
     source.push(Buffer.alloc(64 * 1024, 1))
-    await until(async () => (await spoolFiles()).length === 1, 'the temp file')
+    await eventually(async () => (await spoolFiles()).length === 1, 'the temp file')
     source.destroy(new Error('disk went away'))
     await closed(source)
     await settle(50)
@@ -220,13 +220,13 @@ describe('toMarkdown over HTTP', () => {
       new Writable({ write: (_c, _e, cb) => cb() }),
     )
     await engine.gate.whenWaiting(1)
-    await until(() => jobId !== undefined, 'the job ID')
+    await eventually(() => jobId !== undefined, 'the job ID')
     expect(await spoolFiles()).toHaveLength(1)
     transform.destroy()
     await expect(done).rejects.toThrow(/premature close/i)
     expect(await spoolFiles()).toEqual([])
     // The remote cancel runs in the background of a client the caller owns.
-    await until(
+    await eventually(
       async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
       'the job to be cancelled',
     )
@@ -255,11 +255,11 @@ describe('toMarkdown over HTTP', () => {
       new Writable({ write: (_c, _e, cb) => cb() }),
     )
     await engine.gate.whenWaiting(1)
-    await until(() => jobId !== undefined, 'the job ID')
+    await eventually(() => jobId !== undefined, 'the job ID')
     controller.abort()
     await expect(done).rejects.toMatchObject({ name: 'AbortError' })
     expect(await spoolFiles()).toEqual([])
-    await until(
+    await eventually(
       async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
       'the job to be cancelled',
     )

@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises'
 import { type ClientOptions, NuMarkdownClient } from '@numarkdown/core'
 import { type ScriptedEngineOptions, type ServerOptions, scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { setup, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterEach, expect } from 'vitest'
 
-/** A test server with a scripted engine, a client of it, and an empty spool folder; `close()` removes all. */
+/** A test server with a scripted engine, a client of it, and an empty spool folder (see `setup()`). */
 export interface Harness {
   server: TestServer
   engine: ReturnType<typeof scriptedEngine>
@@ -27,14 +27,11 @@ export async function startHarness(
   serverOptions: Partial<ServerOptions> = {},
 ): Promise<Harness> {
   const engine = scriptedEngine(engineOptions)
-  const server = await startTestServer({ engine, concurrency: 16, ...serverOptions })
-  const clientOptions: ClientOptions = {
-    apiKey: server.token,
-    baseUrl: server.url,
-    concurrency: 16,
-    retryDelay: { baseMs: 5, maxMs: 20 },
-  }
-  const client = new NuMarkdownClient(clientOptions)
+  const { server, client, clientOptions } = await setup(
+    NuMarkdownClient,
+    { engine, concurrency: 16, ...serverOptions },
+    { concurrency: 16, retryDelay: { baseMs: 5, maxMs: 20 } },
+  )
   const spool = await tempDir('numarkdown-stream-spool-')
   return {
     server,
@@ -50,11 +47,8 @@ export async function startHarness(
       return jobs
     },
     submits: () => server.server.requests.filter((entry) => entry.route === 'submit').length,
-    async close() {
-      await client.close()
-      await server.close()
-      await spool.remove()
-    },
+    // The server and the client are closed by `setup()` when the test finishes.
+    close: () => spool.remove(),
   }
 }
 
@@ -73,15 +67,6 @@ export function watchProcess(): { problems: unknown[]; stop(): void } {
       process.off('unhandledRejection', onProblem)
       process.off('uncaughtException', onProblem)
     },
-  }
-}
-
-/** Waits until `condition()` holds, checking on every timer tick; fails after a generous deadline. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 

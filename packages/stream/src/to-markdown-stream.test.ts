@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises'
 import { Duplex, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ProgressEvent } from '@numarkdown/core'
-import { corpusPath } from '@numarkdown/testing'
+import { corpusPath, eventually } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
 import { InvalidChunkError } from './errors.js'
 import { toMarkdown } from './markdown-transform.js'
-import { until, useHarness } from './test-helpers.js'
+import { useHarness } from './test-helpers.js'
 import { toMarkdownStream } from './to-markdown-stream.js'
 import type { MarkdownInfo } from './types.js'
 
@@ -109,10 +109,10 @@ describe('toMarkdownStream over HTTP', () => {
     const reader = output.getReader()
     const reading = reader.read()
     await engine.gate.whenWaiting(1)
-    await until(() => jobId !== undefined, 'the job ID')
+    await eventually(() => jobId !== undefined, 'the job ID')
     await reader.cancel(new Error('not needed any more'))
     await expect(reading).resolves.toEqual({ done: true, value: undefined })
-    await until(
+    await eventually(
       async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
       'the job to be cancelled',
     )
@@ -139,14 +139,14 @@ describe('toMarkdownStream over HTTP', () => {
         signal: controller.signal,
       })
     await engine.gate.whenWaiting(1)
-    await until(() => jobId !== undefined, 'the job ID')
+    await eventually(() => jobId !== undefined, 'the job ID')
     controller.abort()
     await expect(piping).rejects.toMatchObject({ name: 'AbortError' })
-    await until(
+    await eventually(
       async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
       'the job to be cancelled',
     )
-    await until(async () => (await spoolFiles()).length === 0, 'the temp file to go')
+    await eventually(async () => (await spoolFiles()).length === 0, 'the temp file to go')
     // The held conversion, released now, must not write into the cancelled stream.
     engine.gate.open()
     expect(written).toEqual([])
@@ -167,10 +167,10 @@ describe('toMarkdownStream over HTTP', () => {
     )
     const text = readText(output)
     await engine.gate.whenWaiting(1)
-    await until(() => jobId !== undefined, 'the job ID')
+    await eventually(() => jobId !== undefined, 'the job ID')
     controller.abort()
     await expect(text).rejects.toMatchObject({ name: 'AbortError' })
-    await until(
+    await eventually(
       async () => (await harnesses.current.jobStatus(jobId!)) === 'cancelled',
       'the job to be cancelled',
     )

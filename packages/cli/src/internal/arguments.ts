@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { type PageRange, parsePageRanges } from './page-ranges.js'
 import { UsageError } from './usage-error.js'
 
-const FLAGS = {
+const flagTable = {
   output: { type: 'string', short: 'o' },
   'stem-names': { type: 'boolean' },
   force: { type: 'boolean', short: 'f' },
@@ -27,7 +27,7 @@ const FLAGS = {
 } as const
 
 /** Every long flag, spelt as typed (`--force`): the candidates of a suggestion for a mistyped flag. */
-export const LONG_FLAGS: readonly string[] = Object.keys(FLAGS).map((name) => `--${name}`)
+export const longFlags: readonly string[] = Object.keys(flagTable).map((name) => `--${name}`)
 
 /** What the command line asks for, validated for shape (values of API parameters are checked by core). */
 export interface CliOptions {
@@ -99,9 +99,11 @@ export function parseCli(argv: readonly string[]): CliRequest {
     if (argument === '--') afterDoubleDash = true
     normalised.push(argument)
   }
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true; strict: true }>>
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof flagTable; allowPositionals: true; strict: true }>
+  >
   try {
-    parsed = parseArgs({ args: normalised, options: FLAGS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: normalised, options: flagTable, allowPositionals: true, strict: true })
   } catch (error) {
     throw usageErrorOf(error)
   }

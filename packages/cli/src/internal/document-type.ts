@@ -7,7 +7,7 @@ import { extname } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
 
 /** How many leading bytes {@link detectDocumentType} needs (file-type reads up to this many). */
-export const SNIFF_BYTES = 4100
+export const sniffBytes = 4100
 
 /** A document the converter takes. */
 export interface DocumentType {
@@ -17,7 +17,7 @@ export interface DocumentType {
 }
 
 /** Extensions a folder is searched for (the default of numarkdown-watch): everything else in it is ignored. */
-export const FOLDER_EXTENSIONS: readonly string[] = [
+export const folderExtensions: readonly string[] = [
   'pdf',
   'png',
   'jpg',
@@ -33,7 +33,7 @@ export const FOLDER_EXTENSIONS: readonly string[] = [
 ]
 
 /** Binary formats taken, by the content type file-type reports. */
-const BINARY_TYPES = new Set([
+const binaryTypes = new Set([
   'application/pdf',
   'image/png',
   'image/jpeg',
@@ -51,13 +51,13 @@ const BINARY_TYPES = new Set([
 ])
 
 /** Old office formats share one container (CFB); their extension tells them apart. */
-const CFB_TYPES: Record<string, string> = {
+const cfbTypes: Record<string, string> = {
   doc: 'application/msword',
   xls: 'application/vnd.ms-excel',
   ppt: 'application/vnd.ms-powerpoint',
 }
 
-const TEXT_TYPES: Record<string, string> = {
+const textTypes: Record<string, string> = {
   html: 'text/html',
   htm: 'text/html',
   xhtml: 'text/html',
@@ -67,7 +67,7 @@ const TEXT_TYPES: Record<string, string> = {
 }
 
 /** What {@link UNSUPPORTED} says a document may be. */
-export const SUPPORTED_KINDS = 'a PDF, an image, an office document, HTML or text'
+export const supportedKinds = 'a PDF, an image, an office document, HTML or text'
 
 function isText(head: Uint8Array): boolean {
   if (head.includes(0)) return false
@@ -81,21 +81,21 @@ function isText(head: Uint8Array): boolean {
 }
 
 /**
- * The type of a document from its first {@link SNIFF_BYTES} bytes and its name (when it has one), or
+ * The type of a document from its first {@link sniffBytes} bytes and its name (when it has one), or
  * `undefined` when it is not a format the converter takes (an archive, an executable, unknown binary data).
  */
 export async function detectDocumentType(head: Uint8Array, name?: string): Promise<DocumentType | undefined> {
   const extension = name === undefined ? '' : extname(name).slice(1).toLowerCase()
   const detected = await fileTypeFromBuffer(head)
   if (detected !== undefined) {
-    if (BINARY_TYPES.has(detected.mime)) return { contentType: detected.mime, extension: detected.ext }
-    if (detected.mime === 'application/x-cfb' && CFB_TYPES[extension] !== undefined) {
-      return { contentType: CFB_TYPES[extension], extension }
+    if (binaryTypes.has(detected.mime)) return { contentType: detected.mime, extension: detected.ext }
+    if (detected.mime === 'application/x-cfb' && cfbTypes[extension] !== undefined) {
+      return { contentType: cfbTypes[extension], extension }
     }
     return undefined
   }
   if (!isText(head)) return undefined
-  const known = TEXT_TYPES[extension]
+  const known = textTypes[extension]
   if (known !== undefined) return { contentType: known, extension }
   const start = new TextDecoder().decode(head.subarray(0, 512)).trimStart().toLowerCase()
   if (start.startsWith('<!doctype html') || start.startsWith('<html')) {

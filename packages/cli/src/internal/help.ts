@@ -1,5 +1,5 @@
 /** The text of `numarkdown --help`: a constant, so that printing it loads nothing else. */
-export const HELP: string = `numarkdown: convert documents to markdown with NuMarkdown.
+export const helpText: string = `numarkdown: convert documents to markdown with NuMarkdown.
 
 Usage: numarkdown [options] <input>...
        numarkdown [options] - < document          (or no input at all when stdin is piped)

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises'
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { glob, isDynamicPattern } from 'tinyglobby'
-import { FOLDER_EXTENSIONS } from './document-type.js'
+import { folderExtensions } from './document-type.js'
 
 /** A document to convert. */
 export type Source =
@@ -42,7 +42,7 @@ export interface ExpandedInputs {
 }
 
 /** Names that are never documents in a folder: office lock files (dotfiles are skipped already). */
-const FOLDER_IGNORE = ['**/~$*']
+const folderIgnore = ['**/~$*']
 
 function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
@@ -110,14 +110,14 @@ export async function expandInputs(
       continue
     }
     if (stats.isDirectory()) {
-      const ignore = [...FOLDER_IGNORE]
+      const ignore = [...folderIgnore]
       if (options.outputFolder !== undefined) {
         const inside = relative(path, options.outputFolder)
         if (inside === '') continue
         const outside = inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)
         if (!outside) ignore.push(`${toPosix(inside)}/**`)
       }
-      const matches = await glob(`**/*.{${FOLDER_EXTENSIONS.join(',')}}`, {
+      const matches = await glob(`**/*.{${folderExtensions.join(',')}}`, {
         cwd: path,
         onlyFiles: true,
         dot: false,
@@ -128,7 +128,7 @@ export async function expandInputs(
       if (matches.length === 0) {
         problems.push({
           display: input,
-          message: `no documents in this folder (looked for ${FOLDER_EXTENSIONS.map((extension) => `.${extension}`).join(' ')})`,
+          message: `no documents in this folder (looked for ${folderExtensions.map((extension) => `.${extension}`).join(' ')})`,
         })
       }
       for (const match of matches.sort()) addFile(join(path, match), displayJoin(input, match), match)

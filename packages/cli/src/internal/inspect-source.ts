@@ -7,7 +7,7 @@
 import { createReadStream, fstatSync, ReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { type DocumentType, detectDocumentType, SNIFF_BYTES, SUPPORTED_KINDS } from './document-type.js'
+import { type DocumentType, detectDocumentType, sniffBytes, supportedKinds } from './document-type.js'
 import type { Source } from './inputs.js'
 
 /** A document ready to convert. */
@@ -63,7 +63,7 @@ async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; wh
 }
 
 function unsupported(): Inspection {
-  return { ok: false, message: `unsupported format: not ${SUPPORTED_KINDS} file` }
+  return { ok: false, message: `unsupported format: not ${supportedKinds} file` }
 }
 
 /** Inspects one source; `stdin` is the process's standard input (given, so that tests can pass another). */
@@ -86,7 +86,7 @@ export async function inspectSource(source: Source, stdin: Readable): Promise<In
       } else {
         stream = createReadStream(source.path)
       }
-      const { head, whole } = await peek(stream, SNIFF_BYTES)
+      const { head, whole } = await peek(stream, sniffBytes)
       if (head.length === 0) return { ok: false, message: 'empty input: no bytes were read' }
       const type = await detectDocumentType(head, source.path)
       if (type === undefined) {
@@ -108,7 +108,7 @@ export async function inspectSource(source: Source, stdin: Readable): Promise<In
       if (stats.isDirectory()) return { ok: false, message: 'is a folder' }
       if (stats.size === 0) return { ok: false, message: 'the file is empty' }
       mtimeMs = stats.mtimeMs
-      const buffer = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size))
+      const buffer = Buffer.alloc(Math.min(sniffBytes, stats.size))
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
       head = buffer.subarray(0, bytesRead)
     } finally {

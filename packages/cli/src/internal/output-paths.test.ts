@@ -1,5 +1,6 @@
+import { safeRelativePath } from 'numarkdown-watch/outputs'
 import { describe, expect, it } from 'vitest'
-import { type OutputSettings, planOutputs, safeRelativePath } from './output-paths.js'
+import { type OutputSettings, planOutputs } from './output-paths.js'
 
 const base: OutputSettings = {
   outputIsFolder: false,
@@ -87,5 +88,16 @@ describe('output paths', () => {
     })
     expect(safeRelativePath('line\nbreak.pdf')).toMatch(/^line_break\.pdf~[0-9a-f]{8}$/)
     expect(safeRelativePath('ünï cödé/ファイル.pdf')).toBe('ünï cödé/ファイル.pdf')
+  })
+
+  it('shortens a long name so that its outputs, reasoning included, fit the 255-byte limit of a file name', () => {
+    const name = `${'報告書'.repeat(30)}.pdf`
+    const [plan] = planOutputs([{ display: name, name }], { ...base, output: 'out/', reasoning: true })
+    for (const destination of [plan!.result, plan!.reasoning]) {
+      const path = destination.kind === 'file' ? destination.path : ''
+      const fileName = path.slice(path.lastIndexOf('/') + 1)
+      expect(Buffer.byteLength(fileName)).toBeLessThanOrEqual(255)
+      expect(fileName).toMatch(/^報告書.*…~[0-9a-f]{8}\.pdf\.(reasoning\.)?md$/)
+    }
   })
 })

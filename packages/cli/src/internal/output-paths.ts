@@ -2,12 +2,12 @@
  * Where each document's result goes: stdout, the file given with `-o`, or a file in the `-o` folder named like
  * numarkdown-watch names its outputs (the source's relative path plus `.md`, so that `a.pdf` and `a.docx` never
  * share an output; `<name>.reasoning.md` beside it), or `<stem>.md` with `--stem-names`. The rule for safe
- * relative paths is the watcher's (its `output-paths` module is private to it): no `..`, no absolute parts, no
- * control characters, and a short hash whenever a name had to change. Two inputs that would write one file are
- * a usage error, found before anything is converted.
+ * relative paths is the watcher's own (`numarkdown-watch/outputs`): no `..`, no absolute parts, no control
+ * characters, a name shortened to fit the file system, and a short hash whenever a name had to change. Two
+ * inputs that would write one file are a usage error, found before anything is converted.
  */
-import { createHash } from 'node:crypto'
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
+import { posix, resolve, sep } from 'node:path'
+import { inside } from 'numarkdown-watch/outputs'
 import { UsageError } from './usage-error.js'
 
 /**
@@ -22,47 +22,6 @@ export interface OutputPlan {
   result: Destination
   /** `none`; `inline`: in an HTML comment before the markdown on stdout; or a file. */
   reasoning: { kind: 'none' } | { kind: 'inline' } | { kind: 'file'; path: string; within?: string }
-}
-
-/** Replaces control characters (U+0000–U+001F, U+007F) with `replacement`. */
-function replaceControlCharacters(text: string, replacement = '_'): string {
-  let result = ''
-  for (const character of text) {
-    const code = character.codePointAt(0)!
-    result += code < 0x20 || code === 0x7f ? replacement : character
-  }
-  return result
-}
-
-/**
- * Makes a relative path safe as a relative output path: no `..`, no absolute parts, no control characters.
- * When anything had to change, a short hash of the original keeps two different sources from sharing an output.
- */
-export function safeRelativePath(relativePath: string): string {
-  const segments = relativePath.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.')
-  let changed = segments.length === 0
-  const cleaned = segments.map((segment) => {
-    let clean = replaceControlCharacters(segment)
-    if (clean === '..') clean = '_..'
-    if (clean !== segment) changed = true
-    return clean
-  })
-  if (cleaned.length === 0) cleaned.push('_')
-  if (changed) {
-    const digest = createHash('sha256').update(relativePath).digest('hex').slice(0, 8)
-    cleaned[cleaned.length - 1] = `${cleaned[cleaned.length - 1]}~${digest}`
-  }
-  return cleaned.join('/')
-}
-
-/** Joins `root` and a relative path, refusing any result outside `root`. */
-export function inside(root: string, relativePath: string): string {
-  const target = join(root, ...safeRelativePath(relativePath).split('/'))
-  const back = relative(root, target)
-  if (back === '' || back === '..' || back.startsWith(`..${sep}`) || isAbsolute(back)) {
-    throw new Error(`refusing to write outside ${root}: ${JSON.stringify(relativePath)}`)
-  }
-  return target
 }
 
 /** `docs/a.pdf` → `docs/a`. */

@@ -49,8 +49,8 @@ interface Row {
   jobsDone: number
 }
 
-const BAR_WIDTH = 20
-const REDRAW_MS = 100
+const barWidth = 20
+const redrawMs = 100
 
 function seconds(ms: number): string {
   const total = ms / 1000
@@ -97,25 +97,25 @@ export function createReporter(options: ReporterOptions): Reporter {
   }
 
   const drawRow = (row: Row, width: number, now: number): string => {
-    const name = truncate(row.display, Math.max(12, Math.min(40, width - BAR_WIDTH - 30))).padEnd(
-      Math.min(40, Math.max(12, width - BAR_WIDTH - 30)),
+    const name = truncate(row.display, Math.max(12, Math.min(40, width - barWidth - 30))).padEnd(
+      Math.min(40, Math.max(12, width - barWidth - 30)),
     )
     let bar: string
     let status: string
     if (row.phase === 'uploading' && row.totalBytes) {
       const ratio = Math.min(1, row.bytesSent / row.totalBytes)
-      const filled = Math.round(ratio * BAR_WIDTH)
-      bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`
+      const filled = Math.round(ratio * barWidth)
+      bar = `${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}`
       status = `uploading ${Math.round(ratio * 100)}%`
     } else if (row.phase === 'converting') {
       // No percentage exists while the server converts: a block that moves shows it is alive.
-      const position = Math.floor((now - row.startedAt) / 150) % (2 * (BAR_WIDTH - 3))
-      const offset = position < BAR_WIDTH - 3 ? position : 2 * (BAR_WIDTH - 3) - position
-      bar = `${'░'.repeat(offset)}███${'░'.repeat(BAR_WIDTH - 3 - offset)}`
+      const position = Math.floor((now - row.startedAt) / 150) % (2 * (barWidth - 3))
+      const offset = position < barWidth - 3 ? position : 2 * (barWidth - 3) - position
+      bar = `${'░'.repeat(offset)}███${'░'.repeat(barWidth - 3 - offset)}`
       const pages = row.jobs.size > 1 ? `, ${row.jobsDone}/${row.jobs.size} pages done` : ''
       status = `converting${pages}`
     } else {
-      bar = '░'.repeat(BAR_WIDTH)
+      bar = '░'.repeat(barWidth)
       status = row.phase === 'uploading' ? 'uploading' : 'waiting'
     }
     return `${name} ${paint('36', bar)} ${status} ${paint('2', seconds(now - row.startedAt))}`
@@ -150,7 +150,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   const ensureTimer = () => {
     if (!live || timer !== undefined || closed) return
-    timer = setInterval(drawLive, REDRAW_MS)
+    timer = setInterval(drawLive, redrawMs)
     timer.unref()
   }
 

@@ -5,7 +5,7 @@
  * Loaded by `cli.ts` only when there is something to convert.
  */
 import { readFile, stat } from 'node:fs/promises'
-import { relative, resolve } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
@@ -17,8 +17,8 @@ import {
   validateConversionParams,
 } from '@numarkdown/core'
 import { type ConvertManyItem, type ConvertManyOutput, convertMany } from '@numarkdown/stream'
+import { removeTemporaryFilesSync, writeFileAtomic } from 'numarkdown-watch/outputs'
 import type { CliOptions } from './arguments.js'
-import { removeTemporaryFilesSync, writeFileAtomic } from './atomic-write.js'
 import { type Backend, openBackend } from './backend.js'
 import { describeFailure } from './describe-failure.js'
 import { expandInputs } from './inputs.js'
@@ -46,14 +46,14 @@ interface Conversion {
   selected?: SelectedPages
 }
 
-const FLAG_OF_PARAMETER: Record<string, string> = {
+const flagOfParameter: Record<string, string> = {
   temperature: '--temperature',
   rasterizationDpi: '--dpi',
   maxOutputTokens: '--max-output-tokens',
   timeout: '--timeout',
 }
 
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
+const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGTERM: 15 }
 
 function usageError(reporter: Reporter, error: UsageError, stderr: NodeJS.WritableStream): number {
   reporter.close()
@@ -73,7 +73,7 @@ function conversionParams(options: CliOptions): ConversionParams {
     return validateConversionParams(params)
   } catch (error) {
     if (ValidationError.isInstance(error)) {
-      const flag = FLAG_OF_PARAMETER[error.parameter] ?? error.parameter
+      const flag = flagOfParameter[error.parameter] ?? error.parameter
       throw new UsageError(`${flag}: ${error.message}`, { cause: error })
     }
     throw error
@@ -264,7 +264,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
           : `exiting now; the cancel of these jobs may not have reached the server: ${jobs.join(' ')}`,
       )
       reporter.close()
-      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 2))
+      process.exit(128 + (signalNumbers[signal] ?? 2))
     }
     interruptedBy = signal
     reporter.notice('interrupted: cancelling the conversions (Ctrl-C again to exit at once)')
@@ -286,14 +286,14 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
     const text = options.json
       ? `${JSON.stringify({ input: display, ...extra, ...result })}\n`
       : markdownText(result, plan.reasoning.kind === 'inline')
-    if (plan.result.kind === 'file') await writeFileAtomic(plan.result.path, text, plan.result.within)
+    if (plan.result.kind === 'file') await writeOutput(plan.result, text)
     else await reporter.result(text)
     if (plan.reasoning.kind === 'file') {
       const reasoning =
         result.reasoning === '' || result.reasoning.endsWith('\n')
           ? result.reasoning
           : `${result.reasoning}\n`
-      await writeFileAtomic(plan.reasoning.path, reasoning, plan.reasoning.within)
+      await writeOutput(plan.reasoning, reasoning)
     }
     return plan.result.kind === 'file' ? shown(plan.result.path, io.cwd) : ''
   }
@@ -349,7 +349,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
       process.off('SIGTERM', onSignal)
     }
   }
-  if (interruptedBy !== undefined) return 128 + (SIGNAL_NUMBERS[interruptedBy] ?? 2)
+  if (interruptedBy !== undefined) return 128 + (signalNumbers[interruptedBy] ?? 2)
   if (brokenPipe) return 1
   return failures > 0 ? 1 : 0
 }
@@ -465,4 +465,12 @@ async function convertAll(
   // `pipeline` settles before an aborted converter has cancelled its jobs; its `close` comes after.
   await closed
   return failures
+}
+
+/**
+ * Writes an output file whole or not at all; one inside the `-o` folder only where that folder really is
+ * (symbolic links resolved), any other only in its own folder.
+ */
+function writeOutput(destination: { path: string; within?: string }, content: string): Promise<void> {
+  return writeFileAtomic(destination.within ?? dirname(destination.path), destination.path, content)
 }

@@ -1,4 +1,4 @@
-import type { DocumentSplitter } from '../nu-markdown-loader.js'
+import type { DocumentSplitter } from '../document-splitter.js'
 
 /**
  * The splitter `loadAndSplit()` uses when given none: LangChain's markdown-aware `MarkdownTextSplitter`, loaded

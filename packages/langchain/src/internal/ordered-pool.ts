@@ -1,3 +1,11 @@
+/**
+ * The loader converts many documents at once but must hand them over in input order, without running ahead of a
+ * slow consumer, and must leave nothing working once the iteration ends. p-map's `pMapIterable` keeps the order
+ * and bounds both the tasks running and the results held; this adds the one thing it lacks: an abort signal for
+ * the tasks, fired (and the tasks awaited) when the consumer stops early or the caller's signal aborts.
+ */
+import { pMapIterable } from 'p-map'
+
 /** What {@link orderedPool} needs to know. */
 export interface OrderedPoolOptions {
   /** Tasks running at once, at least 1. */
@@ -11,16 +19,11 @@ export interface OrderedPoolOptions {
   signal?: AbortSignal
 }
 
-type Outcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown }
-
 /**
  * Runs `task` over `items` with at most `concurrency` tasks running at once and yields their results in input
  * order, each as soon as it and every earlier one are done. A task that rejects makes the iteration throw at that
  * task's turn. When the consumer stops early (break, throw) or `signal` aborts, the running tasks are aborted
  * through the signal they were given and awaited, so nothing keeps working after the iteration ended.
- *
- * New tasks are started from the completion of earlier ones, not from the consumer's pulls, so conversions go on
- * while the consumer handles a result; `window` caps how far ahead of the consumer they may get.
  */
 export async function* orderedPool<Item, Result>(
   items: readonly Item[],
@@ -32,56 +35,29 @@ export async function* orderedPool<Item, Result>(
   const controller = new AbortController()
   const forwardAbort = (): void => controller.abort(signal?.reason)
   signal?.addEventListener('abort', forwardAbort, { once: true })
-
-  const outcomes = new Map<number, Promise<Outcome<Result>>>()
-  let started = 0
-  let running = 0
-  let handedOver = 0
-
-  const launch = (): void => {
-    while (
-      !controller.signal.aborted &&
-      started < items.length &&
-      running < concurrency &&
-      started - handedOver < window
-    ) {
-      const index = started++
-      running++
-      const outcome = (async (): Promise<Outcome<Result>> => {
-        try {
-          return { ok: true, value: await task(items[index] as Item, index, controller.signal) }
-        } catch (error) {
-          return { ok: false, error }
-        } finally {
-          running--
-          launch()
-        }
-      })()
-      outcomes.set(index, outcome)
-    }
-  }
-
+  const running = new Set<Promise<unknown>>()
+  const results = pMapIterable(
+    items,
+    (item, index) => {
+      controller.signal.throwIfAborted()
+      const result = task(item, index, controller.signal)
+      const settled: Promise<boolean> = result.then(
+        () => running.delete(settled),
+        () => running.delete(settled),
+      )
+      running.add(settled)
+      return result
+    },
+    { concurrency, backpressure: window },
+  )
   try {
-    launch()
-    for (let index = 0; index < items.length; index++) {
-      const pending = outcomes.get(index)
-      if (pending === undefined) {
-        // Only an abort stops the pool from having started the task whose turn it is.
-        controller.signal.throwIfAborted()
-        throw new Error(`orderedPool: task ${index} was never started`)
-      }
-      const outcome = await pending
-      outcomes.delete(index)
-      handedOver = index + 1
-      launch()
-      if (!outcome.ok) throw outcome.error
-      yield outcome.value
-    }
+    // The mapper never returns p-map's skip or stop markers, so every value is a task's result.
+    yield* results as AsyncIterable<Result>
   } finally {
     signal?.removeEventListener('abort', forwardAbort)
-    if (outcomes.size > 0) {
+    if (running.size > 0) {
       if (!controller.signal.aborted) controller.abort(new Error('The iteration ended early'))
-      await Promise.all(outcomes.values())
+      await Promise.all(running)
     }
   }
 }

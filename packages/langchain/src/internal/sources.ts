@@ -99,7 +99,7 @@ export function planSources(inputs: unknown, sourceName: SourceName | undefined)
 }
 
 /** Hex digits of SHA-256 kept in a derived name: 64 bits, plenty to tell documents of one corpus apart. */
-const DERIVED_NAME_DIGITS = 16
+const derivedNameDigits = 16
 
 /**
  * The name of an unnamed Blob or buffer, derived from its bytes (`blob-<sha256 prefix>`, `buffer-<sha256 prefix>`)
@@ -110,7 +110,7 @@ export async function deriveSourceName(input: Blob | Uint8Array): Promise<string
   const hash = createHash('sha256')
   if (input instanceof Uint8Array) {
     hash.update(input)
-    return `buffer-${hash.digest('hex').slice(0, DERIVED_NAME_DIGITS)}`
+    return `buffer-${hash.digest('hex').slice(0, derivedNameDigits)}`
   }
   const reader = input.stream().getReader()
   for (;;) {
@@ -118,5 +118,5 @@ export async function deriveSourceName(input: Blob | Uint8Array): Promise<string
     if (done) break
     hash.update(value)
   }
-  return `blob-${hash.digest('hex').slice(0, DERIVED_NAME_DIGITS)}`
+  return `blob-${hash.digest('hex').slice(0, derivedNameDigits)}`
 }

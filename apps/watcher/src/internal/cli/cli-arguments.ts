@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { checkKnownOptions, resolveConnection } from '@numarkdown/core'
 import type { WatcherOptions } from '../../options.js'
 
-export const HELP: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
+export const helpText: string = `numarkdown-watch: convert every document dropped in a folder to markdown with NuMarkdown.
 
 Usage: numarkdown-watch <inbox> [options]
 
@@ -51,7 +51,7 @@ Examples:
 /** The result of reading argv, the environment and the config file. */
 export type CliRequest = { kind: 'help' } | { kind: 'run'; options: WatcherOptions }
 
-const FLAGS = {
+const flagTable = {
   out: { type: 'string' },
   once: { type: 'boolean' },
   concurrency: { type: 'string' },
@@ -78,14 +78,14 @@ const FLAGS = {
 } as const
 
 /** Flags that are about the command itself, not settings: not read from the environment or a config file. */
-const NOT_SETTINGS = new Set(['help', 'version', 'config'])
+const notSettings = new Set(['help', 'version', 'config'])
 /** Environment variables that are read besides the settings. */
-const OTHER_VARIABLES = ['NUMARKDOWN_WATCH_CONFIG']
-const VARIABLE_PREFIX = 'NUMARKDOWN_WATCH_'
+const otherVariables = ['NUMARKDOWN_WATCH_CONFIG']
+const variablePrefix = 'NUMARKDOWN_WATCH_'
 
 type RawValue = string | boolean | string[] | number | undefined
 
-const NUMERIC: Record<string, keyof WatcherOptions> = {
+const numeric: Record<string, keyof WatcherOptions> = {
   concurrency: 'concurrency',
   'stability-ms': 'stabilityMs',
   'rescan-ms': 'rescanMs',
@@ -122,9 +122,9 @@ function list(value: RawValue): string[] {
 /** Merge one layer of raw settings (flag names as keys) into watcher options. */
 function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: string): void {
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || NOT_SETTINGS.has(name)) continue
-    if (name in NUMERIC) {
-      ;(target as unknown as Record<string, unknown>)[NUMERIC[name]!] = toNumber(name, value)
+    if (value === undefined || notSettings.has(name)) continue
+    if (name in numeric) {
+      ;(target as unknown as Record<string, unknown>)[numeric[name]!] = toNumber(name, value)
     } else if (name === 'poll') {
       if (typeof value === 'string' && /^\d+$/.test(value)) target.poll = Number(value)
       else if (typeof value === 'number') target.poll = value
@@ -158,23 +158,23 @@ function flagName(key: string): string {
 
 /** The settings' names (flag names, and `inbox`, which is positional on the command line). */
 function settingNames(): string[] {
-  return [...Object.keys(FLAGS).filter((name) => !NOT_SETTINGS.has(name)), 'inbox']
+  return [...Object.keys(flagTable).filter((name) => !notSettings.has(name)), 'inbox']
 }
 
 function variableOf(name: string): string {
-  return `${VARIABLE_PREFIX}${name.toUpperCase().replace(/-/g, '_')}`
+  return `${variablePrefix}${name.toUpperCase().replace(/-/g, '_')}`
 }
 
 /** parseArgs names an unknown flag without a suggestion: name the closest known one too. */
 function parseFlags(args: string[]) {
   try {
-    return parseArgs({ args, options: FLAGS, allowPositionals: true, strict: true })
+    return parseArgs({ args, options: flagTable, allowPositionals: true, strict: true })
   } catch (error) {
     const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1]
     if ((error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
       checkKnownOptions(
         { [unknown]: true },
-        Object.keys(FLAGS).map((name) => `--${name}`),
+        Object.keys(flagTable).map((name) => `--${name}`),
       )
     }
     throw error
@@ -233,9 +233,9 @@ export function parseCli(
 
   const fromEnvironment: Record<string, RawValue> = {}
   const ours = Object.fromEntries(
-    Object.entries(environment).filter(([variable]) => variable.startsWith(VARIABLE_PREFIX)),
+    Object.entries(environment).filter(([variable]) => variable.startsWith(variablePrefix)),
   )
-  checkKnownOptions(ours, [...settingNames().map(variableOf), ...OTHER_VARIABLES], 'the environment')
+  checkKnownOptions(ours, [...settingNames().map(variableOf), ...otherVariables], 'the environment')
   for (const name of settingNames()) {
     const variable = variableOf(name)
     if (environment[variable] !== undefined) fromEnvironment[name] = environment[variable]

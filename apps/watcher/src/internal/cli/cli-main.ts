@@ -9,10 +9,10 @@ import { WatcherError } from '../../errors.js'
 import { type ResolvedOptions, resolveNamedOptions, type WatcherOptions } from '../../options.js'
 import type { Display, Watcher } from '../../types.js'
 import { createWatcher, formatSummary } from '../../watcher.js'
-import { HELP, parseCli } from './cli-arguments.js'
+import { helpText, parseCli } from './cli-arguments.js'
 
 /** Exit codes: a script can tell failed documents from a usage error from a bug. */
-export const EXIT = {
+export const exitCodes = {
   ok: 0,
   /** `--once`: some documents failed. */
   documentsFailed: 1,
@@ -28,7 +28,7 @@ export const EXIT = {
  * The same Ctrl-C often arrives twice at once: from the terminal, and forwarded by a parent such as pnpm or
  * npm. Only a signal this long after the first counts as a second one.
  */
-const SAME_SIGNAL_MS = 1000
+const sameSignalMs = 1000
 
 /** A flag spelled as on the command line: `stabilityMs` → `--stability-ms`. */
 function flag(key: keyof WatcherOptions): string {
@@ -45,7 +45,7 @@ function shown(path: string): string {
 function crash(error: unknown): never {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error)
   process.stderr.write(`numarkdown-watch: internal error (please report it):\n${text}\n`)
-  process.exit(EXIT.internal)
+  process.exit(exitCodes.internal)
 }
 
 /** Run the command with `argv` (without `node` and the script) and set the exit code. */
@@ -64,13 +64,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     request = parseCli(argv)
     if (request.kind === 'help') {
-      process.stdout.write(HELP)
-      return EXIT.ok
+      process.stdout.write(helpText)
+      return exitCodes.ok
     }
     options = resolveNamedOptions(request.options, process.stdout.isTTY === true, flag)
   } catch (error) {
     process.stderr.write(`numarkdown-watch: ${(error as Error).message}\n(see numarkdown-watch --help)\n`)
-    return EXIT.usage
+    return exitCodes.usage
   }
   const display = createDisplay({ format: options.log, secrets: [options.apiKey] })
   let watcher: Watcher
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     display.log('error', (error as Error).message)
     display.close()
-    return EXIT.usage
+    return exitCodes.usage
   }
   handleSignals(watcher, display)
   if (!options.once && options.log === 'pretty') {
@@ -94,17 +94,17 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     display.close()
     // Already told in one line by the watcher.
-    if (error instanceof WatcherError) return EXIT.usage
+    if (error instanceof WatcherError) return exitCodes.usage
     throw error
   }
   display.close()
-  if (!options.once) return EXIT.ok
+  if (!options.once) return exitCodes.ok
   if (options.log === 'json') {
     process.stdout.write(
       `${JSON.stringify({ time: new Date().toISOString(), level: 'info', message: 'summary', ...summary })}\n`,
     )
   } else process.stdout.write(formatSummary(summary, options.out))
-  return summary.failed === 0 ? EXIT.ok : EXIT.documentsFailed
+  return summary.failed === 0 ? exitCodes.ok : exitCodes.documentsFailed
 }
 
 /**
@@ -120,13 +120,13 @@ function handleSignals(watcher: Watcher, display: Display): void {
       void watcher.stop(signal)
       return
     }
-    if (now - firstAt < SAME_SIGNAL_MS) return
+    if (now - firstAt < sameSignalMs) return
     display.log(
       'warn',
       'second signal: exiting now; the state is saved, remote jobs resume on the next start',
     )
     display.close()
-    process.exit(EXIT.interrupted)
+    process.exit(exitCodes.interrupted)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -30,46 +30,46 @@ export interface ClusterQueueSettings {
 export type JobProcessor = (job: Job<QueuedDocument>, token: string) => Promise<unknown>
 
 /** States in which a queue job is still to be converted or being converted. */
-const UNFINISHED = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'])
+const unfinishedStates = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'])
 
 /** Connection trouble is told once per this interval, not for every retry. */
-const ERROR_LOG_INTERVAL_MS = 10_000
+const errorLogIntervalMs = 10_000
 
 /**
  * A worker's own job limit, set far beyond any real rate: BullMQ honours a queue-wide rate limit (the pause
  * after a 429) only in workers that have a limiter.
  */
-const NO_LIMIT = { max: 1_000_000_000, duration: 1000 }
+const noLimit = { max: 1_000_000_000, duration: 1000 }
 
 export class ClusterQueue {
-  private readonly settings: ClusterQueueSettings
-  private readonly queue: Queue<QueuedDocument, unknown, string, QueuedDocument, unknown, string>
-  private worker: Worker<QueuedDocument> | undefined
-  private workerClosing: Promise<void> | undefined
-  private lastErrorLoggedAt = 0
+  readonly #settings: ClusterQueueSettings
+  readonly #queue: Queue<QueuedDocument, unknown, string, QueuedDocument, unknown, string>
+  #worker: Worker<QueuedDocument> | undefined
+  #workerClosing: Promise<void> | undefined
+  #lastErrorLoggedAt = 0
 
   constructor(settings: ClusterQueueSettings) {
-    this.settings = settings
-    this.queue = new Queue<QueuedDocument, unknown, string, QueuedDocument, unknown, string>(this.name, {
+    this.#settings = settings
+    this.#queue = new Queue<QueuedDocument, unknown, string, QueuedDocument, unknown, string>(this.name, {
       connection: { url: settings.url, ...connectionOptions() },
       prefix: settings.prefix,
     })
-    this.queue.on('error', (error) => this.connectionTrouble(error))
+    this.#queue.on('error', (error) => this.#connectionTrouble(error))
   }
 
   /** One queue per set of output options: a worker never converts with options other than the finder's. */
   get name(): string {
-    return `convert-${this.settings.fingerprint}`
+    return `convert-${this.#settings.fingerprint}`
   }
 
   async ready(): Promise<void> {
-    await this.queue.waitUntilReady()
+    await this.#queue.waitUntilReady()
   }
 
   /** Start taking jobs, `concurrency` at once. */
   start(processor: JobProcessor): void {
-    const { settings } = this
-    this.worker = new Worker<QueuedDocument>(this.name, (job, token) => processor(job, token ?? ''), {
+    const settings = this.#settings
+    this.#worker = new Worker<QueuedDocument>(this.name, (job, token) => processor(job, token ?? ''), {
       connection: { url: settings.url, ...connectionOptions() },
       prefix: settings.prefix,
       name: `${hostname()}:${process.pid}`,
@@ -78,14 +78,14 @@ export class ClusterQueue {
       stalledInterval: settings.lockMs,
       // A job is never given up because instances died under it: the next one resumes its NuMind job.
       maxStalledCount: 1_000_000,
-      limiter: NO_LIMIT,
+      limiter: noLimit,
     })
-    this.worker.on('error', (error) => this.connectionTrouble(error))
+    this.#worker.on('error', (error) => this.#connectionTrouble(error))
   }
 
   /** Put a document on the queue; a document already there (found by another instance) stays one job. */
   async dispatch(document: QueuedDocument): Promise<void> {
-    await this.queue.add('convert', document, {
+    await this.#queue.add('convert', document, {
       jobId: queueJobId(document),
       // The journal says what is done; a finished job is not kept, so that a document whose journal record
       // was removed (its source deleted with --delete-outputs, then dropped again) is queued anew.
@@ -96,20 +96,20 @@ export class ClusterQueue {
 
   /** Whether the queue still holds this document's job, to convert or being converted. */
   async holds(document: Pick<QueuedDocument, 'sha256' | 'fingerprint' | 'path'>): Promise<boolean> {
-    return UNFINISHED.has(await this.queue.getJobState(queueJobId(document)))
+    return unfinishedStates.has(await this.#queue.getJobState(queueJobId(document)))
   }
 
   /**
    * Pause the whole cluster for `ms`: no instance takes a job until then. A longer pause in force is kept.
    */
   async rateLimit(ms: number): Promise<void> {
-    const remaining = await this.queue.getRateLimitTtl(NO_LIMIT.max)
-    if (remaining < ms) await this.queue.rateLimit(Math.max(1, Math.ceil(ms)))
+    const remaining = await this.#queue.getRateLimitTtl(noLimit.max)
+    if (remaining < ms) await this.#queue.rateLimit(Math.max(1, Math.ceil(ms)))
   }
 
   /** Jobs the cluster still has to convert or is converting. */
   async unfinished(): Promise<number> {
-    const counts = await this.queue.getJobCounts(
+    const counts = await this.#queue.getJobCounts(
       'waiting',
       'active',
       'delayed',
@@ -124,21 +124,21 @@ export class ClusterQueue {
    * return or hand them back).
    */
   stopTaking(): Promise<void> {
-    this.workerClosing ??= this.worker ? this.worker.close() : Promise.resolve()
-    return this.workerClosing
+    this.#workerClosing ??= this.#worker ? this.#worker.close() : Promise.resolve()
+    return this.#workerClosing
   }
 
   async close(): Promise<void> {
     await this.stopTaking().catch(() => {})
-    await this.queue.close().catch(() => {})
+    await this.#queue.close().catch(() => {})
   }
 
-  private connectionTrouble(error: Error): void {
+  #connectionTrouble(error: Error): void {
     const now = Date.now()
-    if (now - this.lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return
-    this.lastErrorLoggedAt = now
-    this.settings.display.log('warn', 'trouble with the queue; retrying', {
-      queue: redactUrl(this.settings.url),
+    if (now - this.#lastErrorLoggedAt < errorLogIntervalMs) return
+    this.#lastErrorLoggedAt = now
+    this.#settings.display.log('warn', 'trouble with the queue; retrying', {
+      queue: redactUrl(this.#settings.url),
       error: error.message,
     })
   }

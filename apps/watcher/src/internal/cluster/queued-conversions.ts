@@ -54,24 +54,24 @@ export type QueuedEnding = 'converted' | 'failed' | 'known' | 'changed' | 'lost'
 type HandedBack = DelayedError | WaitingError | Error
 
 /** How long the service's 429 pauses the cluster when it did not say (no `Retry-After`). */
-const DEFAULT_RATE_LIMIT_MS = 1000
+const defaultRateLimitMs = 1000
 
 export class QueuedConversions {
-  private readonly settings: QueuedConversionsSettings
-  private readonly converting = new Map<string, Tracked>()
+  readonly #settings: QueuedConversionsSettings
+  readonly #converting = new Map<string, Tracked>()
 
   constructor(settings: QueuedConversionsSettings) {
-    this.settings = settings
+    this.#settings = settings
   }
 
   /** The documents this instance converts now, for the live view. */
   get files(): ReadonlyMap<string, Tracked> {
-    return this.converting
+    return this.#converting
   }
 
   /** True while this instance converts any queue job. */
   get busy(): boolean {
-    return this.converting.size > 0
+    return this.#converting.size > 0
   }
 
   /** The worker's processor: settles the queue job itself; throws only what hands it back to the queue. */
@@ -88,29 +88,29 @@ export class QueuedConversions {
       outputAttempts: job.data.outputAttempts,
       startedAt: Date.now(),
     }
-    this.converting.set(path, entry)
+    this.#converting.set(path, entry)
     try {
-      return await this.convert(job, token, entry)
+      return await this.#convert(job, token, entry)
     } catch (error) {
       if (handedBack(error)) throw error
-      this.settings.recorder.unexpected(path, error)
+      this.#settings.recorder.unexpected(path, error)
       // Failed in BullMQ (and removed): the next scan of any instance queues the document again.
       throw error
     } finally {
-      if (this.converting.get(path) === entry) this.converting.delete(path)
-      this.settings.onChange()
+      if (this.#converting.get(path) === entry) this.#converting.delete(path)
+      this.#settings.onChange()
     }
   }
 
-  private async convert(job: Job<QueuedDocument>, token: string, entry: Tracked): Promise<QueuedEnding> {
-    const { journal, fingerprint } = this.settings
+  async #convert(job: Job<QueuedDocument>, token: string, entry: Tracked): Promise<QueuedEnding> {
+    const { journal, fingerprint } = this.#settings
     const document = job.data
     const { path, sha256 } = document
     const record = await journal.get(path)
     const verdict = verdictByContent(record, { fingerprint, sha256 })
     // Converted (or failed for good) already, by any instance: nothing to do.
     if (record && (verdict === 'unchanged' || verdict === 'failed')) return 'known'
-    const source = new DocumentSource({ context: this.settings.context, path, signature: document })
+    const source = new DocumentSource({ context: this.#settings.context, path, signature: document })
     try {
       let jobId = document.numindJobId
       if (!jobId && record?.status === 'submitted' && verdict === 'resume') jobId = record.jobId
@@ -122,7 +122,7 @@ export class QueuedConversions {
         } catch {}
         // Changed, replaced or gone since it was queued: the instances watching it queue what it is now.
         if (!same) return 'changed'
-        if (record && verdict === 'adopt') jobId = await this.adopt(path, record, sha256)
+        if (record && verdict === 'adopt') jobId = await this.#adopt(path, record, sha256)
       }
       const base: FileRecord = {
         path,
@@ -136,10 +136,10 @@ export class QueuedConversions {
         updatedAt: new Date().toISOString(),
       }
       const waited = await submitAndWait({
-        client: this.settings.client,
+        client: this.#settings.client,
         journal,
-        display: this.settings.display,
-        signal: this.settings.signal,
+        display: this.#settings.display,
+        signal: this.#settings.signal,
         path,
         source,
         record: base,
@@ -153,7 +153,7 @@ export class QueuedConversions {
           job.updateData({ ...job.data, numindJobId: id, attempts: document.attempts + 1 }),
       })
       if ('error' in waited) {
-        return await this.failed(job, token, {
+        return await this.#failed(job, token, {
           error: waited.error,
           jobId: waited.jobId,
           record: base,
@@ -161,18 +161,22 @@ export class QueuedConversions {
         })
       }
       const done: FileRecord = { ...base, status: 'done', jobId: waited.jobId, attempts: waited.attempts }
-      if (!(await this.owns(job, token))) return this.lost(path, waited.jobId)
+      if (!(await this.#owns(job, token))) return this.#lost(path, waited.jobId)
       try {
-        await this.settings.recorder.converted(path, { result: waited.result, record: done }, entry.startedAt)
+        await this.#settings.recorder.converted(
+          path,
+          { result: waited.result, record: done },
+          entry.startedAt,
+        )
       } catch (error) {
-        return await this.failed(job, token, {
+        return await this.#failed(job, token, {
           error,
           jobId: waited.jobId,
           record: base,
           attempts: waited.attempts,
         })
       }
-      await this.afterSuccess(document, done)
+      await this.#afterSuccess(document, done)
       return 'converted'
     } finally {
       await source.close()
@@ -183,12 +187,12 @@ export class QueuedConversions {
    * A pending record: a submit was under way when the instance converting it died. The job it may have
    * created is looked for on the server (by upload identity) and waited for instead of a second submit.
    */
-  private async adopt(path: string, record: FileRecord, sha256: string): Promise<string | undefined> {
+  async #adopt(path: string, record: FileRecord, sha256: string): Promise<string | undefined> {
     const adoptable = await AdoptableJobs.load({
-      client: this.settings.client,
+      client: this.#settings.client,
       records: [record],
-      signal: this.settings.signal,
-      display: this.settings.display,
+      signal: this.#settings.signal,
+      display: this.#settings.display,
     })
     const jobId = adoptable.take({
       filename: uploadName(path),
@@ -196,7 +200,7 @@ export class QueuedConversions {
       sha256,
       since: Date.parse(record.updatedAt),
     })
-    if (jobId) await this.settings.recorder.adopted(path, record, jobId)
+    if (jobId) await this.#settings.recorder.adopted(path, record, jobId)
     return jobId
   }
 
@@ -204,24 +208,24 @@ export class QueuedConversions {
    * Whether this instance still holds the queue job's lock (renewed for another lock period by asking): an
    * instance that lost it (stalled past `--queue-lock-ms`) leaves the outputs to the instance that took over.
    */
-  private async owns(job: Job<QueuedDocument>, token: string): Promise<boolean> {
+  async #owns(job: Job<QueuedDocument>, token: string): Promise<boolean> {
     try {
-      return (await job.extendLock(token, this.settings.options.queueLockMs)) === 1
+      return (await job.extendLock(token, this.#settings.options.queueLockMs)) === 1
     } catch {
       return false
     }
   }
 
   /** Another instance took the queue job over (this one stalled past the lock): the outputs are its to write. */
-  private lost(path: string, jobId: string | undefined): QueuedEnding {
-    this.settings.display.log('warn', 'taken over by another instance, which writes the outputs', {
+  #lost(path: string, jobId: string | undefined): QueuedEnding {
+    this.#settings.display.log('warn', 'taken over by another instance, which writes the outputs', {
       path,
       jobId,
     })
     return 'lost'
   }
 
-  private async failed(
+  async #failed(
     job: Job<QueuedDocument>,
     token: string,
     {
@@ -231,32 +235,32 @@ export class QueuedConversions {
       attempts,
     }: { error: unknown; jobId: string | undefined; record: FileRecord; attempts: number },
   ): Promise<QueuedEnding> {
-    const { options, display, signal } = this.settings
+    const { options, display, signal } = this.#settings
     const document = job.data
     const { path } = document
     const failure = classifyError(error)
     if (failure.kind === 'aborted' || signal.aborted) {
       // A shutdown: another instance takes the job over now, resuming its NuMind job.
       display.log('info', 'handed back to the queue', { path, jobId })
-      await this.handBack(job, token, { ...document, attempts, ...(jobId ? { numindJobId: jobId } : {}) })
+      await this.#handBack(job, token, { ...document, attempts, ...(jobId ? { numindJobId: jobId } : {}) })
     }
     if (error instanceof SourceChanged || failure.kind === 'vanished') return 'changed'
     if (failure.kind === 'refused') {
-      this.settings.onRefused(failure)
-      await this.handBack(job, token, document)
+      this.#settings.onRefused(failure)
+      await this.#handBack(job, token, document)
     }
     if (RateLimitError.isInstance(error)) {
       // Not the document's fault, and not this instance's alone: the whole cluster waits as asked.
-      const waitMs = failure.retryAfterMs ?? DEFAULT_RATE_LIMIT_MS
-      await this.settings.cluster.rateLimit(waitMs)
+      const waitMs = failure.retryAfterMs ?? defaultRateLimitMs
+      await this.#settings.cluster.rateLimit(waitMs)
       display.log('warn', 'rate limited by the service: the cluster waits', { path, retryInMs: waitMs })
       throw Worker.RateLimitError()
     }
     if (failure.kind === 'output') {
-      this.settings.outputHealth.failed(failure)
+      this.#settings.outputHealth.failed(failure)
       const outputAttempts = document.outputAttempts + 1
       if (options.once && outputAttempts >= options.maxAttempts) {
-        this.settings.recorder.outputAbandoned(path, failure, jobId)
+        this.#settings.recorder.outputAbandoned(path, failure, jobId)
         return 'abandoned'
       }
       const delayMs = outputRetryDelayMs(outputAttempts)
@@ -266,7 +270,7 @@ export class QueuedConversions {
         code: failure.code,
         retryInMs: Math.round(delayMs),
       })
-      await this.later(job, token, delayMs, {
+      await this.#later(job, token, delayMs, {
         ...document,
         attempts,
         outputAttempts,
@@ -284,10 +288,10 @@ export class QueuedConversions {
       })
       const { numindJobId: _dropped, ...rest } = document
       const keep = jobId && jobSurvives(failure) ? { numindJobId: jobId } : {}
-      await this.later(job, token, delayMs, { ...rest, attempts, ...keep })
+      await this.#later(job, token, delayMs, { ...rest, attempts, ...keep })
     }
-    if (!(await this.owns(job, token))) return this.lost(path, jobId)
-    await this.settings.recorder.failed(
+    if (!(await this.#owns(job, token))) return this.#lost(path, jobId)
+    await this.#settings.recorder.failed(
       path,
       { ...failure, jobId: failure.jobId ?? jobId },
       { ...record, attempts },
@@ -296,14 +300,14 @@ export class QueuedConversions {
   }
 
   /** Back to the queue at once, for any instance; never returns. */
-  private async handBack(job: Job<QueuedDocument>, token: string, data: QueuedDocument): Promise<never> {
+  async #handBack(job: Job<QueuedDocument>, token: string, data: QueuedDocument): Promise<never> {
     await job.updateData(data).catch(() => {})
     await job.moveToWait(token).catch(() => {})
     throw new WaitingError()
   }
 
   /** Back to the queue after `delayMs`, for any instance; never returns. */
-  private async later(
+  async #later(
     job: Job<QueuedDocument>,
     token: string,
     delayMs: number,
@@ -315,8 +319,8 @@ export class QueuedConversions {
   }
 
   /** `--on-success move|delete`: never a source that changed since it was queued. */
-  private async afterSuccess(document: QueuedDocument, done: FileRecord): Promise<void> {
-    const { onSuccess, inbox, doneDir } = this.settings.options
+  async #afterSuccess(document: QueuedDocument, done: FileRecord): Promise<void> {
+    const { onSuccess, inbox, doneDir } = this.#settings.options
     if (onSuccess === 'keep') return
     const absolute = inboxPath(inbox, document.path)
     const now = await stat(absolute).catch(() => undefined)
@@ -324,13 +328,13 @@ export class QueuedConversions {
     try {
       await disposeSource({ how: onSuccess, absolute, doneDir, path: document.path })
     } catch (error) {
-      this.settings.display.log('warn', `could not ${onSuccess} the source`, {
+      this.#settings.display.log('warn', `could not ${onSuccess} the source`, {
         path: document.path,
         error: (error as Error).message,
       })
       return
     }
-    await this.settings.recorder.sourceDisposed(done)
+    await this.#settings.recorder.sourceDisposed(done)
   }
 }
 

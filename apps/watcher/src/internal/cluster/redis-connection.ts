@@ -8,7 +8,7 @@ import { Redis } from 'ioredis'
 import { redactUrl } from '../../options.js'
 
 /** How long the first connection may take before the run is refused. */
-const CONNECT_TIMEOUT_MS = 10_000
+const connectTimeoutMs = 10_000
 
 /** The options every connection of the cluster uses (BullMQ's workers need `maxRetriesPerRequest: null`). */
 export function connectionOptions(): {
@@ -51,7 +51,7 @@ export async function connectRedis(url: string): Promise<Redis> {
         await redis.ping()
       })(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(lastError ?? new Error('no answer')), CONNECT_TIMEOUT_MS)
+        timer = setTimeout(() => reject(lastError ?? new Error('no answer')), connectTimeoutMs)
       }),
     ])
   } catch (error) {

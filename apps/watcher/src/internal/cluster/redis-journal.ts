@@ -24,25 +24,25 @@ function parse(text: string | null | undefined): FileRecord | undefined {
 
 export class RedisJournal implements JournalStore {
   readonly location: string
-  private readonly redis: Redis
-  private readonly key: string
-  private closing: Promise<void> | undefined
+  readonly #redis: Redis
+  readonly #key: string
+  #closing: Promise<void> | undefined
 
   /** `where`: the redacted URL, for messages. The journal owns `redis` and closes it. */
   constructor(redis: Redis, { prefix, where }: { prefix: string; where: string }) {
-    this.redis = redis
-    this.key = journalKey(prefix)
-    this.location = `${where} ${this.key}`
+    this.#redis = redis
+    this.#key = journalKey(prefix)
+    this.location = `${where} ${this.#key}`
   }
 
   async get(path: string): Promise<FileRecord | undefined> {
-    return parse(await this.redis.hget(this.key, path))
+    return parse(await this.#redis.hget(this.#key, path))
   }
 
   async all(): Promise<FileRecord[]> {
     const records: FileRecord[] = []
     // HSCAN rather than HGETALL: a journal of many thousand documents is read without blocking Redis.
-    for await (const entries of this.redis.hscanStream(this.key, { count: 1000 })) {
+    for await (const entries of this.#redis.hscanStream(this.#key, { count: 1000 })) {
       const pairs = entries as string[]
       for (let index = 1; index < pairs.length; index += 2) {
         const record = parse(pairs[index])
@@ -54,18 +54,18 @@ export class RedisJournal implements JournalStore {
   }
 
   async set(record: FileRecord): Promise<void> {
-    await this.redis.hset(this.key, record.path, JSON.stringify(record))
+    await this.#redis.hset(this.#key, record.path, JSON.stringify(record))
   }
 
   async delete(path: string): Promise<void> {
-    await this.redis.hdel(this.key, path)
+    await this.#redis.hdel(this.#key, path)
   }
 
   close(): Promise<void> {
-    this.closing ??= this.redis.quit().then(
+    this.#closing ??= this.#redis.quit().then(
       () => undefined,
-      () => this.redis.disconnect(),
+      () => this.#redis.disconnect(),
     )
-    return this.closing
+    return this.#closing
   }
 }

@@ -4,9 +4,9 @@ import type { FileRecord } from '../journal/journal.js'
 import { uploadKey } from './upload-identity.js'
 
 /** Slack between our clock and the server's when matching the creation time of a job to adopt. */
-const CLOCK_TOLERANCE_MS = 60_000
+const clockToleranceMs = 60_000
 /** Jobs read at most when looking for jobs a crash interrupted. */
-const MAX_JOBS_LISTED = 2000
+const maxJobsListed = 2000
 
 /**
  * Jobs on the server that a submit cut short by a crash may have created. A `pending` record means a submit
@@ -15,7 +15,7 @@ const MAX_JOBS_LISTED = 2000
  * and adopted instead of being submitted a second time.
  */
 export class AdoptableJobs {
-  private readonly jobs = new Map<string, Array<{ id: string; createdAt: number }>>()
+  readonly #jobs = new Map<string, Array<{ id: string; createdAt: number }>>()
 
   /**
    * List the server's recent jobs when any record is `pending`; a failure to list only costs resubmits, except
@@ -25,11 +25,11 @@ export class AdoptableJobs {
     const adoptable = new AdoptableJobs()
     const pending = records.filter((record) => record.status === 'pending' && record.sha256 !== '')
     if (pending.length === 0) return adoptable
-    const since = Math.min(...pending.map((record) => Date.parse(record.updatedAt))) - CLOCK_TOLERANCE_MS
+    const since = Math.min(...pending.map((record) => Date.parse(record.updatedAt))) - clockToleranceMs
     let seen = 0
     try {
       for await (const job of client.listJobs({ perPage: 100, signal })) {
-        if (++seen > MAX_JOBS_LISTED) break
+        if (++seen > maxJobsListed) break
         const createdAt = Date.parse(job.createdAt)
         if (!(createdAt >= since)) continue
         let identity: { filename?: unknown; size?: unknown; sha256?: unknown }
@@ -39,9 +39,9 @@ export class AdoptableJobs {
           continue
         }
         const key = uploadKey(identity.filename, identity.size, identity.sha256)
-        const list = adoptable.jobs.get(key) ?? []
+        const list = adoptable.#jobs.get(key) ?? []
         list.push({ id: job.id, createdAt })
-        adoptable.jobs.set(key, list)
+        adoptable.#jobs.set(key, list)
       }
     } catch (error) {
       // A refused key stops the run; any other failure to list only costs resubmits.
@@ -59,9 +59,9 @@ export class AdoptableJobs {
 
   /** The newest job for this upload created after `since` (less the clock slack), taken at most once. */
   take({ filename, size, sha256, since }: AdoptableUpload): string | undefined {
-    const list = this.jobs.get(uploadKey(filename, size, sha256))
+    const list = this.#jobs.get(uploadKey(filename, size, sha256))
     if (!list) return undefined
-    const candidates = list.filter((job) => job.createdAt >= since - CLOCK_TOLERANCE_MS)
+    const candidates = list.filter((job) => job.createdAt >= since - clockToleranceMs)
     const newest = candidates.sort((a, b) => b.createdAt - a.createdAt)[0]
     if (!newest) return undefined
     list.splice(list.indexOf(newest), 1)

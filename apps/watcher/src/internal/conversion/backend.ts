@@ -14,7 +14,7 @@ export interface Backend {
 }
 
 // Waiting is resumable and the watcher retries on its own, so one wait may take long (a big local OCR job).
-const WAIT_DEADLINE_MS = 30 * 60_000
+const waitDeadlineMs = 30 * 60_000
 
 /**
  * The NuMind API when a token or a base URL is given; otherwise `@numarkdown/server` started in this
@@ -26,7 +26,7 @@ export async function openBackend(options: ResolvedOptions, display: Display): P
       apiKey: options.apiKey,
       ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
       concurrency: options.concurrency,
-      timeoutMs: WAIT_DEADLINE_MS,
+      timeoutMs: waitDeadlineMs,
     })
     display.log('info', 'converting with the NuMarkdown API', { baseUrl: client.baseUrl })
     return { client, kind: 'remote', token: options.apiKey, close: () => client.close() }
@@ -51,7 +51,7 @@ export async function openBackend(options: ResolvedOptions, display: Display): P
     apiKey: token,
     baseUrl: running.url,
     concurrency: options.concurrency,
-    timeoutMs: WAIT_DEADLINE_MS,
+    timeoutMs: waitDeadlineMs,
   })
   return {
     client,

@@ -39,8 +39,8 @@ export interface Failure {
   folder?: string
 }
 
-const TRANSIENT_FILE_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'EDQUOT'])
-const VANISHED_CODES = new Set(['ENOENT', 'ENOTDIR'])
+const transientFileCodes = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EIO', 'EDQUOT'])
+const vanishedCodes = new Set(['ENOENT', 'ENOTDIR'])
 
 export function classifyError(error: unknown): Failure {
   const message = error instanceof Error ? error.message : String(error)
@@ -73,8 +73,8 @@ export function classifyError(error: unknown): Failure {
     return { ...base, kind: 'document' }
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code
-  if (code && VANISHED_CODES.has(code)) return { kind: 'vanished', message, code }
-  if (code && TRANSIENT_FILE_CODES.has(code)) return { kind: 'transient', message, code }
+  if (code && vanishedCodes.has(code)) return { kind: 'vanished', message, code }
+  if (code && transientFileCodes.has(code)) return { kind: 'transient', message, code }
   if ((error as Error | undefined)?.name === 'AbortError') return { kind: 'aborted', message }
   if (code) return { kind: 'document', message, code }
   return { kind: 'transient', message }

@@ -28,15 +28,15 @@ export interface DocumentSourceOptions {
 }
 
 export class DocumentSource implements UploadSource {
-  private readonly context: ScanContext
-  private readonly path: string
-  private readonly signature: FileSignature
-  private document: OpenDocument | undefined
+  readonly #context: ScanContext
+  readonly #path: string
+  readonly #signature: FileSignature
+  #document: OpenDocument | undefined
 
   constructor({ context, path, signature }: DocumentSourceOptions) {
-    this.context = context
-    this.path = path
-    this.signature = signature
+    this.#context = context
+    this.#path = path
+    this.#signature = signature
   }
 
   /**
@@ -44,44 +44,44 @@ export class DocumentSource implements UploadSource {
    * file-system errors of the source (ENOENT, EACCES...).
    */
   async open(): Promise<OpenRefusal | undefined> {
-    const opened = await openDocument(this.context, this.path)
+    const opened = await openDocument(this.#context, this.#path)
     if ('kind' in opened) return opened
-    this.document = opened
+    this.#document = opened
     return undefined
   }
 
   /** The sha256 of the open document, or `undefined` when it is not the file that held still, or moved. */
   async hashIfStill(): Promise<string | undefined> {
-    const document = this.document
-    if (!document || !sameSignature(signatureOf(document.stats), this.signature)) return undefined
+    const document = this.#document
+    if (!document || !sameSignature(signatureOf(document.stats), this.#signature)) return undefined
     const sha256 = await sha256OfHandle(document.handle, document.stats.size)
     const after = await document.handle.stat()
-    return sameSignature(signatureOf(after), this.signature) ? sha256 : undefined
+    return sameSignature(signatureOf(after), this.#signature) ? sha256 : undefined
   }
 
   async input(): Promise<ConvertInput> {
-    if (!this.document) {
+    if (!this.#document) {
       // A resumed job the server forgot: send the file again, opened (safely) now.
       const refusal = await this.open()
-      if (refusal) throw new SourceChanged(`${this.path} changed`)
-      if (!sameSignature(signatureOf(this.document!.stats), this.signature)) {
-        throw new SourceChanged(`${this.path} changed`)
+      if (refusal) throw new SourceChanged(`${this.#path} changed`)
+      if (!sameSignature(signatureOf(this.#document!.stats), this.#signature)) {
+        throw new SourceChanged(`${this.#path} changed`)
       }
     }
     return {
-      data: handleBlob(this.document!.handle, { size: this.signature.size }),
-      filename: uploadName(this.path),
+      data: handleBlob(this.#document!.handle, { size: this.#signature.size }),
+      filename: uploadName(this.#path),
     }
   }
 
   /** True when the open document was written to since it held still (false when none was opened). */
   async changedSinceOpened(): Promise<boolean> {
-    if (!this.document) return false
-    const after = await this.document.handle.stat().catch(() => undefined)
-    return !after || !sameSignature(signatureOf(after), this.signature)
+    if (!this.#document) return false
+    const after = await this.#document.handle.stat().catch(() => undefined)
+    return !after || !sameSignature(signatureOf(after), this.#signature)
   }
 
   async close(): Promise<void> {
-    await this.document?.handle.close().catch(() => {})
+    await this.#document?.handle.close().catch(() => {})
   }
 }

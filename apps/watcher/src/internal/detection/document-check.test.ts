@@ -21,7 +21,9 @@ async function check(name: string, content: Uint8Array | string): Promise<Docume
   }
 }
 
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])
+const pngHeader = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+])
 
 describe('checkDocument', () => {
   it('accepts a whole PDF, waits for one still growing, and reports one that can never be valid', async () => {
@@ -44,7 +46,7 @@ describe('checkDocument', () => {
   })
 
   it('tells a file that is another format than its name says', async () => {
-    expect(await check('photo.pdf', PNG)).toMatchObject({
+    expect(await check('photo.pdf', pngHeader)).toMatchObject({
       code: 'UNSUPPORTED',
       final: true,
       reason: expect.stringMatching(/PNG \(image\/png\), not a PDF .*rename it to \.png/),
@@ -53,8 +55,8 @@ describe('checkDocument', () => {
       code: 'UNSUPPORTED',
       reason: expect.stringMatching(/PDF .*not text/),
     })
-    expect(await check('photo.png', PNG)).toBeUndefined()
-    expect(await check('photo.jpg', PNG)).toMatchObject({ code: 'UNSUPPORTED' })
+    expect(await check('photo.png', pngHeader)).toBeUndefined()
+    expect(await check('photo.jpg', pngHeader)).toMatchObject({ code: 'UNSUPPORTED' })
     expect(await check('page.html', '<p>hi</p>')).toBeUndefined()
     expect(await check('page.txt', 'plain words')).toBeUndefined()
   })

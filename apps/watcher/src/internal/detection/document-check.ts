@@ -30,10 +30,10 @@ interface Format {
 }
 
 /** Bytes looked at from the start: as many as file-type wants for its detection. */
-const HEAD_BYTES = 4100
-const PDF_TAIL = 4096
+const headBytes = 4100
+const pdfTail = 4096
 // The end-of-central-directory record is 22 bytes plus a comment of at most 65535 bytes.
-const ZIP_TAIL = 22 + 65_535
+const zipTail = 22 + 65_535
 
 /** `undefined` while `head` is a strict prefix of `magic` (the file may still be growing into it). */
 function startsWith(head: Buffer, magic: Buffer, offset = 0): boolean | undefined {
@@ -50,23 +50,23 @@ function anyOf(...magics: Buffer[]): (head: Buffer) => boolean | undefined {
   }
 }
 
-const PDF_MAGIC = Buffer.from('%PDF-')
-const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04])
+const pdfMagic = Buffer.from('%PDF-')
+const zipMagic = Buffer.from([0x50, 0x4b, 0x03, 0x04])
 
-const FORMATS: Record<string, Format> = {
+const formats: Record<string, Format> = {
   pdf: {
     name: 'a PDF',
     header: 'it does not start with %PDF-',
     // The header may follow a little junk within the first 1024 bytes.
     starts: (head) => {
-      if (head.subarray(0, 1024).includes(PDF_MAGIC)) return true
-      return startsWith(head, PDF_MAGIC) === undefined ? undefined : false
+      if (head.subarray(0, 1024).includes(pdfMagic)) return true
+      return startsWith(head, pdfMagic) === undefined ? undefined : false
     },
   },
   docx: {
     name: 'a DOCX document',
     header: 'it is not a ZIP archive (no PK header)',
-    starts: anyOf(ZIP_MAGIC),
+    starts: anyOf(zipMagic),
   },
   png: {
     name: 'a PNG image',
@@ -99,12 +99,12 @@ const FORMATS: Record<string, Format> = {
   },
   bmp: { name: 'a BMP image', header: 'it has no BM signature', starts: anyOf(Buffer.from('BM')) },
 }
-FORMATS.jpeg = FORMATS.jpg!
-FORMATS.tiff = FORMATS.tif!
+formats.jpeg = formats.jpg!
+formats.tiff = formats.tif!
 
 /** Formats that text may never turn out to be: a text file holding one of these is misnamed. */
-const TEXT_EXTENSIONS = new Set(['txt', 'html', 'htm'])
-const BINARY_MIME =
+const textExtensions = new Set(['txt', 'html', 'htm'])
+const binaryMime =
   /^(application\/(pdf|zip|x-7z-compressed|gzip|x-rar-compressed|vnd\.openxmlformats.*|msword|x-cfb)|image\/.*)$/
 
 /**
@@ -117,8 +117,8 @@ export async function checkDocument(
   extension: string,
 ): Promise<DocumentDefect | undefined> {
   if (size === 0) return { code: 'EMPTY', reason: 'the file is empty (0 bytes)', final: true }
-  const head = await readRange(handle, 0, Math.min(size, HEAD_BYTES))
-  const format = FORMATS[extension]
+  const head = await readRange(handle, 0, Math.min(size, headBytes))
+  const format = formats[extension]
   if (format) {
     const starts = format.starts(head)
     if (starts === undefined) {
@@ -129,9 +129,9 @@ export async function checkDocument(
       }
     }
     if (!starts) return misnamed(head, format, extension)
-  } else if (TEXT_EXTENSIONS.has(extension)) {
+  } else if (textExtensions.has(extension)) {
     const actual = await detect(head)
-    if (actual && BINARY_MIME.test(actual.mime)) {
+    if (actual && binaryMime.test(actual.mime)) {
       return {
         code: 'UNSUPPORTED',
         reason: `the file is ${describe(actual)}, not text as its name (.${extension}) says: rename it to .${actual.ext}`,
@@ -140,7 +140,7 @@ export async function checkDocument(
     }
   }
   if (extension === 'pdf') {
-    const start = Math.max(0, size - PDF_TAIL)
+    const start = Math.max(0, size - pdfTail)
     const tail = await readRange(handle, start, size - start)
     if (!tail.includes('%%EOF')) {
       return {
@@ -151,7 +151,7 @@ export async function checkDocument(
     }
   }
   if (extension === 'docx') {
-    const start = Math.max(0, size - ZIP_TAIL)
+    const start = Math.max(0, size - zipTail)
     const tail = await readRange(handle, start, size - start)
     if (tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) === -1) {
       return {

@@ -10,7 +10,7 @@ import { within } from '../path-containment.js'
 import { inboxPath, type ScanContext } from './scanner.js'
 
 /** Bytes read at once when hashing or uploading. */
-const CHUNK_BYTES = 1024 * 1024
+const chunkBytes = 1024 * 1024
 
 /** A document opened for reading, known to be a regular file inside the inbox. */
 export interface OpenDocument {
@@ -27,7 +27,7 @@ export type OpenRefusal =
   | { kind: 'changed' }
 
 /** Opened with `O_NOFOLLOW`: a last path component that is (or just became) a symlink fails with ELOOP. */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+const openFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
 /**
  * Open the document at `path` (relative to the inbox). A symlink is resolved first and its target opened
@@ -52,7 +52,7 @@ export async function openDocument(context: ScanContext, path: string): Promise<
   let handle: FileHandle
   try {
     // O_NONBLOCK: a pipe put in the file's place must not block the open (regular files ignore the flag).
-    handle = await open(target, OPEN_FLAGS)
+    handle = await open(target, openFlags)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'changed' }
     throw error
@@ -116,7 +116,7 @@ export async function readRange(handle: FileHandle, position: number, length: nu
 /** Chunks of the first `size` bytes of the open file, read at their positions (the file offset is not used). */
 async function* chunksOf(handle: FileHandle, start: number, end: number): AsyncGenerator<Uint8Array> {
   for (let position = start; position < end; ) {
-    const chunk = await readRange(handle, position, Math.min(CHUNK_BYTES, end - position))
+    const chunk = await readRange(handle, position, Math.min(chunkBytes, end - position))
     if (chunk.length === 0) return
     position += chunk.length
     yield chunk

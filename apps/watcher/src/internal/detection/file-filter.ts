@@ -5,7 +5,7 @@ import picomatch from 'picomatch'
  * Names that are never documents: partial downloads, editor and office lock files, rsync's in-progress
  * `.name.XXXXXX`, and every dotfile (which also hides our own `.done`, `.failed` and temp files).
  */
-const JUNK: RegExp[] = [
+const junk: RegExp[] = [
   /^\./,
   /^~\$/,
   /^~.*\.tmp$/i,
@@ -17,7 +17,7 @@ const JUNK: RegExp[] = [
 
 /** True for a file or folder name the watcher never takes. */
 export function isJunkName(name: string): boolean {
-  return JUNK.some((pattern) => pattern.test(name))
+  return junk.some((pattern) => pattern.test(name))
 }
 
 /** Decides which relative paths are documents to convert. */

@@ -8,7 +8,7 @@ import { fileSystemTypeOf, needsPolling } from './mounts.js'
 import type { ScanContext } from './scanner.js'
 
 /** Polling interval on file systems where inotify misses changes. */
-const NETWORK_POLLING_MS = 2000
+const networkPollingMs = 2000
 
 export interface InboxEventsOptions {
   options: Pick<ResolvedOptions, 'inbox' | 'poll'>
@@ -31,47 +31,47 @@ export interface InboxEventsOptions {
  * and a check of the inbox's own identity, because chokidar never watches a deleted and recreated root again.
  */
 export class InboxEvents {
-  private readonly settings: InboxEventsOptions
-  private chokidar: FSWatcher | undefined
-  private rootTimer: NodeJS.Timeout | undefined
-  private rootIdentity: string | undefined
+  readonly #settings: InboxEventsOptions
+  #chokidar: FSWatcher | undefined
+  #rootTimer: NodeJS.Timeout | undefined
+  #rootIdentity: string | undefined
 
   constructor(settings: InboxEventsOptions) {
-    this.settings = settings
+    this.#settings = settings
   }
 
   /** Polling when asked for, or when the inbox is on a network or FUSE file system; `undefined`: native events. */
   pollingInterval(): number | undefined {
-    const { poll } = this.settings.options
+    const { poll } = this.#settings.options
     if (typeof poll === 'number') return poll
     if (poll === false) return undefined
-    const type = fileSystemTypeOf(this.settings.context.realInbox)
+    const type = fileSystemTypeOf(this.#settings.context.realInbox)
     if (type && needsPolling(type)) {
-      this.settings.display.log(
+      this.#settings.display.log(
         'info',
-        `the inbox is on a network or FUSE file system: polling every ${NETWORK_POLLING_MS} ms`,
+        `the inbox is on a network or FUSE file system: polling every ${networkPollingMs} ms`,
         { type },
       )
-      return NETWORK_POLLING_MS
+      return networkPollingMs
     }
     return undefined
   }
 
   /** Start chokidar, and check every `rootCheckMs` that the inbox is still the folder it was (`inboxStats`). */
   start(interval: number | undefined, inboxStats: Stats, rootCheckMs: number): void {
-    this.rootIdentity = identityOf(inboxStats)
-    this.startChokidar(interval)
-    this.rootTimer = setInterval(() => void this.checkRoot(), rootCheckMs)
+    this.#rootIdentity = identityOf(inboxStats)
+    this.#startChokidar(interval)
+    this.#rootTimer = setInterval(() => void this.#checkRoot(), rootCheckMs)
   }
 
   async close(): Promise<void> {
-    clearInterval(this.rootTimer)
-    await this.chokidar?.close().catch(() => {})
-    this.chokidar = undefined
+    clearInterval(this.#rootTimer)
+    await this.#chokidar?.close().catch(() => {})
+    this.#chokidar = undefined
   }
 
-  private startChokidar(interval: number | undefined): void {
-    const { context, display } = this.settings
+  #startChokidar(interval: number | undefined): void {
+    const { context, display } = this.#settings
     const { inbox, filter } = context
     const skip = new Set(context.skipFolders)
     const chokidar = watch(inbox, {
@@ -79,8 +79,8 @@ export class InboxEvents {
       followSymlinks: false,
       persistent: true,
       usePolling: interval !== undefined,
-      interval: interval ?? NETWORK_POLLING_MS,
-      binaryInterval: interval ?? NETWORK_POLLING_MS,
+      interval: interval ?? networkPollingMs,
+      binaryInterval: interval ?? networkPollingMs,
       ignorePermissionErrors: true,
       ignored: (path: string, stats?: Stats) => {
         if (path === inbox) return false
@@ -95,26 +95,26 @@ export class InboxEvents {
     })
     const hint = (path: string) => {
       const relativePath = relative(inbox, path).split(sep).join('/')
-      if (relativePath && !relativePath.startsWith('..')) this.settings.onPath(relativePath)
+      if (relativePath && !relativePath.startsWith('..')) this.#settings.onPath(relativePath)
     }
     chokidar.on('add', hint).on('change', hint).on('unlink', hint)
     chokidar.on('ready', () => {
-      if (this.chokidar === chokidar && !this.settings.isStopping()) this.settings.onWatching()
+      if (this.#chokidar === chokidar && !this.#settings.isStopping()) this.#settings.onWatching()
     })
     chokidar.on('error', (error) =>
       display.log('warn', 'file system watcher error', { error: (error as Error).message }),
     )
-    this.chokidar = chokidar
+    this.#chokidar = chokidar
   }
 
-  private async checkRoot(): Promise<void> {
-    const { options, context, display, isStopping } = this.settings
+  async #checkRoot(): Promise<void> {
+    const { options, context, display, isStopping } = this.#settings
     if (isStopping()) return
     const stats = await stat(options.inbox).catch(() => undefined)
     const identity = stats?.isDirectory() ? identityOf(stats) : undefined
-    if (identity === this.rootIdentity) return
-    const previous = this.rootIdentity
-    this.rootIdentity = identity
+    if (identity === this.#rootIdentity) return
+    const previous = this.#rootIdentity
+    this.#rootIdentity = identity
     if (!identity) {
       display.log('warn', 'the inbox disappeared; waiting for it to come back', { inbox: options.inbox })
       return
@@ -122,12 +122,12 @@ export class InboxEvents {
     display.log('info', previous ? 'the inbox was replaced; watching it again' : 'the inbox is back', {
       inbox: options.inbox,
     })
-    await this.chokidar?.close().catch(() => {})
-    this.chokidar = undefined
+    await this.#chokidar?.close().catch(() => {})
+    this.#chokidar = undefined
     context.realInbox = await realpath(options.inbox).catch(() => options.inbox)
     if (isStopping()) return
     // Everything in the replaced inbox is new to chokidar: the scan once it is ready (onWatching) finds it.
-    this.startChokidar(this.pollingInterval())
+    this.#startChokidar(this.pollingInterval())
   }
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { sep } from 'node:path'
 
 // File systems where inotify misses changes made by other machines (or by the FUSE daemon).
-const NEEDS_POLLING = /^(nfs\d?|cifs|smb\d?|smbfs|9p|ceph|glusterfs|vboxsf|davfs|fuse(\..*)?|fuseblk|sshfs)$/
+const networkFileSystem =
+  /^(nfs\d?|cifs|smb\d?|smbfs|9p|ceph|glusterfs|vboxsf|davfs|fuse(\..*)?|fuseblk|sshfs)$/
 
 /** One line of /proc/mounts. */
 export interface Mount {
@@ -34,7 +35,7 @@ export function mountOf(path: string, mounts: readonly Mount[]): Mount | undefin
 
 /** True when a file system type needs polling to see changes. */
 export function needsPolling(fileSystemType: string): boolean {
-  return NEEDS_POLLING.test(fileSystemType)
+  return networkFileSystem.test(fileSystemType)
 }
 
 /** The file system type of `path` from /proc/mounts, or undefined where there is no such file. */

@@ -3,7 +3,7 @@
  * single watcher (answers at once, from memory, each write fsynced) and Redis, shared by every instance of a
  * cluster (`--queue`), answering over the network. Callers await every call, so either fits.
  */
-import type { FileRecord } from './journal.js'
+import type { FileRecord } from './file-record.js'
 
 /** A value now (the journal file) or later (Redis). */
 export type Eventually<T> = T | Promise<T>

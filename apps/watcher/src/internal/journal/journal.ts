@@ -15,33 +15,10 @@ import {
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { OutputError } from '../outputs/output-error.js'
+import type { FileRecord } from './file-record.js'
 import type { JournalStore } from './journal-store.js'
 
-/** Where a document is in its life. */
-export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
-
-/** What the journal knows about one source document, keyed by its relative path. */
-export interface FileRecord {
-  path: string
-  status: FileStatus
-  /** sha256 of the content that was (or is being) converted. */
-  sha256: string
-  /** Fingerprint of the options the conversion used. */
-  options: string
-  /** Set from `submitted` on. */
-  jobId?: string
-  /** The file's signature when it was hashed, to skip re-hashing an untouched file. */
-  size: number
-  mtimeMs: number
-  ctimeMs: number
-  /** Whole-conversion attempts so far. */
-  attempts: number
-  updatedAt: string
-  /** `document`: the file itself is bad (retried only when it changes); `service`: retried on next start. */
-  error?: { message: string; code?: string; status?: number; kind: 'document' | 'service' }
-  /** The watcher moved or deleted the source itself after success. */
-  sourceRemoved?: boolean
-}
+export type { FileRecord, FileStatus } from './file-record.js'
 
 type JournalLine = FileRecord | { path: string; deleted: true }
 
@@ -85,46 +62,47 @@ function processAlive(pid: number): boolean {
  */
 export class Journal implements JournalStore {
   readonly file: string
-  private readonly records = new Map<string, FileRecord>()
-  private descriptor: number | undefined
-  private linesSinceCompaction = 0
-  private readonly lockFile: string
+  readonly #records = new Map<string, FileRecord>()
+  #descriptor: number | undefined
+  #linesSinceCompaction = 0
+  readonly #lockFile: string
 
+  // biome-ignore lint/style/useConsistentMemberAccessibility: a constructor has no `#` form; instances come from the static factory
   private constructor(file: string) {
     this.file = file
-    this.lockFile = `${file}.lock`
+    this.#lockFile = `${file}.lock`
   }
 
   /** Open (creating if needed) the journal at `file`; throws when another live process holds it. */
   static open(file: string): Journal {
     const journal = new Journal(file)
     mkdirSync(dirname(file), { recursive: true })
-    journal.lock()
-    journal.removeStaleCompactions()
-    journal.load()
+    journal.#lock()
+    journal.#removeStaleCompactions()
+    journal.#load()
     journal.compact()
     return journal
   }
 
-  private lock(): void {
+  #lock(): void {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx' })
+        writeFileSync(this.#lockFile, String(process.pid), { flag: 'wx' })
         return
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        const pid = Number(readFileSync(this.lockFile, 'utf8').trim())
+        const pid = Number(readFileSync(this.#lockFile, 'utf8').trim())
         if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
           throw new Error(`the state ${this.file} is in use by process ${pid}; one watcher per state file`)
         }
-        rmSync(this.lockFile, { force: true })
+        rmSync(this.#lockFile, { force: true })
       }
     }
     throw new Error(`could not lock ${this.file}`)
   }
 
   /** A compaction cut short by a crash leaves its temp file: the journal itself is whole, the temp file is not. */
-  private removeStaleCompactions(): void {
+  #removeStaleCompactions(): void {
     const prefix = `${basename(this.file)}.`
     for (const name of readdirSync(dirname(this.file))) {
       if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) {
@@ -133,7 +111,7 @@ export class Journal implements JournalStore {
     }
   }
 
-  private load(): void {
+  #load(): void {
     let text: string
     try {
       text = readFileSync(this.file, 'utf8')
@@ -150,8 +128,8 @@ export class Journal implements JournalStore {
         continue // torn by a crash mid-write
       }
       if (typeof entry?.path !== 'string') continue
-      if ('deleted' in entry) this.records.delete(entry.path)
-      else this.records.set(entry.path, entry)
+      if ('deleted' in entry) this.#records.delete(entry.path)
+      else this.#records.set(entry.path, entry)
     }
   }
 
@@ -161,7 +139,7 @@ export class Journal implements JournalStore {
    */
   compact(): void {
     const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`
-    const lines = [...this.records.values()].map((record) => `${JSON.stringify(record)}\n`).join('')
+    const lines = [...this.#records.values()].map((record) => `${JSON.stringify(record)}\n`).join('')
     try {
       const descriptor = openSync(temporary, 'w', 0o644)
       try {
@@ -173,34 +151,34 @@ export class Journal implements JournalStore {
       renameSync(temporary, this.file)
     } catch (error) {
       rmSync(temporary, { force: true })
-      throw this.writeError(error)
+      throw this.#writeError(error)
     }
     syncFolder(dirname(this.file))
-    if (this.descriptor !== undefined) closeSync(this.descriptor)
-    this.descriptor = openSync(this.file, 'a')
-    this.linesSinceCompaction = 0
+    if (this.#descriptor !== undefined) closeSync(this.#descriptor)
+    this.#descriptor = openSync(this.file, 'a')
+    this.#linesSinceCompaction = 0
   }
 
   /**
    * Append one line, synced. A line cut short (a full disk) is cut off again, and the record in memory goes
    * back to what the journal holds: memory and disk never disagree.
    */
-  private append(line: JournalLine, previous: FileRecord | undefined): void {
-    if (this.descriptor === undefined) throw new Error(`the journal ${this.file} is closed`)
-    const end = fstatSync(this.descriptor).size
+  #append(line: JournalLine, previous: FileRecord | undefined): void {
+    if (this.#descriptor === undefined) throw new Error(`the journal ${this.file} is closed`)
+    const end = fstatSync(this.#descriptor).size
     try {
-      writeAll(this.descriptor, `${JSON.stringify(line)}\n`)
-      fsyncSync(this.descriptor)
+      writeAll(this.#descriptor, `${JSON.stringify(line)}\n`)
+      fsyncSync(this.#descriptor)
     } catch (error) {
       try {
-        ftruncateSync(this.descriptor, end)
+        ftruncateSync(this.#descriptor, end)
       } catch {}
-      if (previous) this.records.set(previous.path, previous)
-      else this.records.delete(line.path)
-      throw this.writeError(error)
+      if (previous) this.#records.set(previous.path, previous)
+      else this.#records.delete(line.path)
+      throw this.#writeError(error)
     }
-    this.linesSinceCompaction++
-    if (this.linesSinceCompaction > Math.max(1000, this.records.size * 4)) {
+    this.#linesSinceCompaction++
+    if (this.#linesSinceCompaction > Math.max(1000, this.#records.size * 4)) {
       try {
         this.compact()
       } catch {
@@ -209,7 +187,7 @@ export class Journal implements JournalStore {
     }
   }
 
-  private writeError(error: unknown): OutputError {
+  #writeError(error: unknown): OutputError {
     const code = (error as NodeJS.ErrnoException).code
     return new OutputError(`cannot write the state journal ${this.file}: ${(error as Error).message}`, {
       folder: dirname(this.file),
@@ -223,30 +201,30 @@ export class Journal implements JournalStore {
   }
 
   get(path: string): FileRecord | undefined {
-    return this.records.get(path)
+    return this.#records.get(path)
   }
 
   all(): FileRecord[] {
-    return [...this.records.values()]
+    return [...this.#records.values()]
   }
 
   /** Save a record durably (written and fsynced when this returns). */
   set(record: FileRecord): void {
-    const previous = this.records.get(record.path)
-    this.records.set(record.path, record)
-    this.append(record, previous)
+    const previous = this.#records.get(record.path)
+    this.#records.set(record.path, record)
+    this.#append(record, previous)
   }
 
   delete(path: string): void {
-    const previous = this.records.get(path)
+    const previous = this.#records.get(path)
     if (!previous) return
-    this.records.delete(path)
-    this.append({ path, deleted: true }, previous)
+    this.#records.delete(path)
+    this.#append({ path, deleted: true }, previous)
   }
 
   /** True once `close()` was called: nothing may be written any more. */
   get closed(): boolean {
-    return this.descriptor === undefined
+    return this.#descriptor === undefined
   }
 
   /**
@@ -254,16 +232,16 @@ export class Journal implements JournalStore {
    * (complete, only longer): the journal is closed and the lock released all the same, then the error thrown.
    */
   close(): void {
-    if (this.descriptor === undefined) return
+    if (this.#descriptor === undefined) return
     let failure: unknown
     try {
       this.compact()
     } catch (error) {
       failure = error
     }
-    closeSync(this.descriptor)
-    this.descriptor = undefined
-    rmSync(this.lockFile, { force: true })
+    closeSync(this.#descriptor)
+    this.#descriptor = undefined
+    rmSync(this.#lockFile, { force: true })
     if (failure) throw failure
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { ResolvedOptions } from '../../options.js'
 
 /** Bumped when a change to the app alters the outputs of the same options: everything is converted again. */
-const OPTIONS_VERSION = 1
+const optionsVersion = 1
 
 /**
  * A short hash of the options that shape an output. A journal record made under other options does not
@@ -11,7 +11,7 @@ const OPTIONS_VERSION = 1
  */
 export function optionsFingerprint(options: Pick<ResolvedOptions, 'reasoning'>): string {
   return createHash('sha256')
-    .update(JSON.stringify({ version: OPTIONS_VERSION, reasoning: options.reasoning }))
+    .update(JSON.stringify({ version: optionsVersion, reasoning: options.reasoning }))
     .digest('hex')
     .slice(0, 16)
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { within } from '../path-containment.js'
@@ -6,7 +7,19 @@ import { OutputError } from './output-error.js'
 import { truncateUtf8 } from './utf8-truncate.js'
 
 /** The names `writeFileAtomic` gives its temp files. */
-const TEMPORARY_NAME = /^\..+\.[0-9a-f]{12}\.tmp$/
+const temporaryName = /^\..+\.[0-9a-f]{12}\.tmp$/
+
+/** The temp files of the writes in progress, for an exit that cannot wait for them to end. */
+const inProgress = new Set<string>()
+
+/**
+ * Remove the temp files of the writes still in progress, synchronously: for a process about to exit at once
+ * (a second Ctrl-C), which must leave no temp file behind.
+ */
+export function removeTemporaryFilesSync(): void {
+  for (const path of inProgress) rmSync(path, { force: true })
+  inProgress.clear()
+}
 
 async function syncFolder(folder: string): Promise<void> {
   // A rename is durable only once the folder holding it is on disk. Some file systems refuse to open or
@@ -51,6 +64,7 @@ export async function writeFileAtomic(
     folder,
     `.${truncateUtf8(basename(target), 100)}.${randomBytes(6).toString('hex')}.tmp`,
   )
+  inProgress.add(temporary)
   try {
     const handle = await open(temporary, 'wx', 0o644)
     try {
@@ -63,6 +77,8 @@ export async function writeFileAtomic(
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {})
     throw OutputError.wrap(error, folder)
+  } finally {
+    inProgress.delete(temporary)
   }
   await syncFolder(folder)
 }
@@ -77,7 +93,7 @@ export async function removeStaleTemporaryFiles(folder: string, minimumAgeMs = 0
   for (const entry of entries) {
     const path = join(folder, entry.name)
     if (entry.isDirectory()) await removeStaleTemporaryFiles(path, minimumAgeMs)
-    else if (entry.isFile() && TEMPORARY_NAME.test(entry.name)) {
+    else if (entry.isFile() && temporaryName.test(entry.name)) {
       if (minimumAgeMs > 0) {
         const stats = await stat(path).catch(() => undefined)
         if (!stats || Date.now() - stats.mtimeMs < minimumAgeMs) continue

@@ -6,19 +6,19 @@ import type { Display } from '../../types.js'
  * folder says more than the same failure for each of them.
  */
 export class OutputHealth {
-  private readonly display: Display
-  private readonly out: string
-  private broken = false
+  readonly #display: Display
+  readonly #out: string
+  #broken = false
 
   constructor(display: Display, out: string) {
-    this.display = display
-    this.out = out
+    this.#display = display
+    this.#out = out
   }
 
   failed(problem: OutputProblem): void {
-    if (this.broken) return
-    this.broken = true
-    this.display.log('error', `cannot write to the output folder ${problem.folder ?? this.out}`, {
+    if (this.#broken) return
+    this.#broken = true
+    this.#display.log('error', `cannot write to the output folder ${problem.folder ?? this.#out}`, {
       code: problem.code,
       error: problem.message,
       hint: explain(problem.code),
@@ -26,9 +26,9 @@ export class OutputHealth {
   }
 
   succeeded(): void {
-    if (!this.broken) return
-    this.broken = false
-    this.display.log('info', 'the output folder can be written again', { out: this.out })
+    if (!this.#broken) return
+    this.#broken = false
+    this.#display.log('info', 'the output folder can be written again', { out: this.#out })
   }
 }
 

@@ -3,13 +3,13 @@ import { extname, isAbsolute, join, relative, sep } from 'node:path'
 import { truncateUtf8 } from './utf8-truncate.js'
 
 /** The longest name one path segment may have on common file systems (ext4, xfs, btrfs, APFS, NTFS). */
-export const NAME_MAX_BYTES = 255
+export const nameMaxBytes = 255
 /** The longest suffix an output gets after the document's name: `<name>.reasoning.md`. */
-const LONGEST_OUTPUT_SUFFIX = '.reasoning.md'
+const longestOutputSuffix = '.reasoning.md'
 /** What a shortened name carries between its shortened stem and its extension: `…~` and 8 hex digits. */
-const SHORTENED_MARK_BYTES = Buffer.byteLength('…~12345678')
+const shortenedMarkBytes = Buffer.byteLength('…~12345678')
 /** An extension longer than this is not kept apart when a name is shortened. */
-const MAX_KEPT_EXTENSION_BYTES = 16
+const maxKeptExtensionBytes = 16
 
 /** Replace control characters (U+0000–U+001F, U+007F) with `replacement`. */
 export function replaceControlCharacters(text: string, replacement = '_'): string {
@@ -31,9 +31,9 @@ function digestOf(relativePath: string): string {
  */
 function shorten(name: string, digest: string, budget: number): string {
   let extension = extname(name)
-  if (Buffer.byteLength(extension) > MAX_KEPT_EXTENSION_BYTES) extension = ''
+  if (Buffer.byteLength(extension) > maxKeptExtensionBytes) extension = ''
   const stem = name.slice(0, name.length - extension.length)
-  const stemBudget = budget - SHORTENED_MARK_BYTES - Buffer.byteLength(extension)
+  const stemBudget = budget - shortenedMarkBytes - Buffer.byteLength(extension)
   return `${truncateUtf8(stem, stemBudget)}…~${digest}${extension}`
 }
 
@@ -45,7 +45,7 @@ function shorten(name: string, digest: string, budget: number): string {
  */
 export function safeRelativePath(
   relativePath: string,
-  suffixBytes: number = Buffer.byteLength(LONGEST_OUTPUT_SUFFIX),
+  suffixBytes: number = Buffer.byteLength(longestOutputSuffix),
 ): string {
   const segments = relativePath.split(/[\\/]+/).filter((segment) => segment !== '' && segment !== '.')
   let changed = segments.length === 0
@@ -57,7 +57,7 @@ export function safeRelativePath(
   })
   if (cleaned.length === 0) cleaned.push('_')
   const last = cleaned[cleaned.length - 1]!
-  const budget = NAME_MAX_BYTES - suffixBytes
+  const budget = nameMaxBytes - suffixBytes
   const digest = digestOf(relativePath)
   if (Buffer.byteLength(last) + (changed ? 9 : 0) > budget) {
     cleaned[cleaned.length - 1] = shorten(last, digest, budget)

@@ -4,7 +4,7 @@ import type { Display } from '../../types.js'
 import { settlesWithin } from './bounded-wait.js'
 
 /** How long to wait, after aborting, for conversions to record that they were left for the next start. */
-const ABORT_SETTLE_MS = 5000
+const abortSettleMs = 5000
 
 /** Conversions run outside this queue (a cluster's queue jobs) that a shutdown waits for too. */
 export interface ConversionsElsewhere {
@@ -16,34 +16,34 @@ export interface ConversionsElsewhere {
 
 /** Conversions waiting for a slot or running, and how they are stopped. */
 export class ConversionQueue {
-  private readonly queue: PQueue
-  private readonly inFlight = new Set<Promise<void>>()
+  readonly #queue: PQueue
+  readonly #inFlight = new Set<Promise<void>>()
   /** Ends of the tasks not started yet: `clear()` drops such tasks, and must end their waits too. */
-  private readonly waiting = new Set<() => void>()
-  private readonly shutdown = new AbortController()
+  readonly #waiting = new Set<() => void>()
+  readonly #shutdown = new AbortController()
 
   /** `onNext`: called each time a conversion ends (a moment to check whether a `--once` run is done). */
   constructor(concurrency: number, onNext: () => void) {
-    this.queue = new PQueue({ concurrency })
-    this.queue.on('next', onNext)
+    this.#queue = new PQueue({ concurrency })
+    this.#queue.on('next', onNext)
     // Each conversion running listens to the shutdown signal (its requests and its wait): up to a few per
     // conversion slot is expected, more would be a leak worth the warning.
-    setMaxListeners(Math.max(10, concurrency * 4), this.shutdown.signal)
+    setMaxListeners(Math.max(10, concurrency * 4), this.#shutdown.signal)
   }
 
   /** Aborted once the grace period of a shutdown is over. */
   get signal(): AbortSignal {
-    return this.shutdown.signal
+    return this.#shutdown.signal
   }
 
   /** Conversions running now. */
   get running(): number {
-    return this.queue.pending
+    return this.#queue.pending
   }
 
   /** True while anything is queued or running. */
   get busy(): boolean {
-    return this.queue.size > 0 || this.queue.pending > 0
+    return this.#queue.size > 0 || this.#queue.pending > 0
   }
 
   /**
@@ -55,23 +55,23 @@ export class ConversionQueue {
     const ended = new Promise<void>((resolve) => {
       end = resolve
     })
-    this.waiting.add(end)
-    this.queue
+    this.#waiting.add(end)
+    this.#queue
       .add(async () => {
-        this.waiting.delete(end)
+        this.#waiting.delete(end)
         await task()
       })
       .catch(() => {})
       .finally(end)
-    this.inFlight.add(ended)
-    void ended.then(() => this.inFlight.delete(ended))
+    this.#inFlight.add(ended)
+    void ended.then(() => this.#inFlight.delete(ended))
   }
 
   /** Drop the conversions that have not started. */
   clear(): void {
-    this.queue.clear()
-    for (const end of this.waiting) end()
-    this.waiting.clear()
+    this.#queue.clear()
+    for (const end of this.#waiting) end()
+    this.#waiting.clear()
   }
 
   /**
@@ -79,14 +79,14 @@ export class ConversionQueue {
    * journal and are resumed on the next start. Told on `display`, when given.
    */
   async drain(graceMs: number, display?: Display, elsewhere?: ConversionsElsewhere): Promise<void> {
-    await settlesWithin(Promise.all([this.queue.onIdle(), elsewhere?.ended]), graceMs)
-    const inFlight = this.queue.pending + (elsewhere?.running() ?? 0)
+    await settlesWithin(Promise.all([this.#queue.onIdle(), elsewhere?.ended]), graceMs)
+    const inFlight = this.#queue.pending + (elsewhere?.running() ?? 0)
     if (inFlight > 0) {
       display?.log('warn', 'grace period over: remote jobs still running are resumed on the next start', {
         inFlight,
       })
     }
-    this.shutdown.abort()
-    await settlesWithin(Promise.allSettled([...this.inFlight]), ABORT_SETTLE_MS)
+    this.#shutdown.abort()
+    await settlesWithin(Promise.allSettled([...this.#inFlight]), abortSettleMs)
   }
 }

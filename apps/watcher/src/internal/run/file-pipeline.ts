@@ -58,7 +58,7 @@ export interface ClusterHandOff {
 }
 
 /** Shortly after a look at a file that was being replaced, look again. */
-const CHANGED_RECHECK_MS = 50
+const changedRecheckMs = 50
 
 /**
  * How a conversion ended, as `decide` or `run` found it; `settle` acts on it. `changed`: not the file that
@@ -95,41 +95,41 @@ type Decision = { kind: 'convert'; sha256: string; jobId: string | undefined } |
  * progress any more: only then does a `--once` run end, or the journal close.
  */
 export class FilePipeline {
-  private readonly settings: FilePipelineSettings
-  private readonly tracked = new Map<string, Tracked>()
+  readonly #settings: FilePipelineSettings
+  readonly #tracked = new Map<string, Tracked>()
   /** Service failures (403) already tried again in this run: once per run is enough. */
-  private readonly retriedServiceFailures = new Set<string>()
+  readonly #retriedServiceFailures = new Set<string>()
   /** Cluster mode: documents this instance queued, as they were then; looked at again only once they change. */
-  private readonly handedOff = new Map<string, FileSignature & { sha256: string }>()
+  readonly #handedOff = new Map<string, FileSignature & { sha256: string }>()
   /** Operations on files in progress (looks, checks, conversions, failure reports). */
-  private operations = 0
-  private idleWaiters: Array<() => void> = []
+  #operations = 0
+  #idleWaiters: Array<() => void> = []
 
   constructor(settings: FilePipelineSettings) {
-    this.settings = settings
+    this.#settings = settings
   }
 
   /** True while any file is settling, queued, converting or waiting for a retry, or any step is running. */
   get busy(): boolean {
-    return this.tracked.size > 0 || this.operations > 0
+    return this.#tracked.size > 0 || this.#operations > 0
   }
 
   /** The files in the pipeline now, for the live view. */
   get files(): ReadonlyMap<string, Tracked> {
-    return this.tracked
+    return this.#tracked
   }
 
   /** Cancel the timers of files not converting: a shutdown takes no more files. */
   clearTimers(): void {
-    for (const tracked of this.tracked.values()) {
+    for (const tracked of this.#tracked.values()) {
       if (tracked.phase === 'settling' || tracked.phase === 'waiting-retry') clearTimeout(tracked.timer)
     }
   }
 
   /** Resolves once no operation on a file is running (at once when none is). */
   idle(): Promise<void> {
-    if (this.operations === 0) return Promise.resolve()
-    return new Promise((resolve) => this.idleWaiters.push(resolve))
+    if (this.#operations === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
   /**
@@ -137,21 +137,21 @@ export class FilePipeline {
    * expect is reported here as the file's failure, so that an error can never leave a file half-handled, end
    * the process, or keep a `--once` run waiting.
    */
-  private async operation(path: string, step: () => Promise<void>): Promise<void> {
-    this.operations++
+  async #operation(path: string, step: () => Promise<void>): Promise<void> {
+    this.#operations++
     try {
       await step()
     } catch (error) {
-      const tracked = this.tracked.get(path)
+      const tracked = this.#tracked.get(path)
       if (tracked) {
         clearTimeout(tracked.timer)
-        this.tracked.delete(path)
+        this.#tracked.delete(path)
       }
-      this.settings.recorder.unexpected(path, error)
+      this.#settings.recorder.unexpected(path, error)
     } finally {
-      this.operations--
-      if (this.operations === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
-      this.settings.onChange()
+      this.#operations--
+      if (this.#operations === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve()
+      this.#settings.onChange()
     }
   }
 
@@ -159,16 +159,16 @@ export class FilePipeline {
 
   /** The source of truth: walk the inbox, look at every document, notice deletions. */
   async rescan(): Promise<void> {
-    if (this.settings.isStopping()) return
+    if (this.#settings.isStopping()) return
     let folderErrors = 0
-    const found = await scan(this.settings.context, (folder, error) => {
+    const found = await scan(this.#settings.context, (folder, error) => {
       folderErrors++
-      if (folder === this.settings.options.inbox) {
+      if (folder === this.#settings.options.inbox) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          this.settings.display.log('warn', 'cannot read the inbox', { error: error.message })
+          this.#settings.display.log('warn', 'cannot read the inbox', { error: error.message })
         }
       } else
-        this.settings.display.log('warn', 'cannot read a folder in the inbox', {
+        this.#settings.display.log('warn', 'cannot read a folder in the inbox', {
           folder,
           error: error.message,
         })
@@ -176,10 +176,10 @@ export class FilePipeline {
     await Promise.all([...found.values()].map((inspection) => this.observe(inspection.path, inspection)))
     // Deletions count only when the whole inbox could be read: a vanished root must not wipe outputs.
     if (folderErrors === 0) {
-      for (const record of await this.settings.journal.all()) {
-        if (this.settings.isStopping()) return
-        if (!found.has(record.path) && !this.tracked.has(record.path)) {
-          await this.operation(record.path, () => this.settings.recorder.removed(record.path))
+      for (const record of await this.#settings.journal.all()) {
+        if (this.#settings.isStopping()) return
+        if (!found.has(record.path) && !this.#tracked.has(record.path)) {
+          await this.#operation(record.path, () => this.#settings.recorder.removed(record.path))
         }
       }
     }
@@ -187,25 +187,25 @@ export class FilePipeline {
 
   /** Look at one path now (a hint from chokidar, a scan, or a settle timer). Never rejects. */
   observe(path: string, given?: Inspection): Promise<void> {
-    return this.operation(path, () => this.look(path, given))
+    return this.#operation(path, () => this.#look(path, given))
   }
 
-  private async look(path: string, given?: Inspection): Promise<void> {
-    const { options, journal, recorder } = this.settings
-    if (this.settings.isStopping()) return
+  async #look(path: string, given?: Inspection): Promise<void> {
+    const { options, journal, recorder } = this.#settings
+    if (this.#settings.isStopping()) return
     let inspection: Inspection
     try {
-      inspection = given ?? (await inspect(this.settings.context, path))
+      inspection = given ?? (await inspect(this.#settings.context, path))
     } catch (error) {
-      this.settings.display.log('warn', 'cannot inspect a file', { path, error: (error as Error).message })
+      this.#settings.display.log('warn', 'cannot inspect a file', { path, error: (error as Error).message })
       return
     }
-    const tracked = this.tracked.get(path)
+    const tracked = this.#tracked.get(path)
     if (inspection.kind === 'ignored') return
     if (inspection.kind === 'absent') {
       if (tracked && tracked.phase === 'settling') {
         clearTimeout(tracked.timer)
-        this.tracked.delete(path)
+        this.#tracked.delete(path)
       }
       if (!tracked) await recorder.removed(path)
       return
@@ -215,7 +215,7 @@ export class FilePipeline {
         // Being converted: the conversion opens the file itself and sees what it is.
         if (tracked.phase !== 'settling') return
         clearTimeout(tracked.timer)
-        this.tracked.delete(path)
+        this.#tracked.delete(path)
       }
       const record = await journal.get(path)
       if (record?.status === 'failed' && record.sha256 === '' && record.error?.code === inspection.code) {
@@ -232,22 +232,22 @@ export class FilePipeline {
         return
       }
       const waitMs = remainingSettleMs(tracked, { signature, now, stabilityMs: options.stabilityMs })
-      if (waitMs === undefined) await this.settled(path, tracked)
-      else this.settleLater(path, tracked, waitMs)
+      if (waitMs === undefined) await this.#settled(path, tracked)
+      else this.#settleLater(path, tracked, waitMs)
       return
     }
 
     const record = await journal.get(path)
     const verdict = verdictBySignature(record, {
-      fingerprint: this.settings.fingerprint,
+      fingerprint: this.#settings.fingerprint,
       signature,
-      serviceFailureRetried: this.retriedServiceFailures.has(path),
+      serviceFailureRetried: this.#retriedServiceFailures.has(path),
     })
     if (record && (verdict === 'unchanged' || verdict === 'failed')) {
-      this.handedOff.delete(path)
+      this.#handedOff.delete(path)
       return recorder.known(path, record)
     }
-    if (await this.inClusterQueue(path, signature)) return
+    if (await this.#inClusterQueue(path, signature)) return
     const entry: Tracked = {
       phase: 'settling',
       ...signature,
@@ -256,17 +256,17 @@ export class FilePipeline {
       attempts: 0,
       outputAttempts: 0,
     }
-    this.tracked.set(path, entry)
+    this.#tracked.set(path, entry)
     if (verdict === 'resume') {
       entry.resume = record
-      this.enqueue(path, entry)
-    } else this.settleLater(path, entry, options.stabilityMs)
+      this.#enqueue(path, entry)
+    } else this.#settleLater(path, entry, options.stabilityMs)
   }
 
   /** Cluster mode: queued by this instance as it is now, and still in the queue: nothing to do here. */
-  private async inClusterQueue(path: string, signature: FileSignature): Promise<boolean> {
-    const { cluster, fingerprint } = this.settings
-    const handed = this.handedOff.get(path)
+  async #inClusterQueue(path: string, signature: FileSignature): Promise<boolean> {
+    const { cluster, fingerprint } = this.#settings
+    const handed = this.#handedOff.get(path)
     if (!cluster || !handed) return false
     if (sameSignature(handed, signature)) {
       try {
@@ -275,13 +275,13 @@ export class FilePipeline {
         return true // the queue cannot be asked now: the next look asks again
       }
     }
-    this.handedOff.delete(path)
+    this.#handedOff.delete(path)
     return false
   }
 
-  private settleLater(path: string, tracked: Tracked, delayMs: number): void {
+  #settleLater(path: string, tracked: Tracked, delayMs: number): void {
     clearTimeout(tracked.timer)
-    if (this.settings.isStopping()) return
+    if (this.#settings.isStopping()) return
     tracked.timer = setTimeout(() => void this.observe(path), Math.max(delayMs, 10))
   }
 
@@ -290,22 +290,22 @@ export class FilePipeline {
    * is (empty, not its format) is reported now; one that may still be growing (no end marker yet) is looked
    * at again, up to a limit; a whole one is queued.
    */
-  private async settled(path: string, tracked: Tracked): Promise<void> {
-    const { recorder } = this.settings
-    const { stabilityMs } = this.settings.options
+  async #settled(path: string, tracked: Tracked): Promise<void> {
+    const { recorder } = this.#settings
+    const { stabilityMs } = this.#settings.options
     let opened: Awaited<ReturnType<typeof openDocument>>
     try {
-      opened = await openDocument(this.settings.context, path)
+      opened = await openDocument(this.#settings.context, path)
     } catch (error) {
       const failure = classifyError(error)
-      if (failure.kind === 'vanished') return this.look(path)
-      this.tracked.delete(path)
+      if (failure.kind === 'vanished') return this.#look(path)
+      this.#tracked.delete(path)
       await recorder.unreadable(path, failure, { signature: tracked, attempts: 0 })
       return
     }
     if ('kind' in opened) {
-      if (opened.kind === 'changed') return this.settleLater(path, tracked, CHANGED_RECHECK_MS)
-      this.tracked.delete(path)
+      if (opened.kind === 'changed') return this.#settleLater(path, tracked, changedRecheckMs)
+      this.#tracked.delete(path)
       await recorder.rejected(path, opened)
       return
     }
@@ -315,58 +315,58 @@ export class FilePipeline {
       if (!sameSignature(signature, tracked)) {
         // Not the file that held still: start the wait over with this one.
         remainingSettleMs(tracked, { signature, now: Date.now(), stabilityMs })
-        return this.settleLater(path, tracked, stabilityMs)
+        return this.#settleLater(path, tracked, stabilityMs)
       }
       defect = await checkDocument(opened.handle, opened.stats.size, extensionOf(path))
     } catch (error) {
-      this.tracked.delete(path)
+      this.#tracked.delete(path)
       await recorder.unreadable(path, classifyError(error), { signature: tracked, attempts: 0 })
       return
     } finally {
       await opened.handle.close().catch(() => {})
     }
-    if (this.tracked.get(path) !== tracked || tracked.phase !== 'settling') return
-    if (!defect) return this.enqueue(path, tracked)
+    if (this.#tracked.get(path) !== tracked || tracked.phase !== 'settling') return
+    if (!defect) return this.#enqueue(path, tracked)
     if (!defect.final) {
       const recheckMs = incompleteRecheckMs(tracked, { now: Date.now(), stabilityMs })
-      if (recheckMs !== undefined) return this.settleLater(path, tracked, recheckMs)
+      if (recheckMs !== undefined) return this.#settleLater(path, tracked, recheckMs)
     }
-    this.tracked.delete(path)
+    this.#tracked.delete(path)
     await recorder.rejected(path, defect, tracked)
   }
 
-  private enqueue(path: string, tracked: Tracked): void {
+  #enqueue(path: string, tracked: Tracked): void {
     tracked.phase = 'queued'
     clearTimeout(tracked.timer)
     // A shutdown takes no more files: what is not converted yet is found again on the next start.
-    if (this.settings.isStopping()) return
-    this.settings.queue.add(() => this.operation(path, () => this.convert(path, tracked)))
+    if (this.#settings.isStopping()) return
+    this.#settings.queue.add(() => this.#operation(path, () => this.#convert(path, tracked)))
   }
 
   // ---- conversion: decide → run → settle ---------------------------------------------------------------
 
-  private async convert(path: string, tracked: Tracked): Promise<void> {
-    if (this.settings.queue.signal.aborted) return
+  async #convert(path: string, tracked: Tracked): Promise<void> {
+    if (this.#settings.queue.signal.aborted) return
     tracked.phase = 'converting'
     tracked.startedAt = Date.now()
     const unwritten = tracked.pendingOutput
     if (unwritten) {
       // Converted already: only its outputs are left to write.
       tracked.pendingOutput = undefined
-      return this.settle(path, tracked, await this.write(path, tracked, unwritten))
+      return this.#settle(path, tracked, await this.#write(path, tracked, unwritten))
     }
     const source = new DocumentSource({
-      context: this.settings.context,
+      context: this.#settings.context,
       path,
       signature: signatureOf(tracked),
     })
     try {
-      const decision = await this.decide(path, tracked, source)
+      const decision = await this.#decide(path, tracked, source)
       let ending: Ending
       if (decision.kind !== 'convert') ending = decision
-      else if (this.settings.cluster) ending = await this.handOff(path, tracked, decision.sha256)
-      else ending = await this.run(path, tracked, { ...decision, source })
-      await this.settle(path, tracked, ending)
+      else if (this.#settings.cluster) ending = await this.#handOff(path, tracked, decision.sha256)
+      else ending = await this.#run(path, tracked, { ...decision, source })
+      await this.#settle(path, tracked, ending)
     } finally {
       await source.close()
     }
@@ -377,8 +377,8 @@ export class FilePipeline {
    * (a job resumed from the journal is not read at all): convert it, resume or adopt its job, or keep the
    * outcome the journal holds.
    */
-  private async decide(path: string, tracked: Tracked, source: DocumentSource): Promise<Decision> {
-    const { journal, fingerprint } = this.settings
+  async #decide(path: string, tracked: Tracked, source: DocumentSource): Promise<Decision> {
+    const { journal, fingerprint } = this.#settings
     let record = tracked.resume
     tracked.resume = undefined
     let sha256: string
@@ -401,25 +401,26 @@ export class FilePipeline {
     let jobId: string | undefined
     if (record && verdict === 'resume') jobId = record.jobId
     if (record && verdict === 'adopt') {
-      jobId = this.settings.adoptable.take({
+      jobId = this.#settings.adoptable.take({
         filename: uploadName(path),
         size: record.size,
         sha256,
         since: Date.parse(record.updatedAt),
       })
-      if (jobId) await this.settings.recorder.adopted(path, record, jobId)
+      if (jobId) await this.#settings.recorder.adopted(path, record, jobId)
     }
-    if (record?.status === 'failed' && record.error?.kind === 'service') this.retriedServiceFailures.add(path)
+    if (record?.status === 'failed' && record.error?.kind === 'service')
+      this.#retriedServiceFailures.add(path)
     return { kind: 'convert', sha256, jobId }
   }
 
   /** Submit (or resume) and wait, uploading from `source`, then write the outputs. */
-  private async run(
+  async #run(
     path: string,
     tracked: Tracked,
     { sha256, jobId, source }: { sha256: string; jobId: string | undefined; source: DocumentSource },
   ): Promise<Ending> {
-    const { client, journal, display, queue, fingerprint } = this.settings
+    const { client, journal, display, queue, fingerprint } = this.#settings
     const record: FileRecord = {
       path,
       status: 'pending',
@@ -448,17 +449,17 @@ export class FilePipeline {
     // Written to while it was uploaded: the result may not be of the content hashed; convert it again.
     if (await source.changedSinceOpened()) tracked.dirty = true
     const done: FileRecord = { ...record, status: 'done', jobId: waited.jobId, attempts: tracked.attempts }
-    return this.write(path, tracked, { result: waited.result, record: done })
+    return this.#write(path, tracked, { result: waited.result, record: done })
   }
 
   /** Cluster mode: queue the document for whichever instance takes it. */
-  private async handOff(path: string, tracked: Tracked, sha256: string): Promise<Ending> {
+  async #handOff(path: string, tracked: Tracked, sha256: string): Promise<Ending> {
     const signature = signatureOf(tracked)
     try {
-      await this.settings.cluster!.dispatch({
+      await this.#settings.cluster!.dispatch({
         path,
         sha256,
-        fingerprint: this.settings.fingerprint,
+        fingerprint: this.#settings.fingerprint,
         ...signature,
         attempts: 0,
         outputAttempts: 0,
@@ -466,15 +467,15 @@ export class FilePipeline {
     } catch (error) {
       return { kind: 'unqueued', error }
     }
-    this.handedOff.set(path, { ...signature, sha256 })
-    this.settings.display.log('debug', 'queued', { path })
+    this.#handedOff.set(path, { ...signature, sha256 })
+    this.#settings.display.log('debug', 'queued', { path })
     return { kind: 'queued' }
   }
 
   /** Write the outputs of a result in hand and record the document as done; a failure keeps the result. */
-  private async write(path: string, tracked: Tracked, unwritten: ResultInHand): Promise<Ending> {
+  async #write(path: string, tracked: Tracked, unwritten: ResultInHand): Promise<Ending> {
     try {
-      await this.settings.recorder.converted(path, unwritten, tracked.startedAt)
+      await this.#settings.recorder.converted(path, unwritten, tracked.startedAt)
     } catch (error) {
       return { kind: 'failed', error, record: unwritten.record, jobId: unwritten.record.jobId, unwritten }
     }
@@ -482,53 +483,57 @@ export class FilePipeline {
   }
 
   /** Act on how a conversion ended: done, failed (for good, or for this run), or tried again later. */
-  private async settle(path: string, tracked: Tracked, ending: Ending): Promise<void> {
-    const { recorder } = this.settings
+  async #settle(path: string, tracked: Tracked, ending: Ending): Promise<void> {
+    const { recorder } = this.#settings
     switch (ending.kind) {
       case 'changed':
-        return this.backToSettling(path, tracked)
+        return this.#backToSettling(path, tracked)
       case 'vanished':
-        return this.finishTracking(path, tracked)
+        return this.#finishTracking(path, tracked)
       case 'known':
         // The same content under a new signature: remember the signature, so the next look needs no hash.
         await recorder.known(path, ending.record, signatureOf(tracked))
-        return this.finishTracking(path, tracked)
+        return this.#finishTracking(path, tracked)
       case 'rejected':
-        this.tracked.delete(path)
+        this.#tracked.delete(path)
         await recorder.rejected(path, ending.rejection)
-        return this.finishTracking(path, tracked)
+        return this.#finishTracking(path, tracked)
       case 'unreadable':
-        this.tracked.delete(path)
+        this.#tracked.delete(path)
         await recorder.unreadable(path, ending.failure, { signature: tracked, attempts: tracked.attempts })
-        return this.finishTracking(path, tracked)
+        return this.#finishTracking(path, tracked)
       case 'converted':
         tracked.outputAttempts = 0
-        await this.afterSuccess(path, tracked, ending.record)
-        return this.finishTracking(path, tracked)
+        await this.#afterSuccess(path, tracked, ending.record)
+        return this.#finishTracking(path, tracked)
       case 'failed':
-        return this.settleFailure(path, tracked, ending)
+        return this.#settleFailure(path, tracked, ending)
       case 'queued':
-        return this.finishTracking(path, tracked)
+        return this.#finishTracking(path, tracked)
       case 'unqueued': {
         // The queue cannot be reached now (Redis restarting): not the document's fault, try again later.
         tracked.outputAttempts++
         const delayMs = outputRetryDelayMs(tracked.outputAttempts)
-        this.settings.display.log(tracked.outputAttempts === 1 ? 'warn' : 'debug', 'cannot queue; retrying', {
-          path,
-          error: ending.error instanceof Error ? ending.error.message : String(ending.error),
-          retryInMs: Math.round(delayMs),
-        })
-        return this.retryLater(path, tracked, delayMs)
+        this.#settings.display.log(
+          tracked.outputAttempts === 1 ? 'warn' : 'debug',
+          'cannot queue; retrying',
+          {
+            path,
+            error: ending.error instanceof Error ? ending.error.message : String(ending.error),
+            retryInMs: Math.round(delayMs),
+          },
+        )
+        return this.#retryLater(path, tracked, delayMs)
       }
     }
   }
 
-  private async settleFailure(
+  async #settleFailure(
     path: string,
     tracked: Tracked,
     { error, record, jobId, unwritten }: Extract<Ending, { kind: 'failed' }>,
   ): Promise<void> {
-    const { options, display, queue } = this.settings
+    const { options, display, queue } = this.#settings
     if (unwritten) tracked.pendingOutput = unwritten
     const failure = classifyError(error)
     if (failure.kind === 'aborted' || queue.signal.aborted) {
@@ -540,15 +545,15 @@ export class FilePipeline {
         display.log('info', 'the file disappeared while it was converted', { path })
       }
       tracked.dirty = true
-      return this.finishTracking(path, tracked)
+      return this.#finishTracking(path, tracked)
     }
     if (failure.kind === 'refused') {
       // The key, not the document: the journal keeps the document as it is, for a start with the right key.
-      this.tracked.delete(path)
-      this.settings.onRefused(failure)
+      this.#tracked.delete(path)
+      this.#settings.onRefused(failure)
       return
     }
-    if (failure.kind === 'output') return this.outputFailed(path, tracked, { failure, record, jobId })
+    if (failure.kind === 'output') return this.#outputFailed(path, tracked, { failure, record, jobId })
     if (failure.kind === 'transient' && tracked.attempts < options.maxAttempts) {
       const delayMs = retryDelayMs(failure, tracked.attempts)
       display.log('warn', 'conversion failed; retrying', {
@@ -561,14 +566,14 @@ export class FilePipeline {
       if (jobId && jobSurvives(failure)) {
         tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
       }
-      return this.retryLater(path, tracked, delayMs)
+      return this.#retryLater(path, tracked, delayMs)
     }
-    await this.settings.recorder.failed(
+    await this.#settings.recorder.failed(
       path,
       { ...failure, jobId: failure.jobId ?? jobId },
       { ...record, attempts: tracked.attempts },
     )
-    return this.finishTracking(path, tracked)
+    return this.#finishTracking(path, tracked)
   }
 
   /**
@@ -576,60 +581,60 @@ export class FilePipeline {
    * the result (or the job) and try again with backoff, without counting it against the document; a `--once`
    * run gives up after `maxAttempts` tries and leaves the job to the next start.
    */
-  private outputFailed(
+  #outputFailed(
     path: string,
     tracked: Tracked,
     { failure, record, jobId }: { failure: Failure; record: FileRecord; jobId: string | undefined },
   ): void {
-    this.settings.outputHealth.failed(failure)
+    this.#settings.outputHealth.failed(failure)
     tracked.outputAttempts++
     if (!tracked.pendingOutput && jobId) {
       tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
     }
-    const { options } = this.settings
+    const { options } = this.#settings
     if (options.once && tracked.outputAttempts >= options.maxAttempts) {
-      this.settings.recorder.outputAbandoned(path, failure, jobId)
-      this.tracked.delete(path)
-      this.finishTracking(path, tracked)
+      this.#settings.recorder.outputAbandoned(path, failure, jobId)
+      this.#tracked.delete(path)
+      this.#finishTracking(path, tracked)
       return
     }
     const delayMs = outputRetryDelayMs(tracked.outputAttempts)
     // Said once per document; the folder's own message already said what is wrong.
     const level = tracked.outputAttempts === 1 ? 'warn' : 'debug'
-    this.settings.display.log(level, 'waiting for the output folder to be writable', {
+    this.#settings.display.log(level, 'waiting for the output folder to be writable', {
       path,
       jobId,
       code: failure.code,
       retryInMs: Math.round(delayMs),
     })
-    this.retryLater(path, tracked, delayMs)
+    this.#retryLater(path, tracked, delayMs)
   }
 
   // ---- where a file goes next -------------------------------------------------------------------------------
 
-  private retryLater(path: string, tracked: Tracked, delayMs: number): void {
+  #retryLater(path: string, tracked: Tracked, delayMs: number): void {
     tracked.phase = 'waiting-retry'
     clearTimeout(tracked.timer)
     tracked.timer = setTimeout(() => {
-      if (!this.settings.isStopping()) this.enqueue(path, tracked)
+      if (!this.#settings.isStopping()) this.#enqueue(path, tracked)
     }, delayMs)
   }
 
-  private backToSettling(path: string, tracked: Tracked): void {
+  #backToSettling(path: string, tracked: Tracked): void {
     tracked.phase = 'settling'
     tracked.dirty = false
-    this.settleLater(path, tracked, CHANGED_RECHECK_MS)
+    this.#settleLater(path, tracked, changedRecheckMs)
   }
 
-  private finishTracking(path: string, tracked: Tracked): void {
-    if (this.tracked.get(path) === tracked) this.tracked.delete(path)
+  #finishTracking(path: string, tracked: Tracked): void {
+    if (this.#tracked.get(path) === tracked) this.#tracked.delete(path)
     // Changed while it was converted: look at the new content.
-    if (tracked.dirty && !this.settings.isStopping()) void this.observe(path)
+    if (tracked.dirty && !this.#settings.isStopping()) void this.observe(path)
   }
 
   /** `--on-success move|delete`: never a source that changed while it was converted. */
-  private async afterSuccess(path: string, tracked: Tracked, done: FileRecord): Promise<void> {
-    const { onSuccess, inbox, doneDir } = this.settings.options
+  async #afterSuccess(path: string, tracked: Tracked, done: FileRecord): Promise<void> {
+    const { onSuccess, inbox, doneDir } = this.#settings.options
     if (onSuccess === 'keep') return
     const absolute = inboxPath(inbox, path)
     const now = await stat(absolute).catch(() => undefined)
@@ -637,13 +642,13 @@ export class FilePipeline {
     try {
       await disposeSource({ how: onSuccess, absolute, doneDir, path })
     } catch (error) {
-      this.settings.display.log('warn', `could not ${onSuccess} the source`, {
+      this.#settings.display.log('warn', `could not ${onSuccess} the source`, {
         path,
         error: (error as Error).message,
       })
       return
     }
-    await this.settings.recorder.sourceDisposed(done)
+    await this.#settings.recorder.sourceDisposed(done)
   }
 }
 

@@ -36,13 +36,13 @@ export interface Rejection {
 }
 
 /** The signature of a source that could not be read at all. */
-const UNREAD: FileSignature = { size: 0, mtimeMs: 0, ctimeMs: 0 }
+const unread: FileSignature = { size: 0, mtimeMs: 0, ctimeMs: 0 }
 
 export class OutcomeRecorder {
-  private readonly settings: OutcomeRecorderSettings
+  readonly #settings: OutcomeRecorderSettings
 
   constructor(settings: OutcomeRecorderSettings) {
-    this.settings = settings
+    this.#settings = settings
   }
 
   /**
@@ -54,10 +54,10 @@ export class OutcomeRecorder {
     { result, record }: ResultInHand,
     startedAt: number = Date.now(),
   ): Promise<void> {
-    const { options, journal, report, display } = this.settings
+    const { options, journal, report, display } = this.#settings
     const { markdown } = await writeOutputs({ out: options.out, path, result, reasoning: options.reasoning })
     await journal.set({ ...record, updatedAt: new Date().toISOString() })
-    this.settings.outputHealth.succeeded()
+    this.#settings.outputHealth.succeeded()
     report.converted(path, markdown)
     display.log('info', 'converted', {
       path,
@@ -73,9 +73,9 @@ export class OutcomeRecorder {
    * `seenAs`: the same content found under a new signature, remembered so that the next look needs no hash.
    */
   async known(path: string, record: FileRecord, seenAs?: FileSignature): Promise<void> {
-    const { options, journal, report } = this.settings
+    const { options, journal, report } = this.#settings
     if (seenAs) {
-      await this.writeTolerated(() =>
+      await this.#writeTolerated(() =>
         journal.set({ ...record, ...seenAs, updatedAt: new Date().toISOString() }),
       )
     }
@@ -89,7 +89,7 @@ export class OutcomeRecorder {
    * written, the journal and the report told, the failure logged.
    */
   async failed(path: string, failure: Failure, source: FailedSource): Promise<void> {
-    const { options, journal, report, display, fingerprint } = this.settings
+    const { options, journal, report, display, fingerprint } = this.#settings
     const when = new Date().toISOString()
     const failureReport = { path, failure, source, fingerprint, when }
     const errorFile = outputPaths(options.out, path).error
@@ -98,9 +98,9 @@ export class OutcomeRecorder {
       await writeErrorFile(failureReport, { out: options.out, file: errorFile })
     } catch (error) {
       written = undefined
-      this.settings.outputHealth.failed(classifyError(error))
+      this.#settings.outputHealth.failed(classifyError(error))
     }
-    await this.writeTolerated(() => journal.set(failedRecord(failureReport)))
+    await this.#writeTolerated(() => journal.set(failedRecord(failureReport)))
     report.failed({ path, errorFile: written, message: failure.message, code: failure.code })
     display.log('error', 'failed', {
       path,
@@ -116,7 +116,7 @@ export class OutcomeRecorder {
    * A document that can never be converted as it is (empty, not its format, a link out of the inbox...):
    * failed, and tried again once it changes. `signature`: of the file checked, when it could be read.
    */
-  rejected(path: string, rejection: Rejection, signature: FileSignature = UNREAD): Promise<void> {
+  rejected(path: string, rejection: Rejection, signature: FileSignature = unread): Promise<void> {
     return this.failed(
       path,
       { kind: 'document', message: rejection.reason, code: rejection.code },
@@ -142,12 +142,12 @@ export class OutcomeRecorder {
    * the journal keeps the document as it is, and its job for the next start.
    */
   outputAbandoned(path: string, failure: Failure, jobId: string | undefined): void {
-    this.settings.report.failed({
+    this.#settings.report.failed({
       path,
       message: `cannot write to the output folder: ${failure.message}`,
       code: failure.code,
     })
-    this.settings.display.log('error', 'failed: the output folder cannot be written', {
+    this.#settings.display.log('error', 'failed: the output folder cannot be written', {
       path,
       jobId,
       error: failure.message,
@@ -159,8 +159,8 @@ export class OutcomeRecorder {
   /** A step failed in a way it did not expect: failed in this run, and looked at again on the next scan. */
   unexpected(path: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error)
-    this.settings.report.failed({ path, message: `unexpected error: ${message}`, code: 'INTERNAL' })
-    this.settings.display.log('error', 'unexpected error; the file is looked at again on the next scan', {
+    this.#settings.report.failed({ path, message: `unexpected error: ${message}`, code: 'INTERNAL' })
+    this.#settings.display.log('error', 'unexpected error; the file is looked at again on the next scan', {
       path,
       error: message,
       stack: error instanceof Error ? error.stack : undefined,
@@ -169,21 +169,21 @@ export class OutcomeRecorder {
 
   /** The job of a submit a crash cut short, found on the server: waited for, not submitted again. */
   async adopted(path: string, record: FileRecord, jobId: string): Promise<void> {
-    await this.writeTolerated(() =>
-      this.settings.journal.set({
+    await this.#writeTolerated(() =>
+      this.#settings.journal.set({
         ...record,
         status: 'submitted',
         jobId,
         updatedAt: new Date().toISOString(),
       }),
     )
-    this.settings.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
+    this.#settings.display.log('info', 'adopted the job a crash interrupted', { path, jobId })
   }
 
   /** The source was moved or deleted after its conversion, as `--on-success` asks. */
   async sourceDisposed(record: FileRecord): Promise<void> {
-    await this.writeTolerated(() =>
-      this.settings.journal.set({ ...record, sourceRemoved: true, updatedAt: new Date().toISOString() }),
+    await this.#writeTolerated(() =>
+      this.#settings.journal.set({ ...record, sourceRemoved: true, updatedAt: new Date().toISOString() }),
     )
   }
 
@@ -192,7 +192,7 @@ export class OutcomeRecorder {
    * too (unless the watcher itself moved or deleted it after success).
    */
   async removed(path: string): Promise<void> {
-    const { options, journal, report, display } = this.settings
+    const { options, journal, report, display } = this.#settings
     const record = await journal.get(path)
     report.forget(path)
     if (!record || record.sourceRemoved) return
@@ -200,10 +200,10 @@ export class OutcomeRecorder {
     try {
       await removeOutputs(options.out, path)
     } catch (error) {
-      this.settings.outputHealth.failed(classifyError(OutputError.wrap(error, options.out)))
+      this.#settings.outputHealth.failed(classifyError(OutputError.wrap(error, options.out)))
       return
     }
-    await this.writeTolerated(() => journal.delete(path))
+    await this.#writeTolerated(() => journal.delete(path))
     display.log('info', 'source deleted; outputs removed', { path })
   }
 
@@ -211,12 +211,12 @@ export class OutcomeRecorder {
    * A journal write whose failure costs at most some work later (a hash, a conversion done again): the output
    * folder is reported, and the run goes on.
    */
-  private async writeTolerated(write: () => unknown): Promise<void> {
+  async #writeTolerated(write: () => unknown): Promise<void> {
     try {
       await write()
     } catch (error) {
       if (!(error instanceof OutputError)) throw error
-      this.settings.outputHealth.failed(classifyError(error))
+      this.#settings.outputHealth.failed(classifyError(error))
     }
   }
 }

@@ -2,9 +2,9 @@ import type { Snapshot, Summary, SummaryRow } from '../../types.js'
 import type { Tracked } from './tracked.js'
 
 /** Errors kept for the live view. */
-const RECENT_ERRORS = 20
+const recentErrorsKept = 20
 /** The rate shown is over this recent window, not since the start: a run that stalls shows it at once. */
-const RATE_WINDOW_MS = 60_000
+const rateWindowMs = 60_000
 
 /** A failed document as it is reported. */
 export interface ReportedFailure {
@@ -17,18 +17,18 @@ export interface ReportedFailure {
 
 /** What this run did, for the live view and the `--once` summary. */
 export class RunReport {
-  private readonly rows = new Map<string, SummaryRow>()
-  private readonly recentErrors: Array<{ path: string; message: string }> = []
-  private readonly counts = { done: 0, failed: 0 }
+  readonly #rows = new Map<string, SummaryRow>()
+  readonly #recentErrors: Array<{ path: string; message: string }> = []
+  readonly #counts = { done: 0, failed: 0 }
   /** When each recent conversion ended, oldest first. */
-  private readonly recentDone: number[] = []
-  private readonly startedAt = Date.now()
+  readonly #recentDone: number[] = []
+  readonly #startedAt = Date.now()
 
   /** How `row.path` ended in this run (fields left undefined or empty are left out of the summary). */
   row({ path, outcome, output, error, code }: SummaryRow): void {
     // A rescan sees a document converted earlier in this run as unchanged: it still counts as converted.
-    if (outcome === 'unchanged' && this.rows.get(path)?.outcome === 'converted') return
-    this.rows.set(path, {
+    if (outcome === 'unchanged' && this.#rows.get(path)?.outcome === 'converted') return
+    this.#rows.set(path, {
       path,
       outcome,
       ...(output ? { output } : {}),
@@ -38,29 +38,29 @@ export class RunReport {
   }
 
   converted(path: string, output: string): void {
-    this.counts.done++
-    this.recentDone.push(Date.now())
+    this.#counts.done++
+    this.#recentDone.push(Date.now())
     this.row({ path, outcome: 'converted', output })
   }
 
   /** A failure in this run: counted, and shown among the recent errors of the live view. */
   failed({ path, errorFile, message, code }: ReportedFailure): void {
-    this.counts.failed++
-    this.recentErrors.push({ path, message })
-    if (this.recentErrors.length > RECENT_ERRORS) this.recentErrors.shift()
+    this.#counts.failed++
+    this.#recentErrors.push({ path, message })
+    if (this.#recentErrors.length > recentErrorsKept) this.#recentErrors.shift()
     this.row({ path, outcome: 'failed', output: errorFile, error: message, code })
   }
 
   /** Conversions per minute over the last minute (or since the start, when that is shorter). */
-  private ratePerMinute(now: number): number {
-    while (this.recentDone.length > 0 && this.recentDone[0]! <= now - RATE_WINDOW_MS) this.recentDone.shift()
-    const windowMs = Math.max(1000, Math.min(RATE_WINDOW_MS, now - this.startedAt))
-    return (this.recentDone.length * 60_000) / windowMs
+  #ratePerMinute(now: number): number {
+    while (this.#recentDone.length > 0 && this.#recentDone[0]! <= now - rateWindowMs) this.#recentDone.shift()
+    const windowMs = Math.max(1000, Math.min(rateWindowMs, now - this.#startedAt))
+    return (this.#recentDone.length * 60_000) / windowMs
   }
 
   /** The source is gone: it no longer belongs in the summary. */
   forget(path: string): void {
-    this.rows.delete(path)
+    this.#rows.delete(path)
   }
 
   snapshot(tracked: ReadonlyMap<string, Tracked>): Snapshot {
@@ -75,16 +75,16 @@ export class RunReport {
     }
     return {
       ...phases,
-      ...this.counts,
+      ...this.#counts,
       current,
-      errors: [...this.recentErrors],
-      startedAt: this.startedAt,
-      ratePerMinute: this.ratePerMinute(Date.now()),
+      errors: [...this.#recentErrors],
+      startedAt: this.#startedAt,
+      ratePerMinute: this.#ratePerMinute(Date.now()),
     }
   }
 
   summary(): Summary {
-    const rows = [...this.rows.values()].sort((a, b) => a.path.localeCompare(b.path))
+    const rows = [...this.#rows.values()].sort((a, b) => a.path.localeCompare(b.path))
     return {
       rows,
       converted: rows.filter((row) => row.outcome === 'converted').length,

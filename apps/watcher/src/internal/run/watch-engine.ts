@@ -26,13 +26,13 @@ import { OutcomeRecorder } from './outcome-recorder.js'
 import { RunReport } from './run-report.js'
 
 /** How long a stop waits for steps on files still running (after conversions were aborted) before closing. */
-const SETTLE_AFTER_ABORT_MS = 5000
+const settleAfterAbortMs = 5000
 
 /** Cluster mode, `--once`: how often the queue is asked whether the cluster has finished. */
-const ONCE_CHECK_MS = 250
+const onceCheckMs = 250
 
 /** Cluster mode: a temp file of an output write younger than this may be another instance's write in progress. */
-const SHARED_TEMPORARY_MIN_AGE_MS = 60_000
+const sharedTemporaryMinAgeMs = 60_000
 
 /**
  * One watcher run from start to stop: opens the journal and the backend, wires chokidar's hints, the
@@ -41,36 +41,36 @@ const SHARED_TEMPORARY_MIN_AGE_MS = 60_000
  * in progress, and only then closes the journal: nothing is written to it after that.
  */
 export class WatchEngine implements Watcher {
-  private readonly options: ResolvedOptions
-  private readonly display: Display
-  private readonly queue: ConversionQueue
-  private readonly report = new RunReport()
-  private pipeline!: FilePipeline
-  private journal!: JournalStore
+  readonly #options: ResolvedOptions
+  readonly #display: Display
+  readonly #queue: ConversionQueue
+  readonly #report = new RunReport()
+  #pipeline!: FilePipeline
+  #journal!: JournalStore
   /** Cluster mode (`--queue`): the shared queue, and this instance's conversions of its jobs. */
-  private cluster: ClusterQueue | undefined
-  private conversions: QueuedConversions | undefined
-  private onceTimer: NodeJS.Timeout | undefined
-  private onceChecking = false
-  private backend!: Backend
-  private context!: ScanContext
-  private events!: InboxEvents
-  private rescanTimer: NodeJS.Timeout | undefined
-  private scanning: Promise<void> | undefined
-  private stopping: Promise<Summary> | undefined
+  #cluster: ClusterQueue | undefined
+  #conversions: QueuedConversions | undefined
+  #onceTimer: NodeJS.Timeout | undefined
+  #onceChecking = false
+  #backend!: Backend
+  #context!: ScanContext
+  #events!: InboxEvents
+  #rescanTimer: NodeJS.Timeout | undefined
+  #scanning: Promise<void> | undefined
+  #stopping: Promise<Summary> | undefined
   /** Set when the run cannot go on (the API key was refused): `finished` rejects with it. */
-  private fatal: WatcherError | undefined
-  private initialScanDone = false
-  private readonly isStopping = (): boolean => this.stopping !== undefined
+  #fatal: WatcherError | undefined
+  #initialScanDone = false
+  readonly #isStopping = (): boolean => this.#stopping !== undefined
   readonly finished: Promise<Summary>
-  private settleFinished!: { resolve(summary: Summary): void; reject(error: Error): void }
+  #settleFinished!: { resolve(summary: Summary): void; reject(error: Error): void }
 
   constructor(options: ResolvedOptions, display: Display) {
-    this.options = options
-    this.display = display
-    this.queue = new ConversionQueue(options.concurrency, () => this.checkOnceFinished())
+    this.#options = options
+    this.#display = display
+    this.#queue = new ConversionQueue(options.concurrency, () => this.#checkOnceFinished())
     this.finished = new Promise((resolve, reject) => {
-      this.settleFinished = { resolve, reject }
+      this.#settleFinished = { resolve, reject }
     })
     // Observed here so that a caller who only calls stop() gets no unhandled rejection.
     this.finished.catch(() => {})
@@ -79,7 +79,7 @@ export class WatchEngine implements Watcher {
   // ---- start-up ---------------------------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    const { options } = this
+    const options = this.#options
     const inboxStats = await stat(options.inbox).catch(() => undefined)
     if (!inboxStats?.isDirectory()) {
       throw new Error(
@@ -88,7 +88,7 @@ export class WatchEngine implements Watcher {
     }
     try {
       await mkdir(options.out, { recursive: true })
-      if (!options.queue) this.journal = Journal.open(options.state)
+      if (!options.queue) this.#journal = Journal.open(options.state)
     } catch (error) {
       if ((error as Error).message.includes('in use by process')) throw error
       throw new Error(
@@ -100,18 +100,21 @@ export class WatchEngine implements Watcher {
       const { connectRedis, redisPassword } = await import('../cluster/redis-connection.js')
       const { RedisJournal } = await import('../cluster/redis-journal.js')
       const password = redisPassword(options.queue)
-      if (password) this.display.addSecret(password)
+      if (password) this.#display.addSecret(password)
       const redis = await connectRedis(options.queue)
-      this.journal = new RedisJournal(redis, { prefix: options.queuePrefix, where: redactUrl(options.queue) })
+      this.#journal = new RedisJournal(redis, {
+        prefix: options.queuePrefix,
+        where: redactUrl(options.queue),
+      })
     }
     let adoptable: AdoptableJobs
     try {
       // Other instances of a cluster write to the same output folder: only their old temp files are stale.
       await removeStaleTemporaryFiles(
         options.out,
-        options.queue ? Math.max(SHARED_TEMPORARY_MIN_AGE_MS, 2 * options.queueLockMs) : 0,
+        options.queue ? Math.max(sharedTemporaryMinAgeMs, 2 * options.queueLockMs) : 0,
       )
-      this.context = {
+      this.#context = {
         inbox: options.inbox,
         realInbox: await realpath(options.inbox),
         filter: createFileFilter(options.include, options.exclude),
@@ -119,128 +122,130 @@ export class WatchEngine implements Watcher {
           within(options.inbox, folder),
         ),
       }
-      this.events = new InboxEvents({
+      this.#events = new InboxEvents({
         options,
-        context: this.context,
-        display: this.display,
-        onPath: (path) => void this.pipeline.observe(path),
-        onWatching: () => this.rescanAfterCurrent(),
-        isStopping: this.isStopping,
+        context: this.#context,
+        display: this.#display,
+        onPath: (path) => void this.#pipeline.observe(path),
+        onWatching: () => this.#rescanAfterCurrent(),
+        isStopping: this.#isStopping,
       })
-      this.backend = await openBackend(options, this.display)
+      this.#backend = await openBackend(options, this.#display)
       try {
         adoptable = await AdoptableJobs.load({
-          client: this.backend.client,
+          client: this.#backend.client,
           // A cluster's pending records may be submits under way on other instances: each is looked for
           // when its queue job is taken, not here.
-          records: options.queue ? [] : await this.journal.all(),
-          signal: this.queue.signal,
-          display: this.display,
+          records: options.queue ? [] : await this.#journal.all(),
+          signal: this.#queue.signal,
+          display: this.#display,
         })
       } catch (error) {
-        await this.backend.close().catch(() => {})
-        throw AuthenticationError.isInstance(error) ? this.refusal(error.message, error) : error
+        await this.#backend.close().catch(() => {})
+        throw AuthenticationError.isInstance(error) ? this.#refusal(error.message, error) : error
       }
     } catch (error) {
-      await Promise.resolve(this.journal.close()).catch(() => {})
+      await Promise.resolve(this.#journal.close()).catch(() => {})
       throw error
     }
     const fingerprint = optionsFingerprint(options)
-    const outputHealth = new OutputHealth(this.display, options.out)
+    const outputHealth = new OutputHealth(this.#display, options.out)
     const recorder = new OutcomeRecorder({
       options,
-      display: this.display,
-      journal: this.journal,
-      report: this.report,
+      display: this.#display,
+      journal: this.#journal,
+      report: this.#report,
       outputHealth,
       fingerprint,
     })
     if (options.queue) {
       const { ClusterQueue } = await import('../cluster/cluster-queue.js')
       const { QueuedConversions } = await import('../cluster/queued-conversions.js')
-      this.cluster = new ClusterQueue({
+      this.#cluster = new ClusterQueue({
         url: options.queue,
         prefix: options.queuePrefix,
         fingerprint,
         concurrency: options.concurrency,
         lockMs: options.queueLockMs,
-        display: this.display,
+        display: this.#display,
       })
-      await this.cluster.ready()
-      this.conversions = new QueuedConversions({
+      await this.#cluster.ready()
+      this.#conversions = new QueuedConversions({
         options,
-        display: this.display,
+        display: this.#display,
         fingerprint,
-        context: this.context,
-        journal: this.journal,
-        client: this.backend.client,
-        cluster: this.cluster,
+        context: this.#context,
+        journal: this.#journal,
+        client: this.#backend.client,
+        cluster: this.#cluster,
         recorder,
         outputHealth,
-        signal: this.queue.signal,
-        onRefused: (failure) => this.refused(failure),
-        onChange: () => this.checkOnceFinished(),
+        signal: this.#queue.signal,
+        onRefused: (failure) => this.#refused(failure),
+        onChange: () => this.#checkOnceFinished(),
       })
-      this.slowClusterOnRateLimit(this.cluster)
+      this.#slowClusterOnRateLimit(this.#cluster)
     }
-    this.pipeline = new FilePipeline({
+    this.#pipeline = new FilePipeline({
       options,
-      display: this.display,
+      display: this.#display,
       fingerprint,
-      context: this.context,
-      journal: this.journal,
-      client: this.backend.client,
-      queue: this.queue,
+      context: this.#context,
+      journal: this.#journal,
+      client: this.#backend.client,
+      queue: this.#queue,
       adoptable,
       outputHealth,
       recorder,
-      isStopping: this.isStopping,
-      onChange: () => this.checkOnceFinished(),
-      onRefused: (failure) => this.refused(failure),
-      ...(this.cluster ? { cluster: this.cluster } : {}),
+      isStopping: this.#isStopping,
+      onChange: () => this.#checkOnceFinished(),
+      onRefused: (failure) => this.#refused(failure),
+      ...(this.#cluster ? { cluster: this.#cluster } : {}),
     })
-    const records = await this.journal.all()
+    const records = await this.#journal.all()
     const resumable = records.filter((record) => record.status === 'submitted').length
-    const pollingInterval = options.once ? undefined : this.events.pollingInterval()
-    if (this.cluster && this.conversions) {
-      const conversions = this.conversions
-      this.cluster.start((job, token) => conversions.process(job, token))
+    const pollingInterval = options.once ? undefined : this.#events.pollingInterval()
+    if (this.#cluster && this.#conversions) {
+      const conversions = this.#conversions
+      this.#cluster.start((job, token) => conversions.process(job, token))
     }
-    this.display.log('info', options.once ? 'processing the inbox once' : 'watching', {
+    this.#display.log('info', options.once ? 'processing the inbox once' : 'watching', {
       inbox: options.inbox,
       out: options.out,
-      state: this.journal.location,
-      ...(this.cluster ? { queue: this.cluster.name, concurrency: options.concurrency } : {}),
+      state: this.#journal.location,
+      ...(this.#cluster ? { queue: this.#cluster.name, concurrency: options.concurrency } : {}),
       known: records.length,
       resumable,
       ...(options.once ? {} : { events: pollingInterval ? `polling every ${pollingInterval} ms` : 'native' }),
     })
-    this.display.watch(() => this.snapshot())
-    if (!options.once) this.events.start(pollingInterval, inboxStats, Math.min(1000, options.rescanMs))
-    this.track(
-      this.pipeline.rescan().finally(() => {
-        this.initialScanDone = true
-        this.checkOnceFinished()
+    this.#display.watch(() => this.snapshot())
+    if (!options.once) this.#events.start(pollingInterval, inboxStats, Math.min(1000, options.rescanMs))
+    this.#track(
+      this.#pipeline.rescan().finally(() => {
+        this.#initialScanDone = true
+        this.#checkOnceFinished()
       }),
     )
     if (!options.once) {
-      this.rescanTimer = setInterval(() => this.rescanUnlessRunning(), options.rescanMs)
+      this.#rescanTimer = setInterval(() => this.#rescanUnlessRunning(), options.rescanMs)
     }
     // Other instances finish the jobs of a cluster: their ends raise no event here.
-    if (options.once && this.cluster)
-      this.onceTimer = setInterval(() => this.checkOnceFinished(), ONCE_CHECK_MS)
+    if (options.once && this.#cluster)
+      this.#onceTimer = setInterval(() => this.#checkOnceFinished(), onceCheckMs)
   }
 
   /**
    * A 429 seen by this instance's client (which waits and retries on its own) pauses the whole cluster's
    * queue for as long as the service asked: no instance takes another document until then.
    */
-  private slowClusterOnRateLimit(cluster: ClusterQueue): void {
-    this.backend.client.on((event) => {
+  #slowClusterOnRateLimit(cluster: ClusterQueue): void {
+    this.#backend.client.on((event) => {
       if (event.type !== 'retry' || !RateLimitError.isInstance(event.error)) return
-      this.display.log('warn', 'rate limited by the service: the cluster waits', { retryInMs: event.delayMs })
+      this.#display.log('warn', 'rate limited by the service: the cluster waits', {
+        retryInMs: event.delayMs,
+      })
       cluster.rateLimit(event.delayMs).catch((error: unknown) =>
-        this.display.log('warn', 'could not pause the cluster after a 429', {
+        this.#display.log('warn', 'could not pause the cluster after a 429', {
           error: error instanceof Error ? error.message : String(error),
         }),
       )
@@ -249,8 +254,8 @@ export class WatchEngine implements Watcher {
 
   // ---- a refused API key ------------------------------------------------------------------------------------
 
-  private refusal(reason: string, cause: unknown): WatcherError {
-    const baseUrl = this.backend.client.baseUrl.replace(/\/+$/, '')
+  #refusal(reason: string, cause: unknown): WatcherError {
+    const baseUrl = this.#backend.client.baseUrl.replace(/\/+$/, '')
     return new WatcherError(`NUMIND_API_KEY was refused by ${baseUrl}: ${reason}`, {
       code: 'API_KEY_REFUSED',
       cause,
@@ -258,10 +263,10 @@ export class WatchEngine implements Watcher {
   }
 
   /** The first 401 stops the run with one message; documents stay as they are, for a start with the right key. */
-  private refused(failure: Failure): void {
-    if (this.fatal) return
-    this.fatal = this.refusal(failure.message, failure)
-    this.display.log('error', this.fatal.message, {
+  #refused(failure: Failure): void {
+    if (this.#fatal) return
+    this.#fatal = this.#refusal(failure.message, failure)
+    this.#display.log('error', this.#fatal.message, {
       hint: 'set the right key and start again: documents not converted yet are picked up then',
     })
     void this.stop('the API key was refused')
@@ -269,119 +274,119 @@ export class WatchEngine implements Watcher {
 
   // ---- detection --------------------------------------------------------------------------------------------
 
-  private rescanUnlessRunning(): void {
-    if (!this.scanning) this.track(this.pipeline.rescan())
+  #rescanUnlessRunning(): void {
+    if (!this.#scanning) this.#track(this.#pipeline.rescan())
   }
 
   /** A scan that must see the folder as it is now: after the one running, if any, has finished. */
-  private rescanAfterCurrent(): void {
-    const running = this.scanning ?? Promise.resolve()
-    this.track(running.then(() => (this.isStopping() ? undefined : this.pipeline.rescan())))
+  #rescanAfterCurrent(): void {
+    const running = this.#scanning ?? Promise.resolve()
+    this.#track(running.then(() => (this.#isStopping() ? undefined : this.#pipeline.rescan())))
   }
 
   /** Remembers the scan in progress; a failed scan is logged, and the next rescan tries again. */
-  private track(scan: Promise<void>): void {
+  #track(scan: Promise<void>): void {
     const tracked: Promise<void> = scan
       .catch((error: unknown) =>
-        this.display.log('warn', 'scanning the inbox failed; the next rescan tries again', {
+        this.#display.log('warn', 'scanning the inbox failed; the next rescan tries again', {
           error: error instanceof Error ? error.message : String(error),
         }),
       )
       .finally(() => {
-        if (this.scanning === tracked) this.scanning = undefined
+        if (this.#scanning === tracked) this.#scanning = undefined
       })
-    this.scanning = tracked
+    this.#scanning = tracked
   }
 
   // ---- stopping ---------------------------------------------------------------------------------------------
 
-  private checkOnceFinished(): void {
-    if (!this.options.once || !this.initialScanDone || this.stopping) return
-    if (this.pipeline.busy || this.queue.busy || this.conversions?.busy) return
-    if (!this.cluster) {
+  #checkOnceFinished(): void {
+    if (!this.#options.once || !this.#initialScanDone || this.#stopping) return
+    if (this.#pipeline.busy || this.#queue.busy || this.#conversions?.busy) return
+    if (!this.#cluster) {
       void this.stop('done')
       return
     }
     // A cluster's --once run ends when the whole queue is done: every document found has its final state.
-    if (this.onceChecking) return
-    this.onceChecking = true
-    this.cluster
+    if (this.#onceChecking) return
+    this.#onceChecking = true
+    this.#cluster
       .unfinished()
       .then((unfinished) => {
-        if (unfinished > 0 || this.stopping) return
-        if (this.pipeline.busy || this.queue.busy || this.conversions?.busy) return
+        if (unfinished > 0 || this.#stopping) return
+        if (this.#pipeline.busy || this.#queue.busy || this.#conversions?.busy) return
         void this.stop('done')
       })
       .catch(() => {})
       .finally(() => {
-        this.onceChecking = false
+        this.#onceChecking = false
       })
   }
 
   snapshot(): Snapshot {
-    if (!this.conversions) return this.report.snapshot(this.pipeline.files)
-    return this.report.snapshot(new Map([...this.pipeline.files, ...this.conversions.files]))
+    if (!this.#conversions) return this.#report.snapshot(this.#pipeline.files)
+    return this.#report.snapshot(new Map([...this.#pipeline.files, ...this.#conversions.files]))
   }
 
   stop(reason = 'stopped'): Promise<Summary> {
-    if (!this.stopping) {
+    if (!this.#stopping) {
       // Set before doStop runs: its synchronous part may call back into checkOnceFinished.
       let resolveStopping!: (summary: Summary) => void
-      this.stopping = new Promise((resolve) => {
+      this.#stopping = new Promise((resolve) => {
         resolveStopping = resolve
       })
-      void this.doStop(reason).then((summary) => {
+      void this.#doStop(reason).then((summary) => {
         resolveStopping(summary)
-        if (this.fatal) this.settleFinished.reject(this.fatal)
-        else this.settleFinished.resolve(summary)
+        if (this.#fatal) this.#settleFinished.reject(this.#fatal)
+        else this.#settleFinished.resolve(summary)
       })
     }
-    return this.stopping
+    return this.#stopping
   }
 
-  private async doStop(reason: string): Promise<Summary> {
+  async #doStop(reason: string): Promise<Summary> {
     // With the key refused, nothing in flight can succeed: no grace period.
-    const graceMs = this.fatal ? 0 : this.options.graceMs
+    const graceMs = this.#fatal ? 0 : this.#options.graceMs
     // A refused key was told in one message; what is cut short by it needs no more words.
-    if (reason !== 'done' && !this.fatal) {
-      this.display.log('info', 'stopping: finishing conversions in flight', {
+    if (reason !== 'done' && !this.#fatal) {
+      this.#display.log('info', 'stopping: finishing conversions in flight', {
         reason,
-        inFlight: this.queue.running,
+        inFlight: this.#queue.running,
         graceMs,
       })
     }
-    clearInterval(this.rescanTimer)
-    clearInterval(this.onceTimer)
-    this.pipeline.clearTimers()
-    this.queue.clear()
-    await this.events.close()
-    const conversions = this.conversions
-    await this.queue.drain(
+    clearInterval(this.#rescanTimer)
+    clearInterval(this.#onceTimer)
+    this.#pipeline.clearTimers()
+    this.#queue.clear()
+    await this.#events.close()
+    const conversions = this.#conversions
+    await this.#queue.drain(
       graceMs,
-      this.fatal ? undefined : this.display,
-      this.cluster && conversions
-        ? { ended: this.cluster.stopTaking(), running: () => conversions.files.size }
+      this.#fatal ? undefined : this.#display,
+      this.#cluster && conversions
+        ? { ended: this.#cluster.stopTaking(), running: () => conversions.files.size }
         : undefined,
     )
     // Jobs cut short by the end of the grace period went back to the queue; the worker ends after them.
-    if (this.cluster) await settlesWithin(this.cluster.stopTaking(), SETTLE_AFTER_ABORT_MS)
+    if (this.#cluster) await settlesWithin(this.#cluster.stopTaking(), settleAfterAbortMs)
     // Steps still running (a failure being reported, a scan) end before the journal closes.
     const settled = await settlesWithin(
-      Promise.all([this.pipeline.idle(), this.scanning]),
-      SETTLE_AFTER_ABORT_MS,
+      Promise.all([this.#pipeline.idle(), this.#scanning]),
+      settleAfterAbortMs,
     )
     if (!settled) {
-      this.display.log(
+      this.#display.log(
         'warn',
         'some files were still being handled at shutdown; they are looked at on the next start',
       )
     }
-    this.pipeline.clearTimers()
-    await this.cluster?.close()
+    this.#pipeline.clearTimers()
+    await this.#cluster?.close()
     try {
-      await this.journal.close()
+      await this.#journal.close()
     } catch (error) {
-      this.display.log(
+      this.#display.log(
         'warn',
         'could not compact the state journal; it is complete and is compacted on the next start',
         {
@@ -389,9 +394,9 @@ export class WatchEngine implements Watcher {
         },
       )
     }
-    await this.backend.close().catch(() => {})
-    const summary = this.report.summary()
-    this.display.log('info', 'stopped', {
+    await this.#backend.close().catch(() => {})
+    const summary = this.#report.summary()
+    this.#display.log('info', 'stopped', {
       converted: summary.converted,
       unchanged: summary.unchanged,
       failed: summary.failed,

@@ -28,6 +28,7 @@ export class ClusterConnection {
   readonly events: FinishedEvents
   readonly queue: Queue
 
+  // biome-ignore lint/style/useConsistentMemberAccessibility: a constructor has no `#` form; instances come from the static factory
   private constructor(parts: {
     target: RedisTarget
     keys: JobKeys

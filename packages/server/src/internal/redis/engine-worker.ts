@@ -63,6 +63,7 @@ export class EngineWorker {
   readonly #sweep: NodeJS.Timeout
   #closing: Promise<void> | undefined
 
+  // biome-ignore lint/style/useConsistentMemberAccessibility: a constructor has no `#` form; instances come from the static factory
   private constructor(options: EngineWorkerOptions, connection: Redis) {
     this.#options = options
     this.#cluster = options.cluster

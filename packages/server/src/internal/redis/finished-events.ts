@@ -11,6 +11,7 @@ export class FinishedEvents {
   readonly #subscriber: Redis
   readonly #watchers = new Map<string, Set<() => void>>()
 
+  // biome-ignore lint/style/useConsistentMemberAccessibility: a constructor has no `#` form; instances come from the static factory
   private constructor(subscriber: Redis) {
     this.#subscriber = subscriber
   }

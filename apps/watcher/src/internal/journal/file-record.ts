@@ -1,0 +1,30 @@
+/**
+ * The journal's record of one source document. It has a file of its own because both the journal file and the
+ * store interface every journal implements speak of it.
+ */
+
+/** Where a document is in its life. */
+export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
+
+/** What the journal knows about one source document, keyed by its relative path. */
+export interface FileRecord {
+  path: string
+  status: FileStatus
+  /** sha256 of the content that was (or is being) converted. */
+  sha256: string
+  /** Fingerprint of the options the conversion used. */
+  options: string
+  /** Set from `submitted` on. */
+  jobId?: string
+  /** The file's signature when it was hashed, to skip re-hashing an untouched file. */
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  /** Whole-conversion attempts so far. */
+  attempts: number
+  updatedAt: string
+  /** `document`: the file itself is bad (retried only when it changes); `service`: retried on next start. */
+  error?: { message: string; code?: string; status?: number; kind: 'document' | 'service' }
+  /** The watcher moved or deleted the source itself after success. */
+  sourceRemoved?: boolean
+}
