@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import {
+  close as closeFile,
+  createReadStream,
+  createWriteStream,
+  open as openFile,
+  read as readInto,
+} from 'node:fs'
 import { mkdtemp, open, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
@@ -96,7 +102,38 @@ function* sliceBytes(bytes: Uint8Array): Generator<Uint8Array> {
   }
 }
 
-async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+/**
+ * Reads a file of `size` bytes (as stat saw it) in one read into a buffer of that size: a read stream would
+ * allocate a fresh `chunkSize` buffer and read twice (the second to see the end), and a FileHandle costs an
+ * object and a finalizer, the main costs of a small file.
+ */
+function readSmallFile(path: string, size: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    openFile(path, 'r', (openError, descriptor) => {
+      if (openError) return reject(openError)
+      const buffer = Buffer.allocUnsafe(size)
+      const finish = (failure: Error | null, filled: number) =>
+        closeFile(descriptor, (closeError) => {
+          const error = failure ?? closeError
+          if (error) reject(error)
+          else resolve(buffer.subarray(0, filled))
+        })
+      const readFrom = (filled: number): void =>
+        readInto(descriptor, buffer, filled, size - filled, filled, (readError, bytesRead) => {
+          if (readError) return finish(readError, filled)
+          if (bytesRead === 0 || filled + bytesRead >= size) return finish(null, filled + bytesRead)
+          readFrom(filled + bytesRead)
+        })
+      readFrom(0)
+    })
+  })
+}
+
+async function* readFileChunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+  if (size <= chunkSize) {
+    if (size > 0) yield await readSmallFile(path, size)
+    return
+  }
   const stream = createReadStream(path, { highWaterMark: chunkSize })
   try {
     for await (const chunk of stream) yield chunk as Buffer
@@ -239,7 +276,7 @@ function fileSource({ path, size, filename, contentType, remove }: FileUpload): 
     size,
     reReadable: true,
     path,
-    open: () => readFileChunks(path),
+    open: () => readFileChunks(path, size),
     dispose: async () => {
       if (disposed || !remove) return
       disposed = true
