@@ -90,6 +90,8 @@ export async function convertPages(
       } catch (error) {
         if (!siblings.signal.aborted) siblings.abort()
         throw error
+      } finally {
+        chunkCall.operation.end()
       }
     }),
   )
