@@ -35,4 +35,8 @@ describe('importing @numarkdown/core', () => {
     expect(packages).toContain('undici')
     expect(packages).not.toContain('pdf-lib')
   })
+
+  it('loads no media-type database: the first upload loads it', () => {
+    expect(loadedPackages(join(source, 'index.ts'))).not.toContain('mime-types')
+  })
 })

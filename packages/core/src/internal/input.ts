@@ -13,10 +13,16 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { checkKnownOptions, rejectValue } from '@numarkdown/protocol'
-import mime from 'mime-types'
 import { NuMarkdownError } from '../errors.js'
 import type { ConvertInput, DocumentData } from '../types.js'
 import { documentInputKeys } from './option-keys.js'
+
+/**
+ * mime-types, loaded on the first upload rather than with the client: its database is a large JSON document that
+ * importing the package must not pay for.
+ */
+let mimeTypes: Promise<typeof import('mime-types')> | undefined
+const loadMimeTypes = () => (mimeTypes ??= import('mime-types').then((module) => module.default))
 
 /** Bytes are read (and sent) in chunks of this size: large enough for throughput, small enough for memory. */
 export const chunkSize: number = 1024 * 1024
@@ -188,7 +194,7 @@ export async function detectContentType(
   head: Uint8Array,
 ): Promise<{ contentType: string; extension?: string }> {
   if (filename) {
-    const fromExtension = mime.lookup(filename)
+    const fromExtension = (await loadMimeTypes()).lookup(filename)
     if (fromExtension) return { contentType: fromExtension }
   }
   if (head.byteLength > 0) {
@@ -310,7 +316,7 @@ async function finish(
   const head = derived.head
   const name = chooseName(given.filename, derived.name)
   if (given.contentType) return { filename: name ?? 'document', contentType: given.contentType }
-  const fromExtension = name && extname(name) ? mime.lookup(name) : false
+  const fromExtension = name && extname(name) ? (await loadMimeTypes()).lookup(name) : false
   if (fromExtension) return { filename: name ?? 'document', contentType: fromExtension }
   if (derivedType && derivedType !== 'application/octet-stream') {
     return { filename: name ?? 'document', contentType: derivedType }
