@@ -12,7 +12,8 @@ import { startLoopbackFloor } from '../internal/loopback-floor.ts'
 import { loadCore } from '../internal/packages.ts'
 import { runPool } from '../internal/pool.ts'
 import { startServerProcess } from '../internal/servers.ts'
-import { median, percentile, round } from '../internal/stats.ts'
+import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
+import { percentile } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const concurrency = 16
@@ -20,13 +21,6 @@ const floorRatioTarget = 1.4
 const naiveRatioTarget = 0.6
 const engineLatencyMs = 50
 const latencyMarginMs = 1
-
-type Spread = { min: number; median: number; max: number }
-const spread = (values: number[]): Spread => ({
-  min: Math.min(...values),
-  median: median(values),
-  max: Math.max(...values),
-})
 
 /** Client CPU (user + system) per job over `jobs` conversions at `concurrency` in flight, in milliseconds. */
 async function cpuPerJob(jobs: number, convert: (index: number) => Promise<unknown>): Promise<number> {
@@ -101,17 +95,17 @@ const benchmark: Benchmark = {
       const rows: BenchmarkRow[] = []
       const floorName = 'client floor: undici request() POST + one SSE read'
       const naiveName = '(a) fetch + back-to-back polling'
-      for (const kind of ['min', 'median', 'max'] as const) {
+      for (const kind of spreadKinds) {
         rows.push({
           metric: `client CPU per job, ${kind} of rounds`,
-          ours: spread(cpu.core)[kind],
-          baseline: spread(cpu.floor)[kind],
+          ours: spreadOf(cpu.core)[kind],
+          baseline: spreadOf(cpu.floor)[kind],
           baselineName: floorName,
           unit: 'ms',
         })
       }
-      const floorRatios = spread(toFloor)
-      const naiveRatios = spread(toNaive)
+      const floorRatios = spreadOf(toFloor)
+      const naiveRatios = spreadOf(toNaive)
       rows.push(
         {
           metric: 'client CPU per job ÷ floor, median of rounds',
@@ -122,8 +116,8 @@ const benchmark: Benchmark = {
         },
         {
           metric: 'client CPU per job, median of rounds',
-          ours: spread(cpu.core).median,
-          baseline: spread(cpu.naive).median,
+          ours: spreadOf(cpu.core).median,
+          baseline: spreadOf(cpu.naive).median,
           baselineName: naiveName,
           unit: 'ms',
         },
@@ -156,22 +150,22 @@ const benchmark: Benchmark = {
         target: `≤ client floor + ${latencyMarginMs} ms`,
         pass: overP50 <= floorClientP50 + latencyMarginMs,
       })
-      const show = (values: Spread) => `${round(values.min)}–${round(values.median)}–${round(values.max)}`
+      const show = showSpread
       return {
         name: 'client-floor',
         rows,
         notes: [
           `${rounds} interleaved rounds of ${jobsPerRound} conversions of 2 KiB files per client, ${concurrency} ` +
             `in flight, instant engine, server in its own process, after ${warmUpJobs} to warm up.`,
-          `client CPU per job min–median–max (ms): core ${show(spread(cpu.core))}, floor ${show(spread(cpu.floor))}, ` +
-            `naive ${show(spread(cpu.naive))}; per-round ratio core ÷ floor ${show(floorRatios)}, ` +
+          `client CPU per job min–median–max (ms): core ${show(spreadOf(cpu.core))}, floor ${show(spreadOf(cpu.floor))}, ` +
+            `naive ${show(spreadOf(cpu.naive))}; per-round ratio core ÷ floor ${show(floorRatios)}, ` +
             `core ÷ naive ${show(naiveRatios)}.`,
           `latency: ${latencySamples} conversions one at a time on a ${engineLatencyMs} ms engine, each followed by ` +
             'one loopback sample; over engine min–p50–max ' +
-            `${show({ min: Math.min(...over), median: overP50, max: Math.max(...over) })} ms, client floor on the same ` +
-            `server ${show({ min: Math.min(...floorClientOver), median: floorClientP50, max: Math.max(...floorClientOver) })} ` +
+            `${show(spreadOf(over))} ms, client floor on the same ` +
+            `server ${show(spreadOf(floorClientOver))} ` +
             'ms (what the server adds over the loopback floor is in both), loopback floor ' +
-            `${show({ min: Math.min(...floorSamples), median: floorP50, max: Math.max(...floorSamples) })} ms.`,
+            `${show(spreadOf(floorSamples))} ms.`,
         ],
       }
     } finally {

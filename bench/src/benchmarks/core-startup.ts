@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { spreadKinds, spreadOf } from '../internal/spread.ts'
 import { median, round } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 import { skip } from '../skip.ts'
@@ -47,14 +48,12 @@ const benchmark: Benchmark = {
       for (const [name, code] of Object.entries(commands) as Array<[Name, string]>)
         times[name].push(timeRun(code))
     }
-    const statistic = (values: number[], kind: 'min' | 'median' | 'max') =>
-      kind === 'min' ? Math.min(...values) : kind === 'max' ? Math.max(...values) : median(values)
     const rows: BenchmarkRow[] = []
-    for (const kind of ['min', 'median', 'max'] as const) {
+    for (const kind of spreadKinds) {
       rows.push({
         metric: `import @numarkdown/core, ${kind}`,
-        ours: statistic(times.core, kind),
-        baseline: statistic(times.undici, kind),
+        ours: spreadOf(times.core)[kind],
+        baseline: spreadOf(times.undici)[kind],
         baselineName: 'import undici',
         unit: 'ms',
       })

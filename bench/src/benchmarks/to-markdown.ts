@@ -13,7 +13,8 @@ import { benchDirectory, writeSmallDocuments } from '../internal/files.ts'
 import { loadCore, loadStream } from '../internal/packages.ts'
 import { runPool } from '../internal/pool.ts'
 import { startServerProcess } from '../internal/servers.ts'
-import { median, round } from '../internal/stats.ts'
+import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
+import { median } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const concurrency = 8
@@ -73,19 +74,17 @@ const benchmark: Benchmark = {
         ratios.collected.push(round.toMarkdown / round.collected)
         ratios.readFile.push(round.toMarkdown / round.readFile)
       }
-      const statistic = (values: number[], kind: 'min' | 'median' | 'max') =>
-        kind === 'min' ? Math.min(...values) : kind === 'max' ? Math.max(...values) : median(values)
       const baselineNames = {
         collected: 'createReadStream → collect → convert(bytes)',
         readFile: 'readFile + convert(bytes)',
       }
       const rows: BenchmarkRow[] = []
       for (const baseline of ['collected', 'readFile'] as const) {
-        for (const kind of ['min', 'median', 'max'] as const) {
+        for (const kind of spreadKinds) {
           rows.push({
             metric: `toMarkdown, ${perRound} documents, ${kind} of rounds`,
-            ours: statistic(wall.toMarkdown, kind),
-            baseline: statistic(wall[baseline], kind),
+            ours: spreadOf(wall.toMarkdown)[kind],
+            baseline: spreadOf(wall[baseline])[kind],
             baselineName: baselineNames[baseline],
             unit: 'ms',
           })
@@ -99,8 +98,7 @@ const benchmark: Benchmark = {
           pass: ratio <= targets[baseline],
         })
       }
-      const show = (values: number[]) =>
-        `${round(Math.min(...values))}–${round(median(values))}–${round(Math.max(...values))}`
+      const show = (values: number[]) => showSpread(spreadOf(values))
       return {
         name: 'to-markdown',
         rows,
