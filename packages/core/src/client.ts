@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import {
   checkKnownOptions,
   checkListParams,
@@ -70,6 +71,8 @@ export class NuMarkdownClient {
    */
   constructor(options: ClientOptions = {}) {
     const resolved = resolveClientOptions(options)
+    // Calls without a deadline listen to the close signal itself, one listener each while in flight.
+    setMaxListeners(0, this.#closing.signal)
     const logger = safeLogger(resolved.logger, resolved.apiKey)
     this.#context = {
       options: resolved,
@@ -155,6 +158,8 @@ export class NuMarkdownClient {
       }
     } catch (error) {
       throw this.#failed(this.#asError(error, call.operation), call)
+    } finally {
+      call.operation.end()
     }
   }
 
@@ -176,6 +181,8 @@ export class NuMarkdownClient {
       }
     } catch (error) {
       throw this.#asError(error, call.operation)
+    } finally {
+      call.operation.end()
     }
   }
 
@@ -189,6 +196,8 @@ export class NuMarkdownClient {
       return (await readJob(call, jobId)).job
     } catch (error) {
       throw this.#asError(error, call.operation)
+    } finally {
+      call.operation.end()
     }
   }
 
@@ -215,6 +224,8 @@ export class NuMarkdownClient {
       )
     } catch (error) {
       throw this.#failed(this.#asError(error, call.operation, jobId), call, jobId)
+    } finally {
+      call.operation.end()
     }
   }
 
@@ -254,6 +265,8 @@ export class NuMarkdownClient {
       return await cancelJob(call, jobId)
     } catch (error) {
       throw this.#asError(error, call.operation, jobId)
+    } finally {
+      call.operation.end()
     }
   }
 

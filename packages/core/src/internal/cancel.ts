@@ -67,6 +67,7 @@ export async function cancelQuietly(client: ClientContext, jobId: string): Promi
   } catch (error) {
     client.logger.warn(`numarkdown could not cancel job ${jobId} after abort`, { jobId, error })
   } finally {
+    operation.end()
     client.background.cancelling.delete(jobId)
   }
 }

@@ -123,7 +123,7 @@ export interface HttpRequest {
   path: string
   query?: Record<string, string | number | undefined>
   headers?: Record<string, string>
-  body?: AsyncIterable<Uint8Array> | string
+  body?: AsyncIterable<Uint8Array> | Uint8Array | string
   operation: Operation
   headersTimeoutMs?: number
   /** 0 disables undici's body timeout (SSE keeps its own watchdog). */
@@ -172,7 +172,7 @@ export class Http {
         method: spec.method,
         headers: { 'user-agent': userAgent, ...spec.headers, authorization: `Bearer ${this.#token}` },
         // undici streams an async iterable body as it is pulled (its types only name Readable).
-        body: (spec.body ?? null) as string | null,
+        body: (spec.body ?? null) as Uint8Array | string | null,
         signal: spec.operation.signal,
         headersTimeout: spec.headersTimeoutMs ?? this.#requestTimeoutMs,
         bodyTimeout: spec.bodyTimeoutMs ?? this.#requestTimeoutMs,

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import {
+  close as closeFile,
+  createReadStream,
+  createWriteStream,
+  open as openFile,
+  read as readInto,
+} from 'node:fs'
 import { mkdtemp, open, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
@@ -7,10 +13,16 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { checkKnownOptions, rejectValue } from '@numarkdown/protocol'
-import mime from 'mime-types'
 import { NuMarkdownError } from '../errors.js'
 import type { ConvertInput, DocumentData } from '../types.js'
 import { documentInputKeys } from './option-keys.js'
+
+/**
+ * mime-types, loaded on the first upload rather than with the client: its database is a large JSON document that
+ * importing the package must not pay for.
+ */
+let mimeTypes: Promise<typeof import('mime-types')> | undefined
+const loadMimeTypes = () => (mimeTypes ??= import('mime-types').then((module) => module.default))
 
 /** Bytes are read (and sent) in chunks of this size: large enough for throughput, small enough for memory. */
 export const chunkSize: number = 1024 * 1024
@@ -96,7 +108,38 @@ function* sliceBytes(bytes: Uint8Array): Generator<Uint8Array> {
   }
 }
 
-async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+/**
+ * Reads a file of `size` bytes (as stat saw it) in one read into a buffer of that size: a read stream would
+ * allocate a fresh `chunkSize` buffer and read twice (the second to see the end), and a FileHandle costs an
+ * object and a finalizer, the main costs of a small file.
+ */
+function readSmallFile(path: string, size: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    openFile(path, 'r', (openError, descriptor) => {
+      if (openError) return reject(openError)
+      const buffer = Buffer.allocUnsafe(size)
+      const finish = (failure: Error | null, filled: number) =>
+        closeFile(descriptor, (closeError) => {
+          const error = failure ?? closeError
+          if (error) reject(error)
+          else resolve(buffer.subarray(0, filled))
+        })
+      const readFrom = (filled: number): void =>
+        readInto(descriptor, buffer, filled, size - filled, filled, (readError, bytesRead) => {
+          if (readError) return finish(readError, filled)
+          if (bytesRead === 0 || filled + bytesRead >= size) return finish(null, filled + bytesRead)
+          readFrom(filled + bytesRead)
+        })
+      readFrom(0)
+    })
+  })
+}
+
+async function* readFileChunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+  if (size <= chunkSize) {
+    if (size > 0) yield await readSmallFile(path, size)
+    return
+  }
   const stream = createReadStream(path, { highWaterMark: chunkSize })
   try {
     for await (const chunk of stream) yield chunk as Buffer
@@ -151,7 +194,7 @@ export async function detectContentType(
   head: Uint8Array,
 ): Promise<{ contentType: string; extension?: string }> {
   if (filename) {
-    const fromExtension = mime.lookup(filename)
+    const fromExtension = (await loadMimeTypes()).lookup(filename)
     if (fromExtension) return { contentType: fromExtension }
   }
   if (head.byteLength > 0) {
@@ -239,7 +282,7 @@ function fileSource({ path, size, filename, contentType, remove }: FileUpload): 
     size,
     reReadable: true,
     path,
-    open: () => readFileChunks(path),
+    open: () => readFileChunks(path, size),
     dispose: async () => {
       if (disposed || !remove) return
       disposed = true
@@ -273,7 +316,7 @@ async function finish(
   const head = derived.head
   const name = chooseName(given.filename, derived.name)
   if (given.contentType) return { filename: name ?? 'document', contentType: given.contentType }
-  const fromExtension = name && extname(name) ? mime.lookup(name) : false
+  const fromExtension = name && extname(name) ? (await loadMimeTypes()).lookup(name) : false
   if (fromExtension) return { filename: name ?? 'document', contentType: fromExtension }
   if (derivedType && derivedType !== 'application/octet-stream') {
     return { filename: name ?? 'document', contentType: derivedType }

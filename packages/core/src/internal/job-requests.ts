@@ -99,6 +99,8 @@ export async function* pageThroughJobs(
       page = (await listJobsPage(new Call(client, operation), { skip, perPage, organization })).page
     } catch (error) {
       throw toError(error, operation)
+    } finally {
+      operation.end()
     }
     const items = Array.isArray(page.items) ? page.items : []
     for (const job of items) yield job

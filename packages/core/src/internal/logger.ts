@@ -14,6 +14,8 @@ export function redact(text: string, token: string): string {
  * throwing logger never breaks a conversion. Fields are plain data built by this package (never headers).
  */
 export function safeLogger(logger: Logger, token: string): Logger {
+  // Nothing to scrub on the way to nowhere: the default logger drops every line unread.
+  if (logger === silentLogger) return silentLogger
   const scrub = (value: unknown): unknown => {
     if (typeof value === 'string') return redact(value, token)
     if (value instanceof Error) return redact(String(value.message), token)

@@ -1,5 +1,23 @@
+/** The multipart/form-data body of an upload, streamed from its source and hashed on the way. */
 import { createHash, randomBytes } from 'node:crypto'
 import type { UploadSource } from './input.js'
+
+/** Bodies up to this size go out as one buffer (one write); larger ones stream chunk by chunk. */
+const smallBodyBytes = 64 * 1024
+
+/**
+ * Every boundary of this process starts with the same random part and ends with a counter: one random draw per
+ * process instead of one per body, and still never the same boundary twice.
+ */
+const boundaryPrefix = `----numarkdown-${randomBytes(12).toString('hex')}-`
+let boundaryCount = 0
+
+/** What a pass over the body reports: opened (the source is being read), progress, and sent (all of it given). */
+export interface BodyWatch {
+  opened?(): void
+  progress?(bytesSent: number): void
+  sent?(): void
+}
 
 /** Escapes a filename for a `Content-Disposition` parameter the way browsers do (quotes and line breaks). */
 export function escapeFilename(filename: string): string {
@@ -12,8 +30,15 @@ export interface MultipartBody {
   contentType: string
   /** Known when the source's size is known; otherwise the body is sent chunked. */
   contentLength: number | undefined
+  /** True when the body is small enough to be sent as one buffer ({@link MultipartBody.bytes}). */
+  small: boolean
   /** A fresh pass over the body; hashes the file bytes on the way. */
-  stream(onProgress?: (bytesSent: number) => void): AsyncGenerator<Uint8Array>
+  stream(watch?: BodyWatch): AsyncGenerator<Uint8Array>
+  /**
+   * The whole body in one buffer, read and hashed now: for a small body, one write and no stream. `sent` is
+   * reported once the buffer is ready, since nothing tells when the connection took it.
+   */
+  bytes(watch?: BodyWatch): Promise<Uint8Array>
   /** Size and SHA-256 of the file bytes, once a pass over the body finished. */
   digest(): { size: number; sha256: string } | undefined
   /** Bytes of the file handed to the connection by the current (or last) pass. */
@@ -21,7 +46,7 @@ export interface MultipartBody {
 }
 
 export function multipartBody(source: UploadSource): MultipartBody {
-  const boundary = `----numarkdown-${randomBytes(16).toString('hex')}`
+  const boundary = `${boundaryPrefix}${(boundaryCount++).toString(36)}`
   const head = Buffer.from(
     `--${boundary}\r\n` +
       `Content-Disposition: form-data; name="file"; filename="${escapeFilename(source.filename)}"\r\n` +
@@ -33,10 +58,34 @@ export function multipartBody(source: UploadSource): MultipartBody {
       ? { size: source.size, sha256: source.sha256 }
       : undefined
   let sent = 0
+  const small = source.size !== undefined && source.size <= smallBodyBytes
+  /** Reads the source and hashes it; the file part, alone. */
+  const readWhole = async (watch: BodyWatch | undefined) => {
+    const hash = createHash('sha256')
+    sent = 0
+    const parts: Uint8Array[] = [head]
+    for await (const chunk of source.open()) {
+      hash.update(chunk)
+      sent += chunk.byteLength
+      parts.push(chunk)
+    }
+    parts.push(tail)
+    digest = { size: sent, sha256: hash.digest('hex') }
+    watch?.progress?.(sent)
+    return Buffer.concat(parts)
+  }
   return {
+    small,
     contentType: `multipart/form-data; boundary=${boundary}`,
     contentLength: source.size === undefined ? undefined : head.byteLength + source.size + tail.byteLength,
-    async *stream(onProgress) {
+    async *stream(watch) {
+      watch?.opened?.()
+      if (small) {
+        // Three writes (and their syscalls) for a few KiB cost more than one copy.
+        yield await readWhole(watch)
+        watch?.sent?.()
+        return
+      }
       const hash = createHash('sha256')
       sent = 0
       yield head
@@ -44,10 +93,17 @@ export function multipartBody(source: UploadSource): MultipartBody {
         hash.update(chunk)
         sent += chunk.byteLength
         yield chunk
-        onProgress?.(sent)
+        watch?.progress?.(sent)
       }
       yield tail
       digest = { size: sent, sha256: hash.digest('hex') }
+      watch?.sent?.()
+    },
+    async bytes(watch) {
+      watch?.opened?.()
+      const whole = await readWhole(watch)
+      watch?.sent?.()
+      return whole
     },
     digest: () => digest,
     bytesSent: () => sent,

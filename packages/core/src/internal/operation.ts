@@ -1,4 +1,5 @@
 /** One call's deadline and cancellation, and which of them ended it: the caller's signal, the deadline, a close. */
+import { setMaxListeners } from 'node:events'
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import { AbortError, NuMarkdownError, TimeoutError } from '../errors.js'
 
@@ -18,8 +19,21 @@ export interface OperationOptions {
 }
 
 /**
+ * The signal of an operation that nothing can abort: shared, since it never fires. Each request in flight listens
+ * to it for a while, hence no limit on listeners.
+ */
+const neverAborted: AbortSignal = new AbortController().signal
+setMaxListeners(0, neverAborted)
+
+/**
  * One call's deadline and cancellation: the caller's signal and the overall timeout merged into one signal,
  * with the knowledge of which of the two fired.
+ *
+ * The signal follows its sources and a timer of its own rather than `AbortSignal.timeout()` and
+ * `AbortSignal.any()`, which cost two more signals, a timer and weak references per call and per attempt. An
+ * operation with one source and no deadline simply is that source's signal (only the client's own signals are
+ * used so: its close signal, a request's controller). Whoever creates an operation calls {@link Operation.end}
+ * when it is over, so that its sources and timer let go of it.
  */
 export class Operation {
   readonly signal: AbortSignal
@@ -29,9 +43,36 @@ export class Operation {
   readonly closeSignal: AbortSignal | undefined
   readonly #userSignal: AbortSignal | undefined
   readonly #timeoutMs: number
-  /** Held here so that it lives as long as the operation (the merged signal refers to it weakly). */
-  readonly #timeoutSignal: AbortSignal | undefined
   readonly #parent: Operation | undefined
+  /** Set when the signal is this operation's own: the sources it follows, and its deadline's timer. */
+  readonly #controller: AbortController | undefined
+  #sources: AbortSignal[] = []
+  #timer: NodeJS.Timeout | undefined
+
+  /**
+   * The operations that follow each source signal. A source gets one listener whatever the number of operations
+   * that follow it: a caller's signal shared by many calls, or the client's close signal, would otherwise carry
+   * a listener per call in flight.
+   */
+  static readonly #followers = new WeakMap<AbortSignal, Set<Operation>>()
+
+  static #follow(source: AbortSignal, operation: Operation): void {
+    let followers = Operation.#followers.get(source)
+    if (!followers) {
+      const following = new Set<Operation>()
+      followers = following
+      Operation.#followers.set(source, following)
+      source.addEventListener(
+        'abort',
+        () => {
+          Operation.#followers.delete(source)
+          for (const follower of [...following]) follower.#abort(source.reason)
+        },
+        { once: true },
+      )
+    }
+    followers.add(operation)
+  }
 
   constructor(options: OperationOptions = {}) {
     const { signal: userSignal, timeoutMs = 0, parent } = options
@@ -39,15 +80,52 @@ export class Operation {
     this.#timeoutMs = timeoutMs
     this.#parent = parent
     this.closeSignal = options.closeSignal ?? parent?.closeSignal
-    this.#timeoutSignal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
-    const signals = [userSignal, this.#timeoutSignal, parent?.signal, this.closeSignal].filter(
-      (signal) => signal !== undefined,
-    )
-    this.signal = signals.length === 0 ? new AbortController().signal : AbortSignal.any(signals)
     this.deadline = Math.min(
       timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity,
       parent?.deadline ?? Infinity,
     )
+    const sources = [userSignal, parent?.signal, this.closeSignal].filter(
+      (signal, index, all): signal is AbortSignal => signal !== undefined && all.indexOf(signal) === index,
+    )
+    if (timeoutMs <= 0 && sources.length <= 1) {
+      this.signal = sources[0] ?? neverAborted
+      this.#controller = undefined
+      return
+    }
+    const controller = new AbortController()
+    this.#controller = controller
+    this.signal = controller.signal
+    const fired = sources.find((source) => source.aborted)
+    if (fired) {
+      controller.abort(fired.reason)
+      return
+    }
+    this.#sources = sources
+    for (const source of sources) Operation.#follow(source, this)
+    if (timeoutMs > 0) {
+      // Like AbortSignal.timeout(): the deadline alone does not keep the process alive.
+      this.#timer = setTimeout(
+        () => this.#abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        timeoutMs,
+      )
+      this.#timer.unref()
+    }
+  }
+
+  #abort(reason: unknown): void {
+    this.end()
+    this.#controller?.abort(reason)
+  }
+
+  /**
+   * The operation is over: its signal stops following its sources and its deadline (it keeps its state: an
+   * operation that was aborted stays aborted). Safe to call twice.
+   */
+  end(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    for (const source of this.#sources) Operation.#followers.get(source)?.delete(this)
+    this.#sources = []
   }
 
   /** True when the call ended because the client was closed. */

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import { PDFDocument } from 'pdf-lib'
+import type { PDFDocument } from 'pdf-lib'
 import { NuMarkdownError } from '../errors.js'
 import type { ConversionResult, PageResult, Usage } from '../types.js'
 import type { Call } from './call.js'
@@ -25,6 +25,8 @@ export interface PdfChunk {
  * PDF pdf-lib can read (encrypted or damaged), so the caller can fall back to one job.
  */
 export async function splitPdf(bytes: Uint8Array, pagesPerChunk: number): Promise<PdfChunk[] | undefined> {
+  // Loaded here, on the first split: pdf-lib is 150-odd modules that importing the client must not pay for.
+  const { PDFDocument } = await import('pdf-lib')
   let document: PDFDocument
   try {
     document = await PDFDocument.load(bytes, { updateMetadata: false })
@@ -88,6 +90,8 @@ export async function convertPages(
       } catch (error) {
         if (!siblings.signal.aborted) siblings.abort()
         throw error
+      } finally {
+        chunkCall.operation.end()
       }
     }),
   )

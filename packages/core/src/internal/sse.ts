@@ -4,7 +4,7 @@ import { createParser } from 'eventsource-parser'
 import { APIError, JobFailedError, JobTimeoutError, NuMarkdownError } from '../errors.js'
 import type { Job } from '../types.js'
 import type { Call } from './call.js'
-import type { Http } from './http.js'
+import type { HttpResponse } from './http.js'
 
 /** How one connection to `GET /api/jobs/{jobId}/stream` ended. */
 export type StreamOutcome =
@@ -15,6 +15,13 @@ export type StreamOutcome =
   | { kind: 'unsupported'; error: APIError }
 
 const unsupportedStatuses = new Set([404, 405, 406, 501])
+
+/**
+ * How long the end of a stream is awaited after its result, in the background: a server ends the stream after
+ * the result, and a stream read to its end leaves its connection to the next request (a stream cut short is
+ * a connection closed, and a new one to open).
+ */
+const endAfterResultMs = 1_000
 
 /** Which job's stream to read, how long it may stay silent, and who hears of each state of the job. */
 export interface JobStreamReading {
@@ -31,7 +38,7 @@ export async function readJobStream(
 ): Promise<StreamOutcome> {
   const { http } = call.client
   const { operation } = call
-  let response: Awaited<ReturnType<Http['send']>>
+  let response: HttpResponse
   try {
     response = await http.send({
       method: 'GET',
@@ -103,18 +110,15 @@ export async function readJobStream(
   })
   const decoder = new TextDecoder('utf-8')
   let silent = false
-  let timer: NodeJS.Timeout | undefined
-  const arm = () => {
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      silent = true
-      response.body.destroy()
-    }, silenceMs)
-  }
-  arm()
+  const timer = setTimeout(() => {
+    silent = true
+    response.body.destroy()
+  }, silenceMs)
   try {
-    for await (const chunk of response.body) {
-      arm()
+    // Leaving the loop at the result must not destroy the body (that builds an AbortError, and cuts the
+    // connection): the finally block below decides.
+    for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
+      timer.refresh()
       parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }))
       if (finished) return { kind: 'finished', job: finished, httpStatus: response.status }
       if (failure) throw failure
@@ -135,6 +139,21 @@ export async function readJobStream(
     }
   } finally {
     clearTimeout(timer)
-    if (!response.body.destroyed) response.body.destroy()
+    if (finished && !failure) readToEnd(response.body)
+    else if (!response.body.destroyed) {
+      // The loop no longer listens: the abort error a destroyed body emits is expected, not a crash.
+      response.body.on('error', () => {})
+      response.body.destroy()
+    }
   }
+}
+
+/** Reads what is left of a stream after its result, discarding it; cuts it if it does not end soon. */
+function readToEnd(body: HttpResponse['body']): void {
+  if (body.destroyed || body.readableEnded) return
+  body.on('error', () => {})
+  const cut = setTimeout(() => body.destroy(), endAfterResultMs)
+  cut.unref()
+  body.once('close', () => clearTimeout(cut))
+  body.resume()
 }

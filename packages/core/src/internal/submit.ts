@@ -5,7 +5,7 @@ import { findLostJob, type UploadIdentity } from './adoption.js'
 import type { Call } from './call.js'
 import { cancelInBackground, cancelQuietly } from './cancel.js'
 import { chunkSize, type UploadSource } from './input.js'
-import { digestSource, type MultipartBody, multipartBody } from './multipart.js'
+import { type BodyWatch, digestSource, type MultipartBody, multipartBody } from './multipart.js'
 import { Operation } from './operation.js'
 import { nextDelay } from './retry.js'
 
@@ -58,7 +58,30 @@ export async function submitUpload(
     // running unseen.
     let bodySent = false
     const requestController = new AbortController()
-    const request = new Operation({ signal: requestController.signal, closeSignal: client.closeSignal })
+    // The request follows this controller only: the call's abort, deadline and close reach it through the race below.
+    const request = new Operation({ signal: requestController.signal })
+    const emitUpload = (bytesSent: number) =>
+      call.emit({
+        type: 'upload',
+        filename: source.filename,
+        bytesSent,
+        ...(source.size === undefined ? {} : { totalBytes: source.size }),
+      })
+    const watch: BodyWatch = {
+      opened: () => {
+        streamOpened = true
+      },
+      progress: (bytesSent) => {
+        // One event per 8 MiB (and the last one) keeps listeners cheap on large files.
+        if (bytesSent - lastUploadEvent >= 8 * chunkSize || bytesSent === source.size) {
+          lastUploadEvent = bytesSent
+          emitUpload(bytesSent)
+        }
+      },
+      sent: () => {
+        bodySent = true
+      },
+    }
     const exchange = (async () => {
       const response = await client.http.send({
         method: 'POST',
@@ -69,17 +92,7 @@ export async function submitUpload(
           'content-type': body.contentType,
           ...(body.contentLength === undefined ? {} : { 'content-length': String(body.contentLength) }),
         },
-        body: (async function* () {
-          streamOpened = true
-          yield* body.stream((bytesSent) => {
-            // One event per 8 MiB (and the last one) keeps listeners cheap on large files.
-            if (bytesSent - lastUploadEvent >= 8 * chunkSize || bytesSent === source.size) {
-              lastUploadEvent = bytesSent
-              emitUpload(bytesSent)
-            }
-          })
-          bodySent = true
-        })(),
+        body: body.small ? await body.bytes(watch) : body.stream(watch),
         operation: request,
       })
       if (response.status < 200 || response.status >= 300) throw await client.http.error(response, request)
@@ -99,13 +112,6 @@ export async function submitUpload(
       client.ownedJobs.add(jobId)
       return jobId
     })()
-    const emitUpload = (bytesSent: number) =>
-      call.emit({
-        type: 'upload',
-        filename: source.filename,
-        bytesSent,
-        ...(source.size === undefined ? {} : { totalBytes: source.size }),
-      })
     const peers = client.submitAttempts.get(key) ?? new Set()
     client.submitAttempts.set(key, peers)
     peers.add(exchange)
@@ -125,9 +131,13 @@ export async function submitUpload(
         requestController.abort()
       } else {
         const grace = setTimeout(() => requestController.abort(), abortGraceMs)
+        // Closing the client ends the wait at once: a closing client does not stay for its jobs.
+        const onClose = () => requestController.abort()
+        client.closeSignal.addEventListener('abort', onClose, { once: true })
         client.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
           const late = await settled
           clearTimeout(grace)
+          client.closeSignal.removeEventListener('abort', onClose)
           if ('jobId' in late && !operation.closed) await cancelQuietly(client, late.jobId)
         })
       }
