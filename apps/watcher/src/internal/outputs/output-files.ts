@@ -18,8 +18,11 @@ export interface Outputs {
 /** Write the markdown (and the reasoning when asked for) of `path`, and drop an error file of an earlier try. */
 export async function writeOutputs({ out, path, result, reasoning }: Outputs): Promise<OutputPaths> {
   const paths = outputPaths(out, path)
-  await writeFileAtomic(out, paths.markdown, result.markdown)
-  if (reasoning) await writeFileAtomic(out, paths.reasoning, result.reasoning)
+  // Together: the two share their folder's fsync.
+  await Promise.all([
+    writeFileAtomic(out, paths.markdown, result.markdown),
+    reasoning ? writeFileAtomic(out, paths.reasoning, result.reasoning) : undefined,
+  ])
   await rm(paths.error, { force: true }).catch((error: unknown) => {
     throw OutputError.wrap(error, out)
   })
