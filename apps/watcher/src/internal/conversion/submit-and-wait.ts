@@ -98,7 +98,11 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<Wait
  * record is durable before the result is acted on. A crash before it is durable finds the `pending` record,
  * durable before the submit, and adopts the job by its upload identity instead of submitting again.
  */
-async function recordSubmitted(options: SubmitAndWaitOptions, jobId: string, attempts: number): Promise<void> {
+async function recordSubmitted(
+  options: SubmitAndWaitOptions,
+  jobId: string,
+  attempts: number,
+): Promise<void> {
   await options.journal.set({ ...options.record, status: 'submitted', jobId, attempts })
   await options.onSubmitted?.(jobId)
   options.display.log('info', 'submitted', { path: options.path, jobId })
