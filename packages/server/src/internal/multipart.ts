@@ -70,22 +70,39 @@ class UploadSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.hash.update(chunk)
-    this.size += chunk.length
-    if (this.path === undefined) {
-      if (this.size <= this.#options.memoryBytes && this.#options.budget.reserve(chunk.length)) {
-        this.#reserved += chunk.length
-        this.#chunks.push(chunk)
-        callback()
-        return
+    this.#take([chunk], callback)
+  }
+
+  override _writev(
+    entries: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#take(
+      entries.map((entry) => entry.chunk),
+      callback,
+    )
+  }
+
+  /** Hash and count `chunks`; keep them in memory while the upload is small, else write them (one call). */
+  #take(chunks: Buffer[], callback: (error?: Error | null) => void): void {
+    const toDisk: Buffer[] = []
+    for (const chunk of chunks) {
+      this.hash.update(chunk)
+      this.size += chunk.length
+      if (this.path === undefined) {
+        if (this.size <= this.#options.memoryBytes && this.#options.budget.reserve(chunk.length)) {
+          this.#reserved += chunk.length
+          this.#chunks.push(chunk)
+          continue
+        }
+        this.path = join(this.#options.directory, `numarkdown-upload-${randomUUID()}`)
+        toDisk.push(...this.#chunks)
+        this.#releaseMemory()
       }
-      this.path = join(this.#options.directory, `numarkdown-upload-${randomUUID()}`)
-      const held = [...this.#chunks, chunk]
-      this.#releaseMemory()
-      this.#toFile(held).then(() => callback(), callback)
-      return
+      toDisk.push(chunk)
     }
-    this.#toFile([chunk]).then(() => callback(), callback)
+    if (toDisk.length === 0) callback()
+    else this.#toFile(toDisk).then(() => callback(), callback)
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -123,8 +140,12 @@ class UploadSink extends Writable {
 
   async #toFile(chunks: Buffer[]): Promise<void> {
     this.#file ??= await open(this.path!, 'w')
-    if (chunks.length === 1) await this.#file.write(chunks[0]!)
-    else await this.#file.writev(chunks)
+    let pending = chunks
+    // A write may take fewer bytes than given (a signal, a nearly full disk): what is left goes again.
+    while (pending.length > 0) {
+      const { bytesWritten } = await this.#file.writev(pending)
+      pending = unwritten(pending, bytesWritten)
+    }
   }
 
   #releaseMemory(): void {
@@ -132,6 +153,19 @@ class UploadSink extends Writable {
     this.#reserved = 0
     this.#chunks = []
   }
+}
+
+/** What is left of `chunks` once their first `written` bytes are on disk. */
+function unwritten(chunks: Buffer[], written: number): Buffer[] {
+  let skip = written
+  let index = 0
+  while (index < chunks.length && skip >= chunks[index]!.length) {
+    skip -= chunks[index]!.length
+    index += 1
+  }
+  const rest = chunks.slice(index)
+  if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip)
+  return rest
 }
 
 /**
