@@ -90,4 +90,25 @@ describe('spoolUpload', () => {
     expect(budget.held).toBe(0)
     expect(await readdir(directory)).toEqual([])
   })
+
+  it('gives the budget back for an upload cut off after its file part, before the end of the body', async () => {
+    const budget = new MemoryBudget(10_000)
+    const { url, results } = await serve(budget, 1000)
+    const controller = new AbortController()
+    async function* body() {
+      // The whole file part, then the start of another field: the file is read, the body is not over.
+      yield Buffer.from(`${head('whole.md')}${'w'.repeat(600)}\r\n--${boundary}\r\n`)
+      yield Buffer.from('content-disposition: form-data; name="note"\r\n\r\nhal')
+      while (budget.held === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+      // Let the file part finish on the server's side before going away.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      controller.abort()
+      await new Promise(() => {})
+    }
+    await expect(
+      request(url, { method: 'POST', headers, body: Readable.from(body()), signal: controller.signal }),
+    ).rejects.toThrow()
+    expect((await results[0])?.kind).toBe('aborted')
+    expect(budget.held).toBe(0)
+  })
 })

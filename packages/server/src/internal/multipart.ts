@@ -3,15 +3,14 @@
  * the whole body: a small upload stays in memory, a larger one goes to a temporary file as it arrives. Filenames
  * are UTF-8, as browsers and NuMind's SDK send them.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import { type FileHandle, open, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { basename, join } from 'node:path'
-import { Writable } from 'node:stream'
+import { basename } from 'node:path'
 import { finished } from 'node:stream/promises'
 import busboy from 'busboy'
 import mime from 'mime-types'
 import type { MemoryBudget } from './memory-budget.js'
+import { UploadSink } from './upload-sink.js'
 
 /** An upload read to its end: in memory (`bytes`) or in a temporary file (`path`). */
 export interface ReceivedUpload {
@@ -51,124 +50,6 @@ export interface SpoolOptions {
 }
 
 /**
- * Where the bytes of the file part go: memory while the upload is small and the budget allows, then a temporary
- * file (what was held so far written first). Hashes and counts on the way.
- */
-class UploadSink extends Writable {
-  readonly hash = createHash('sha256')
-  size = 0
-  /** Set once the upload went to disk. */
-  path: string | undefined
-  readonly #options: SpoolOptions
-  #chunks: Buffer[] = []
-  #reserved = 0
-  #file: FileHandle | undefined
-
-  constructor(options: SpoolOptions) {
-    super()
-    this.#options = options
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#take([chunk], callback)
-  }
-
-  override _writev(
-    entries: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    callback: (error?: Error | null) => void,
-  ): void {
-    this.#take(
-      entries.map((entry) => entry.chunk),
-      callback,
-    )
-  }
-
-  /** Hash and count `chunks`; keep them in memory while the upload is small, else write them (one call). */
-  #take(chunks: Buffer[], callback: (error?: Error | null) => void): void {
-    const toDisk: Buffer[] = []
-    for (const chunk of chunks) {
-      this.hash.update(chunk)
-      this.size += chunk.length
-      if (this.path === undefined) {
-        if (this.size <= this.#options.memoryBytes && this.#options.budget.reserve(chunk.length)) {
-          this.#reserved += chunk.length
-          this.#chunks.push(chunk)
-          continue
-        }
-        this.path = join(this.#options.directory, `numarkdown-upload-${randomUUID()}`)
-        toDisk.push(...this.#chunks)
-        this.#releaseMemory()
-      }
-      toDisk.push(chunk)
-    }
-    if (toDisk.length === 0) callback()
-    else this.#toFile(toDisk).then(() => callback(), callback)
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    if (!this.#file) {
-      callback()
-      return
-    }
-    const file = this.#file
-    this.#file = undefined
-    file.close().then(() => callback(), callback)
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // A sink that finished is destroyed too (autoDestroy): its bytes are the upload, kept for `takeBytes()`.
-    if (error !== null || !this.writableFinished) this.#releaseMemory()
-    const file = this.#file
-    this.#file = undefined
-    if (!file) {
-      callback(error)
-      return
-    }
-    file.close().then(
-      () => callback(error),
-      () => callback(error),
-    )
-  }
-
-  /** The bytes held in memory; their share of the budget stays taken until the job lets go of them. */
-  takeBytes(): Buffer {
-    const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
-    this.#chunks = []
-    this.#reserved = 0
-    return bytes
-  }
-
-  async #toFile(chunks: Buffer[]): Promise<void> {
-    this.#file ??= await open(this.path!, 'w')
-    let pending = chunks
-    // A write may take fewer bytes than given (a signal, a nearly full disk): what is left goes again.
-    while (pending.length > 0) {
-      const { bytesWritten } = await this.#file.writev(pending)
-      pending = unwritten(pending, bytesWritten)
-    }
-  }
-
-  #releaseMemory(): void {
-    this.#options.budget.release(this.#reserved)
-    this.#reserved = 0
-    this.#chunks = []
-  }
-}
-
-/** What is left of `chunks` once their first `written` bytes are on disk. */
-function unwritten(chunks: Buffer[], written: number): Buffer[] {
-  let skip = written
-  let index = 0
-  while (index < chunks.length && skip >= chunks[index]!.length) {
-    skip -= chunks[index]!.length
-    index += 1
-  }
-  const rest = chunks.slice(index)
-  if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip)
-  return rest
-}
-
-/**
  * Read the `file` part of a multipart request, hashing it on the way: into memory when it is at most
  * `memoryBytes` (and the budget allows), else to a temporary file as it arrives, so that an upload of any size
  * never sits in memory. Every outcome other than `ok` leaves nothing behind (no file, no budget taken), and
@@ -204,6 +85,8 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
       if (result.kind !== 'ok') {
         request.unpipe(parser)
         sink?.destroy()
+        // A sink that had finished (the body went on after the file part) still holds its bytes.
+        sink?.discard()
         await written?.catch(() => {})
         if (sink && !sink.closed) await new Promise<void>((done) => sink?.once('close', () => done()))
         if (sink?.path) await rm(sink.path, { force: true }).catch(() => {})
@@ -228,7 +111,11 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
       }
       const filename = sanitizeFilename(info.filename)
       described = { filename, contentType: resolveContentType(info.mimeType, filename) }
-      sink = new UploadSink(options)
+      sink = new UploadSink({
+        directory: options.directory,
+        memoryBytes: options.memoryBytes,
+        budget: options.budget,
+      })
       // pipe() and finished() rather than pipeline(), which makes an AbortController per upload and throws a
       // DOMException (stack and all) into it at every normal end.
       const target = sink
