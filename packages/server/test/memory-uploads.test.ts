@@ -210,3 +210,14 @@ describe('in-memory uploads', () => {
     expect(seen[0]!.bytes).toBeUndefined()
   })
 })
+
+describe('memoryUploadBytes', () => {
+  it('is checked when the server is created, naming the option and the value', async () => {
+    await expect(startServer({ engine: scriptedEngine(), tokens, memoryUploadBytes: -1 })).rejects.toThrow(
+      /memoryUploadBytes.*-1/,
+    )
+    await expect(startServer({ engine: scriptedEngine(), tokens, memoryUploadBytes: 1.5 })).rejects.toThrow(
+      /memoryUploadBytes.*1\.5/,
+    )
+  })
+})
