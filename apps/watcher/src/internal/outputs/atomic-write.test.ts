@@ -20,6 +20,12 @@ describe('writeFileAtomic', () => {
     expect(await readdir(join(out, 'a'))).toEqual(['b.pdf.md'])
   })
 
+  it('makes a missing root when the first write goes into a folder under it', async () => {
+    const out = join(folder.path, 'not-yet', 'out')
+    await writeFileAtomic(out, join(out, 'docs', 'sub', 'c.txt.md'), '# c')
+    expect(await readFile(join(out, 'docs', 'sub', 'c.txt.md'), 'utf8')).toBe('# c')
+  })
+
   it('refuses a folder that resolves outside the root', async () => {
     const out = join(folder.path, 'out2')
     await mkdir(out)

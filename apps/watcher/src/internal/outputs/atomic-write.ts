@@ -78,7 +78,14 @@ const realRoots = new Map<string, string>()
 async function realRootOf(root: string): Promise<string> {
   let real = realRoots.get(root)
   if (real === undefined) {
-    real = await realpath(root)
+    try {
+      real = await realpath(root)
+    } catch (error) {
+      // A root that does not exist yet is made by the first write, wherever under it that write goes.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      await mkdir(root, { recursive: true })
+      real = await realpath(root)
+    }
     realRoots.set(root, real)
   }
   return real
