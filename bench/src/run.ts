@@ -30,6 +30,7 @@ const preferredOrder = [
   'stream-overhead',
   'watcher',
   'watcher-cluster',
+  'watcher-startup',
   'cli-startup',
   'local-engine',
   'server-responsiveness',

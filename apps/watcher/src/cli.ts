@@ -1,9 +1,21 @@
 #!/usr/bin/env node
 /**
- * The `numarkdown-watch` command. `--version` answers from package.json alone; everything else (the watcher,
- * chokidar, the client, the local server) is loaded only when a run starts.
+ * The `numarkdown-watch` command. `--version` answers from package.json alone and `--help` from the flags
+ * table alone; everything else (the watcher, chokidar, the client, the local server) is loaded only when a
+ * run starts.
  */
 import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { flagTable, helpText } from './internal/cli/cli-flags.js'
+
+/** `--help` among arguments the full reading accepts too; anything it would refuse is left to it to explain. */
+function asksForHelp(args: string[]): boolean {
+  try {
+    return parseArgs({ args, options: flagTable, allowPositionals: true, strict: true }).values.help === true
+  } catch {
+    return false
+  }
+}
 
 const argv = process.argv.slice(2)
 const end = argv.indexOf('--')
@@ -13,6 +25,8 @@ if (flags.includes('--version') || flags.includes('-v')) {
     version: string
   }
   process.stdout.write(`${manifest.version}\n`)
+} else if (asksForHelp(argv)) {
+  process.stdout.write(helpText)
 } else {
   const { runCli } = await import('./internal/cli/cli-main.js')
   await runCli(argv)

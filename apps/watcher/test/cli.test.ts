@@ -18,42 +18,35 @@ afterEach(killLeftoverWatchers)
 
 describe('the numarkdown-watch command', () => {
   it('--version prints the version from package.json, loading no dependency', async () => {
-    const folder = await tempDir()
-    try {
-      // Records every module loaded, through a resolve hook (run on the loader's thread).
-      const log = join(folder.path, 'loaded.txt')
-      await writeFile(
-        join(folder.path, 'hooks.mjs'),
-        `import { appendFileSync } from 'node:fs'
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context)
-  appendFileSync(${JSON.stringify(log)}, resolved.url + '\\n')
-  return resolved
-}`,
-      )
-      await writeFile(
-        join(folder.path, 'register.mjs'),
-        `import { register } from 'node:module'\nregister('./hooks.mjs', import.meta.url)\n`,
-      )
-      const run = spawnSync(
-        process.execPath,
-        ['--import', join(folder.path, 'register.mjs'), cli, '--version'],
-        {
-          encoding: 'utf8',
-        },
-      )
-      const { version } = JSON.parse(await readFile(join(cli, '..', '..', 'package.json'), 'utf8')) as {
-        version: string
-      }
-      expect(run.status, run.stderr).toBe(0)
-      expect(run.stdout).toBe(`${version}\n`)
-      const loaded = (await readFile(log, 'utf8')).trim().split('\n')
-      expect(loaded).toContainEqual(expect.stringMatching(/\/dist\/cli\.js$/))
-      expect(loaded.filter((url) => !url.startsWith('node:') && !url.endsWith('/dist/cli.js'))).toEqual([])
-      expect(spawnSync(process.execPath, [cli, '-v'], { encoding: 'utf8' }).stdout).toBe(`${version}\n`)
-    } finally {
-      await folder.remove()
+    const run = await runRecordingModules(['--version'])
+    const { version } = JSON.parse(await readFile(join(cli, '..', '..', 'package.json'), 'utf8')) as {
+      version: string
     }
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toBe(`${version}\n`)
+    expect(run.loaded).toContainEqual(expect.stringMatching(/\/dist\/cli\.js$/))
+    expect(run.loaded.filter((url) => !url.startsWith('node:') && !url.endsWith('/dist/cli.js'))).toEqual([
+      expect.stringMatching(/\/dist\/internal\/cli\/cli-flags\.js$/),
+    ])
+    expect(spawnSync(process.execPath, [cli, '-v'], { encoding: 'utf8' }).stdout).toBe(`${version}\n`)
+  })
+
+  it('--help prints the help having loaded only its flags table, and is refused with a bad option', async () => {
+    const run = await runRecordingModules(['inbox', '--once', '--help'])
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^numarkdown-watch: convert every document dropped in a folder/)
+    expect(run.stdout).toContain('-h, --help')
+    expect(run.loaded.filter((url) => !url.startsWith('node:') && !url.endsWith('/dist/cli.js'))).toEqual([
+      expect.stringMatching(/\/dist\/internal\/cli\/cli-flags\.js$/),
+    ])
+    expect(spawnSync(process.execPath, [cli, '-h'], { encoding: 'utf8' }).stdout).toBe(run.stdout)
+    // Read as a whole run reads it: an unknown flag beside --help is named, not passed over.
+    const typo = spawnSync(process.execPath, [cli, '--stabilty-ms', '5', '--help'], { encoding: 'utf8' })
+    expect(typo.status).toBe(2)
+    expect(typo.stderr).toMatch(/unknown option --stabilty-ms: did you mean --stability-ms\?/)
+    const poll = spawnSync(process.execPath, [cli, '--poll=500', '--help'], { encoding: 'utf8' })
+    expect(poll.status, poll.stderr).toBe(0)
+    expect(poll.stdout).toBe(run.stdout)
   })
 
   it('names a bad option as its flag, and the closest flag for an unknown one', () => {
@@ -102,4 +95,34 @@ function eventuallyOutput(output: () => string, pattern: RegExp): Promise<boolea
     if (!pattern.test(output())) throw new Error(`no ${pattern} in:\n${output()}`)
     return true
   }, `${pattern} in the output`)
+}
+
+/** Run the command with `args`, recording every module it loads (through a resolve hook, on the loader's thread). */
+async function runRecordingModules(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string; loaded: string[] }> {
+  const folder = await tempDir()
+  try {
+    const log = join(folder.path, 'loaded.txt')
+    await writeFile(
+      join(folder.path, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs'
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context)
+  appendFileSync(${JSON.stringify(log)}, resolved.url + '\\n')
+  return resolved
+}`,
+    )
+    await writeFile(
+      join(folder.path, 'register.mjs'),
+      `import { register } from 'node:module'\nregister('./hooks.mjs', import.meta.url)\n`,
+    )
+    const run = spawnSync(process.execPath, ['--import', join(folder.path, 'register.mjs'), cli, ...args], {
+      encoding: 'utf8',
+    })
+    const loaded = (await readFile(log, 'utf8')).trim().split('\n')
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, loaded }
+  } finally {
+    await folder.remove()
+  }
 }

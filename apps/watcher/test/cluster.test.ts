@@ -392,5 +392,7 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     )
     expect(extra, `seed ${seed}`).toBeLessThanOrEqual(kills)
     for (const watcher of [...finished, ...watchers]) expect(watcher.output()).not.toContain(server.token)
-  })
+    // A hang guard above the waits inside (90 s for the outputs, 30 s for the queue), not a speed limit: thirteen
+    // watcher starts on a loaded machine take most of a minute by themselves.
+  }, 180_000)
 })

@@ -12,7 +12,9 @@ export interface EngineTiming {
   perPageLatencyMs?: number
 }
 
-async function pageCount(path: string): Promise<number> {
+async function pageCount(path: string | undefined): Promise<number> {
+  // This engine does not set `readsBytes`: the server always gives it a file.
+  if (path === undefined) throw new Error('the per-page benchmark engine reads files')
   const bytes = await readFile(path)
   if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') return 1
   const document = await PDFDocument.load(bytes, { updateMetadata: false })

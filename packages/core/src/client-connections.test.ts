@@ -1,10 +1,11 @@
 import { getEventListeners } from 'node:events'
+import { setup } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
-import { setup } from './test-server.js'
+import { NuMarkdownClient } from './client.js'
 
 describe('connections and listeners across calls', () => {
   it('reuses its connections conversion after conversion: a finished event stream is read to its end, not cut', async () => {
-    const { client, server } = await setup()
+    const { client, server } = await setup(NuMarkdownClient)
     let connections = 0
     server.server.server.on('connection', () => connections++)
     for (let index = 0; index < 10; index++) {
@@ -16,7 +17,7 @@ describe('connections and listeners across calls', () => {
   })
 
   it('puts one listener on a signal shared by many calls, whatever their number', async () => {
-    const { client } = await setup({}, { concurrency: 16 })
+    const { client } = await setup(NuMarkdownClient, {}, { concurrency: 16 })
     const controller = new AbortController()
     const converting = Array.from({ length: 20 }, (_, index) =>
       client.convert(

@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 /**
  * The `numarkdown-server` command: parses its flags, starts the server with the chosen engine, logs requests,
- * and stops cleanly on SIGINT/SIGTERM. `--version` and `--help` answer before any engine is loaded.
+ * and stops cleanly on SIGINT/SIGTERM. `--version` and `--help` answer before any engine is loaded, and the
+ * server itself (busboy, ioredis, bullmq: most of a second of module loading) is imported only for a run.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import { createEngineFromFlags } from './cli-engine.js'
 import { parseCliArgs, usage } from './internal/cli-args.js'
-import { startServer } from './server.js'
 import type { ServerOptions } from './types.js'
-import { startWorker } from './worker.js'
 
 // The last line of defence, not the way errors are handled (every job's failure is its own `failed` state): one
 // stray rejection in a library must not take down a server that runs everyone's jobs. It is reported, and the
@@ -43,6 +42,7 @@ async function main(): Promise<number> {
   if (config.role === 'worker') return runWorker(config)
   // An API replica runs no engine: it does not load one.
   const engine = config.role === 'api' ? undefined : await createEngineFromFlags(config.engineFlags)
+  const { startServer } = await import('./server.js')
   const server = await startServer({
     ...(engine ? { engine } : {}),
     tokens: config.tokens,
@@ -97,6 +97,7 @@ async function main(): Promise<number> {
 async function runWorker(config: ReturnType<typeof parseCliArgs>): Promise<number> {
   const engine = await createEngineFromFlags(config.engineFlags)
   if (config.redis === undefined) throw new TypeError('--role worker needs --redis')
+  const { startWorker } = await import('./worker.js')
   const worker = await startWorker({
     engine,
     redis: config.redis,

@@ -14,6 +14,7 @@ import { validateFaultPlan } from './internal/faults/fault-injector.js'
 import { faultLayer } from './internal/faults/fault-layer.js'
 import { InProcessJobs } from './internal/in-process-jobs.js'
 import type { Jobs } from './internal/jobs.js'
+import { MemoryBudget } from './internal/memory-budget.js'
 import {
   type ClusterSettings,
   openClusterJobs,
@@ -25,6 +26,7 @@ const serverOptionKeys = optionKeys<ServerOptions>({
   engine: true,
   tokens: true,
   maxUploadBytes: true,
+  memoryUploadBytes: true,
   concurrency: true,
   pingIntervalMs: true,
   jobTtlMs: true,
@@ -89,19 +91,39 @@ export function createServer(options: ServerOptions): Server {
       { parameter: 'redis' },
     )
   }
-  return create(settings, { jobs: inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) })
+  return create(settings, { ...inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) })
 }
 
-function inProcessJobs(settings: Settings): Jobs {
-  return new InProcessJobs({
-    // Every store in this process has an engine: only an API replica of a cluster (Redis) has none.
-    engine: settings.engine!,
+/** What the API is built on: the job store, the tokens, and (in one process) uploads held in memory. */
+interface Parts {
+  jobs: Jobs
+  tokens: TokenVerifier
+  memory?: { bytes: number; budget: MemoryBudget }
+}
+
+/** Uploads held in memory at once take at most this many times `memoryUploadBytes` (64 MiB by default). */
+const memoryBudgetUploads = 64
+
+function inProcessJobs(settings: Settings): Omit<Parts, 'tokens'> {
+  // Every store in this process has an engine: only an API replica of a cluster (Redis) has none.
+  const engine = settings.engine!
+  const memory =
+    engine.readsBytes === true && settings.memoryUploadBytes > 0
+      ? {
+          bytes: settings.memoryUploadBytes,
+          budget: new MemoryBudget(memoryBudgetUploads * settings.memoryUploadBytes),
+        }
+      : undefined
+  const jobs = new InProcessJobs({
+    engine,
     concurrency: settings.concurrency,
     jobTtlMs: settings.jobTtlMs,
+    ...(memory ? { memoryBudget: memory.budget } : {}),
   })
+  return memory ? { jobs, memory } : { jobs }
 }
 
-function create(settings: Settings, parts: { jobs: Jobs; tokens: TokenVerifier }): Server {
+function create(settings: Settings, parts: Parts): Server {
   const {
     headersTimeoutMs,
     idleTimeoutMs,
@@ -118,6 +140,7 @@ function create(settings: Settings, parts: { jobs: Jobs; tokens: TokenVerifier }
     pingIntervalMs,
     spoolDirectory,
     uploadRate,
+    ...(parts.memory ? { memory: parts.memory } : {}),
     ...(layer ? { layer } : {}),
   })
   const server = createHttpServer(
@@ -185,8 +208,9 @@ function create(settings: Settings, parts: { jobs: Jobs; tokens: TokenVerifier }
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const settings = resolveOptions(options, 'startServer')
-  let parts: { jobs: Jobs; tokens: TokenVerifier }
+  let parts: Parts
   if (settings.cluster) {
+    // Every upload is spooled to the shared folder: its job may run on a worker in another process.
     const { jobs, ownerKey } = await openClusterJobs(settings.cluster, {
       engine: settings.engine,
       concurrency: settings.concurrency,
@@ -195,7 +219,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
     parts = { jobs, tokens: new TokenVerifier(options.tokens, ownerKey) }
   } else {
-    parts = { jobs: inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) }
+    parts = { ...inProcessJobs(settings), tokens: new TokenVerifier(options.tokens) }
   }
   const server = create(settings, parts)
   const { api, shutdown } = internals.get(server)!
@@ -218,8 +242,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** The options with every default resolved; the job store and the token verifier come after. */
-interface Settings extends Omit<ConstructorParameters<typeof Api>[0], 'jobs' | 'tokens'> {
+interface Settings extends Omit<ConstructorParameters<typeof Api>[0], 'jobs' | 'tokens' | 'memory'> {
   engine: Engine | undefined
+  memoryUploadBytes: number
   concurrency: number
   jobTtlMs: number
   headersTimeoutMs: number
@@ -256,6 +281,10 @@ function resolveOptions(options: ServerOptions, where: string): Settings {
   }
   const positive = { min: 1, integer: true, where: `${where} options` }
   const maxUploadBytes = checkNumberRange('maxUploadBytes', options.maxUploadBytes ?? 1024 ** 3, positive)
+  const memoryUploadBytes = checkNumberRange('memoryUploadBytes', options.memoryUploadBytes ?? 1024 ** 2, {
+    ...positive,
+    min: 0,
+  })
   const concurrency = checkNumberRange('concurrency', options.concurrency ?? 4, positive)
   const pingIntervalMs = checkNumberRange('pingIntervalMs', options.pingIntervalMs ?? 30_000, positive)
   const jobTtlMs = checkNumberRange('jobTtlMs', options.jobTtlMs ?? 3_600_000, positive)
@@ -290,6 +319,7 @@ function resolveOptions(options: ServerOptions, where: string): Settings {
   return {
     engine: cluster?.role === 'api' ? undefined : options.engine,
     maxUploadBytes,
+    memoryUploadBytes,
     concurrency,
     pingIntervalMs,
     jobTtlMs,

@@ -4,10 +4,21 @@
  */
 import type { SubmitParams } from '@numarkdown/protocol'
 
-/** A document the server has received and spooled to a temporary file. */
+/**
+ * A document the server has received: spooled to a temporary file (`path`), or, for a small upload given to an
+ * engine that {@link Engine.readsBytes | reads bytes}, held in memory (`bytes`). Exactly one of the two is set.
+ */
 export interface EngineDocument {
-  /** Absolute path of the spooled upload; the server deletes it once the job ends. */
-  path: string
+  /**
+   * Absolute path of the spooled upload; the server deletes it once the job ends. Always set for an engine
+   * without {@link Engine.readsBytes}.
+   */
+  path?: string
+  /**
+   * The whole upload, when it was small enough to stay in memory and the engine {@link Engine.readsBytes | reads
+   * bytes}; `path` is then absent. The server lets go of it once the job ends.
+   */
+  bytes?: Uint8Array
   /** The filename the client sent in the multipart part (sanitised: no folders). */
   filename: string
   /** The content type the client sent, or one derived from the filename. */
@@ -41,6 +52,12 @@ export interface EngineOutput {
 export interface Engine {
   /** A short name for logs and the CLI (`scripted`, `local`, `openai`). */
   readonly name: string
+  /**
+   * Set when `convert()` reads `document.bytes` whenever it is present: the server then hands small uploads (below
+   * {@link ServerOptions.memoryUploadBytes}) over in memory instead of writing each to a temporary file and the
+   * engine reading it back. Without it, every document comes with a `path`.
+   */
+  readonly readsBytes?: boolean
   /**
    * Convert one document. `signal` aborts when the job is cancelled or outlives its timeout; an engine
    * stops work promptly then. Throw an {@link EngineError} to fail the job with a code and message.
@@ -130,6 +147,13 @@ export interface ServerOptions {
   tokens: Array<ServerToken | string>
   /** Uploads larger than this get 413. @default 1 GiB */
   maxUploadBytes?: number
+  /**
+   * Uploads up to this size stay in memory and reach an engine that {@link Engine.readsBytes | reads bytes} as
+   * `document.bytes`; larger ones (and every upload once 64 times this much is held in memory at once) are
+   * spooled to `spoolDirectory`. 0 spools every upload. In cluster mode every upload is spooled, since another
+   * process may run its job. @default 1 MiB
+   */
+  memoryUploadBytes?: number
   /** Jobs converting at once; the others wait as `pending`. @default 4 */
   concurrency?: number
   /** Interval of SSE `ping` events. @default 30000 */

@@ -120,6 +120,25 @@ it('prints its version with --version, without loading any engine', async () => 
   expect(result.status).toBe(0)
 })
 
+it('answers --help, --version and a bad flag without loading the server', () => {
+  // Loading the server's libraries fails in this process: the command must read its arguments first.
+  const hooks = `export async function resolve(specifier, context, next) {
+    if (/busboy|ioredis|bullmq|[.]\\/server[.]js|[.]\\/worker[.]js/.test(specifier)) throw new Error('loaded ' + specifier)
+    return next(specifier, context)
+  }`
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(inlineModule(hooks))})`
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', inlineModule(register), bin, ...args], { encoding: 'utf8' })
+  const help = run(['--help'])
+  expect(help.stderr).toBe('')
+  expect(help.stdout).toContain('Usage: numarkdown-server')
+  expect(help.status).toBe(0)
+  expect(run(['--version']).status).toBe(0)
+  const bad = run(['--port', 'many'])
+  expect(bad.status).toBe(2)
+  expect(bad.stderr).toContain('--port must be an integer')
+})
+
 it('reports a stray unhandled rejection and keeps serving', async () => {
   // A library's promise, rejected with nobody listening, once the server runs (on a signal from the test).
   const stray = "process.on('SIGUSR2', () => { Promise.reject(new Error('stray rejection from a library')) })"

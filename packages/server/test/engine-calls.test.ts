@@ -49,7 +49,7 @@ function lingeringEngine() {
       aborted.resolve(document)
       await proceed.promise
       try {
-        reads.push({ ok: true, text: await readFile(document.path, 'utf8') })
+        reads.push({ ok: true, text: await readFile(document.path ?? '', 'utf8') })
       } catch (error) {
         reads.push({ ok: false, error: String(error) })
         throw error

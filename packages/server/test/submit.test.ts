@@ -179,7 +179,13 @@ describe.each(storeKinds)('%s store', (store) => {
     })
 
     it('removes the temporary file of an upload the client aborts', async () => {
-      server = await startServer({ engine: scriptedEngine(), tokens, spoolDirectory: spool })
+      // Spooled from its first byte (memoryUploadBytes: 0), so that the test sees its file appear.
+      server = await startServer({
+        engine: scriptedEngine(),
+        tokens,
+        spoolDirectory: spool,
+        memoryUploadBytes: 0,
+      })
       const boundary = 'xyz'
       const controller = new AbortController()
       const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`
@@ -236,7 +242,13 @@ describe.each(storeKinds)('%s store', (store) => {
     if (store === 'in-process') {
       it('removes the files of running and pending jobs on close()', async () => {
         const engine = scriptedEngine({ hold: true })
-        server = await startServer({ tokens, engine, spoolDirectory: spool, concurrency: 1 })
+        server = await startServer({
+          tokens,
+          engine,
+          spoolDirectory: spool,
+          concurrency: 1,
+          memoryUploadBytes: 0,
+        })
         const api = client(server)
         await api.submitJob('one')
         await api.submitJob('two')

@@ -175,7 +175,11 @@ describe('uploads refused before their body is read', () => {
 
 describe('slow and silent clients', () => {
   it('cuts off an upload slower than the minimum rate with 408 and removes its spool file', async () => {
-    const running = await start({ minUploadBytesPerSecond: 2000, uploadRateWindowMs: 200 })
+    const running = await start({
+      minUploadBytesPerSecond: 2000,
+      uploadRateWindowMs: 200,
+      memoryUploadBytes: 0,
+    })
     const socket = connect(running.port, '127.0.0.1')
     let received = ''
     socket.on('data', (data: Buffer) => {

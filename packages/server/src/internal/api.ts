@@ -11,6 +11,7 @@ import { type Answer, apiError, sendAnswer } from './answer.js'
 import type { TokenVerifier } from './auth.js'
 import type { Jobs } from './jobs.js'
 import { lingerOnClose } from './lingering-close.js'
+import type { MemoryBudget } from './memory-budget.js'
 import type { RouteLayer, Routes } from './route-call.js'
 import { matchRoute } from './router.js'
 import { ApiRoutes } from './routes.js'
@@ -25,6 +26,8 @@ export interface ApiOptions {
   maxUploadBytes: number
   pingIntervalMs: number
   spoolDirectory: string
+  /** Uploads up to `bytes` stay in memory, within `budget`; absent, every upload is spooled. */
+  memory?: { bytes: number; budget: MemoryBudget }
   /** The slowest body an upload may send. */
   uploadRate: TransferRate
   /** Wraps the routes: the fault plan of tests. */
@@ -54,6 +57,7 @@ export class Api {
       maxUploadBytes: options.maxUploadBytes,
       spoolDirectory: options.spoolDirectory,
       uploadRate: options.uploadRate,
+      ...(options.memory ? { memory: options.memory } : {}),
     })
     this.#routes = options.layer ? options.layer(serve) : serve
   }
@@ -151,6 +155,7 @@ export class Api {
     const stream = new SseStream(response, { pingIntervalMs: this.#options.pingIntervalMs })
     this.#streams.add(stream)
     const stop = answer.follow(stream)
+    stream.flush()
     stream.onClose(() => {
       stop()
       this.#streams.delete(stream)

@@ -44,12 +44,15 @@ const signatures: ReadonlyArray<readonly [test: (head: Buffer) => boolean, conte
 ]
 
 /**
- * `contentType` when it is informative; otherwise the type the file's bytes show, or `contentType` unchanged when
- * they show nothing known.
+ * `contentType` when it is informative; otherwise the type the upload's bytes show (read from `source`, its file or
+ * its bytes in memory), or `contentType` unchanged when they show nothing known.
  */
-export async function recogniseContentType(path: string, contentType: string): Promise<string> {
+export async function recogniseContentType(
+  source: string | Uint8Array,
+  contentType: string,
+): Promise<string> {
   if (!uninformative.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')) return contentType
-  const head = await readHead(path, 1024)
+  const head = typeof source === 'string' ? await readHead(source, 1024) : bufferOf(source).subarray(0, 1024)
   for (const [test, type] of signatures) if (test(head)) return type
   if (head.toString('latin1', 0, 4) !== 'PK\x03\x04') return contentType
   // OpenDocument files begin with an uncompressed entry named `mimetype` holding their type.
@@ -57,7 +60,11 @@ export async function recogniseContentType(path: string, contentType: string): P
     const type = /^application\/vnd\.oasis\.opendocument\.[a-z.-]+/.exec(head.toString('latin1', 38, 120))
     if (type) return type[0]
   }
-  return (await officeKind(path)) ?? contentType
+  return (await officeKind(source)) ?? contentType
+}
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 async function readHead(path: string, length: number): Promise<Buffer> {
@@ -72,9 +79,9 @@ async function readHead(path: string, length: number): Promise<Buffer> {
 }
 
 /** The Office Open XML type of a ZIP file, from its central directory; undefined for any other or broken ZIP. */
-function officeKind(path: string): Promise<string | undefined> {
+function officeKind(source: string | Uint8Array): Promise<string | undefined> {
   return new Promise((resolve) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true }, (error, zip) => {
+    const opened = (error: Error | null, zip: yauzl.ZipFile | undefined): void => {
       if (error || !zip) {
         resolve(undefined)
         return
@@ -93,6 +100,8 @@ function officeKind(path: string): Promise<string | undefined> {
       zip.on('end', () => resolve(undefined))
       zip.on('error', () => resolve(undefined))
       zip.readEntry()
-    })
+    }
+    if (typeof source === 'string') yauzl.open(source, { lazyEntries: true, autoClose: true }, opened)
+    else yauzl.fromBuffer(bufferOf(source), { lazyEntries: true }, opened)
   })
 }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isTerminal, type Job, type JobStatus, type OutputData } from '@numarkdown/protocol'
 import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../types.js'
 import type { Principal } from './auth.js'
+import type { MemoryBudget } from './memory-budget.js'
 import { UploadLease } from './upload-lease.js'
 
 /** A job as the server keeps it. */
@@ -29,7 +30,7 @@ export interface JobRecord {
   errorCode?: string
   errorMessage?: string
   readonly controller: AbortController
-  /** The upload on disk: the job holds a lease until it is settled, the engine while its call runs. */
+  /** The upload (on disk or in memory): the job holds a lease until it is settled, the engine while its call runs. */
   readonly lease: UploadLease
   timeoutTimer?: NodeJS.Timeout
   readonly listeners: Set<(job: JobRecord) => void>
@@ -44,6 +45,8 @@ export interface JobStoreOptions {
    * removed anyway. @default 10000
    */
   engineStopGraceMs?: number
+  /** What uploads held in memory were counted against: their share is given back once their job lets go. */
+  memoryBudget?: MemoryBudget
 }
 
 /** Holds jobs, runs at most `concurrency` of them through the engine, and expires finished ones. */
@@ -63,12 +66,12 @@ export class JobStore {
   }
 
   /**
-   * Create a pending job for a spooled document and queue it; the job owns the file from now on. Returns
-   * undefined once the store is closed (the file is removed then).
+   * Create a pending job for a received document and queue it; the job owns the upload (its file, or its bytes)
+   * from now on. Returns undefined once the store is closed (the upload is removed then).
    */
   create(principal: Principal, document: EngineDocument, params: EngineParams): JobRecord | undefined {
     if (this.#closed) {
-      void new UploadLease(document.path).remove()
+      void new UploadLease(document, this.#options.memoryBudget).remove()
       return undefined
     }
     const now = new Date()
@@ -89,7 +92,7 @@ export class JobStore {
       document,
       params,
       controller: new AbortController(),
-      lease: new UploadLease(document.path),
+      lease: new UploadLease(document, this.#options.memoryBudget),
       listeners: new Set(),
     }
     this.#jobs.set(job.id, job)

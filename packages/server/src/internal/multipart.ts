@@ -1,20 +1,21 @@
 /**
- * Reads the `file` part of a multipart upload to a temporary file, hashing it on the way, within the limits of
- * the upload size and of the whole body. Filenames are UTF-8, as browsers and NuMind's SDK send them.
+ * Reads the `file` part of a multipart upload, hashing it on the way, within the limits of the upload size and of
+ * the whole body: a small upload stays in memory, a larger one goes to a temporary file as it arrives. Filenames
+ * are UTF-8, as browsers and NuMind's SDK send them.
  */
-import { createHash, randomUUID } from 'node:crypto'
-import { createWriteStream, type WriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { basename, join } from 'node:path'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { basename } from 'node:path'
+import { finished } from 'node:stream/promises'
 import busboy from 'busboy'
 import mime from 'mime-types'
+import type { MemoryBudget } from './memory-budget.js'
+import { UploadSink } from './upload-sink.js'
 
-/** An upload spooled to a temporary file. */
-export interface SpooledUpload {
-  path: string
+/** An upload read to its end: in memory (`bytes`) or in a temporary file (`path`). */
+export interface ReceivedUpload {
+  path?: string
+  bytes?: Buffer
   filename: string
   contentType: string
   size: number
@@ -23,7 +24,7 @@ export interface SpooledUpload {
 
 /** How reading a multipart upload ended. */
 export type SpoolResult =
-  | { kind: 'ok'; upload: SpooledUpload }
+  | { kind: 'ok'; upload: ReceivedUpload }
   | { kind: 'tooLarge' }
   | { kind: 'invalid' }
   | { kind: 'aborted' }
@@ -35,14 +36,25 @@ export interface SpoolOptions {
   maxBytes: number
   /** The most bytes of the whole body (the file, other fields and the multipart framing). */
   maxBodyBytes: number
-  /** Aborts the upload (server shutting down); the temporary file is removed. */
+  /** Uploads up to this size stay in memory, within `budget`; 0 spools every upload. */
+  memoryBytes: number
+  /** What uploads held in memory may take in all; an upload it cannot hold is spooled. */
+  budget: MemoryBudget
+  /** Aborts the upload (the server is shutting down); the temporary file is removed. */
   signal: AbortSignal
+  /**
+   * Starts watching the upload (its transfer rate); calls `abort` to cut it off like `signal` does. Returns what
+   * stops watching, called once the upload is over, whatever its outcome.
+   */
+  watch?: (abort: () => void) => () => void
 }
 
 /**
- * Stream the `file` part of a multipart request to a temporary file, hashing it on the way, so an upload of
- * any size never sits in memory. Every outcome other than `ok` leaves no file behind, and resolves only once
- * the file is gone.
+ * Read the `file` part of a multipart request, hashing it on the way: into memory when it is at most
+ * `memoryBytes` (and the budget allows), else to a temporary file as it arrives, so that an upload of any size
+ * never sits in memory. Every outcome other than `ok` leaves nothing behind (no file, no budget taken), and
+ * resolves only once the file is gone. An `ok` upload held in memory keeps its share of the budget, given back
+ * with `budget.release(bytes.length)` once the job lets go of it.
  */
 export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Promise<SpoolResult> {
   return new Promise((resolve) => {
@@ -61,25 +73,23 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
     }
 
     let settled = false
-    let filePath: string | undefined
-    let writeStream: WriteStream | undefined
+    let sink: UploadSink | undefined
     let written: Promise<void> | undefined
-    let upload: Omit<SpooledUpload, 'size' | 'sha256'> | undefined
-    let size = 0
-    const hash = createHash('sha256')
+    let described: { filename: string; contentType: string } | undefined
 
     const finish = async (result: SpoolResult): Promise<void> => {
       if (settled) return
       settled = true
+      stopWatching()
       options.signal.removeEventListener('abort', onAbort)
       if (result.kind !== 'ok') {
         request.unpipe(parser)
-        writeStream?.destroy()
+        sink?.destroy()
+        // A sink that had finished (the body went on after the file part) still holds its bytes.
+        sink?.discard()
         await written?.catch(() => {})
-        if (writeStream && !writeStream.closed) {
-          await new Promise<void>((done) => writeStream?.once('close', () => done()))
-        }
-        if (filePath) await rm(filePath, { force: true }).catch(() => {})
+        if (sink && !sink.closed) await new Promise<void>((done) => sink?.once('close', () => done()))
+        if (sink?.path) await rm(sink.path, { force: true }).catch(() => {})
       }
       resolve(result)
     }
@@ -87,38 +97,55 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
     const onAbort = (): void => {
       void finish({ kind: 'aborted' })
     }
+    if (options.signal.aborted) {
+      resolve({ kind: 'aborted' })
+      return
+    }
     options.signal.addEventListener('abort', onAbort, { once: true })
+    const stopWatching = options.watch?.(onAbort) ?? (() => {})
 
     parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || filePath !== undefined || settled) {
+      if (name !== 'file' || sink !== undefined || settled) {
         stream.resume()
         return
       }
-      filePath = join(options.directory, `numarkdown-upload-${randomUUID()}`)
       const filename = sanitizeFilename(info.filename)
-      upload = { path: filePath, filename, contentType: resolveContentType(info.mimeType, filename) }
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk)
-          size += chunk.length
-          callback(null, chunk)
-        },
+      described = { filename, contentType: resolveContentType(info.mimeType, filename) }
+      sink = new UploadSink({
+        directory: options.directory,
+        memoryBytes: options.memoryBytes,
+        budget: options.budget,
       })
-      writeStream = createWriteStream(filePath)
-      written = pipeline(stream, counter, writeStream)
+      // pipe() and finished() rather than pipeline(), which makes an AbortController per upload and throws a
+      // DOMException (stack and all) into it at every normal end.
+      const target = sink
+      stream.on('error', (error) => target.destroy(error))
+      stream.pipe(target)
+      written = finished(target)
       written.catch((error: unknown) => void finish({ kind: 'error', error }))
       stream.on('limit', () => void finish({ kind: 'tooLarge' }))
     })
     parser.on('error', () => void finish({ kind: 'invalid' }))
     parser.on('close', () => {
       if (settled) return
-      if (!upload || !written) {
+      if (!described || !sink || !written) {
         void finish({ kind: 'invalid' })
         return
       }
-      const found = upload
+      const found = described
+      const received = sink
       written.then(
-        () => void finish({ kind: 'ok', upload: { ...found, size, sha256: hash.digest('hex') } }),
+        () => {
+          if (settled) return
+          const upload: ReceivedUpload = {
+            ...found,
+            size: received.size,
+            sha256: received.hash.digest('hex'),
+          }
+          if (received.path !== undefined) upload.path = received.path
+          else upload.bytes = received.takeBytes()
+          void finish({ kind: 'ok', upload })
+        },
         (error: unknown) => void finish({ kind: 'error', error }),
       )
     })

@@ -17,6 +17,7 @@ import type { Principal } from './auth.js'
 import { recogniseContentType } from './content-type.js'
 import { isPartial, toJobJson } from './job-store.js'
 import { JobStoreUnavailableError, type Jobs, type JobView } from './jobs.js'
+import { MemoryBudget } from './memory-budget.js'
 import { spoolUpload } from './multipart.js'
 import type { RouteCall, Routes } from './route-call.js'
 import { type TransferRate, watchTransferRate } from './transfer-rate.js'
@@ -29,9 +30,17 @@ export interface ApiRoutesOptions {
   store: Jobs
   maxUploadBytes: number
   spoolDirectory: string
+  /**
+   * Uploads up to `bytes` stay in memory, within `budget` (shared with the job store, which gives their share back);
+   * absent, every upload is spooled.
+   */
+  memory?: { bytes: number; budget: MemoryBudget }
   /** The slowest body an upload may send. */
   uploadRate: TransferRate
 }
+
+/** Without in-memory uploads: a budget that holds nothing. */
+const noMemory = { bytes: 0, budget: new MemoryBudget(0) }
 
 export class ApiRoutes {
   readonly #options: ApiRoutesOptions
@@ -80,14 +89,21 @@ export class ApiRoutes {
       return this.#tooLarge()
     }
     if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue()
-    const tooSlow = new AbortController()
-    const stopWatching = watchTransferRate(request.socket, this.#options.uploadRate, () => tooSlow.abort())
+    let tooSlow = false
+    const memory = this.#options.memory ?? noMemory
     const spooled = await spoolUpload(request, {
       directory: this.#options.spoolDirectory,
       maxBytes: this.#options.maxUploadBytes,
       maxBodyBytes,
-      signal: AbortSignal.any([shutdown, tooSlow.signal]),
-    }).finally(stopWatching)
+      memoryBytes: memory.bytes,
+      budget: memory.budget,
+      signal: shutdown,
+      watch: (abort) =>
+        watchTransferRate(request.socket, this.#options.uploadRate, () => {
+          tooSlow = true
+          abort()
+        }),
+    })
     switch (spooled.kind) {
       case 'tooLarge':
         // The rest of the body is not worth reading: answer, then close the connection.
@@ -95,7 +111,7 @@ export class ApiRoutes {
       case 'invalid':
         return text(400, invalidBodyMessage)
       case 'aborted': {
-        if (!tooSlow.signal.aborted || shutdown.aborted) return hangUp
+        if (!tooSlow || shutdown.aborted) return hangUp
         const { minBytesPerSecond, windowMs } = this.#options.uploadRate
         return apiError(
           408,
@@ -110,14 +126,14 @@ export class ApiRoutes {
     response.removeHeader('connection')
     const upload = spooled.upload
     if (upload.size === 0) {
-      await rm(upload.path, { force: true }).catch(() => {})
+      if (upload.path !== undefined) await rm(upload.path, { force: true }).catch(() => {})
       return text(
         400,
         `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
       )
     }
     try {
-      upload.contentType = await recogniseContentType(upload.path, upload.contentType)
+      upload.contentType = await recogniseContentType(upload.bytes ?? upload.path!, upload.contentType)
     } catch {
       // The spooled file could not be read back: the engine will say so, with the job.
     }

@@ -22,6 +22,8 @@ export class SseStream implements EventSink {
   readonly #ping: NodeJS.Timeout
   #events = 0
   #closed = false
+  #corked = false
+  #headersOut = false
   readonly #onClose = new Set<() => void>()
 
   constructor(response: ServerResponse, options: SseStreamOptions) {
@@ -32,7 +34,8 @@ export class SseStream implements EventSink {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     })
-    response.flushHeaders()
+    // Headers go out with the first event when it comes at once (a finished job: headers, its result and the end
+    // of the body in one write), or by `flush()` just after the stream was set up.
     // A stream is quiet between pings by design: the server's idle timeout is not for it.
     response.socket?.setTimeout(0)
     this.#ping = setInterval(() => this.send('ping', ''), options.pingIntervalMs)
@@ -49,8 +52,26 @@ export class SseStream implements EventSink {
     else this.#onClose.add(listener)
   }
 
+  /** Send the headers now if no event has carried them yet: the client sees the stream open while it waits. */
+  flush(): void {
+    if (this.#closed || this.#headersOut) return
+    this.#headersOut = true
+    this.#response.flushHeaders()
+  }
+
   send(event: string, data: string): void {
     if (this.#closed) return
+    if (!this.#corked) {
+      // Writes of the same tick (an event and the end that follows it) leave in one packet.
+      this.#corked = true
+      this.#response.cork()
+      process.nextTick(() => {
+        this.#corked = false
+        this.#response.uncork()
+      })
+    }
+    // (`headersSent` is true from `writeHead()` on, before anything left: the stream keeps its own account.)
+    this.#headersOut = true
     this.#response.write(formatEvent(event, data))
     this.#events += 1
     if (this.#dropAfterEvents !== undefined && this.#events >= this.#dropAfterEvents) this.drop()
@@ -73,6 +94,11 @@ export class SseStream implements EventSink {
   drop(): void {
     if (this.#closed) return
     this.#cleanup()
+    // The client sees the stream open, then cut (the headers wait for the first event otherwise).
+    if (!this.#headersOut) {
+      this.#headersOut = true
+      this.#response.flushHeaders()
+    }
     // Let what was written reach the client before the socket goes.
     const socket = this.#response.socket
     if (socket) socket.end(() => socket.destroy())

@@ -1,20 +1,28 @@
 /**
  * The one open file a conversion reads: hashed first, then uploaded from, whatever the path names meanwhile.
+ * A document of up to 1 MiB is read once, in one read: the bytes hashed are the bytes uploaded (and sent
+ * again on a retry); a larger one is hashed, then streamed from the open file, never held whole in memory.
  * A job resumed from the journal has no file open: if the server forgot the job, the document is opened
  * (safely) when it must be sent again. The file is closed once the conversion has ended.
  */
+import { createHash } from 'node:crypto'
+
 import type { ConvertInput } from '@numarkdown/core'
 import {
   handleBlob,
   type OpenDocument,
   type OpenRefusal,
   openDocument,
+  readRange,
   sha256OfHandle,
 } from '../detection/document-file.js'
 import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
 import type { ScanContext } from '../detection/scanner.js'
 import type { UploadSource } from './submit-and-wait.js'
 import { uploadName } from './upload-identity.js'
+
+/** Documents up to this size are read into memory once, hashed and uploaded from there. */
+const inMemoryMaxBytes = 1024 * 1024
 
 /** The open document changed or was replaced while it was being read: look at it again. */
 export class SourceChanged extends Error {}
@@ -32,6 +40,8 @@ export class DocumentSource implements UploadSource {
   readonly #path: string
   readonly #signature: FileSignature
   #document: OpenDocument | undefined
+  /** The whole content, as hashed, when it is small enough to keep. */
+  #bytes: Buffer | undefined
 
   constructor({ context, path, signature }: DocumentSourceOptions) {
     this.#context = context
@@ -54,12 +64,21 @@ export class DocumentSource implements UploadSource {
   async hashIfStill(): Promise<string | undefined> {
     const document = this.#document
     if (!document || !sameSignature(signatureOf(document.stats), this.#signature)) return undefined
-    const sha256 = await sha256OfHandle(document.handle, document.stats.size)
+    const { size } = document.stats
+    if (size <= inMemoryMaxBytes) {
+      const bytes = await readRange(document.handle, 0, size)
+      const after = await document.handle.stat()
+      if (bytes.length !== size || !sameSignature(signatureOf(after), this.#signature)) return undefined
+      this.#bytes = bytes
+      return createHash('sha256').update(bytes).digest('hex')
+    }
+    const sha256 = await sha256OfHandle(document.handle, size)
     const after = await document.handle.stat()
     return sameSignature(signatureOf(after), this.#signature) ? sha256 : undefined
   }
 
   async input(): Promise<ConvertInput> {
+    if (this.#bytes) return { data: this.#bytes, filename: uploadName(this.#path) }
     if (!this.#document) {
       // A resumed job the server forgot: send the file again, opened (safely) now.
       const refusal = await this.open()

@@ -1,7 +1,8 @@
 /**
  * One conversion's exchange with the service: submit the document (unless a job is to be resumed), then wait
- * for its result. The job ID is saved in the journal before waiting, so a crash from then on resumes the job
- * instead of submitting it again; a job the server no longer knows is submitted again.
+ * for its result. The job ID is saved in the journal while the wait begins, and durably before the result is
+ * acted on, so a crash from then on resumes the job instead of submitting it again; a job the server no longer
+ * knows is submitted again.
  */
 import {
   type ConversionResult,
@@ -55,6 +56,8 @@ export type WaitedJob =
 export async function submitAndWait(options: SubmitAndWaitOptions): Promise<WaitedJob> {
   const { client, journal, display, signal, path, source, record } = options
   let { jobId, attempts } = options
+  /** The submitted job being recorded, while its wait has begun: settled before anything else is done. */
+  let recording: Promise<unknown> | undefined
   try {
     for (;;) {
       if (!jobId) {
@@ -63,21 +66,23 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<Wait
         attempts++
         const submitted = await client.submit(input, { signal })
         jobId = submitted.jobId
-        // Saved (fsynced) before waiting: a crash from here on resumes this job instead of submitting again.
-        await journal.set({ ...record, status: 'submitted', jobId, attempts })
-        await options.onSubmitted?.(jobId)
-        display.log('info', 'submitted', { path, jobId })
+        recording = recordSubmitted(options, jobId, attempts)
+        // Settled (and its failure thrown) below, whichever way the wait ends.
+        recording.catch(() => {})
       } else {
         display.log('info', 'resuming', { path, jobId })
       }
       options.onJob?.(jobId)
       try {
         const result = await client.wait(jobId, { signal, cancelOnAbort: false })
+        await recording
         return { jobId, attempts, result }
       } catch (error) {
+        await recording
         if (NotFoundError.isInstance(error) && !signal.aborted) {
           display.log('info', 'the server no longer knows the job; submitting again', { path, jobId })
           jobId = undefined
+          recording = undefined
           continue
         }
         throw error
@@ -86,4 +91,19 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<Wait
   } catch (error) {
     return { jobId, attempts, error }
   }
+}
+
+/**
+ * Save the submitted job in the journal (then wherever `onSubmitted` keeps it) while its wait begins: the
+ * record is durable before the result is acted on. A crash before it is durable finds the `pending` record,
+ * durable before the submit, and adopts the job by its upload identity instead of submitting again.
+ */
+async function recordSubmitted(
+  options: SubmitAndWaitOptions,
+  jobId: string,
+  attempts: number,
+): Promise<void> {
+  await options.journal.set({ ...options.record, status: 'submitted', jobId, attempts })
+  await options.onSubmitted?.(jobId)
+  options.display.log('info', 'submitted', { path: options.path, jobId })
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { constants, type Stats } from 'node:fs'
-import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises'
+import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises'
 import { within } from '../path-containment.js'
 import { inboxPath, type ScanContext } from './scanner.js'
 
@@ -30,15 +30,23 @@ export type OpenRefusal =
 const openFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
 /**
- * Open the document at `path` (relative to the inbox). A symlink is resolved first and its target opened
- * without following links; then the open file itself is checked: its real path (from `/proc/self/fd`, or by
- * comparing its identity with the resolved path where there is no `/proc`) must lie inside the inbox, and it
- * must be a regular file. Throws file-system errors of the source (ENOENT, EACCES...).
+ * Open the document at `path` (relative to the inbox). The path is opened without following a link in its last
+ * component; when that component is a symlink, the link is resolved and its target opened the same way. Then
+ * the open file itself is checked: its real path (from `/proc/self/fd`, or by comparing its identity with the
+ * resolved path where there is no `/proc`) must lie inside the inbox, and it must be a regular file. Throws
+ * file-system errors of the source (ENOENT, EACCES...).
  */
 export async function openDocument(context: ScanContext, path: string): Promise<OpenDocument | OpenRefusal> {
   const absolute = inboxPath(context.inbox, path)
   let target = absolute
-  if ((await lstat(absolute)).isSymbolicLink()) {
+  let handle: FileHandle
+  try {
+    // Most documents are no link: opened at once, with no look at the path first.
+    // O_NONBLOCK: a pipe put in the file's place must not block the open (regular files ignore the flag).
+    handle = await open(absolute, openFlags)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error
+    // ELOOP: the last component is a symlink (or a link loop).
     try {
       target = await realpath(absolute)
     } catch (error) {
@@ -48,14 +56,12 @@ export async function openDocument(context: ScanContext, path: string): Promise<
       throw error
     }
     if (!within(context.realInbox, target)) return outsideInbox()
-  }
-  let handle: FileHandle
-  try {
-    // O_NONBLOCK: a pipe put in the file's place must not block the open (regular files ignore the flag).
-    handle = await open(target, openFlags)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'changed' }
-    throw error
+    try {
+      handle = await open(target, openFlags)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { kind: 'changed' }
+      throw error
+    }
   }
   try {
     const stats = await handle.stat()

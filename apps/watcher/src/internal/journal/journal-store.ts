@@ -1,6 +1,6 @@
 /**
  * What the watcher remembers of each document, behind one interface with two homes: the journal file of a
- * single watcher (answers at once, from memory, each write fsynced) and Redis, shared by every instance of a
+ * single watcher (answers at once, from memory; writes group-committed, each durable before it resolves) and Redis, shared by every instance of a
  * cluster (`--queue`), answering over the network. Callers await every call, so either fits.
  */
 import type { FileRecord } from './file-record.js'

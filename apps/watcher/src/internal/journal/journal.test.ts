@@ -47,11 +47,11 @@ describe('Journal', () => {
     folders.push(folder)
     const file = join(folder.path, 'state', 'state.jsonl')
     const journal = Journal.open(file)
-    journal.set(record('a.pdf'))
-    journal.set(record('a.pdf', { status: 'submitted', jobId: 'job-1' }))
-    journal.set(record('b\nc.pdf', { status: 'done' }))
-    journal.set(record('gone.pdf'))
-    journal.delete('gone.pdf')
+    await journal.set(record('a.pdf'))
+    await journal.set(record('a.pdf', { status: 'submitted', jobId: 'job-1' }))
+    await journal.set(record('b\nc.pdf', { status: 'done' }))
+    await journal.set(record('gone.pdf'))
+    await journal.delete('gone.pdf')
     // A crash leaves the lock file and maybe half a line behind.
     appendFileSync(file, '{"path":"torn.pdf","sta')
     const reopened = Journal.open(file)
@@ -60,7 +60,39 @@ describe('Journal', () => {
     expect(reopened.get('gone.pdf')).toBeUndefined()
     expect(reopened.get('torn.pdf')).toBeUndefined()
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2)
-    reopened.close()
+    await reopened.close()
+  })
+
+  it('commits records set together at once; each shows, and resolves, only once it is in the file', async () => {
+    const folder = await tempDir()
+    folders.push(folder)
+    const file = join(folder.path, 'state.jsonl')
+    const journal = Journal.open(file)
+    await Promise.all([journal.set(record('a.pdf')), journal.set(record('gone.pdf'))])
+    const paths = Array.from({ length: 200 }, (_, index) => `doc-${index}.pdf`)
+    const durable: string[] = []
+    const sets = paths.map((path) =>
+      journal.set(record(path, { status: 'done' })).then(() => {
+        // Resolved: the line is in the file, and memory says what the file says.
+        if (readFileSync(file, 'utf8').includes(JSON.stringify(path))) durable.push(path)
+        expect(journal.get(path)?.status).toBe('done')
+      }),
+    )
+    const update = journal.set(record('a.pdf', { status: 'submitted', jobId: 'job-1' }))
+    const removal = journal.delete('gone.pdf')
+    // Not durable yet: not seen yet either.
+    expect(journal.get('doc-1.pdf')).toBeUndefined()
+    expect(journal.get('a.pdf')?.status).toBe('pending')
+    await Promise.all([...sets, update, removal])
+    expect(durable).toEqual(paths)
+    expect(journal.get('a.pdf')).toMatchObject({ status: 'submitted', jobId: 'job-1' })
+    expect(journal.get('gone.pdf')).toBeUndefined()
+    await journal.close()
+    await expect(journal.set(record('late.pdf'))).rejects.toThrow(/closed/)
+    const reopened = Journal.open(file)
+    expect(reopened.all()).toHaveLength(201)
+    expect(reopened.get('gone.pdf')).toBeUndefined()
+    await reopened.close()
   })
 
   it('refuses a journal held by another live process', async () => {
@@ -70,7 +102,7 @@ describe('Journal', () => {
     writeFileSync(`${file}.lock`, String(process.ppid))
     expect(() => Journal.open(file)).toThrow(/in use by process/)
     writeFileSync(`${file}.lock`, '999999999')
-    Journal.open(file).close()
+    await Journal.open(file).close()
   })
 
   it('removes the temp file of a compaction a crash cut short', async () => {
@@ -79,7 +111,7 @@ describe('Journal', () => {
     const file = join(folder.path, 'state.jsonl')
     writeFileSync(`${file}.0123456789ab.tmp`, '{"path":"half')
     writeFileSync(join(folder.path, 'other.0123456789ab.tmp'), 'not ours')
-    Journal.open(file).close()
+    await Journal.open(file).close()
     expect(existsSync(`${file}.0123456789ab.tmp`)).toBe(false)
     expect(existsSync(join(folder.path, 'other.0123456789ab.tmp'))).toBe(true)
   })
@@ -97,7 +129,7 @@ describe('Journal', () => {
         const file = join(mount, 'state.jsonl')
         const journal = Journal.open(file)
         opened.push(journal)
-        journal.set(record('kept.pdf', { status: 'done' }))
+        await journal.set(record('kept.pdf', { status: 'done' }))
         // Every page of the disk taken, to the last one.
         for (let index = 0; ; index++) {
           try {
@@ -107,25 +139,27 @@ describe('Journal', () => {
           }
         }
         const big = 'x'.repeat(8192)
-        expect(() => journal.set(record('new.pdf', { sha256: big }))).toThrow(OutputError)
-        expect(() => journal.set(record('kept.pdf', { status: 'failed', sha256: big }))).toThrow(/ENOSPC/)
+        await expect(journal.set(record('new.pdf', { sha256: big }))).rejects.toThrow(OutputError)
+        await expect(journal.set(record('kept.pdf', { status: 'failed', sha256: big }))).rejects.toThrow(
+          /ENOSPC/,
+        )
         expect(journal.get('new.pdf')).toBeUndefined()
         expect(journal.get('kept.pdf')?.status).toBe('done')
         execFileSync('sh', ['-c', `rm ${mount}/filler-*`])
-        journal.set(record('after.pdf'))
-        journal.close()
+        await journal.set(record('after.pdf'))
+        await journal.close()
         const reopened = Journal.open(file)
         opened.push(reopened)
         expect(reopened.all().map((entry) => [entry.path, entry.status])).toEqual([
           ['kept.pdf', 'done'],
           ['after.pdf', 'pending'],
         ])
-        reopened.close()
+        await reopened.close()
         expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2)
       } finally {
         for (const journal of opened) {
           try {
-            journal.close()
+            await journal.close()
           } catch {}
         }
         execFileSync('umount', [mount])

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
-  fstatSync,
+  fdatasync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -10,6 +10,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  write,
   writeFileSync,
   writeSync,
 } from 'node:fs'
@@ -37,8 +38,7 @@ function syncFolder(folder: string): void {
  * Write all of `text`: `writeSync` may write only part of it (a disk that fills up mid-write) and say so only
  * by the count it returns; the next write then fails with the real error.
  */
-function writeAll(descriptor: number, text: string): void {
-  const bytes = Buffer.from(text)
+function writeAll(descriptor: number, bytes: Buffer): void {
   for (let offset = 0; offset < bytes.length; ) {
     const written = writeSync(descriptor, bytes, offset, bytes.length - offset)
     if (written <= 0) throw Object.assign(new Error('no byte could be written'), { code: 'EIO' })
@@ -55,17 +55,62 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A line waiting for the next group commit, and the caller waiting for it to be durable. */
+interface PendingLine {
+  line: JournalLine
+  text: string
+  resolve(): void
+  reject(error: unknown): void
+}
+
+/** Write all of `bytes` at the end of the file (opened for appending), off the event loop. */
+async function appendAll(descriptor: number, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const written = await writeAsync(descriptor, bytes, offset, bytes.length - offset)
+    if (written <= 0) throw Object.assign(new Error('no byte could be written'), { code: 'EIO' })
+    offset += written
+  }
+}
+
+function writeAsync(descriptor: number, bytes: Buffer, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(descriptor, bytes, offset, length, null, (error, written) =>
+      error ? reject(error) : resolve(written),
+    )
+  })
+}
+
+function datasync(descriptor: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fdatasync(descriptor, (error) => (error ? reject(error) : resolve())),
+  )
+}
+
 /**
- * The journal of what was converted, crash-safe: append-only JSON lines, each written and fsynced before the call
- * returns, compacted now and then by writing a fresh file, fsyncing it and renaming it over the old one.
- * A line torn by a crash (the last one) is ignored on load. One process at a time (a pid lock file).
+ * The journal of what was converted, crash-safe: append-only JSON lines, compacted now and then by writing a
+ * fresh file, fsyncing it and renaming it over the old one. A line torn by a crash (the last one) is ignored
+ * on load. One process at a time (a pid lock file).
+ *
+ * Writes are group-committed: the lines set while one commit is on its way to the disk go out together in the
+ * next one, one write and one fdatasync for all of them, off the event loop. A `set` resolves only once its
+ * line is durable, and only then does it show in `get` and `all`: nothing is acted on or reported before the
+ * journal holds it, as when each line had its own fsync; a thousand documents finishing at once cost a few
+ * fsyncs, not a thousand.
  */
 export class Journal implements JournalStore {
   readonly file: string
+  /** What the journal holds on disk: a line shows here once it is durable. */
   readonly #records = new Map<string, FileRecord>()
   #descriptor: number | undefined
+  /** Bytes of the journal file: where a commit that fails is cut off again. */
+  #size = 0
   #linesSinceCompaction = 0
   readonly #lockFile: string
+  /** Lines set since the commit in flight started: the next commit's. */
+  #pending: PendingLine[] = []
+  #committing = false
+  #closing = false
+  #idleWaiters: Array<() => void> = []
 
   // biome-ignore lint/style/useConsistentMemberAccessibility: a constructor has no `#` form; instances come from the static factory
   private constructor(file: string) {
@@ -128,22 +173,29 @@ export class Journal implements JournalStore {
         continue // torn by a crash mid-write
       }
       if (typeof entry?.path !== 'string') continue
-      if ('deleted' in entry) this.#records.delete(entry.path)
-      else this.#records.set(entry.path, entry)
+      this.#apply(entry)
     }
+  }
+
+  #apply(entry: JournalLine): void {
+    if ('deleted' in entry) this.#records.delete(entry.path)
+    else this.#records.set(entry.path, entry)
   }
 
   /**
    * Rewrite the journal as one line per record. The fresh file is complete and synced before it replaces the
    * old one, and the old one stays open until then: a failure (a full disk) leaves the journal as it was.
+   * Never while a commit is in flight: `open`, a commit and `close` call it between commits.
    */
   compact(): void {
     const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`
-    const lines = [...this.#records.values()].map((record) => `${JSON.stringify(record)}\n`).join('')
+    const bytes = Buffer.from(
+      [...this.#records.values()].map((record) => `${JSON.stringify(record)}\n`).join(''),
+    )
     try {
       const descriptor = openSync(temporary, 'w', 0o644)
       try {
-        writeAll(descriptor, lines)
+        writeAll(descriptor, bytes)
         fsyncSync(descriptor)
       } finally {
         closeSync(descriptor)
@@ -156,35 +208,61 @@ export class Journal implements JournalStore {
     syncFolder(dirname(this.file))
     if (this.#descriptor !== undefined) closeSync(this.#descriptor)
     this.#descriptor = openSync(this.file, 'a')
+    this.#size = bytes.length
     this.#linesSinceCompaction = 0
   }
 
-  /**
-   * Append one line, synced. A line cut short (a full disk) is cut off again, and the record in memory goes
-   * back to what the journal holds: memory and disk never disagree.
-   */
-  #append(line: JournalLine, previous: FileRecord | undefined): void {
-    if (this.#descriptor === undefined) throw new Error(`the journal ${this.file} is closed`)
-    const end = fstatSync(this.#descriptor).size
-    try {
-      writeAll(this.#descriptor, `${JSON.stringify(line)}\n`)
-      fsyncSync(this.#descriptor)
-    } catch (error) {
-      try {
-        ftruncateSync(this.#descriptor, end)
-      } catch {}
-      if (previous) this.#records.set(previous.path, previous)
-      else this.#records.delete(line.path)
-      throw this.#writeError(error)
+  /** Queue a line for the next commit; resolves once it is durable, rejects (memory unchanged) when it is not. */
+  #append(line: JournalLine): Promise<void> {
+    if (this.#descriptor === undefined || this.#closing) {
+      return Promise.reject(new Error(`the journal ${this.file} is closed`))
     }
-    this.#linesSinceCompaction++
-    if (this.#linesSinceCompaction > Math.max(1000, this.#records.size * 4)) {
-      try {
-        this.compact()
-      } catch {
-        // The line is safe in the journal; compaction is tried again after the next line.
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ line, text: `${JSON.stringify(line)}\n`, resolve, reject })
+      if (!this.#committing) {
+        this.#committing = true
+        // Whatever else is set in this turn of the event loop goes out in the same commit.
+        setImmediate(() => void this.#commit())
       }
+    })
+  }
+
+  /**
+   * Commit the pending lines, again and again while more arrive. A commit cut short (a full disk) is cut off
+   * again and its lines' callers told: memory and disk never disagree.
+   */
+  async #commit(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending
+      this.#pending = []
+      const descriptor = this.#descriptor!
+      const end = this.#size
+      const bytes = Buffer.from(batch.map((pending) => pending.text).join(''))
+      try {
+        await appendAll(descriptor, bytes)
+        await datasync(descriptor)
+      } catch (error) {
+        try {
+          ftruncateSync(descriptor, end)
+        } catch {}
+        const failure = this.#writeError(error)
+        for (const pending of batch) pending.reject(failure)
+        continue
+      }
+      this.#size += bytes.length
+      for (const pending of batch) this.#apply(pending.line)
+      this.#linesSinceCompaction += batch.length
+      if (this.#linesSinceCompaction > Math.max(1000, this.#records.size * 4)) {
+        try {
+          this.compact()
+        } catch {
+          // The lines are safe in the journal; compaction is tried again after the next commit.
+        }
+      }
+      for (const pending of batch) pending.resolve()
     }
+    this.#committing = false
+    for (const resolve of this.#idleWaiters.splice(0)) resolve()
   }
 
   #writeError(error: unknown): OutputError {
@@ -208,38 +286,39 @@ export class Journal implements JournalStore {
     return [...this.#records.values()]
   }
 
-  /** Save a record durably (written and fsynced when this returns). */
-  set(record: FileRecord): void {
-    const previous = this.#records.get(record.path)
-    this.#records.set(record.path, record)
-    this.#append(record, previous)
+  /** Save a record durably: resolves once it is written and synced; rejects with an `OutputError` if not. */
+  set(record: FileRecord): Promise<void> {
+    return this.#append(record)
   }
 
-  delete(path: string): void {
-    const previous = this.#records.get(path)
-    if (!previous) return
-    this.#records.delete(path)
-    this.#append({ path, deleted: true }, previous)
+  /** Forget a record durably (nothing is written for a path the journal does not hold, nor will). */
+  delete(path: string): Promise<void> {
+    const known = this.#records.has(path) || this.#pending.some((pending) => pending.line.path === path)
+    if (!known) return Promise.resolve()
+    return this.#append({ path, deleted: true })
   }
 
   /** True once `close()` was called: nothing may be written any more. */
   get closed(): boolean {
-    return this.#descriptor === undefined
+    return this.#descriptor === undefined || this.#closing
   }
 
   /**
-   * Compact, close the journal and release the lock. A compaction that fails leaves the journal as it is
-   * (complete, only longer): the journal is closed and the lock released all the same, then the error thrown.
+   * Wait for the commits in flight, compact, close the journal and release the lock. A compaction that fails
+   * leaves the journal as it is (complete, only longer): the journal is closed and the lock released all the
+   * same, then the error thrown.
    */
-  close(): void {
-    if (this.#descriptor === undefined) return
+  async close(): Promise<void> {
+    if (this.#descriptor === undefined || this.#closing) return
+    this.#closing = true
+    if (this.#committing) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
     let failure: unknown
     try {
       this.compact()
     } catch (error) {
       failure = error
     }
-    closeSync(this.#descriptor)
+    closeSync(this.#descriptor!)
     this.#descriptor = undefined
     rmSync(this.#lockFile, { force: true })
     if (failure) throw failure

@@ -1,4 +1,8 @@
-import { rm } from 'node:fs/promises'
+/**
+ * The files a converted document leaves in the output folder: its markdown, its reasoning when asked for, and
+ * no error file of an earlier try.
+ */
+import { rm, unlink } from 'node:fs/promises'
 import type { ConversionResult } from '@numarkdown/core'
 import { writeFileAtomic } from './atomic-write.js'
 import { OutputError } from './output-error.js'
@@ -18,10 +22,15 @@ export interface Outputs {
 /** Write the markdown (and the reasoning when asked for) of `path`, and drop an error file of an earlier try. */
 export async function writeOutputs({ out, path, result, reasoning }: Outputs): Promise<OutputPaths> {
   const paths = outputPaths(out, path)
-  await writeFileAtomic(out, paths.markdown, result.markdown)
-  if (reasoning) await writeFileAtomic(out, paths.reasoning, result.reasoning)
-  await rm(paths.error, { force: true }).catch((error: unknown) => {
-    throw OutputError.wrap(error, out)
+  // Together: the two share their folder's fsync.
+  await Promise.all([
+    writeFileAtomic(out, paths.markdown, result.markdown),
+    reasoning ? writeFileAtomic(out, paths.reasoning, result.reasoning) : undefined,
+  ])
+  // One unlink, answered ENOENT almost always: `rm` would look at the path first.
+  await unlink(paths.error).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw OutputError.wrap(error, out)
   })
   return paths
 }

@@ -5,6 +5,7 @@ import type { Engine, EngineDocument, EngineOutput, EngineParams } from '../../t
 import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { estimateTokens, limitTokens } from '../shared/output-limit.js'
+import { spooledPath } from '../shared/spooled-path.js'
 import { ConversionPool } from './conversion-pool.js'
 import { decodeText } from './decode-text.js'
 import { imageToMarkdown } from './image-to-markdown.js'
@@ -166,7 +167,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
           `The local engine cannot convert ${format.description}; it reads PDF, PNG, JPEG, TIFF, WebP, BMP, DOCX, HTML, plain text and markdown`,
         )
       case 'pdf': {
-        const conversion = await conversions.pdfToMarkdown(document.path, {
+        const conversion = await conversions.pdfToMarkdown(spooledPath(document), {
           dpi: params.rasterizationDPI,
           ocr: pool,
           concurrency: pageConcurrency,
@@ -201,7 +202,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'image': {
-        const image = await imageToMarkdown(pool, await readFile(document.path), signal)
+        const image = await imageToMarkdown(pool, await readFile(spooledPath(document)), signal)
         markdown = image.markdown
         warnings.push(...image.warnings)
         pageCount = 1
@@ -211,7 +212,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'docx': {
-        const docx = await conversions.docxToMarkdown(await readFile(document.path))
+        const docx = await conversions.docxToMarkdown(await readFile(spooledPath(document)))
         markdown = docx.markdown
         trace.push(
           `DOCX converted to HTML by mammoth, then to markdown; images dropped${docx.warnings > 0 ? `; ${docx.warnings} conversion warning${docx.warnings === 1 ? '' : 's'}` : ''}.`,
@@ -224,7 +225,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'html': {
-        const { text, encoding } = decodeText(await readFile(document.path), 'html')
+        const { text, encoding } = decodeText(await readFile(spooledPath(document)), 'html')
         markdown = await conversions.htmlToMarkdown(text)
         trace.push(
           `HTML (read as ${encoding}) converted to markdown; scripts and styles dropped, images as placeholders.`,
@@ -232,7 +233,7 @@ export function localEngine(options: LocalEngineOptions = {}): LocalEngine {
         break
       }
       case 'text': {
-        const { text, encoding } = decodeText(await readFile(document.path), 'text')
+        const { text, encoding } = decodeText(await readFile(spooledPath(document)), 'text')
         markdown = text
         trace.push(`${format.mediaType} (read as ${encoding}) passed through unchanged.`)
         break

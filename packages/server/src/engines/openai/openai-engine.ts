@@ -13,6 +13,7 @@ import { documentFormat } from '../shared/detect-format.js'
 import { abortReason, engineFailure } from '../shared/engine-failure.js'
 import { mapConcurrently } from '../shared/map-concurrently.js'
 import { PageRenderer } from '../shared/page-renderer.js'
+import { spooledPath } from '../shared/spooled-path.js'
 
 /** Options of {@link openaiEngine}. */
 export interface OpenAIEngineOptions {
@@ -277,10 +278,10 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
     let answers: PageAnswer[]
     switch (format.kind) {
       case 'pdf': {
-        const pageCount = await renderer.pageCount(document.path)
+        const pageCount = await renderer.pageCount(spooledPath(document))
         const pages = Array.from({ length: pageCount }, (_, index) => index + 1)
         answers = await mapConcurrently(pages, { concurrency, signal }, async (number) => {
-          const { png } = await renderer.renderPage(document.path, {
+          const { png } = await renderer.renderPage(spooledPath(document), {
             page: number,
             dpi: params.rasterizationDPI,
             signal,
@@ -291,7 +292,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
       }
       case 'image': {
         let image: { data: Buffer; mediaType: string } = {
-          data: await readFile(document.path),
+          data: await readFile(spooledPath(document)),
           mediaType: format.mediaType,
         }
         if (!passThroughImages.has(format.mediaType)) image = await toPng(image.data, format.mediaType)
@@ -300,7 +301,7 @@ export function openaiEngine(options: OpenAIEngineOptions): OpenAIEngine {
       }
       case 'text':
         return {
-          result: (await readFile(document.path, 'utf8')).replace(/^\uFEFF/, ''),
+          result: (await readFile(spooledPath(document), 'utf8')).replace(/^\uFEFF/, ''),
           reasoning: `${format.mediaType} passed through unchanged; no page image to send to the model.`,
           pageCount: 1,
         }

@@ -64,6 +64,8 @@ const textTypes = /^(text\/|application\/(json|ld\+json|xml|xhtml\+xml|csv|markd
 const textExtensions = new Set(['.txt', '.md', '.markdown', '.json', '.csv', '.tsv', '.html', '.htm', '.xml'])
 /** Larger text inputs are summarised instead of echoed, so that memory stays bounded. */
 const maxTextBytes = 16 * 1024 * 1024
+/** As `readFile(path, 'utf8')` decodes: a bad sequence becomes U+FFFD, a byte order mark stays. */
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /**
  * An engine for tests and demos: no model, the same output for the same input. A text-like input (text/*,
@@ -91,6 +93,7 @@ export function scriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEng
 
   return {
     name: 'scripted',
+    readsBytes: true,
     gate,
     calls,
     async convert(document, params, signal) {
@@ -117,10 +120,17 @@ async function renderMarkdown(document: EngineDocument, signal: AbortSignal): Pr
   const textLike =
     textTypes.test(document.contentType) || textExtensions.has(extname(document.filename).toLowerCase())
   if (textLike && document.size <= maxTextBytes) {
-    const text = await readFile(document.path, { encoding: 'utf8', signal })
+    const text =
+      document.bytes !== undefined
+        ? textDecoder.decode(document.bytes)
+        : await readFile(pathOf(document), { encoding: 'utf8', signal })
     if (text.trim() !== '') return text
   }
-  const sha256 = document.sha256 ?? (await hashFile(document.path, signal))
+  const sha256 =
+    document.sha256 ??
+    (document.bytes !== undefined
+      ? createHash('sha256').update(document.bytes).digest('hex')
+      : await hashFile(pathOf(document), signal))
   return [
     `# ${document.filename}`,
     '',
@@ -129,6 +139,12 @@ async function renderMarkdown(document: EngineDocument, signal: AbortSignal): Pr
     `- SHA-256: ${sha256}`,
     '',
   ].join('\n')
+}
+
+function pathOf(document: EngineDocument): string {
+  if (document.path === undefined)
+    throw new EngineError('UploadMissing', `No bytes nor file for ${document.filename}`)
+  return document.path
 }
 
 async function hashFile(path: string, signal: AbortSignal): Promise<string> {

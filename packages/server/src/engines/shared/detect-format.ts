@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises'
 import { extname } from 'node:path'
 import type { EngineDocument } from '../../types.js'
+import { spooledPath } from './spooled-path.js'
 
 /** The routes a document can take through the engines. */
 export type DocumentFormat =
@@ -94,5 +95,5 @@ export function detectFormat(head: Uint8Array, contentType: string, filename: st
 
 /** The format of a spooled document: {@link detectFormat} of its first bytes, content type and filename. */
 export async function documentFormat(document: EngineDocument): Promise<DocumentFormat> {
-  return detectFormat(await readHead(document.path), document.contentType, document.filename)
+  return detectFormat(await readHead(spooledPath(document)), document.contentType, document.filename)
 }

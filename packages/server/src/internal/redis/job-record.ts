@@ -13,6 +13,19 @@ import type { JobView } from '../jobs.js'
 
 const statuses = new Set<string>(['pending', 'running', 'completed', 'failed', 'cancelled', 'timeout'])
 
+/** A document of a cluster's job: always a file in the shared upload folder, which every node reads. */
+export type SharedDocument = EngineDocument & { path: string }
+
+/** The path of a cluster job's upload: a cluster spools every upload, since another process may run its job. */
+export function spooledPath(document: EngineDocument): string {
+  if (document.path === undefined) {
+    throw new Error(
+      `The upload ${document.filename} is held in memory, where no other node of the cluster reads it`,
+    )
+  }
+  return document.path
+}
+
 /** The fields of a new job's hash, as field/value pairs. */
 export function newJobFields(job: {
   id: string
@@ -37,7 +50,7 @@ export function newJobFields(job: {
       size: document.size,
       sha256: document.sha256,
     }),
-    upload: basename(document.path),
+    upload: basename(spooledPath(document)),
     params: JSON.stringify(params),
     ttlMs: String(job.ttlMs),
     ownerIndex: job.ownerIndex,
@@ -76,7 +89,7 @@ export function readJobView(hash: Record<string, string>): JobView | undefined {
 
 /** What a worker needs to run a job. */
 export interface WorkOrder {
-  document: EngineDocument
+  document: SharedDocument
   params: EngineParams
   /** When the job times out (ms since the epoch), for a job with a timeout. */
   deadline?: number
@@ -95,7 +108,7 @@ export function readWorkOrder(hash: Record<string, string>, uploadDirectory: str
   const path = uploadPath(uploadDirectory, hash.upload ?? '')
   // inputData describes the upload as the client sent it: the engine sees the same.
   const described = JSON.parse(hash.inputData ?? '{}') as Omit<EngineDocument, 'path'>
-  const document: EngineDocument = {
+  const document: SharedDocument = {
     path,
     filename: described.filename,
     contentType: described.contentType,

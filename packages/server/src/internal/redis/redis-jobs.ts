@@ -39,7 +39,7 @@ export class RedisJobs implements Jobs {
     params: EngineParams,
   ): Promise<JobView | undefined> {
     if (this.#closed) {
-      await rm(document.path, { force: true }).catch(() => {})
+      await discardUpload(document)
       return undefined
     }
     const { keys, client, queue } = this.#cluster
@@ -67,7 +67,7 @@ export class RedisJobs implements Jobs {
         [id, now, ...fields],
       )
     } catch (error) {
-      await rm(document.path, { force: true }).catch(() => {})
+      await discardUpload(document)
       throw unavailable('The job could not be stored', error)
     }
     try {
@@ -202,4 +202,9 @@ function unavailable(what: string, cause: unknown): JobStoreUnavailableError {
   return new JobStoreUnavailableError(`${what}: the job store (Redis) is unreachable; try again shortly`, {
     cause,
   })
+}
+
+/** Remove an upload the cluster will not run (an in-memory one has nothing on disk). */
+async function discardUpload(document: EngineDocument): Promise<void> {
+  if (document.path !== undefined) await rm(document.path, { force: true }).catch(() => {})
 }

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto'
+import { open, realpath, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tempDir } from '@numarkdown/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createFileFilter } from '../detection/file-filter.js'
+import { signatureOf } from '../detection/file-signature.js'
+import type { ScanContext } from '../detection/scanner.js'
+import { DocumentSource } from './document-source.js'
+
+let folder: { path: string; remove(): Promise<void> }
+let context: ScanContext
+beforeAll(async () => {
+  folder = await tempDir()
+  context = {
+    inbox: folder.path,
+    realInbox: await realpath(folder.path),
+    filter: createFileFilter(['txt'], []),
+    skipFolders: [],
+  }
+})
+afterAll(() => folder.remove())
+
+/** The bytes of what the client would upload. */
+async function uploaded(source: DocumentSource): Promise<Buffer> {
+  const input = await source.input()
+  const data = typeof input === 'object' && 'data' in input ? input.data : input
+  if (data instanceof Uint8Array) return Buffer.from(data)
+  return Buffer.from(await (data as Blob).arrayBuffer())
+}
+
+describe('DocumentSource', () => {
+  it('uploads the very bytes it hashed, even when the file is rewritten in place meanwhile', async () => {
+    const file = join(folder.path, 'note.txt')
+    const original = 'the content that held still\n'.repeat(100)
+    await writeFile(file, original)
+    const source = new DocumentSource({ context, path: 'note.txt', signature: signatureOf(await stat(file)) })
+    try {
+      expect(await source.open()).toBeUndefined()
+      const sha256 = await source.hashIfStill()
+      expect(sha256).toBe(createHash('sha256').update(original).digest('hex'))
+      // Rewritten in place, same size, mtime put back: only the ctime tells (and the check after the upload).
+      const before = await stat(file)
+      const handle = await open(file, 'r+')
+      await handle.write('X'.repeat(original.length), 0)
+      await handle.close()
+      await utimes(file, before.atime, before.mtime)
+      expect((await uploaded(source)).toString()).toBe(original)
+      expect(await source.changedSinceOpened()).toBe(true)
+    } finally {
+      await source.close()
+    }
+  })
+
+  it('streams a large document from the open file, hashed as a whole', async () => {
+    const file = join(folder.path, 'large.txt')
+    const content = Buffer.alloc(3 * 1024 * 1024 + 17, 'abc')
+    await writeFile(file, content)
+    const source = new DocumentSource({
+      context,
+      path: 'large.txt',
+      signature: signatureOf(await stat(file)),
+    })
+    try {
+      expect(await source.open()).toBeUndefined()
+      expect(await source.hashIfStill()).toBe(createHash('sha256').update(content).digest('hex'))
+      const input = await source.input()
+      expect(typeof input === 'object' && 'data' in input && input.data instanceof Uint8Array).toBe(false)
+      expect((await uploaded(source)).equals(content)).toBe(true)
+      expect(await source.changedSinceOpened()).toBe(false)
+    } finally {
+      await source.close()
+    }
+  })
+})
