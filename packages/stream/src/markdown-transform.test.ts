@@ -96,6 +96,25 @@ describe('toMarkdown over HTTP', () => {
     expect(transform.spoolPath).toBeUndefined()
   })
 
+  it('has closed by the time pipeline resolves when nothing is left to release, spool directory untouched', async () => {
+    const { client } = await setup()
+    // A directory that does not exist: a small document must never need it.
+    const transform = toMarkdown({ client, filename: 'a.txt', spoolDirectory: '/nonexistent/spool' })
+    const chunks: Buffer[] = []
+    await pipeline(
+      Readable.from([Buffer.from('hello')]),
+      transform,
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk)
+          callback()
+        },
+      }),
+    )
+    expect(Buffer.concat(chunks).toString('utf8')).toBe('hello')
+    expect(transform.closed).toBe(true)
+  })
+
   it('rejects strings and objects with an error naming what was received, before any request', async () => {
     const { client, submits } = await setup()
     await expect(

@@ -85,6 +85,10 @@ export class MarkdownTransform extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#output = undefined
+    if (this.#conversion.disposeNow()) {
+      callback(error)
+      return
+    }
     // An abort reason is only needed while the conversion runs; building one costs a stack trace.
     const reason =
       error ??

@@ -19,6 +19,11 @@ export class ClientHandle {
     this.client = isClient(option) ? option : new NuMarkdownClient(option)
   }
 
+  /** True when the stream created the client (and closes it). */
+  get owned(): boolean {
+    return this.#owned
+  }
+
   /** Closes the client if the stream created it. Never rejects. */
   close(): Promise<void> {
     if (!this.#owned) return Promise.resolve()

@@ -1,15 +1,18 @@
 import { type ConversionResult, checkKnownOptions, type ProgressEvent } from '@numarkdown/core'
 import { InvalidChunkError, InvalidOptionError } from '../errors.js'
-import type { MarkdownInfo, MarkdownTransformOptions } from '../types.js'
+import type { MarkdownInfo, MarkdownTransformOptions, StreamConversionParams } from '../types.js'
 import { ClientHandle } from './client-handle.js'
 import { markdownTransformOptionKeys } from './option-keys.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType, spoolOptions } from './options.js'
-import { Spool } from './spool.js'
+import { Spool, type SpoolOptions } from './spool.js'
 
 /** The options of a single-document stream, validated and with their defaults. */
 export interface ResolvedMarkdownOptions {
   options: MarkdownTransformOptions
   highWaterMark: number
+  /** The conversion parameters, picked once at creation. */
+  params: StreamConversionParams
+  spool: SpoolOptions
 }
 
 /**
@@ -31,9 +34,9 @@ export function resolveMarkdownOptions(
   checkType('onInfo', options.onInfo, 'function')
   checkSignal(options.signal)
   checkInteger('highWaterMark', options.highWaterMark, 1)
-  checkParams(options)
-  spoolOptions(options)
-  return { options, highWaterMark: options.highWaterMark ?? 64 * 1024 }
+  const params = checkParams(options)
+  const spool = spoolOptions(options)
+  return { options, highWaterMark: options.highWaterMark ?? 64 * 1024, params, spool }
 }
 
 /** The markdown a stream writes out: with the reasoning first, in an HTML comment, when asked for. */
@@ -64,6 +67,7 @@ export function infoOf(result: ConversionResult): MarkdownInfo {
  */
 export class DocumentConversion {
   readonly #options: MarkdownTransformOptions
+  readonly #params: StreamConversionParams
   readonly #client: ClientHandle
   readonly #spool: Spool
   readonly #controller = new AbortController()
@@ -75,8 +79,9 @@ export class DocumentConversion {
 
   constructor(resolved: ResolvedMarkdownOptions, onProgress: (event: ProgressEvent) => void) {
     this.#options = resolved.options
+    this.#params = resolved.params
     this.#client = new ClientHandle(resolved.options.client)
-    this.#spool = new Spool(spoolOptions(resolved.options))
+    this.#spool = new Spool(resolved.spool)
     this.#onProgress = onProgress
   }
 
@@ -118,7 +123,7 @@ export class DocumentConversion {
         ...(filename === undefined ? {} : { filename }),
         ...(contentType === undefined ? {} : { contentType }),
       },
-      { ...checkParams(this.#options), signal: this.#controller.signal },
+      { ...this.#params, signal: this.#controller.signal },
       (event) => this.#onProgress(event),
     )
     await this.#spool.dispose()
@@ -132,6 +137,19 @@ export class DocumentConversion {
   dispose(reason: unknown): Promise<void> {
     this.#disposing ??= this.#dispose(reason)
     return this.#disposing
+  }
+
+  /**
+   * Releases everything at once and returns true when nothing is left to wait for: the conversion has ended, no
+   * temporary file remains and the client is the caller's. A stream then closes without the turns of the event
+   * loop `dispose()` would take, and `pipeline` sees it closed when the last stream finishes (it otherwise builds
+   * an ERR_STREAM_DESTROYED, with its stack, for a stream still closing). Returns false when `dispose()` must be
+   * awaited.
+   */
+  disposeNow(): boolean {
+    if (!this.#settled || this.#spool.path !== undefined || this.#client.owned) return false
+    this.#disposing ??= Promise.resolve()
+    return true
   }
 
   async #dispose(reason: unknown): Promise<void> {

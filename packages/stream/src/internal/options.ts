@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os'
 import {
   checkKnownOptions,
   type NuMarkdownClient,
@@ -87,15 +86,15 @@ export function checkClient(value: unknown): asserts value is ClientOrOptions {
   }
 }
 
-/** The spool options with their defaults. */
+/**
+ * The spool options with their defaults; no directory stands for the system's temporary directory, looked up by
+ * the spool only when it creates a file.
+ */
 export function spoolOptions(options: { spoolThresholdBytes?: number; spoolDirectory?: string }): {
   thresholdBytes: number
-  directory: string
+  directory: string | undefined
 } {
   checkInteger('spoolThresholdBytes', options.spoolThresholdBytes, 0)
   checkType('spoolDirectory', options.spoolDirectory, 'string')
-  return {
-    thresholdBytes: options.spoolThresholdBytes ?? 8 * 1024 * 1024,
-    directory: options.spoolDirectory ?? tmpdir(),
-  }
+  return { thresholdBytes: options.spoolThresholdBytes ?? 8 * 1024 * 1024, directory: options.spoolDirectory }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type FileHandle, open, unlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** The collected document: bytes in memory, or the path of the spool file and its length. */
@@ -11,8 +12,11 @@ export type SpooledDocument =
 export interface SpoolOptions {
   /** Inputs larger than this many bytes go to a temporary file. */
   thresholdBytes: number
-  /** Where the temporary file is created. */
-  directory: string
+  /**
+   * Where the temporary file is created; `os.tmpdir()` when left out, looked up only when a file is created
+   * (it reads three environment variables, which every small document would pay for nothing).
+   */
+  directory?: string | undefined
 }
 
 /**
@@ -60,7 +64,7 @@ export class Spool {
       return
     }
     if (this.#handle === undefined) {
-      const path = join(this.#options.directory, `numarkdown-${randomUUID()}.spool`)
+      const path = join(this.#options.directory ?? tmpdir(), `numarkdown-${randomUUID()}.spool`)
       // Record the path before opening so that a dispose racing with open() still deletes the file.
       this.#path = path
       this.#handle = await open(path, 'wx', 0o600)
