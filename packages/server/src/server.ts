@@ -15,11 +15,7 @@ import { faultLayer } from './internal/faults/fault-layer.js'
 import { InProcessJobs } from './internal/in-process-jobs.js'
 import type { Jobs } from './internal/jobs.js'
 import { MemoryBudget } from './internal/memory-budget.js'
-import {
-  type ClusterSettings,
-  openClusterJobs,
-  resolveClusterSettings,
-} from './internal/redis/open-cluster-jobs.js'
+import { type ClusterSettings, resolveClusterSettings } from './internal/redis/cluster-settings.js'
 import type { Engine, RequestLogEntry, ServerOptions, ServerToken } from './types.js'
 
 const serverOptionKeys = optionKeys<ServerOptions>({
@@ -210,7 +206,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const settings = resolveOptions(options, 'startServer')
   let parts: Parts
   if (settings.cluster) {
-    // Every upload is spooled to the shared folder: its job may run on a worker in another process.
+    // Every upload is spooled to the shared folder: its job may run on a worker in another process. The Redis
+    // client and the queue load here, so that a server without `redis` never loads them.
+    const { openClusterJobs } = await import('./internal/redis/open-cluster-jobs.js')
     const { jobs, ownerKey } = await openClusterJobs(settings.cluster, {
       engine: settings.engine,
       concurrency: settings.concurrency,

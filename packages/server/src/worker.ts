@@ -6,10 +6,9 @@
 import { tmpdir } from 'node:os'
 import { checkKnownOptions, checkNumberRange, optionKeys, ValidationError } from '@numarkdown/protocol'
 import { checkEngine } from './internal/check-engine.js'
-import { ClusterConnection } from './internal/redis/cluster-connection.js'
-import { EngineWorker } from './internal/redis/engine-worker.js'
+import type { EngineWorker } from './internal/redis/engine-worker.js'
 import { checkRedisPrefix } from './internal/redis/job-keys.js'
-import { parseRedisUrl } from './internal/redis/redis-connection.js'
+import { parseRedisUrl } from './internal/redis/redis-url.js'
 import type { Engine, WorkerOptions } from './types.js'
 
 const workerOptionKeys = optionKeys<WorkerOptions>({
@@ -60,6 +59,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const workerLockMs = checkNumberRange('workerLockMs', options.workerLockMs ?? 30_000, positive)
   const prefix = checkRedisPrefix(options.redisPrefix ?? 'numarkdown', 'options.redisPrefix')
   const engine = options.engine
+  // The Redis client and the queue load here: importing the package (for a server without Redis) loads neither.
+  const [{ ClusterConnection }, { EngineWorker }] = await Promise.all([
+    import('./internal/redis/cluster-connection.js'),
+    import('./internal/redis/engine-worker.js'),
+  ])
   const cluster = await ClusterConnection.open(target, prefix)
   let worker: EngineWorker
   try {

@@ -6,7 +6,8 @@ import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { FinishedEvents } from './finished-events.js'
 import { engineQueueName, type JobKeys, jobKeys } from './job-keys.js'
-import { closeRedis, connectRedis, type RedisTarget } from './redis-connection.js'
+import { closeRedis, connectRedis } from './redis-connection.js'
+import type { RedisTarget } from './redis-url.js'
 
 /** The options of BullMQ jobs on the engine queue. */
 export const engineJobOptions: {

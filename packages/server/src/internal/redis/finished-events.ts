@@ -5,7 +5,8 @@
  * disconnected, so every watcher looks again when the subscription comes back.
  */
 import type { Redis } from 'ioredis'
-import { closeRedis, connectRedis, type RedisTarget } from './redis-connection.js'
+import { closeRedis, connectRedis } from './redis-connection.js'
+import type { RedisTarget } from './redis-url.js'
 
 export class FinishedEvents {
   readonly #subscriber: Redis
