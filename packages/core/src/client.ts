@@ -127,7 +127,7 @@ export class NuMarkdownClient {
 
   /**
    * Listens to the progress of every call of this client (`upload`, `submitted`, `status`, `retry`, `adopted`,
-   * `resubmit`, `done`, `failed`). A throwing listener is ignored.
+   * `resubmit`, `done`, `failed`, `pages-total`, `page-done`). A throwing listener is ignored.
    * @returns A function that removes the listener.
    */
   on(listener: ProgressListener): () => void {
@@ -144,6 +144,8 @@ export class NuMarkdownClient {
    * `{ data, filename?, contentType? }`.
    * @throws {ValidationError} for a bad parameter, before any request.
    * @throws {JobFailedError} when the job failed on the server; {@link JobTimeoutError} past its execution timeout.
+   * @throws {PageRangeError} with `splitPages`, when a page range failed after its retry (unless
+   * `onPageError: 'skip'`).
    * @throws {AbortError} / {TimeoutError} when `signal` fired / the deadline passed.
    */
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {

@@ -98,7 +98,10 @@ export interface ConversionResult extends MarkdownResult {
   job: Job
   /** Present for `splitPages` conversions, in page order. */
   pages?: PageResult[]
-  /** `onPageError: 'skip'` only: the ranges that failed, in page order; absent when none did. */
+  /**
+   * `onPageError: 'skip'` only: the ranges that failed, in page order, each marked in `markdown` where its
+   * pages would have been (`partial` is then true); absent when none did.
+   */
   failedPages?: FailedPages[]
   /** Things the caller should know, e.g. that `splitPages` was ignored for a document that is not a PDF. */
   warnings?: string[]
