@@ -96,8 +96,6 @@ describe('convertPages', () => {
       break
     }
     await eventually(() => cancelled(server).length >= 2, 'both held jobs cancelled')
-    const jobs = engine.gate.waiting.length
-    expect(jobs).toBeLessThanOrEqual(2)
     expect(submits(server)).toHaveLength(3)
     expect(cancelled(server)).toHaveLength(2)
   })
