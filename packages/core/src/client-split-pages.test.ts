@@ -3,7 +3,7 @@ import { corpusPath, eventually, makePdf, setup } from '@numarkdown/testing'
 import { PDFDocument } from 'pdf-lib'
 import { describe, expect, it } from 'vitest'
 import { NuMarkdownClient } from './client.js'
-import { AbortError, JobFailedError } from './errors.js'
+import { AbortError, JobFailedError, PageRangeError } from './errors.js'
 
 describe('splitPages', () => {
   it('converts each page as its own job and merges them in page order', async () => {
@@ -83,7 +83,7 @@ describe('splitPages', () => {
     expect(submitted.length).toBeLessThanOrEqual(2)
   })
 
-  it('fails fast when one page fails, cancelling the others', async () => {
+  it('fails fast when one page fails after its retry, cancelling the others', async () => {
     const engine = scriptedEngine({
       hold: (document) => !document.filename.includes('p2'),
       outcome: (document) =>
@@ -95,7 +95,10 @@ describe('splitPages', () => {
     const error = await client
       .convert(await makePdf(['a', 'b', 'c']), { splitPages: true })
       .catch((caught) => caught)
-    expect(error).toBeInstanceOf(JobFailedError)
+    expect(error).toBeInstanceOf(PageRangeError)
+    expect(error.message).toMatch(/^page 2 of document\.pdf failed: Job [\w-]+ failed: page 2 is broken$/)
+    expect([error.pageNumber, error.lastPageNumber]).toEqual([2, 2])
+    expect(error.cause).toBeInstanceOf(JobFailedError)
     expect(error.code).toBe('BadPage')
     await eventually(() => server.server.requests.filter((entry) => entry.route === 'cancel').length >= 2)
     expect(server.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(2)

@@ -6,7 +6,7 @@ import {
   conversionQuery,
   rejectValue,
 } from '@numarkdown/protocol'
-import { NuMarkdownError } from './errors.js'
+import { NuMarkdownError, ValidationError } from './errors.js'
 import { BackgroundTasks } from './internal/background-tasks.js'
 import { Call } from './internal/call.js'
 import { cancelJob } from './internal/cancel.js'
@@ -20,6 +20,7 @@ import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
 import {
   convertOptionKeys,
+  convertPagesOptionKeys,
   listJobsOptionKeys,
   requestOptionKeys,
   submitOptionKeys,
@@ -27,10 +28,17 @@ import {
 } from './internal/option-keys.js'
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
+import { parsePageSpec } from './internal/page-selection.js'
 import { ProgressEmitter } from './internal/progress.js'
-import { convertPages } from './internal/split-pages.js'
+import { convertSplitPages, type PageCut, planPages, streamPages } from './internal/split-pages.js'
 import { submitUpload } from './internal/submit.js'
-import { checkJobId, checkSignal, checkStrategy, checkTimeout } from './internal/validate.js'
+import {
+  checkJobId,
+  checkPageErrorPolicy,
+  checkSignal,
+  checkStrategy,
+  checkTimeout,
+} from './internal/validate.js'
 import { waitForJob } from './internal/waiter.js'
 import type {
   CancelResult,
@@ -38,8 +46,10 @@ import type {
   ConversionResult,
   ConvertInput,
   ConvertOptions,
+  ConvertPagesOptions,
   Job,
   ListJobsOptions,
+  PageResult,
   ProgressListener,
   RequestOptions,
   SubmitOptions,
@@ -117,7 +127,7 @@ export class NuMarkdownClient {
 
   /**
    * Listens to the progress of every call of this client (`upload`, `submitted`, `status`, `retry`, `adopted`,
-   * `resubmit`, `done`, `failed`). A throwing listener is ignored.
+   * `resubmit`, `done`, `failed`, `pages-total`, `page-done`). A throwing listener is ignored.
    * @returns A function that removes the listener.
    */
   on(listener: ProgressListener): () => void {
@@ -134,6 +144,8 @@ export class NuMarkdownClient {
    * `{ data, filename?, contentType? }`.
    * @throws {ValidationError} for a bad parameter, before any request.
    * @throws {JobFailedError} when the job failed on the server; {@link JobTimeoutError} past its execution timeout.
+   * @throws {PageRangeError} with `splitPages`, when a page range failed after its retry (unless
+   * `onPageError: 'skip'`).
    * @throws {AbortError} / {TimeoutError} when `signal` fired / the deadline passed.
    */
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
@@ -141,17 +153,43 @@ export class NuMarkdownClient {
     checkKnownOptions(options, convertOptionKeys, 'convert() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
-    const call = this.#call(options)
     const splitPages = options.splitPages ?? false
     if (typeof splitPages !== 'boolean') rejectValue('splitPages', 'a boolean', splitPages)
-    const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
-      min: 1,
-      integer: true,
-    })
+    const cut = this.#pageCut(options)
+    const onPageError = checkPageErrorPolicy(options.onPageError)
+    if (options.onPageError !== undefined && !splitPages) {
+      throw new ValidationError(
+        `onPageError ${JSON.stringify(onPageError)} applies with splitPages: true only (one job has no page ranges)`,
+        { parameter: 'onPageError' },
+      )
+    }
+    const call = this.#call(options)
     try {
-      const source = await this.#prepare(input, options, { call, splitPages })
+      const source = await this.#prepare(input, options, {
+        call,
+        splitPages: splitPages || cut.selection !== undefined,
+      })
       try {
-        if (splitPages) return await convertPages(call, source, { query, strategy, pagesPerChunk })
+        if (splitPages) {
+          const plan = await planPages(source, cut)
+          if (plan.kind === 'ranges') {
+            return await convertSplitPages(call, source, plan, { query, strategy, onPageError })
+          }
+          const result = await convertUpload(call, source, { query, strategy })
+          return { ...result, warnings: [...(result.warnings ?? []), plan.warning] }
+        }
+        if (cut.selection) {
+          // The chosen pages as one PDF, one job.
+          const plan = await planPages(source, { pagesPerChunk: Infinity, selection: cut.selection })
+          if (plan.kind === 'ranges') {
+            const selected = await prepareUpload(plan.chunks[0]!.bytes, {
+              filename: source.filename,
+              contentType: 'application/pdf',
+              spoolStreams: false,
+            })
+            return await convertUpload(call, selected, { query, strategy })
+          }
+        }
         return await convertUpload(call, source, { query, strategy })
       } finally {
         await source.dispose()
@@ -161,6 +199,37 @@ export class NuMarkdownClient {
     } finally {
       call.operation.end()
     }
+  }
+
+  /**
+   * Converts a document page by page: a PDF is cut into ranges of `pagesPerChunk` pages (only the `pages`
+   * chosen), converted concurrently under the client's limit, and each range is yielded in page order as soon
+   * as it and every range before it are done. Any other document is one entry covering it whole, page 1, with
+   * a warning. A range that fails is retried on its own once; one that still fails throws a
+   * {@link PageRangeError} (the other ranges are cancelled) or, with `onPageError: 'skip'`, is yielded with its
+   * `error` and a marker for markdown. Leaving the loop early or aborting cancels every range still running,
+   * remote jobs included. Nothing is sent before the first `next()`.
+   *
+   * @example
+   * ```ts
+   * for await (const page of client.convertPages('./report.pdf', { pages: '1-3,10-' })) {
+   *   process.stdout.write(`${page.markdown}\n\n`)
+   * }
+   * ```
+   * @throws {ValidationError} for a bad option (at once), or pages the document does not have (on iteration).
+   * @throws {PageRangeError} when a range failed after its retry (`onPageError: 'throw'`).
+   * @throws {AbortError} / {TimeoutError} when `signal` fired / the deadline of the whole document passed.
+   */
+  convertPages(input: ConvertInput, options: ConvertPagesOptions = {}): AsyncIterableIterator<PageResult> {
+    this.#checkOpen()
+    checkKnownOptions(options, convertPagesOptionKeys, 'convertPages() options')
+    const query = conversionQuery(options)
+    const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
+    const cut = this.#pageCut(options)
+    const onPageError = checkPageErrorPolicy(options.onPageError)
+    checkSignal(options.signal)
+    checkTimeout(options.timeoutMs, 0)
+    return this.#streamPages(input, options, { cut, request: { query, strategy, onPageError } })
   }
 
   /**
@@ -285,6 +354,38 @@ export class NuMarkdownClient {
   }
 
   // --- internals -------------------------------------------------------------------------------------------
+
+  /** The ranges `options` asks for (`pagesPerChunk`, `pages`), checked. */
+  #pageCut(options: { pagesPerChunk?: unknown; pages?: unknown }): PageCut {
+    const pagesPerChunk = checkNumberRange('pagesPerChunk', options.pagesPerChunk ?? 1, {
+      min: 1,
+      integer: true,
+    })
+    return { pagesPerChunk, selection: parsePageSpec(options.pages) }
+  }
+
+  /** `convertPages()` once iterated: the call starts (and its deadline runs) at the first `next()`. */
+  async *#streamPages(
+    input: ConvertInput,
+    options: ConvertPagesOptions,
+    { cut, request }: { cut: PageCut; request: Parameters<typeof streamPages>[3] },
+  ): AsyncGenerator<PageResult, void, undefined> {
+    this.#checkOpen()
+    const call = this.#call(options)
+    try {
+      const source = await this.#prepare(input, options, { call, splitPages: true })
+      try {
+        const plan = await planPages(source, cut)
+        for await (const { page } of streamPages(call, source, plan, request)) yield page
+      } finally {
+        await source.dispose()
+      }
+    } catch (error) {
+      throw this.#failed(this.#asError(error, call.operation), call)
+    } finally {
+      call.operation.end()
+    }
+  }
 
   /** One call of this client: its deadline and cancellation from `options`, and its progress listener. */
   #call(options: { signal?: unknown; timeoutMs?: unknown; onProgress?: ProgressListener | undefined }): Call {

@@ -95,3 +95,31 @@ export class JobFailedError extends NuMarkdownError {
 
 /** The job ran past its execution timeout on the server (code `JobTimeout`). */
 export class JobTimeoutError extends JobFailedError {}
+
+/** Details of a {@link PageRangeError}. */
+export interface PageRangeErrorDetails extends NuMarkdownErrorDetails {
+  /** The first page of the range, from 1. */
+  pageNumber: number
+  /** The last page of the range. */
+  lastPageNumber: number
+}
+
+/**
+ * One page range of a split conversion failed, after being retried on its own. `cause` is the range's last
+ * error (a {@link JobFailedError}, for instance), `code` and `jobId` are its own.
+ */
+export class PageRangeError extends NuMarkdownError {
+  /** The first page of the range that failed, from 1. */
+  declare readonly pageNumber: number
+  /** The last page of the range that failed. */
+  declare readonly lastPageNumber: number
+  constructor(message: string, details: PageRangeErrorDetails) {
+    super(message, details)
+    this.pageNumber = details.pageNumber
+    this.lastPageNumber = details.lastPageNumber
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), pageNumber: this.pageNumber, lastPageNumber: this.lastPageNumber }
+  }
+}

@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-import type { ConversionParams, Job, MarkdownResult } from '@numarkdown/protocol'
+import type { ConversionParams, Job, MarkdownResult, Usage } from '@numarkdown/protocol'
+import type { PageRangeError } from './errors.js'
 
 export type { ConversionParams, Job, Usage } from '@numarkdown/protocol'
 
@@ -37,7 +38,23 @@ export interface Logger {
 /** How to wait for a job. `auto` uses SSE and falls back to polling when the stream is unavailable. */
 export type WaitStrategy = 'sse' | 'poll' | 'auto'
 
-/** One page (or page range, with `pagesPerChunk` > 1) of a `splitPages` conversion. */
+/**
+ * Which pages of a PDF to convert: a string of pages and ranges separated by commas, an open range running to
+ * the last page (`'1-3,7,10-'`), or an array of page numbers from 1 (`[1, 2, 3, 7]`).
+ */
+export type PageSpec = string | readonly number[]
+
+/**
+ * What a split conversion does with a page range that still fails after its retry: `throw` a `PageRangeError`
+ * (the other ranges are cancelled), or `skip` it: the result lists it in `failedPages` and its place in the
+ * markdown holds a marker.
+ */
+export type PageErrorPolicy = 'throw' | 'skip'
+
+/**
+ * One page (or page range, with `pagesPerChunk` > 1) of a `splitPages` conversion or of `convertPages()`. A
+ * document that is not a PDF is one entry covering the whole document, page 1, with a warning.
+ */
 export interface PageResult {
   /** From 1. */
   pageNumber: number
@@ -49,8 +66,24 @@ export interface PageResult {
   reasoning: string
   /** True when this range's result was partial. */
   partial: boolean
-  /** The job that converted this range. */
+  /** The job that converted this range; for a skipped range, its last job ('' when none was created). */
   jobId: string
+  /** Pages of the whole document; undefined for a document that is not a PDF. */
+  totalPages?: number
+  /** Token counts of this range, when the server told. */
+  usage?: Usage
+  /** `onPageError: 'skip'` only: why this range has no markdown (its `markdown` is the marker). */
+  error?: PageRangeError
+  /** Things the caller should know, e.g. that a document that is not a PDF was converted whole. */
+  warnings?: string[]
+}
+
+/** A page range that failed and was skipped (`onPageError: 'skip'`). */
+export interface FailedPages {
+  /** From 1. */
+  pageNumber: number
+  lastPageNumber: number
+  error: PageRangeError
 }
 
 /**
@@ -65,6 +98,11 @@ export interface ConversionResult extends MarkdownResult {
   job: Job
   /** Present for `splitPages` conversions, in page order. */
   pages?: PageResult[]
+  /**
+   * `onPageError: 'skip'` only: the ranges that failed, in page order, each marked in `markdown` where its
+   * pages would have been (`partial` is then true); absent when none did.
+   */
+  failedPages?: FailedPages[]
   /** Things the caller should know, e.g. that `splitPages` was ignored for a document that is not a PDF. */
   warnings?: string[]
 }
@@ -115,6 +153,27 @@ export type ProgressEvent =
    */
   | { type: 'resubmit'; jobId: string; filename: string; error: Error; elapsedMs: number }
   | { type: 'done'; jobId: string; partial: boolean; elapsedMs: number }
+  /**
+   * A split conversion knows its ranges: `totalPages` of the document and the `selectedPages` converted (both
+   * absent for a document that is not a PDF, converted as one range).
+   */
+  | {
+      type: 'pages-total'
+      filename: string
+      ranges: number
+      totalPages?: number
+      selectedPages?: number
+      elapsedMs: number
+    }
+  /** One range of a split conversion finished (in any order): `converted`, or `failed` after its retry. */
+  | {
+      type: 'page-done'
+      pageNumber: number
+      lastPageNumber: number
+      outcome: 'converted' | 'failed'
+      jobId?: string
+      elapsedMs: number
+    }
   | { type: 'failed'; jobId?: string; error: Error; elapsedMs: number }
 
 /** A progress listener. */
@@ -160,6 +219,13 @@ export interface ConvertOptions extends ConversionParams {
   splitPages?: boolean
   /** Pages per range when `splitPages` is on. @default 1 */
   pagesPerChunk?: number
+  /**
+   * PDF only: convert only these pages (`'1-3,7,10-'` or `[1, 2, 3, 7]`); only they are uploaded. Without
+   * `splitPages` they go as one PDF in one job. @default every page
+   */
+  pages?: PageSpec
+  /** With `splitPages`: what a range that still fails after its retry does. @default 'throw' */
+  onPageError?: PageErrorPolicy
   /** The filename sent with the upload. @default from the path or File name, else `document` */
   filename?: string
   /** The content type sent with the upload. @default from the extension, else the magic bytes */
@@ -173,6 +239,9 @@ export interface ConvertOptions extends ConversionParams {
   /** Progress of this call (the client's `on()` listeners get the same events). */
   onProgress?: ProgressListener
 }
+
+/** Options of `client.convertPages()`: those of `convert()`, splitting always. */
+export type ConvertPagesOptions = Omit<ConvertOptions, 'splitPages'>
 
 /** Options of `client.submit()`. */
 export interface SubmitOptions extends ConversionParams {

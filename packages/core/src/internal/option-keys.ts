@@ -55,6 +55,8 @@ export const convertOptionKeys: readonly string[] = optionKeys<ConvertOptions>({
   ...conversionParamKeys,
   splitPages: true,
   pagesPerChunk: true,
+  pages: true,
+  onPageError: true,
   filename: true,
   contentType: true,
   signal: true,
@@ -62,6 +64,11 @@ export const convertOptionKeys: readonly string[] = optionKeys<ConvertOptions>({
   strategy: true,
   onProgress: true,
 })
+
+/** Keys of `ConvertPagesOptions`. */
+export const convertPagesOptionKeys: readonly string[] = convertOptionKeys.filter(
+  (key) => key !== ('splitPages' satisfies keyof ConvertOptions),
+)
 
 /** Keys of `SubmitOptions`. */
 export const submitOptionKeys: readonly string[] = optionKeys<SubmitOptions>({

@@ -1,133 +1,289 @@
 /**
- * `splitPages`: a PDF cut into page ranges, one job per range under the client's shared limit, the results
- * merged back in page order.
+ * `splitPages` and `convertPages()`: a PDF cut into page ranges, one job per range under the client's shared
+ * limit, each range delivered in page order as soon as it and every range before it are done. A range that
+ * fails is retried on its own, never the whole document; one that still fails stops the conversion
+ * (`PageRangeError`) or is skipped with a marker, as the caller chose.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import type { PDFDocument } from 'pdf-lib'
-import { NuMarkdownError } from '../errors.js'
-import type { ConversionResult, PageResult, Usage } from '../types.js'
+import {
+  ConnectionError,
+  JobFailedError,
+  NuMarkdownError,
+  PageRangeError,
+  ServerError,
+  ValidationError,
+} from '../errors.js'
+import type { ConversionResult, PageErrorPolicy, PageResult, Usage } from '../types.js'
 import type { Call } from './call.js'
 import { type ConversionRequest, convertUpload } from './convert-upload.js'
 import { prepareUpload, type UploadSource } from './input.js'
 import { Operation } from './operation.js'
+import type { PageSelection } from './page-selection.js'
+import { type PdfChunk, splitPdf } from './split-pdf.js'
 
-/** One page range of a split PDF. */
-export interface PdfChunk {
-  /** From 1. */
-  firstPage: number
-  lastPage: number
-  bytes: Uint8Array
+/** Attempts of one range: the first, and one retry on its own. */
+const rangeAttempts = 2
+
+/** How a document is cut. */
+export interface PageCut {
+  pagesPerChunk: number
+  selection: PageSelection | undefined
+}
+
+/** A conversion split into page ranges. */
+export interface PagedConversionRequest extends ConversionRequest {
+  onPageError: PageErrorPolicy
 }
 
 /**
- * Splits a PDF into ranges of `pagesPerChunk` pages, each a standalone PDF. Undefined when the bytes are not a
- * PDF pdf-lib can read (encrypted or damaged), so the caller can fall back to one job.
+ * How a document will be converted: page ranges of a PDF, or whole (not a PDF, or one pdf-lib cannot read),
+ * with the warning that says so.
  */
-export async function splitPdf(bytes: Uint8Array, pagesPerChunk: number): Promise<PdfChunk[] | undefined> {
-  // Loaded here, on the first split: pdf-lib is 150-odd modules that importing the client must not pay for.
-  const { PDFDocument } = await import('pdf-lib')
-  let document: PDFDocument
-  try {
-    document = await PDFDocument.load(bytes, { updateMetadata: false })
-  } catch {
-    return undefined
-  }
-  const pageCount = document.getPageCount()
-  const chunks: PdfChunk[] = []
-  for (let first = 0; first < pageCount; first += pagesPerChunk) {
-    const last = Math.min(pageCount, first + pagesPerChunk) - 1
-    const part = await PDFDocument.create({ updateMetadata: false })
-    const indices = Array.from({ length: last - first + 1 }, (_, index) => first + index)
-    for (const page of await part.copyPages(document, indices)) part.addPage(page)
-    chunks.push({ firstPage: first + 1, lastPage: last + 1, bytes: await part.save() })
-  }
-  return chunks
+export type PagePlan =
+  | { kind: 'ranges'; totalPages: number; selectedPages: number[]; chunks: PdfChunk[] }
+  | { kind: 'whole'; warning: string }
+
+/** One range as it was delivered: its page entry, and the full result of its job (none for a skipped range). */
+export interface PageOutcome {
+  page: PageResult
+  result: ConversionResult | undefined
 }
 
-/** A conversion split into page ranges of `pagesPerChunk` pages. */
-export interface PagedConversionRequest extends ConversionRequest {
-  pagesPerChunk: number
-}
-
-/** Converts one job per page range under the shared limit and merges the results in page order. */
-export async function convertPages(
-  call: Call,
-  source: UploadSource,
-  request: PagedConversionRequest,
-): Promise<ConversionResult> {
-  const { operation } = call
-  const single = async (warning: string) => {
-    const result = await convertUpload(call, source, request)
-    return { ...result, warnings: [...(result.warnings ?? []), warning] }
+/**
+ * Reads and cuts `source`.
+ * @throws {ValidationError} when pages were selected in a document that cannot be cut into pages, or pages
+ * past its end.
+ */
+export async function planPages(source: UploadSource, cut: PageCut): Promise<PagePlan> {
+  const unsplittable = (why: string, warning: string): PagePlan => {
+    if (cut.selection) {
+      throw new ValidationError(
+        `pages ${cut.selection.text}: ${why}, so its pages cannot be chosen; leave pages out to convert it whole`,
+        { parameter: 'pages' },
+      )
+    }
+    return { kind: 'whole', warning }
   }
   if (source.contentType !== 'application/pdf') {
-    return single(
+    return unsplittable(
+      `${source.filename} is ${source.contentType}, not a PDF`,
       `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
     )
   }
   const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
-  const chunks = bytes ? await splitPdf(bytes, request.pagesPerChunk) : undefined
-  if (!chunks || chunks.length === 0) {
-    return single(
+  const split = bytes ? await splitPdf(bytes, cut) : undefined
+  if (!split || split.chunks.length === 0) {
+    return unsplittable(
+      `${source.filename} could not be read as a PDF (encrypted or damaged)`,
       `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
     )
   }
-  // One failed range stops the others (and cancels their jobs).
-  const siblings = new AbortController()
+  return { kind: 'ranges', ...split }
+}
+
+/**
+ * Converts each range of `plan` (a whole document is one range, page 1) and yields them in page order, each as
+ * soon as it and every range before it are done. Returning early (a `break`) or an abort cancels every range
+ * still running, remote jobs included; so does a range that fails with `onPageError: 'throw'`, whose
+ * `PageRangeError` is thrown at once.
+ */
+export async function* streamPages(
+  call: Call,
+  source: UploadSource,
+  plan: PagePlan,
+  request: PagedConversionRequest,
+): AsyncGenerator<PageOutcome, void, undefined> {
+  const { operation } = call
   const stem = basename(source.filename, extname(source.filename)) || 'document'
-  const results = await Promise.allSettled(
-    chunks.map(async (chunk) => {
-      const chunkCall = call.under(new Operation({ signal: siblings.signal, parent: operation }))
-      try {
-        const chunkSource = await prepareUpload(chunk.bytes, {
-          filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
-          contentType: 'application/pdf',
-          spoolStreams: false,
-        })
-        const result = await convertUpload(chunkCall, chunkSource, request)
-        return { chunk, result }
-      } catch (error) {
-        if (!siblings.signal.aborted) siblings.abort()
-        throw error
-      } finally {
-        chunkCall.operation.end()
-      }
-    }),
+  const ranges: RangeJob[] =
+    plan.kind === 'whole'
+      ? [{ pageNumber: 1, lastPageNumber: 1, source: async () => source, warnings: [plan.warning] }]
+      : plan.chunks.map((chunk) => ({
+          pageNumber: chunk.firstPage,
+          lastPageNumber: chunk.lastPage,
+          totalPages: plan.totalPages,
+          source: () =>
+            prepareUpload(chunk.bytes, {
+              filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
+              contentType: 'application/pdf',
+              spoolStreams: false,
+            }),
+        }))
+  call.emit({
+    type: 'pages-total',
+    filename: source.filename,
+    ranges: ranges.length,
+    ...(plan.kind === 'ranges'
+      ? { totalPages: plan.totalPages, selectedPages: plan.selectedPages.length }
+      : {}),
+  })
+  // A range that fails for good, an early return or the end of the call stops the ranges still running.
+  const siblings = new AbortController()
+  const tasks = ranges.map((range) =>
+    convertRange(call, range, { ...request, filename: source.filename, siblings: siblings.signal }),
   )
-  const rejected = results.filter(
-    (outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected',
-  )
-  if (rejected.length > 0) {
-    // The range that failed first, not the siblings it stopped.
-    throw (rejected.find((outcome) => !isSiblingAbort(outcome.reason, operation)) ?? rejected[0]!).reason
+  // The first range to fail for good, whatever its place: the conversion fails at once, not when its turn comes.
+  const firstFailure = new Promise<never>((_, reject) => {
+    for (const task of tasks) {
+      task.catch((error: unknown) => {
+        if (!isSiblingAbort(error, operation)) reject(error)
+      })
+    }
+  })
+  firstFailure.catch(() => {})
+  try {
+    for (const task of tasks) yield await Promise.race([task, firstFailure])
+  } finally {
+    siblings.abort()
+    await Promise.allSettled(tasks)
   }
-  const done = results.map(
-    (outcome) =>
-      (outcome as PromiseFulfilledResult<{ chunk: (typeof chunks)[number]; result: ConversionResult }>).value,
+}
+
+/**
+ * Converts `plan` and merges its ranges in page order, the markdown with a blank line between ranges and the
+ * token counts summed. The job is the first range's.
+ */
+export async function convertSplitPages(
+  call: Call,
+  source: UploadSource,
+  plan: Extract<PagePlan, { kind: 'ranges' }>,
+  request: PagedConversionRequest,
+): Promise<ConversionResult> {
+  const outcomes: PageOutcome[] = []
+  for await (const outcome of streamPages(call, source, plan, request)) outcomes.push(outcome)
+  const pages = outcomes.map((outcome) => outcome.page)
+  const converted = outcomes.flatMap((outcome) => (outcome.result ? [outcome.result] : []))
+  const failedPages = pages.flatMap((page) =>
+    page.error
+      ? [{ pageNumber: page.pageNumber, lastPageNumber: page.lastPageNumber, error: page.error }]
+      : [],
   )
-  const pages: PageResult[] = done.map(({ chunk, result }) => ({
-    pageNumber: chunk.firstPage,
-    lastPageNumber: chunk.lastPage,
-    markdown: result.markdown,
-    reasoning: result.reasoning,
-    partial: result.partial,
-    jobId: result.jobId,
-  }))
-  const first = done[0]!.result
+  const first = converted[0]
+  if (!first) {
+    // Every range was skipped: nothing to merge, and no job to name.
+    throw failedPages[0]!.error
+  }
   let usage: Usage | undefined
-  for (const { result } of done) usage = addUsage(usage, result.usage)
+  for (const result of converted) usage = addUsage(usage, result.usage)
   const merged: ConversionResult = {
     markdown: pages.map((page) => page.markdown).join('\n\n'),
     reasoning: pages.map((page) => page.reasoning).join('\n\n'),
-    partial: done.some(({ result }) => result.partial),
-    recovered: done.some(({ result }) => result.recovered),
+    partial: converted.some((result) => result.partial) || failedPages.length > 0,
+    recovered: converted.some((result) => result.recovered),
     jobId: first.jobId,
     job: first.job,
     pages,
   }
+  if (failedPages.length > 0) merged.failedPages = failedPages
   if (usage) merged.usage = usage
   return merged
+}
+
+/** The text that stands in the markdown where a skipped range would have been. */
+export function failedPagesMarker(error: PageRangeError): string {
+  return `<!-- numarkdown: ${error.message.replaceAll('--', '- -')} -->`
+}
+
+/** One range to convert. */
+interface RangeJob {
+  pageNumber: number
+  lastPageNumber: number
+  totalPages?: number
+  source: () => Promise<UploadSource>
+  warnings?: string[]
+}
+
+/**
+ * Converts one range under its own operation (which its siblings may stop), retrying it on its own once when
+ * its job failed or the server could not be reached. Resolves with its page entry; rejects with a
+ * `PageRangeError` for a range that failed for good (unless skipped), or with the abort that stopped it.
+ */
+async function convertRange(
+  call: Call,
+  range: RangeJob,
+  request: PagedConversionRequest & { filename: string; siblings: AbortSignal },
+): Promise<PageOutcome> {
+  const { filename } = request
+  const rangeCall = call.under(new Operation({ signal: request.siblings, parent: call.operation }))
+  const { pageNumber, lastPageNumber } = range
+  const pagesText =
+    lastPageNumber === pageNumber ? `page ${pageNumber}` : `pages ${pageNumber}-${lastPageNumber}`
+  try {
+    const source = await range.source()
+    let lastError: unknown
+    for (let attempt = 1; attempt <= rangeAttempts; attempt++) {
+      try {
+        const result = await convertUpload(rangeCall, source, request)
+        rangeCall.emit({
+          type: 'page-done',
+          pageNumber,
+          lastPageNumber,
+          outcome: 'converted',
+          jobId: result.jobId,
+        })
+        const page: PageResult = {
+          pageNumber,
+          lastPageNumber,
+          markdown: result.markdown,
+          reasoning: result.reasoning,
+          partial: result.partial,
+          jobId: result.jobId,
+          ...(range.totalPages === undefined ? {} : { totalPages: range.totalPages }),
+          ...(result.usage === undefined ? {} : { usage: result.usage }),
+          ...(range.warnings === undefined ? {} : { warnings: range.warnings }),
+        }
+        return { page, result }
+      } catch (error) {
+        if (rangeCall.operation.aborted || !isRangeFailure(error)) throw error
+        lastError = error
+        if (attempt < rangeAttempts) {
+          call.client.logger.info(`numarkdown: ${pagesText} of ${filename} failed; converting it again`, {
+            filename,
+            pageNumber,
+            lastPageNumber,
+            error: error.message,
+          })
+        }
+      }
+    }
+    const cause = lastError as NuMarkdownError
+    const error = new PageRangeError(`${pagesText} of ${filename} failed: ${cause.message}`, {
+      pageNumber,
+      lastPageNumber,
+      cause,
+      ...(cause.code === undefined ? {} : { code: cause.code }),
+      ...(cause.jobId === undefined ? {} : { jobId: cause.jobId }),
+    })
+    rangeCall.emit({
+      type: 'page-done',
+      pageNumber,
+      lastPageNumber,
+      outcome: 'failed',
+      ...(cause.jobId === undefined ? {} : { jobId: cause.jobId }),
+    })
+    if (request.onPageError === 'throw') throw error
+    const page: PageResult = {
+      pageNumber,
+      lastPageNumber,
+      markdown: failedPagesMarker(error),
+      reasoning: '',
+      partial: true,
+      jobId: cause.jobId ?? '',
+      ...(range.totalPages === undefined ? {} : { totalPages: range.totalPages }),
+      error,
+    }
+    return { page, result: undefined }
+  } finally {
+    rangeCall.operation.end()
+  }
+}
+
+/** Failures a range may meet again or not: its job failed, or the server could not be reached or answer. */
+function isRangeFailure(error: unknown): error is NuMarkdownError {
+  return (
+    JobFailedError.isInstance(error) || ServerError.isInstance(error) || ConnectionError.isInstance(error)
+  )
 }
 
 function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | undefined {
@@ -139,6 +295,7 @@ function addUsage(total: Usage | undefined, usage: Usage | undefined): Usage | u
   return sum
 }
 
+/** A range stopped by a sibling that failed (or by an early return), not by the caller. */
 function isSiblingAbort(reason: unknown, parent: Operation): boolean {
   return !parent.aborted && NuMarkdownError.isInstance(reason) && reason.code === 'aborted'
 }

@@ -1,9 +1,9 @@
 /**
- * The client's own argument checks (wait strategies, job IDs, deadlines, signals), in the one message shape of
+ * The client's own argument checks (wait strategies, job IDs, deadlines, signals, page options), in the one message shape of
  * @numarkdown/protocol: `expected <what>, got <value>`, thrown as a `ValidationError` before any request.
  */
 import { checkNumberRange, rejectValue } from '@numarkdown/protocol'
-import type { WaitStrategy } from '../types.js'
+import type { PageErrorPolicy, WaitStrategy } from '../types.js'
 
 const strategies: readonly WaitStrategy[] = ['sse', 'poll', 'auto']
 
@@ -30,4 +30,13 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined
   if (!(signal instanceof AbortSignal)) rejectValue('signal', 'an AbortSignal', signal)
   return signal
+}
+
+const pageErrorPolicies: readonly PageErrorPolicy[] = ['throw', 'skip']
+
+export function checkPageErrorPolicy(policy: unknown): PageErrorPolicy {
+  if (policy === undefined) return 'throw'
+  if (!pageErrorPolicies.includes(policy as PageErrorPolicy))
+    rejectValue('onPageError', "'throw' or 'skip'", policy)
+  return policy as PageErrorPolicy
 }
