@@ -3,7 +3,7 @@ import { makePdf } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../errors.js'
 import { parsePageSpec } from './page-selection.js'
-import { splitPdf } from './split-pdf.js'
+import { splitPdf } from './split-pages.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 const ranges = (split: Awaited<ReturnType<typeof splitPdf>>) =>
