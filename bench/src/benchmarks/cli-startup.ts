@@ -4,29 +4,19 @@
  * should cost little more than Node's own. Each round runs each command once, in turn, so the machine's load
  * weighs on all of them alike; wall time from spawn to exit.
  */
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { spreadKinds, spreadOf } from '../internal/spread.ts'
+import { timeStartups } from '../internal/startup-rounds.ts'
 import { median, round } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 import { skip } from '../skip.ts'
 
 const cliPath = fileURLToPath(new URL('../../../packages/cli/dist/cli.js', import.meta.url))
 const targetMs = 200
-
-/** Wall time of one run in milliseconds; throws when the command fails. */
-function timeRun(args: string[]): number {
-  const started = performance.now()
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const elapsed = performance.now() - started
-  if (result.status !== 0) {
-    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().trim()}`)
-  }
-  return elapsed
-}
 
 const benchmark: Benchmark = {
   name: 'cli-startup',
@@ -44,28 +34,20 @@ const benchmark: Benchmark = {
       help: [cliPath, '--help'],
       version: [cliPath, '--version'],
     }
-    // One round first that is not counted: the file system cache warms up.
-    for (const args of Object.values(commands)) timeRun(args)
-    const times: Record<keyof typeof commands, number[]> = { node: [], esm: [], help: [], version: [] }
+    let times: Record<keyof typeof commands, number[]>
     try {
-      for (let round = 0; round < rounds; round++) {
-        for (const [name, args] of Object.entries(commands) as Array<[keyof typeof commands, string[]]>) {
-          times[name].push(timeRun(args))
-        }
-      }
+      times = timeStartups(commands, rounds)
     } finally {
       await rm(directory, { recursive: true, force: true })
     }
-    const statistic = (values: number[], kind: 'min' | 'median' | 'max') =>
-      kind === 'min' ? Math.min(...values) : kind === 'max' ? Math.max(...values) : median(values)
     const rows: BenchmarkRow[] = []
     for (const command of ['help', 'version'] as const) {
-      for (const kind of ['min', 'median', 'max'] as const) {
-        const ours = statistic(times[command], kind)
+      for (const kind of spreadKinds) {
+        const ours = spreadOf(times[command])[kind]
         rows.push({
           metric: `numarkdown --${command}, ${kind}`,
           ours,
-          baseline: statistic(times.node, kind),
+          baseline: spreadOf(times.node)[kind],
           baselineName: 'node -e 0',
           unit: 'ms',
           ...(command === 'help' && kind === 'median'

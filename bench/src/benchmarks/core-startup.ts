@@ -5,28 +5,17 @@
  * Each round runs each command once, in turn, so the machine's load weighs on all of them alike; wall time from
  * spawn to exit, min, median and max over the rounds.
  */
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { spreadKinds, spreadOf } from '../internal/spread.ts'
+import { timeStartups } from '../internal/startup-rounds.ts'
 import { median, round } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 import { skip } from '../skip.ts'
 
 const corePath = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
 const targetOverMs = 30
-
-/** Wall time of one `node --input-type=module -e <code>` in milliseconds; throws when it fails. */
-function timeRun(code: string): number {
-  const started = performance.now()
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const elapsed = performance.now() - started
-  if (result.status !== 0) throw new Error(`node -e ${code} exited ${result.status}: ${result.stderr}`)
-  return elapsed
-}
 
 const benchmark: Benchmark = {
   name: 'core-startup',
@@ -36,18 +25,15 @@ const benchmark: Benchmark = {
     const undiciPath = createRequire(corePath).resolve('undici')
     const rounds = quick ? 5 : 30
     const commands = {
-      node: '0',
-      undici: `await import(${JSON.stringify(pathToFileURL(undiciPath).href)})`,
-      core: `await import(${JSON.stringify(pathToFileURL(corePath).href)})`,
+      node: ['-e', '0'],
+      undici: [
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(pathToFileURL(undiciPath).href)})`,
+      ],
+      core: ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(corePath).href)})`],
     }
-    type Name = keyof typeof commands
-    // One round first that is not counted: the file system cache warms up.
-    for (const code of Object.values(commands)) timeRun(code)
-    const times: Record<Name, number[]> = { node: [], undici: [], core: [] }
-    for (let turn = 0; turn < rounds; turn++) {
-      for (const [name, code] of Object.entries(commands) as Array<[Name, string]>)
-        times[name].push(timeRun(code))
-    }
+    const times = timeStartups(commands, rounds)
     const rows: BenchmarkRow[] = []
     for (const kind of spreadKinds) {
       rows.push({

@@ -4,26 +4,16 @@
  * so a mistyped flag or a look at the help costs little more than Node's own start. Each round runs each command
  * once, in turn, so the machine's load weighs on all of them alike; wall time from spawn to exit.
  */
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { median, round } from '../internal/stats.ts'
+import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
+import { overRounds, timeStartups } from '../internal/startup-rounds.ts'
+import { median } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 import { skip } from '../skip.ts'
 
 const cliPath = fileURLToPath(new URL('../../../packages/server/dist/cli.js', import.meta.url))
 const targetOverheadMs = 150
-
-/** Wall time of one run in milliseconds; throws when the command fails. */
-function timeRun(args: string[]): number {
-  const started = performance.now()
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const elapsed = performance.now() - started
-  if (result.status !== 0) {
-    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr.toString().trim()}`)
-  }
-  return elapsed
-}
 
 const benchmark: Benchmark = {
   name: 'server-startup',
@@ -36,28 +26,19 @@ const benchmark: Benchmark = {
       help: [cliPath, '--help'],
       version: [cliPath, '--version'],
     }
-    // One round first that is not counted: the file system cache warms up.
-    for (const args of Object.values(commands)) timeRun(args)
-    const times: Record<keyof typeof commands, number[]> = { node: [], help: [], version: [] }
-    for (let turn = 0; turn < rounds; turn++) {
-      for (const [name, args] of Object.entries(commands) as Array<[keyof typeof commands, string[]]>) {
-        times[name].push(timeRun(args))
-      }
-    }
+    const times = timeStartups(commands, rounds)
     // Each round's own difference, so that a burst of load elsewhere weighs on both sides of it alike.
     const overheads = {
-      help: times.help.map((value, index) => value - times.node[index]!),
-      version: times.version.map((value, index) => value - times.node[index]!),
+      help: overRounds(times.help, times.node),
+      version: overRounds(times.version, times.node),
     }
-    const statistic = (values: number[], kind: 'min' | 'median' | 'max') =>
-      kind === 'min' ? Math.min(...values) : kind === 'max' ? Math.max(...values) : median(values)
     const rows: BenchmarkRow[] = []
     for (const command of ['help', 'version'] as const) {
-      for (const kind of ['min', 'median', 'max'] as const) {
+      for (const kind of spreadKinds) {
         rows.push({
           metric: `numarkdown-server --${command}, ${kind}`,
-          ours: statistic(times[command], kind),
-          baseline: statistic(times.node, kind),
+          ours: spreadOf(times[command])[kind],
+          baseline: spreadOf(times.node)[kind],
           baselineName: 'node -e 0 (the floor)',
           unit: 'ms',
         })
@@ -72,8 +53,7 @@ const benchmark: Benchmark = {
           : {}),
       })
     }
-    const spread = (values: number[]) =>
-      `${round(Math.min(...values))}–${round(median(values))}–${round(Math.max(...values))} ms`
+    const spread = (values: number[]) => `${showSpread(spreadOf(values))} ms`
     return {
       name: 'server-startup',
       rows,
