@@ -7,40 +7,35 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { loadServer } from './packages.ts'
+import { serveToParent } from './serve-to-parent.ts'
 
 export type LocalServerChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'error'; message: string }
   | { type: 'delay'; p99Ms: number; maxMs: number }
 
-const send = (message: LocalServerChildMessage) => process.send?.(message)
 const delay = monitorEventLoopDelay({ resolution: 5 })
 delay.enable()
 
-try {
-  const settings = JSON.parse(process.argv[2] ?? '{}') as { conversionWorkers?: number; concurrency?: number }
-  const { startServer, localEngine } = await loadServer()
-  const server = await startServer({
-    tokens: [process.env.NUMIND_API_KEY ?? 'token'],
-    engine: localEngine({
-      ocrWorkers: 1,
-      ...(settings.conversionWorkers === undefined ? {} : { conversionWorkers: settings.conversionWorkers }),
-    }),
-    ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
-  })
-  process.on('message', async (message: { type: string }) => {
+const settings = JSON.parse(process.argv[2] ?? '{}') as { conversionWorkers?: number; concurrency?: number }
+await serveToParent<LocalServerChildMessage>(
+  async () => {
+    const { startServer, localEngine } = await loadServer()
+    return startServer({
+      tokens: [process.env.NUMIND_API_KEY ?? 'token'],
+      engine: localEngine({
+        ocrWorkers: 1,
+        ...(settings.conversionWorkers === undefined
+          ? {}
+          : { conversionWorkers: settings.conversionWorkers }),
+      }),
+      ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
+    })
+  },
+  (message, send) => {
     if (message.type === 'reset') delay.reset()
     if (message.type === 'delay') {
       send({ type: 'delay', p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 })
     }
-    if (message.type === 'close') {
-      await server.close()
-      process.exit(0)
-    }
-  })
-  process.on('disconnect', () => process.exit(0))
-  send({ type: 'ready', url: server.url })
-} catch (error) {
-  send({ type: 'error', message: error instanceof Error ? error.message : String(error) })
-  process.exit(1)
-}
+  },
+)
