@@ -207,12 +207,11 @@ export async function* streamPages(
   })
   // A range that fails for good, an early return or the end of the call stops the ranges still running.
   const siblings = new AbortController()
-  let rejectFirst: (error: unknown) => void = () => {}
   // The first range to fail for good, whatever its place: the conversion fails at once, not when its turn comes.
-  const firstFailure = new Promise<never>((_, reject) => {
-    rejectFirst = reject
-  })
-  firstFailure.catch(() => {})
+  // Each wait gets its own way to be interrupted: a racing promise shared by every wait would keep a reaction,
+  // and with it every delivered page, alive until the end of the document.
+  let failure: { error: unknown } | undefined
+  let interrupt: ((error: unknown) => void) | undefined
   const window = Math.max(minimumWindow, 2 * call.client.options.concurrency)
   const tasks: Array<Promise<PageOutcome> | undefined> = []
   const running = new Set<Promise<unknown>>()
@@ -221,7 +220,9 @@ export async function* streamPages(
     const settled = task.then(
       () => {},
       (error: unknown) => {
-        if (!isSiblingAbort(error, operation)) rejectFirst(error)
+        if (failure || isSiblingAbort(error, operation)) return
+        failure = { error }
+        interrupt?.(error)
       },
     )
     running.add(settled)
@@ -232,9 +233,15 @@ export async function* streamPages(
   try {
     for (let index = 0; index < ranges.length; index++) {
       while (started < ranges.length && started < index + window) start(started++)
-      const outcome = await Promise.race([tasks[index]!, firstFailure])
-      // Delivered: the range's result is the caller's now.
+      const task = tasks[index]!
+      // Delivered below: the range's result is the caller's from then on.
       tasks[index] = undefined
+      if (failure) throw failure.error
+      const outcome = await new Promise<PageOutcome>((resolve, reject) => {
+        interrupt = reject
+        task.then(resolve, reject)
+      })
+      interrupt = undefined
       yield outcome
     }
   } finally {
