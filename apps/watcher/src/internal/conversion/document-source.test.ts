@@ -72,4 +72,57 @@ describe('DocumentSource', () => {
       await source.close()
     }
   })
+
+  it('checks the very bytes it hashes and uploads, read once, even when the file is rewritten meanwhile', async () => {
+    const file = join(folder.path, 'whole.pdf')
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n')
+    await writeFile(file, pdf)
+    const source = new DocumentSource({
+      context,
+      path: 'whole.pdf',
+      signature: signatureOf(await stat(file)),
+    })
+    try {
+      expect(await source.open()).toBeUndefined()
+      expect(await source.defect('pdf')).toBeUndefined()
+      // Cut off in place, mtime put back: the check already read the content, which is what is hashed and sent.
+      const before = await stat(file)
+      const handle = await open(file, 'r+')
+      await handle.truncate(10)
+      await handle.close()
+      await utimes(file, before.atime, before.mtime)
+      expect(await source.defect('pdf')).toBeUndefined()
+      expect(await source.hashIfStill()).toBe(createHash('sha256').update(pdf).digest('hex'))
+      expect((await uploaded(source)).equals(pdf)).toBe(true)
+    } finally {
+      await source.close()
+    }
+  })
+
+  it('reports a document that is not whole yet, and one that moved before it was read', async () => {
+    const cut = join(folder.path, 'cut.pdf')
+    await writeFile(cut, '%PDF-1.4\n1 0 obj << >> endobj\n')
+    const incomplete = new DocumentSource({
+      context,
+      path: 'cut.pdf',
+      signature: signatureOf(await stat(cut)),
+    })
+    try {
+      expect(await incomplete.open()).toBeUndefined()
+      expect(await incomplete.defect('pdf')).toMatchObject({ code: 'INCOMPLETE', final: false })
+    } finally {
+      await incomplete.close()
+    }
+    const moved = new DocumentSource({
+      context,
+      path: 'cut.pdf',
+      signature: { ...signatureOf(await stat(cut)), size: 3 },
+    })
+    try {
+      expect(await moved.open()).toBeUndefined()
+      expect(await moved.defect('pdf')).toBe('changed')
+    } finally {
+      await moved.close()
+    }
+  })
 })

@@ -1,13 +1,15 @@
 /**
- * The one open file a conversion reads: hashed first, then uploaded from, whatever the path names meanwhile.
- * A document of up to 1 MiB is read once, in one read: the bytes hashed are the bytes uploaded (and sent
- * again on a retry); a larger one is hashed, then streamed from the open file, never held whole in memory.
- * A job resumed from the journal has no file open: if the server forgot the job, the document is opened
- * (safely) when it must be sent again. The file is closed once the conversion has ended.
+ * The one open file a conversion reads: checked for completeness, hashed, then uploaded from, whatever the
+ * path names meanwhile. A document of up to 1 MiB is read once, in one read: the bytes checked and hashed are
+ * the bytes uploaded (and sent again on a retry); a larger one is checked and hashed, then streamed from the
+ * open file, never held whole in memory. A job resumed from the journal has no file open: if the server forgot
+ * the job, the document is opened (safely) when it must be sent again. The file is closed once the conversion
+ * has ended.
  */
 import { createHash } from 'node:crypto'
 
 import type { ConvertInput } from '@numarkdown/core'
+import { checkDocument, type DocumentDefect } from '../detection/document-check.js'
 import {
   handleBlob,
   type OpenDocument,
@@ -60,20 +62,42 @@ export class DocumentSource implements UploadSource {
     return undefined
   }
 
-  /** The sha256 of the open document, or `undefined` when it is not the file that held still, or moved. */
-  async hashIfStill(): Promise<string | undefined> {
+  /**
+   * The open document's content when it is small enough to keep (read once, in one read), or `null` for a
+   * larger one, read from the open file as needed; `undefined` when it is not the file that held still, or it
+   * moved while it was read.
+   */
+  async #content(): Promise<Buffer | null | undefined> {
+    if (this.#bytes) return this.#bytes
     const document = this.#document
     if (!document || !sameSignature(signatureOf(document.stats), this.#signature)) return undefined
     const { size } = document.stats
-    if (size <= inMemoryMaxBytes) {
-      const bytes = await readRange(document.handle, 0, size)
-      const after = await document.handle.stat()
-      if (bytes.length !== size || !sameSignature(signatureOf(after), this.#signature)) return undefined
-      this.#bytes = bytes
-      return createHash('sha256').update(bytes).digest('hex')
-    }
-    const sha256 = await sha256OfHandle(document.handle, size)
+    if (size > inMemoryMaxBytes) return null
+    const bytes = await readRange(document.handle, 0, size)
     const after = await document.handle.stat()
+    if (bytes.length !== size || !sameSignature(signatureOf(after), this.#signature)) return undefined
+    this.#bytes = bytes
+    return bytes
+  }
+
+  /**
+   * What makes the open document impossible to convert as it is (see `checkDocument`), looked at in the bytes
+   * that are hashed and uploaded; `'changed'` when it is not the file that held still, or moved.
+   */
+  async defect(extension: string): Promise<DocumentDefect | 'changed' | undefined> {
+    const content = await this.#content()
+    if (content === undefined) return 'changed'
+    return checkDocument(content ?? this.#document!.handle, this.#signature.size, extension)
+  }
+
+  /** The sha256 of the open document, or `undefined` when it is not the file that held still, or moved. */
+  async hashIfStill(): Promise<string | undefined> {
+    const content = await this.#content()
+    if (content === undefined) return undefined
+    if (content) return createHash('sha256').update(content).digest('hex')
+    const { handle } = this.#document!
+    const sha256 = await sha256OfHandle(handle, this.#signature.size)
+    const after = await handle.stat()
     return sameSignature(signatureOf(after), this.#signature) ? sha256 : undefined
   }
 

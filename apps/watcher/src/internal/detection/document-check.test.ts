@@ -15,7 +15,12 @@ async function check(name: string, content: Uint8Array | string): Promise<Docume
   await writeFile(path, content)
   const handle = await open(path, 'r')
   try {
-    return await checkDocument(handle, Buffer.byteLength(content), extname(name).slice(1))
+    const size = Buffer.byteLength(content)
+    const fromFile = await checkDocument(handle, size, extname(name).slice(1))
+    // The same verdict from the content read into memory, as a small document is checked.
+    const fromBytes = await checkDocument(Buffer.from(content), size, extname(name).slice(1))
+    expect(fromBytes).toEqual(fromFile)
+    return fromFile
   } finally {
     await handle.close()
   }

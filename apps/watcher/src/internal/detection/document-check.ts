@@ -108,16 +108,21 @@ const binaryMime =
   /^(application\/(pdf|zip|x-7z-compressed|gzip|x-rar-compressed|vnd\.openxmlformats.*|msword|x-cfb)|image\/.*)$/
 
 /**
- * Check the open document, `size` bytes long, whose name ends in `.extension` (lower case, no dot).
- * `undefined` when nothing is wrong that can be seen without converting it.
+ * Check the document, `size` bytes long, whose name ends in `.extension` (lower case, no dot): its open file,
+ * or its whole content already read from that file (a small document is read once, and these are the bytes
+ * hashed and uploaded). `undefined` when nothing is wrong that can be seen without converting it.
  */
 export async function checkDocument(
-  handle: FileHandle,
+  content: FileHandle | Buffer,
   size: number,
   extension: string,
 ): Promise<DocumentDefect | undefined> {
   if (size === 0) return { code: 'EMPTY', reason: 'the file is empty (0 bytes)', final: true }
-  const head = await readRange(handle, 0, Math.min(size, headBytes))
+  const read = (position: number, length: number): Promise<Buffer> | Buffer =>
+    Buffer.isBuffer(content)
+      ? content.subarray(position, position + length)
+      : readRange(content, position, length)
+  const head = await read(0, Math.min(size, headBytes))
   const format = formats[extension]
   if (format) {
     const starts = format.starts(head)
@@ -141,7 +146,7 @@ export async function checkDocument(
   }
   if (extension === 'pdf') {
     const start = Math.max(0, size - pdfTail)
-    const tail = await readRange(handle, start, size - start)
+    const tail = await read(start, size - start)
     if (!tail.includes('%%EOF')) {
       return {
         code: 'INCOMPLETE',
@@ -152,7 +157,7 @@ export async function checkDocument(
   }
   if (extension === 'docx') {
     const start = Math.max(0, size - zipTail)
-    const tail = await readRange(handle, start, size - start)
+    const tail = await read(start, size - start)
     if (tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) === -1) {
       return {
         code: 'INCOMPLETE',

@@ -10,8 +10,7 @@ import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
 import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
 import { submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
-import { checkDocument } from '../detection/document-check.js'
-import { openDocument } from '../detection/document-file.js'
+import type { DocumentDefect } from '../detection/document-check.js'
 import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
 import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
 import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
@@ -69,6 +68,7 @@ const changedRecheckMs = 50
  */
 type Ending =
   | { kind: 'changed' }
+  | { kind: 'defect'; defect: DocumentDefect }
   | { kind: 'vanished' }
   | { kind: 'known'; record: FileRecord }
   | { kind: 'rejected'; rejection: Rejection }
@@ -88,9 +88,10 @@ type Ending =
 type Decision = { kind: 'convert'; sha256: string; jobId: string | undefined } | Ending
 
 /**
- * The way of each document through one run: seen (by a scan or a hint), settling until it holds still and
- * looks whole, queued, then converted: decide (the journal's verdict on its content), run (submit or resume,
- * wait, write the outputs), settle (done, failed, or tried again later). Every outcome is recorded by the
+ * The way of each document through one run: seen (by a scan or a hint), settling until it holds still,
+ * queued, then converted: decide (opened once, checked whole, hashed; the journal's verdict on its content),
+ * run (submit or resume, wait, write the outputs), settle (done, failed, tried again later, or back to
+ * settling while it is not whole yet). Every outcome is recorded by the
  * outcome recorder. Every step on a file runs as one counted operation, so the run knows when nothing is in
  * progress any more: only then does a `--once` run end, or the journal close.
  */
@@ -231,8 +232,9 @@ export class FilePipeline {
         if (!sameSignature(tracked, signature)) tracked.dirty = true
         return
       }
+      tracked.changed = false
       const waitMs = remainingSettleMs(tracked, { signature, now, stabilityMs: options.stabilityMs })
-      if (waitMs === undefined) await this.#settled(path, tracked)
+      if (waitMs === undefined) this.#enqueue(path, tracked)
       else this.#settleLater(path, tracked, waitMs)
       return
     }
@@ -282,57 +284,24 @@ export class FilePipeline {
   #settleLater(path: string, tracked: Tracked, delayMs: number): void {
     clearTimeout(tracked.timer)
     if (this.#settings.isStopping()) return
-    tracked.timer = setTimeout(() => void this.observe(path), Math.max(delayMs, 10))
+    tracked.timer = setTimeout(
+      () => void this.#operation(path, () => this.#settleTimeUp(path, tracked)),
+      Math.max(delayMs, 10),
+    )
   }
 
   /**
-   * Size and mtime held still long enough: open the file and look at it. A file that can never be valid as it
-   * is (empty, not its format) is reported now; one that may still be growing (no end marker yet) is looked
-   * at again, up to a limit; a whole one is queued.
+   * A settling file's wait is over. Its signature was taken by a look at the file when the wait began: the
+   * conversion opens the file, compares what it opened with that signature, and starts the wait over if the
+   * file moved meanwhile, so no second look is needed here. A file seen changing (or replaced) while it was
+   * opened is looked at first.
    */
-  async #settled(path: string, tracked: Tracked): Promise<void> {
-    const { recorder } = this.#settings
-    const { stabilityMs } = this.#settings.options
-    let opened: Awaited<ReturnType<typeof openDocument>>
-    try {
-      opened = await openDocument(this.#settings.context, path)
-    } catch (error) {
-      const failure = classifyError(error)
-      if (failure.kind === 'vanished') return this.#look(path)
-      this.#tracked.delete(path)
-      await recorder.unreadable(path, failure, { signature: tracked, attempts: 0 })
+  async #settleTimeUp(path: string, tracked: Tracked): Promise<void> {
+    if (this.#settings.isStopping() || this.#tracked.get(path) !== tracked || tracked.phase !== 'settling')
       return
-    }
-    if ('kind' in opened) {
-      if (opened.kind === 'changed') return this.#settleLater(path, tracked, changedRecheckMs)
-      this.#tracked.delete(path)
-      await recorder.rejected(path, opened)
-      return
-    }
-    let defect: Awaited<ReturnType<typeof checkDocument>>
-    try {
-      const signature = signatureOf(opened.stats)
-      if (!sameSignature(signature, tracked)) {
-        // Not the file that held still: start the wait over with this one.
-        remainingSettleMs(tracked, { signature, now: Date.now(), stabilityMs })
-        return this.#settleLater(path, tracked, stabilityMs)
-      }
-      defect = await checkDocument(opened.handle, opened.stats.size, extensionOf(path))
-    } catch (error) {
-      this.#tracked.delete(path)
-      await recorder.unreadable(path, classifyError(error), { signature: tracked, attempts: 0 })
-      return
-    } finally {
-      await opened.handle.close().catch(() => {})
-    }
-    if (this.#tracked.get(path) !== tracked || tracked.phase !== 'settling') return
-    if (!defect) return this.#enqueue(path, tracked)
-    if (!defect.final) {
-      const recheckMs = incompleteRecheckMs(tracked, { now: Date.now(), stabilityMs })
-      if (recheckMs !== undefined) return this.#settleLater(path, tracked, recheckMs)
-    }
-    this.#tracked.delete(path)
-    await recorder.rejected(path, defect, tracked)
+    const stillForMs = Date.now() - tracked.since
+    if (tracked.changed || stillForMs < this.#settings.options.stabilityMs) return this.#look(path)
+    this.#enqueue(path, tracked)
   }
 
   #enqueue(path: string, tracked: Tracked): void {
@@ -387,6 +356,9 @@ export class FilePipeline {
       try {
         const refusal = await source.open()
         if (refusal) return refusal.kind === 'changed' ? refusal : { kind: 'rejected', rejection: refusal }
+        const defect = await source.defect(extensionOf(path))
+        if (defect === 'changed') return { kind: 'changed' }
+        if (defect) return { kind: 'defect', defect }
         const hashed = await source.hashIfStill()
         if (hashed === undefined) return { kind: 'changed' }
         sha256 = hashed
@@ -488,6 +460,20 @@ export class FilePipeline {
     switch (ending.kind) {
       case 'changed':
         return this.#backToSettling(path, tracked)
+      case 'defect': {
+        // Not whole yet (a PDF without its %%EOF): looked at again, up to a limit; never valid as it is: reported.
+        if (!ending.defect.final) {
+          const { stabilityMs } = this.#settings.options
+          const recheckMs = incompleteRecheckMs(tracked, { now: Date.now(), stabilityMs })
+          if (recheckMs !== undefined) {
+            tracked.phase = 'settling'
+            return this.#settleLater(path, tracked, recheckMs)
+          }
+        }
+        this.#tracked.delete(path)
+        await recorder.rejected(path, ending.defect, tracked)
+        return this.#finishTracking(path, tracked)
+      }
       case 'vanished':
         return this.#finishTracking(path, tracked)
       case 'known':
@@ -622,6 +608,7 @@ export class FilePipeline {
 
   #backToSettling(path: string, tracked: Tracked): void {
     tracked.phase = 'settling'
+    tracked.changed = true
     tracked.dirty = false
     this.#settleLater(path, tracked, changedRecheckMs)
   }

@@ -20,6 +20,11 @@ export interface Tracked extends Stillness {
   timer?: NodeJS.Timeout
   /** Seen changing while queued or converting: look again afterwards. */
   dirty: boolean
+  /**
+   * Found changed (or replaced) when its conversion opened it: its signature is not the file's any more, so
+   * the end of its next wait looks at the file instead of trusting the signature.
+   */
+  changed?: boolean
   /** Jobs resumed from the journal skip the stability wait. */
   resume?: FileRecord
   /** A result in hand whose outputs could not be written yet (the output folder failed), with its record. */
