@@ -237,7 +237,7 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
       yield* orderedStreams(
         this.#sources,
         (source, index, poolSignal) => this.#convertPages(client, source, index, poolSignal),
-        { concurrency, ...signalOption },
+        { concurrency, buffer: 1, ...signalOption },
       )
       return
     }
