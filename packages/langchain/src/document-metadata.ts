@@ -20,6 +20,8 @@ export interface NuMarkdownDetails {
   usage?: NuMarkdownUsage
   /** The model's reasoning trace, with `includeReasoning`. */
   reasoning?: string
+  /** `onPageError: 'skip'`: why this page has no markdown (its content is a marker). */
+  error?: string
 }
 
 /** The metadata of every Document the loader makes; plain JSON only. */
@@ -28,6 +30,8 @@ export interface NuMarkdownDocumentMetadata {
   source: string
   /** With `splitPages`, the page of a PDF this Document holds, from 1. */
   loc?: { pageNumber: number }
+  /** With `splitPages`, the page count of the whole PDF (as LangChain's `PDFLoader` gives it). */
+  pdf?: { totalPages: number }
   numarkdown: NuMarkdownDetails
   [key: string]: unknown
 }

@@ -1,4 +1,10 @@
-import type { ClientOptions, ConversionParams, NuMarkdownClient } from '@numarkdown/core'
+import type {
+  ClientOptions,
+  ConversionParams,
+  NuMarkdownClient,
+  PageErrorPolicy,
+  PageSpec,
+} from '@numarkdown/core'
 
 /**
  * One document for {@link NuMarkdownLoader}: a file path, a `file:` URL, a `Blob`/`File`, or a `Buffer`/`Uint8Array`.
@@ -21,8 +27,8 @@ export type SourceName =
  */
 export type ErrorPolicy = 'throw' | 'skip' | 'collect'
 
-/** The part of a NuMarkdown client the loader uses. */
-export type LoaderClient = Pick<NuMarkdownClient, 'convert'>
+/** The part of a NuMarkdown client the loader uses: `convertPages` is needed with `splitPages` only. */
+export type LoaderClient = Pick<NuMarkdownClient, 'convert'> & Partial<Pick<NuMarkdownClient, 'convertPages'>>
 
 /** Options of `new NuMarkdownLoader(input, options)`. Conversion parameters are checked at construction. */
 export interface NuMarkdownLoaderOptions extends ConversionParams {
@@ -44,10 +50,25 @@ export interface NuMarkdownLoaderOptions extends ConversionParams {
    */
   sourceName?: SourceName
   /**
-   * PDFs only: one Document per page, with `metadata.loc.pageNumber` from 1. Other documents give one Document.
+   * PDFs only: one Document per page, as soon as the page and every page before it are converted (`lazyLoad()`
+   * yields it then), with `metadata.loc.pageNumber` from 1 and `metadata.pdf.totalPages`, like LangChain's
+   * `PDFLoader`. Other documents give one Document.
    * @default false
    */
   splitPages?: boolean
+  /**
+   * PDFs only: convert only these pages (`'1-3,7,10-'` or `[1, 2, 3, 7]`); only they are uploaded. Pages a
+   * document does not have are that document's failure (a `ValidationError` as `cause`), under `onError`.
+   * @default every page
+   */
+  pages?: PageSpec
+  /**
+   * With `splitPages`: what a page that still fails after its retry does. `'throw'` fails its document (under
+   * `onError`, after the pages before it were yielded); `'skip'` gives a Document whose content is a marker (an
+   * HTML comment naming the pages) and whose `metadata.numarkdown.error` says why, and goes on.
+   * @default 'throw'
+   */
+  onPageError?: PageErrorPolicy
   /** Put the model's reasoning trace in `metadata.numarkdown.reasoning`. @default false */
   includeReasoning?: boolean
   /** @default 'throw' */

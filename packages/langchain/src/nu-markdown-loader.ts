@@ -6,9 +6,11 @@ import {
   AuthenticationError,
   type ConvertInput,
   type ConvertOptions,
+  type ConvertPagesOptions,
   checkKnownOptions,
   createClient,
   PermissionDeniedError,
+  ValidationError,
   validateClientOptions,
   validateConversionParams,
 } from '@numarkdown/core'
@@ -17,19 +19,25 @@ import type { DocumentSplitter } from './document-splitter.js'
 import { defaultSplitter } from './internal/default-splitter.js'
 import { loaderOptionKeys } from './internal/option-keys.js'
 import { orderedPool } from './internal/ordered-pool.js'
+import { orderedStreams } from './internal/ordered-streams.js'
 import { deriveSourceName, type PlannedSource, planSources } from './internal/sources.js'
-import { type ShapeOptions, toDocuments } from './internal/to-documents.js'
+import { pageDocument, type ShapeOptions, toDocuments } from './internal/to-documents.js'
 import { checkBoolean, checkNumber, fail } from './internal/validate.js'
 import type { ErrorPolicy, LoaderClient, LoaderInput, NuMarkdownLoaderOptions } from './loader-options.js'
 import { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'
 
 const errorPolicies: readonly ErrorPolicy[] = ['throw', 'skip', 'collect']
+const pageErrorPolicies: readonly string[] = ['throw', 'skip']
+/** Never uploaded: `convertPages()` sends nothing before the first `next()`. */
+const noDocument = new Uint8Array(0)
 
 /** Settings resolved once, at construction. */
 interface Settings {
   client: LoaderClient | undefined
   clientOptions: Parameters<typeof createClient>[0]
   convertOptions: ConvertOptions
+  /** With `splitPages`: the options of `convertPages()`. */
+  pageOptions: ConvertPagesOptions | undefined
   shape: ShapeOptions
   onError: ErrorPolicy
   concurrency: number
@@ -66,7 +74,26 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   }
   const splitPages = checkBoolean('splitPages', options.splitPages) ?? false
-  if (splitPages) convertOptions.splitPages = true
+  const { pages, onPageError } = options
+  if (pages !== undefined) {
+    if (typeof pages !== 'string' && !Array.isArray(pages)) {
+      fail('pages', "a string like '1-3,7,10-' or an array of page numbers", pages)
+    }
+    convertOptions.pages = pages
+  }
+  if (onPageError !== undefined) {
+    if (!pageErrorPolicies.includes(onPageError)) fail('onPageError', "'throw' or 'skip'", onPageError)
+    if (!splitPages)
+      fail('onPageError', 'left out without splitPages: true (one job has no pages)', onPageError)
+  }
+  if (splitPages && client !== undefined && typeof client.convertPages !== 'function') {
+    fail('client', 'a NuMarkdownClient with convertPages() for splitPages', client)
+  }
+  const pageOptions: ConvertPagesOptions | undefined = splitPages
+    ? { ...convertOptions, ...(onPageError === undefined ? {} : { onPageError }) }
+    : undefined
+  // A client given now checks the spec now; the one created for each load checks it as the load starts.
+  if (client !== undefined) checkPageSpec(client, pages)
   const ownClientOptions = {
     ...clientOptions,
     ...(apiKey === undefined ? {} : { apiKey }),
@@ -78,6 +105,7 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
     client,
     clientOptions: ownClientOptions,
     convertOptions,
+    pageOptions,
     shape: {
       splitPages,
       includeReasoning: checkBoolean('includeReasoning', options.includeReasoning) ?? false,
@@ -85,6 +113,20 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
     onError,
     concurrency,
     signal,
+  }
+}
+
+/**
+ * Checks the syntax of a page spec with core's own parser: `convertPages()` checks its options when called and
+ * does nothing before its first `next()`, so the iterator it returns is dropped unused.
+ */
+function checkPageSpec(client: LoaderClient, pages: ConvertOptions['pages']): void {
+  if (pages === undefined || client.convertPages === undefined) return
+  try {
+    client.convertPages(noDocument, { pages })
+  } catch (error) {
+    if (!ValidationError.isInstance(error)) throw error
+    throw new ValidationError(`NuMarkdownLoader: ${error.message}`, { parameter: 'pages', cause: error })
   }
 }
 
@@ -140,24 +182,22 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
 
   /**
    * Yields the Documents in input order, each as soon as its conversion and the earlier ones are done, with at
-   * most `concurrency` conversions in flight. Stopping the iteration early cancels the conversions in flight.
+   * most `concurrency` conversions in flight. With `splitPages`, a PDF's pages come one by one, each as soon as
+   * it and every page before it are converted, while its later pages (and the next documents) still convert.
+   * Stopping the iteration early cancels the conversions in flight, every page range included.
    */
   async *lazyLoad(): AsyncGenerator<Document<NuMarkdownDocumentMetadata>, void, undefined> {
     const errors: NuMarkdownLoaderError[] = []
     this.#errors = errors
-    const { concurrency, signal } = this.#settings
+    const { signal } = this.#settings
     const ownClient =
       this.#settings.client === undefined ? createClient(this.#settings.clientOptions) : undefined
     const client = this.#settings.client ?? (ownClient as LoaderClient)
     try {
-      const batches = orderedPool(
-        this.#sources,
-        (source, index, poolSignal) => this.#convert(client, source, index, poolSignal),
-        { concurrency, window: concurrency * 2, ...(signal === undefined ? {} : { signal }) },
-      )
-      for await (const outcome of batches) {
+      if (ownClient !== undefined) checkPageSpec(ownClient, this.#settings.convertOptions.pages)
+      for await (const outcome of this.#outcomes(client)) {
         if (!(outcome instanceof NuMarkdownLoaderError)) {
-          yield* outcome
+          yield outcome
         } else if (this.#settings.onError === 'throw' || concernsEveryDocument(outcome.cause)) {
           throw outcome
         } else if (this.#settings.onError === 'collect') {
@@ -184,6 +224,74 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
     return chosen.splitDocuments(await this.load())
   }
 
+  /**
+   * Every Document of every input, or the error of an input that failed, in input order: whole documents
+   * `concurrency` at a time, or with `splitPages`, each page as soon as it and every page before it are done.
+   */
+  async *#outcomes(
+    client: LoaderClient,
+  ): AsyncGenerator<Document<NuMarkdownDocumentMetadata> | NuMarkdownLoaderError, void, undefined> {
+    const { concurrency, signal } = this.#settings
+    const signalOption = signal === undefined ? {} : { signal }
+    if (this.#settings.pageOptions !== undefined) {
+      yield* orderedStreams(
+        this.#sources,
+        (source, index, poolSignal) => this.#convertPages(client, source, index, poolSignal),
+        { concurrency, buffer: 1, ...signalOption },
+      )
+      return
+    }
+    const batches = orderedPool(
+      this.#sources,
+      (source, index, poolSignal) => this.#convert(client, source, index, poolSignal),
+      { concurrency, window: concurrency * 2, ...signalOption },
+    )
+    for await (const outcome of batches) {
+      if (outcome instanceof NuMarkdownLoaderError) yield outcome
+      else yield* outcome
+    }
+  }
+
+  /** One input page by page; a failure ends it with its error, after the pages before it. */
+  async *#convertPages(
+    client: LoaderClient,
+    source: PlannedSource,
+    index: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<Document<NuMarkdownDocumentMetadata> | NuMarkdownLoaderError, void, undefined> {
+    let name = source.name ?? `input[${index}]`
+    try {
+      const { convertInput, sourceName } = await this.#prepare(source, index)
+      name = sourceName
+      // Checked at construction: a splitPages loader's client has convertPages().
+      const convertPages = client.convertPages!.bind(client)
+      for await (const page of convertPages(convertInput, { ...this.#settings.pageOptions, signal })) {
+        yield pageDocument(page, name, this.#settings.shape)
+      }
+    } catch (error) {
+      // Aborted by the caller or because the iteration stopped: not this document's failure.
+      if (signal.aborted) throw error
+      yield new NuMarkdownLoaderError(name, error)
+    }
+  }
+
+  /** The input as core takes it, and the `source` of its Documents (derived from the content when unnamed). */
+  async #prepare(
+    source: PlannedSource,
+    index: number,
+  ): Promise<{ convertInput: ConvertInput; sourceName: string }> {
+    const { input } = source
+    let name = source.name ?? `input[${index}]`
+    if (source.name === undefined && (input instanceof Uint8Array || input instanceof Blob)) {
+      name = await deriveSourceName(input)
+    }
+    const convertInput: ConvertInput =
+      source.named && (input instanceof Uint8Array || input instanceof Blob)
+        ? { data: input, filename: basename(name) }
+        : input
+    return { convertInput, sourceName: name }
+  }
+
   async #convert(
     client: LoaderClient,
     source: PlannedSource,
@@ -192,14 +300,8 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
   ): Promise<Document<NuMarkdownDocumentMetadata>[] | NuMarkdownLoaderError> {
     let name = source.name ?? `input[${index}]`
     try {
-      const { input } = source
-      if (source.name === undefined && (input instanceof Uint8Array || input instanceof Blob)) {
-        name = await deriveSourceName(input)
-      }
-      const convertInput: ConvertInput =
-        source.named && (input instanceof Uint8Array || input instanceof Blob)
-          ? { data: input, filename: basename(name) }
-          : input
+      const { convertInput, sourceName } = await this.#prepare(source, index)
+      name = sourceName
       const result = await client.convert(convertInput, { ...this.#settings.convertOptions, signal })
       return toDocuments(result, name, this.#settings.shape)
     } catch (error) {

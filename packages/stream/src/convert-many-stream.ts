@@ -1,4 +1,4 @@
-import { checkItem, ManyRunner, resolveManyOptions } from './internal/many.js'
+import { ManyRunner, resolveManyOptions } from './internal/many.js'
 import { WebPair } from './internal/web-pair.js'
 import type { ConvertManyItem, ConvertManyOptions, ConvertManyOutput } from './types.js'
 
@@ -23,7 +23,7 @@ export function convertManyStream(
   const pair: WebPair<ConvertManyItem, ConvertManyOutput> = new WebPair({
     highWaterMark: resolved.highWaterMark,
     async write(item) {
-      checkItem(item)
+      runner.checkItem(item)
       await runner.pool.add(item)
     },
     close: () => runner.pool.drain(),

@@ -1,5 +1,5 @@
 import { addAbortSignal, Duplex } from 'node:stream'
-import { checkItem, ManyRunner, resolveManyOptions } from './internal/many.js'
+import { ManyRunner, resolveManyOptions } from './internal/many.js'
 import type { ConvertManyOptions, ConvertManyOutput } from './types.js'
 
 /**
@@ -28,7 +28,7 @@ class ConvertManyTransform extends Duplex {
 
   override _write(item: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
-      checkItem(item)
+      this.#runner.checkItem(item)
     } catch (error) {
       callback(error as Error)
       return

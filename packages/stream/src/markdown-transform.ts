@@ -1,4 +1,5 @@
 import { addAbortSignal, Duplex } from 'node:stream'
+import type { PageResult } from '@numarkdown/core'
 import { DocumentConversion, resolveMarkdownOptions } from './internal/document-conversion.js'
 import type { MarkdownInfo, MarkdownTransformOptions } from './types.js'
 
@@ -9,6 +10,12 @@ import type { MarkdownInfo, MarkdownTransformOptions } from './types.js'
  *
  * Events, besides the stream ones: `progress` (core's progress events: upload, submitted, status, retry, done...)
  * and `info` ({@link MarkdownInfo}), emitted before the first byte of markdown.
+ *
+ * With `splitPages`, the markdown goes out range by range: page 1's as soon as it is converted, then page 2's,
+ * in page order, with `pageSeparator` between them (the same text as `convert({ splitPages: true })` gives);
+ * `page` (core's `PageResult`) is emitted before each range's markdown and `info` after the last one. A range is
+ * taken from the conversion only once the reader has room, and a range that failed for good destroys the stream
+ * with its `PageRangeError` after the ranges before it (`onPageError: 'skip'` writes a marker instead).
  *
  * Writes must be bytes (`Buffer`/`Uint8Array`); a string or an object destroys the stream with an
  * `InvalidChunkError`. Up to `spoolThresholdBytes` the input stays in memory, beyond it goes to a temporary file
@@ -26,6 +33,9 @@ export class MarkdownTransform extends Duplex {
   #output: Buffer | undefined
   #offset = 0
   readonly #chunkBytes: number
+  readonly #onPage: ((page: PageResult) => void) | undefined
+  /** With `splitPages`: the delivery of a range waiting for the reader to take it. */
+  #whenRead: (() => void) | undefined
 
   constructor(options: MarkdownTransformOptions) {
     const resolved = resolveMarkdownOptions(options, 'MarkdownTransform options')
@@ -40,6 +50,7 @@ export class MarkdownTransform extends Duplex {
     })
     this.#chunkBytes = resolved.highWaterMark
     this.#onInfo = options.onInfo
+    this.#onPage = options.onPage
     this.#conversion = new DocumentConversion(resolved, (event) => {
       options.onProgress?.(event)
       this.emit('progress', event)
@@ -57,6 +68,17 @@ export class MarkdownTransform extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.#conversion.splitPages) {
+      this.#conversion
+        .streamPages((text, page) => this.#deliverPage(text, page))
+        .then((info) => {
+          this.#onInfo?.(info)
+          this.emit('info', info)
+          this.push(null)
+          callback()
+        }, callback)
+      return
+    }
     this.#conversion.finish().then(({ markdown, info }) => {
       this.#output = Buffer.from(markdown, 'utf8')
       this.#onInfo?.(info)
@@ -70,21 +92,40 @@ export class MarkdownTransform extends Duplex {
     this.#pump()
   }
 
+  /** Writes one range out; resolves once the reader has room for the next one. */
+  #deliverPage(text: string, page: PageResult): Promise<void> {
+    this.#onPage?.(page)
+    this.emit('page', page)
+    this.#output = Buffer.from(text, 'utf8')
+    this.#offset = 0
+    return new Promise((resolve) => {
+      this.#whenRead = resolve
+      this.#pump()
+    })
+  }
+
   #pump(): void {
     const output = this.#output
     if (output === undefined || this.destroyed) return
-    while (this.#offset < output.length) {
+    let more = true
+    while (more && this.#offset < output.length) {
       const end = Math.min(this.#offset + this.#chunkBytes, output.length)
-      const more = this.push(output.subarray(this.#offset, end))
+      more = this.push(output.subarray(this.#offset, end))
       this.#offset = end
-      if (!more) return
     }
+    // Held until the next _read() when the reader is full, even with the text all pushed.
+    if (!more) return
     this.#output = undefined
-    this.push(null)
+    const whenRead = this.#whenRead
+    this.#whenRead = undefined
+    if (whenRead !== undefined) whenRead()
+    else this.push(null)
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#output = undefined
+    // A range waiting for the reader is never taken: the conversion stops on the abort below.
+    this.#whenRead = undefined
     if (this.#conversion.disposeNow()) {
       callback(error)
       return

@@ -11,6 +11,10 @@ import type { MarkdownTransformOptions } from './types.js'
  * afterwards (an enqueue into a cancelled stream would throw inside `pipeTo`). Aborting `signal` does the same
  * and errors both sides. Progress and the conversion's details arrive through `onProgress` and `onInfo`.
  *
+ * With `splitPages`, the markdown comes out range by range, in page order, each range as soon as it and the ones
+ * before it are converted (`onPage` is called before each); the next range is taken only once the reader has
+ * room. A range that failed for good errors both sides with its `PageRangeError` after the ranges before it.
+ *
  * @example
  * const text = await new Response(file.stream().pipeThrough(toMarkdownStream({ client, filename: file.name }))).text()
  */
@@ -22,6 +26,15 @@ export function toMarkdownStream(options: MarkdownTransformOptions): TransformSt
     size: (chunk) => chunk.length,
     write: (chunk) => conversion.append(chunk),
     async close(output) {
+      if (conversion.splitPages) {
+        const info = await conversion.streamPages(async (text, page) => {
+          options.onPage?.(page)
+          output.enqueueText(text, resolved.highWaterMark)
+          await output.whenRoom()
+        })
+        options.onInfo?.(info)
+        return
+      }
       const { markdown, info } = await conversion.finish()
       options.onInfo?.(info)
       output.enqueueText(markdown, resolved.highWaterMark)

@@ -5,8 +5,11 @@ import type {
   ClientOptions,
   ConversionResult,
   ConvertInput,
+  FailedPages,
   NuMarkdownClient,
+  PageErrorPolicy,
   PageResult,
+  PageSpec,
   ProgressEvent,
   Usage,
   WaitStrategy,
@@ -22,10 +25,25 @@ export interface StreamConversionParams {
   maxOutputTokens?: number
   /** The job's execution timeout on the server: a duration string (`'90s'`, `'5m'`) or milliseconds. */
   timeout?: string | number
-  /** PDF only: convert page ranges concurrently and merge them in page order. @default false */
+  /**
+   * PDF only: convert page ranges concurrently. A single-document stream writes each range's markdown as soon as
+   * it and every range before it are done; `convertMany` gives the ranges merged in page order. @default false
+   */
   splitPages?: boolean
   /** Pages per range when `splitPages` is on. @default 1 */
   pagesPerChunk?: number
+  /**
+   * PDF only: convert only these pages (`'1-3,7,10-'` or `[1, 2, 3, 7]`); only they are uploaded. Pages the
+   * document does not have fail its conversion with a `ValidationError` naming the document and its page count.
+   * @default every page
+   */
+  pages?: PageSpec
+  /**
+   * With `splitPages`: what a range that still fails after its retry does: `'throw'` fails the conversion with a
+   * `PageRangeError`, `'skip'` puts a marker (an HTML comment naming the pages) in its place and goes on.
+   * @default 'throw'
+   */
+  onPageError?: PageErrorPolicy
   /** Overall deadline of one conversion in milliseconds. @default the client's `timeoutMs` */
   timeoutMs?: number
   /** How to wait for the job. @default the client's `waitStrategy` */
@@ -35,24 +53,51 @@ export interface StreamConversionParams {
 /** A client, or the options of a client that the stream creates, owns, and closes when it ends. */
 export type ClientOrOptions = NuMarkdownClient | ClientOptions
 
-/** What a single-document stream learns about its conversion, emitted (`info`) before the markdown ends. */
+/**
+ * What a single-document stream learns about its conversion, emitted (`info`) before the markdown ends: before
+ * its first byte for a conversion in one job, after the last range with `splitPages`.
+ */
 export interface MarkdownInfo {
+  /** The job of the conversion; with `splitPages`, the first converted range's. */
   jobId: string
-  /** True when the service reported a partial result. */
+  /** True when the service reported a partial result (with `splitPages`: for a range, or a range was skipped). */
   partial: boolean
+  /** The model's reasoning; with `splitPages`, empty: each range's reasoning comes with its `page` event. */
   reasoning: string
   usage?: Usage
-  /** True when the markdown was recovered from the raw `<think>/<answer>` output. */
+  /**
+   * True when the markdown was recovered from the raw `<think>/<answer>` output. With `splitPages`, false: core's
+   * page results do not say it.
+   */
   recovered: boolean
-  /** Present for `splitPages` conversions, in page order. */
-  pages?: PageResult[]
+  /**
+   * `splitPages` only: every range, in page order, without its markdown and reasoning (they went out with the
+   * output and the `page` events, and are not held until the end).
+   */
+  pages?: PageInfo[]
+  /** `splitPages` with `onPageError: 'skip'`: the ranges that failed, in page order; absent when none did. */
+  failedPages?: FailedPages[]
   warnings?: string[]
 }
+
+/** A range of a `splitPages` conversion as {@link MarkdownInfo} lists it: its details, not its text. */
+export type PageInfo = Omit<PageResult, 'markdown' | 'reasoning'>
 
 /** Options of {@link toMarkdown}, {@link MarkdownTransform} and {@link toMarkdownStream}. */
 export interface MarkdownTransformOptions extends StreamConversionParams {
   /** A client, or client options: the stream then creates its own client and closes it when it ends. */
   client: ClientOrOptions
+  /**
+   * With `splitPages`: what is written between two ranges. The default gives the same text as
+   * `client.convert(input, { splitPages: true }).markdown`.
+   * @default '\n\n' (a blank line)
+   */
+  pageSeparator?: string
+  /**
+   * With `splitPages`: called with each range, in page order, just before its markdown is written (the Node
+   * stream also emits `page`).
+   */
+  onPage?: (page: PageResult) => void
   /** The document's filename, sent with the upload. @default derived by core from the content ('document') */
   filename?: string
   /** The document's content type. @default derived from `filename`, then from the bytes */

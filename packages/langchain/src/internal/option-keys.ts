@@ -16,6 +16,8 @@ const loaderOptionKeySet: Record<keyof NuMarkdownLoaderOptions, true> = {
   clientOptions: true,
   sourceName: true,
   splitPages: true,
+  pages: true,
+  onPageError: true,
   includeReasoning: true,
   onError: true,
   concurrency: true,

@@ -1,5 +1,5 @@
 import { Document } from '@langchain/core/documents'
-import type { ConversionResult, Usage } from '@numarkdown/core'
+import type { ConversionResult, PageResult, Usage } from '@numarkdown/core'
 import type { NuMarkdownDetails, NuMarkdownDocumentMetadata, NuMarkdownUsage } from '../document-metadata.js'
 
 /** What shapes the Documents of one conversion. */
@@ -24,13 +24,42 @@ function details(
   partial: boolean,
   usage: NuMarkdownUsage | undefined,
   reasoning: string | undefined,
+  error?: string,
 ): NuMarkdownDetails {
   return {
     jobId,
     partial,
     ...(usage === undefined ? {} : { usage }),
     ...(reasoning === undefined ? {} : { reasoning }),
+    ...(error === undefined ? {} : { error }),
   }
+}
+
+/**
+ * The Document of one page of `convertPages()`: `loc.pageNumber` and `pdf.totalPages` as LangChain's `PDFLoader`
+ * gives them; a document that is not a PDF (no page count) is one Document without them.
+ */
+export function pageDocument(
+  page: PageResult,
+  source: string,
+  options: ShapeOptions,
+): Document<NuMarkdownDocumentMetadata> {
+  return new Document<NuMarkdownDocumentMetadata>({
+    pageContent: page.markdown,
+    metadata: {
+      source,
+      ...(page.totalPages === undefined
+        ? {}
+        : { loc: { pageNumber: page.pageNumber }, pdf: { totalPages: page.totalPages } }),
+      numarkdown: details(
+        page.jobId,
+        page.partial,
+        plainUsage(page.usage),
+        options.includeReasoning && page.error === undefined ? page.reasoning : undefined,
+        page.error?.message,
+      ),
+    },
+  })
 }
 
 /**

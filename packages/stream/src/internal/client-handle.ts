@@ -2,7 +2,9 @@ import {
   type ConversionResult,
   type ConvertInput,
   type ConvertOptions,
+  type ConvertPagesOptions,
   NuMarkdownClient,
+  type PageResult,
   type ProgressEvent,
 } from '@numarkdown/core'
 import type { ClientOrOptions } from '../types.js'
@@ -43,5 +45,17 @@ export class ClientHandle {
     onProgress?: (event: ProgressEvent) => void,
   ): Promise<ConversionResult> {
     return this.client.convert(input, onProgress === undefined ? options : { ...options, onProgress })
+  }
+
+  /**
+   * Converts one input range by range, each yielded in page order. Aborting `signal` or returning the iterator
+   * cancels every range still running, remote jobs included.
+   */
+  convertPages(
+    input: ConvertInput,
+    options: ConvertPagesOptions & { signal: AbortSignal },
+    onProgress?: (event: ProgressEvent) => void,
+  ): AsyncIterable<PageResult> {
+    return this.client.convertPages(input, onProgress === undefined ? options : { ...options, onProgress })
   }
 }

@@ -1,10 +1,18 @@
-import { type ConversionResult, checkKnownOptions, type ProgressEvent } from '@numarkdown/core'
+import {
+  type ConversionResult,
+  type ConvertInput,
+  checkKnownOptions,
+  type PageResult,
+  type ProgressEvent,
+} from '@numarkdown/core'
 import { InvalidChunkError, InvalidOptionError } from '../errors.js'
 import type { MarkdownInfo, MarkdownTransformOptions, StreamConversionParams } from '../types.js'
 import { ClientHandle } from './client-handle.js'
 import { markdownTransformOptionKeys } from './option-keys.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType, spoolOptions } from './options.js'
-import { Spool, type SpoolOptions } from './spool.js'
+import { checkPagePolicy, checkPageSpec, namePagesError } from './page-options.js'
+import { PageSummary } from './page-summary.js'
+import { Spool, type SpooledDocument, type SpoolOptions } from './spool.js'
 
 /** The options of a single-document stream, validated and with their defaults. */
 export interface ResolvedMarkdownOptions {
@@ -32,15 +40,21 @@ export function resolveMarkdownOptions(
   checkType('includeReasoning', options.includeReasoning, 'boolean')
   checkType('onProgress', options.onProgress, 'function')
   checkType('onInfo', options.onInfo, 'function')
+  checkType('onPage', options.onPage, 'function')
+  checkType('pageSeparator', options.pageSeparator, 'string')
   checkSignal(options.signal)
   checkInteger('highWaterMark', options.highWaterMark, 1)
   const params = checkParams(options)
+  checkPagePolicy(params)
   const spool = spoolOptions(options)
   return { options, highWaterMark: options.highWaterMark ?? 64 * 1024, params, spool }
 }
 
 /** The markdown a stream writes out: with the reasoning first, in an HTML comment, when asked for. */
-export function renderMarkdown(result: ConversionResult, includeReasoning: boolean): string {
+export function renderMarkdown(
+  result: { markdown: string; reasoning: string },
+  includeReasoning: boolean,
+): string {
   if (!includeReasoning || result.reasoning.trim() === '') return result.markdown
   // CommonMark ends an HTML comment block at the first `-->`, so a trace containing one must not close it early.
   const reasoning = result.reasoning.replaceAll('-->', '--&gt;')
@@ -81,8 +95,19 @@ export class DocumentConversion {
     this.#options = resolved.options
     this.#params = resolved.params
     this.#client = new ClientHandle(resolved.options.client)
+    try {
+      checkPageSpec(this.#client.client, resolved.params, 'pages')
+    } catch (error) {
+      void this.#client.close()
+      throw error
+    }
     this.#spool = new Spool(resolved.spool)
     this.#onProgress = onProgress
+  }
+
+  /** True when the markdown goes out range by range (`splitPages`). */
+  get splitPages(): boolean {
+    return this.#params.splitPages === true
   }
 
   /** True once the conversion has ended, either way. */
@@ -115,19 +140,77 @@ export class DocumentConversion {
   async #finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
     this.#throwIfDisposed()
     const document = await this.#spool.seal()
-    const { filename, contentType } = this.#options
-    const data = document.kind === 'memory' ? document.bytes : document.path
-    const result = await this.#client.convert(
-      {
-        data,
-        ...(filename === undefined ? {} : { filename }),
-        ...(contentType === undefined ? {} : { contentType }),
-      },
-      { ...this.#params, signal: this.#controller.signal },
-      (event) => this.#onProgress(event),
-    )
+    let result: ConversionResult
+    try {
+      result = await this.#client.convert(
+        this.#inputOf(document),
+        { ...this.#params, signal: this.#controller.signal },
+        (event) => this.#onProgress(event),
+      )
+    } catch (error) {
+      throw namePagesError(error, this.#documentName)
+    }
     await this.#spool.dispose()
     return { markdown: renderMarkdown(result, this.#options.includeReasoning ?? false), info: infoOf(result) }
+  }
+
+  /**
+   * Converts the collected document range by range (`splitPages`): `deliver` gets the text of each range (the
+   * separator first, from the second range on) as soon as it and every range before it are done, and the next
+   * range is taken only once `deliver` has resolved, so that a slow reader holds the conversion back rather than
+   * letting markdown pile up. Resolves with the details of every range once the last one is out; a range that
+   * failed with `onPageError: 'throw'` rejects with its `PageRangeError` after the ranges before it.
+   */
+  streamPages(deliver: (text: string, page: PageResult) => Promise<void>): Promise<MarkdownInfo> {
+    const conversion = this.#streamPages(deliver)
+    this.#conversion = conversion.then(
+      () => (this.#settled = true),
+      () => (this.#settled = true),
+    )
+    return conversion
+  }
+
+  async #streamPages(deliver: (text: string, page: PageResult) => Promise<void>): Promise<MarkdownInfo> {
+    this.#throwIfDisposed()
+    const document = await this.#spool.seal()
+    const signal = this.#controller.signal
+    const { splitPages: _splitPages, ...params } = this.#params
+    const separator = this.#options.pageSeparator ?? '\n\n'
+    const includeReasoning = this.#options.includeReasoning ?? false
+    const summary = new PageSummary()
+    try {
+      const pages = this.#client.convertPages(this.#inputOf(document), { ...params, signal }, (event) =>
+        this.#onProgress(event),
+      )
+      // Leaving this loop (an abort, a failed delivery) returns the iterator: core then cancels every range.
+      for await (const page of pages) {
+        const text = renderMarkdown(page, includeReasoning)
+        await untilAborted(deliver(summary.count === 0 ? text : separator + text, page), signal)
+        summary.add(page)
+      }
+    } catch (error) {
+      throw namePagesError(error, this.#documentName)
+    } finally {
+      await this.#spool.dispose()
+    }
+    // As `convert()` does: a document of markers only is no conversion.
+    const failed = summary.everyRangeFailed
+    if (failed !== undefined) throw failed.error
+    return summary.info()
+  }
+
+  /** How errors name the document: its filename, when the stream was given one. */
+  get #documentName(): string {
+    return this.#options.filename ?? 'the document'
+  }
+
+  #inputOf(document: SpooledDocument): ConvertInput {
+    const { filename, contentType } = this.#options
+    return {
+      data: document.kind === 'memory' ? document.bytes : document.path,
+      ...(filename === undefined ? {} : { filename }),
+      ...(contentType === undefined ? {} : { contentType }),
+    }
   }
 
   /**
@@ -165,4 +248,23 @@ export class DocumentConversion {
       throw this.#controller.signal.reason ?? new Error('The conversion was already released')
     }
   }
+}
+
+/** `promise`, or the abort reason as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }

@@ -1,9 +1,11 @@
+import { fileURLToPath } from 'node:url'
 import {
   type ConversionResult,
   type ConvertInput,
   checkKnownOptions,
   type ProgressEvent,
 } from '@numarkdown/core'
+import { describe } from '@numarkdown/protocol'
 import { InvalidItemError, InvalidOptionError, ItemFailedError } from '../errors.js'
 import type {
   ConvertManyItem,
@@ -14,6 +16,7 @@ import type {
 import { ClientHandle } from './client-handle.js'
 import { convertManyItemKeys, convertManyOptionKeys } from './option-keys.js'
 import { checkClient, checkInteger, checkParams, checkSignal, checkType, pickParams } from './options.js'
+import { checkPagePolicy, checkPageSpec, namePagesError } from './page-options.js'
 import { TaskPool } from './task-pool.js'
 
 /** The options of a many-document stream, validated and with their defaults. */
@@ -40,7 +43,7 @@ export function resolveManyOptions(options: ConvertManyOptions, where: string): 
   checkType('failFast', options.failFast, 'boolean')
   checkType('onProgress', options.onProgress, 'function')
   checkSignal(options.signal)
-  checkParams(options)
+  checkPagePolicy(checkParams(options))
   return {
     options,
     concurrency: options.concurrency ?? 4,
@@ -81,12 +84,20 @@ export interface ManyRunnerHooks {
 export class ManyRunner {
   readonly pool: TaskPool<ConvertManyItem, ConversionResult>
   readonly #client: ClientHandle
+  readonly #defaults: StreamConversionParams
   #stopping: Promise<void> | undefined
 
   constructor(resolved: ResolvedManyOptions, hooks: ManyRunnerHooks) {
     const { options } = resolved
     const defaults = checkParams(options)
+    this.#defaults = defaults
     this.#client = new ClientHandle(options.client)
+    try {
+      checkPageSpec(this.#client.client, defaults, 'pages')
+    } catch (error) {
+      void this.#client.close()
+      throw error
+    }
     this.pool = new TaskPool<ConvertManyItem, ConversionResult>({
       concurrency: resolved.concurrency,
       capacity: resolved.highWaterMark,
@@ -94,7 +105,7 @@ export class ManyRunner {
       failFast: resolved.failFast,
       run: (item, signal) => {
         const { input, filename, contentType, params } = normalise(item)
-        return this.#client.convert(
+        const converting = this.#client.convert(
           input,
           {
             ...defaults,
@@ -109,11 +120,26 @@ export class ManyRunner {
             hooks.progress?.(event, item)
           },
         )
+        return converting.catch((error: unknown) => {
+          throw namePagesError(error, filename ?? nameOf(input))
+        })
       },
       emit: hooks.emit,
       held: hooks.held,
       onFatal: (error, input) => hooks.fatal(input === undefined ? error : new ItemFailedError(input, error)),
     })
+  }
+
+  /**
+   * Checks an item as {@link checkItem} does, and its page options against the stream's: a page spec core would
+   * refuse, or `onPageError` where the item does not split pages.
+   */
+  checkItem(item: unknown): asserts item is ConvertManyItem {
+    checkItem(item)
+    const { params } = normalise(item)
+    if (params === undefined) return
+    checkPageSpec(this.#client.client, params, 'item.params.pages')
+    checkPagePolicy({ ...this.#defaults, ...pickParams(params) }, 'item.params.onPageError')
   }
 
   /** Aborts every conversion (remote jobs cancelled) and closes an owned client; resolves when all settled. */
@@ -131,4 +157,15 @@ function normalise(item: ConvertManyItem): {
 } {
   if (typeof item === 'string' || item instanceof URL) return { input: item }
   return item
+}
+
+/** How a page failure names an item's document without a filename: its path, or what it is. */
+function nameOf(input: ConvertInput): string {
+  if (typeof input === 'string') return input
+  if (input instanceof URL) return input.protocol === 'file:' ? fileURLToPath(input) : input.href
+  if (typeof input === 'object' && input !== null && 'data' in input) {
+    return input.filename ?? nameOf(input.data)
+  }
+  if (input instanceof Blob && 'name' in input && typeof input.name === 'string') return input.name
+  return `the document (${describe(input).replace(/^an? object \((.*)\)$/, '$1')})`
 }

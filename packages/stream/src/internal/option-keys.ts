@@ -22,6 +22,8 @@ const conversionParamKeys: Record<keyof StreamConversionParams, true> = {
   timeout: true,
   splitPages: true,
   pagesPerChunk: true,
+  pages: true,
+  onPageError: true,
   timeoutMs: true,
   strategy: true,
 }
@@ -35,6 +37,8 @@ export const streamConversionParamKeys: readonly (keyof StreamConversionParams)[
 export const markdownTransformOptionKeys: readonly string[] = keysOf<MarkdownTransformOptions>({
   ...conversionParamKeys,
   client: true,
+  pageSeparator: true,
+  onPage: true,
   filename: true,
   contentType: true,
   signal: true,

@@ -58,6 +58,17 @@ export function checkParams(
   }
   checkType(name('splitPages'), params.splitPages, 'boolean')
   checkInteger(name('pagesPerChunk'), params.pagesPerChunk, 1)
+  const pages = params.pages as unknown
+  if (pages !== undefined && typeof pages !== 'string' && !Array.isArray(pages)) {
+    throw new InvalidOptionError(
+      name('pages'),
+      "a string like '1-3,7,10-' or an array of page numbers",
+      pages,
+    )
+  }
+  if (params.onPageError !== undefined && !['throw', 'skip'].includes(params.onPageError)) {
+    throw new InvalidOptionError(name('onPageError'), "'throw' or 'skip'", params.onPageError)
+  }
   checkInteger(name('timeoutMs'), params.timeoutMs, 0)
   if (params.strategy !== undefined && !['sse', 'poll', 'auto'].includes(params.strategy)) {
     throw new InvalidOptionError(name('strategy'), "'sse', 'poll' or 'auto'", params.strategy)

@@ -6,6 +6,11 @@ export interface PairOutput<Output> {
   enqueueText(text: string, sliceLength: number): void
   /** Room left in the readable queue (0 or less when full, or when the side is gone). */
   desiredSize(): number
+  /**
+   * Resolves once the text given to `enqueueText` is all queued and the reader has room for more; rejects with
+   * the reason the pair stopped, if it stops first.
+   */
+  whenRoom(): Promise<void>
 }
 
 /** Options of {@link WebPair}. */
@@ -38,6 +43,7 @@ export class WebPair<Input, Output> {
   #pending: { text: string; offset: number; sliceLength: number } | undefined
   #closeReadableWhenDrained = false
   #pumping = false
+  #roomWaiters: Array<{ resolve: () => void; reject: (reason: unknown) => void }> = []
   /** The readable side's queue, for producers outside `write`/`close`. */
   readonly output: PairOutput<Output>
 
@@ -50,6 +56,11 @@ export class WebPair<Input, Output> {
         this.#pump()
       },
       desiredSize: () => (this.#stopped === undefined ? (this.#readable.desiredSize ?? 0) : 0),
+      whenRoom: () => {
+        if (this.#stopped !== undefined) return Promise.reject(this.#stopped.reason)
+        if (this.#hasRoom()) return Promise.resolve()
+        return new Promise((resolve, reject) => this.#roomWaiters.push({ resolve, reject }))
+      },
     }
     const readable = new ReadableStream<Output>(
       {
@@ -134,6 +145,9 @@ export class WebPair<Input, Output> {
       this.#enqueue(pending.text.slice(start, end) as Output)
     }
     this.#pending = undefined
+    if (this.#roomWaiters.length > 0 && this.#hasRoom()) {
+      for (const waiter of this.#roomWaiters.splice(0)) waiter.resolve()
+    }
     if (this.#closeReadableWhenDrained && this.#stopped === undefined) {
       this.#closeReadableWhenDrained = false
       try {
@@ -145,6 +159,10 @@ export class WebPair<Input, Output> {
     }
   }
 
+  #hasRoom(): boolean {
+    return this.#stopped === undefined && this.#pending === undefined && (this.#readable.desiredSize ?? 0) > 0
+  }
+
   /** Stops the pair with `reason`: both sides error, `teardown` runs. Resolves once it has. */
   fail(reason: unknown): Promise<void> {
     return this.#stop(reason)
@@ -154,6 +172,7 @@ export class WebPair<Input, Output> {
     if (this.#stopped === undefined) {
       this.#stopped = { reason }
       this.#pending = undefined
+      for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(reason)
       for (const controller of [this.#readable, this.#writable]) {
         try {
           controller.error(reason)
