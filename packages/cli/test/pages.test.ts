@@ -46,16 +46,13 @@ describe('--pages and --split-pages', () => {
     expect(run.code).toBe(0)
     const result = JSON.parse(run.stdout) as {
       markdown: string
-      selectedPages: string
-      pageCount: number
-      pages: Array<{ pageNumber: number; lastPageNumber: number; markdown: string }>
+      pages: Array<{ pageNumber: number; lastPageNumber: number; totalPages: number; markdown: string }>
     }
     expect(submits() - before).toBe(3)
-    expect(result).toMatchObject({ selectedPages: '1,3-4', pageCount: 4 })
-    expect(result.pages.map((page) => [page.pageNumber, page.lastPageNumber])).toEqual([
-      [1, 1],
-      [3, 3],
-      [4, 4],
+    expect(result.pages.map((page) => [page.pageNumber, page.lastPageNumber, page.totalPages])).toEqual([
+      [1, 1, 4],
+      [3, 3, 4],
+      [4, 4, 4],
     ])
     expect(result.pages.map((page) => page.markdown.trim())).toEqual([
       'Page one text',
@@ -75,7 +72,7 @@ describe('--pages and --split-pages', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'numarkdown: book.pdf: pages 3-9 are out of range: the document has 4 pages\n',
+      stderr: 'numarkdown: book.pdf: --pages "3-9": the document has 4 pages; ask for pages 1 to 4\n',
     })
     expect(submits()).toBe(before)
     expect(await listFiles(folder.path)).toEqual(['book.pdf'])

@@ -12,7 +12,9 @@ import {
   PermissionDeniedError,
   RateLimitError,
   TimeoutError,
+  ValidationError,
 } from '@numarkdown/core'
+import { pagesMessage } from './check-pages.js'
 
 function withJob(message: string, jobId: string | undefined): string {
   return jobId === undefined ? message : `${message} (job ${jobId})`
@@ -45,6 +47,10 @@ export function describeFailure(error: unknown, baseUrl: string): string {
       return `cannot reach ${baseUrl}: ${error.message}${resume}`
     }
     if (TimeoutError.isInstance(value)) return withJob(`timed out: ${error.message}`, jobId)
+    // Pages the document does not have, or a PDF whose pages cannot be read: core names the page count.
+    if (ValidationError.isInstance(value) && (value as ValidationError).parameter === 'pages') {
+      return pagesMessage(value as ValidationError)
+    }
     return withJob(error.message, jobId)
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code
