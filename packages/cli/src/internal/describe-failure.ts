@@ -8,6 +8,7 @@ import {
   JobFailedError,
   JobTimeoutError,
   NuMarkdownError,
+  PageRangeError,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
@@ -23,6 +24,13 @@ function withJob(message: string, jobId: string | undefined): string {
 /** The reason a conversion failed, as one line (no trailing period, no newline). */
 export function describeFailure(error: unknown, baseUrl: string): string {
   const value: unknown = error
+  if (PageRangeError.isInstance(error)) {
+    // A range of a split document: its pages, then why its last attempt failed, in this file's words.
+    const { pageNumber, lastPageNumber } = error as PageRangeError
+    const pages =
+      pageNumber === lastPageNumber ? `page ${pageNumber}` : `pages ${pageNumber}-${lastPageNumber}`
+    return `${pages} failed: ${describeFailure(error.cause ?? error.message, baseUrl)}`
+  }
   if (NuMarkdownError.isInstance(error)) {
     const jobId = error.jobId
     if (JobFailedError.isInstance(value)) {

@@ -24,8 +24,10 @@ import { checkPages } from './check-pages.js'
 import { describeFailure } from './describe-failure.js'
 import { expandInputs } from './inputs.js'
 import { type InspectedSource, inspectSource } from './inspect-source.js'
+import { markdownText, withFinalNewline } from './markdown-text.js'
 import { type OutputPlan, planOutputs } from './output-paths.js'
 import { createReporter, type Reporter, type Tracker } from './reporter.js'
+import { convertSplitDocument } from './split-document.js'
 import { UsageError } from './usage-error.js'
 
 /** The process's streams and settings; tests of the pieces pass their own. */
@@ -76,15 +78,6 @@ function conversionParams(options: CliOptions): ConversionParams {
     }
     throw error
   }
-}
-
-/** The markdown as written: ending with a newline, the reasoning in a comment first when asked for. */
-function markdownText(result: ConversionResult, inlineReasoning: boolean): string {
-  let text = result.markdown
-  if (inlineReasoning && result.reasoning.trim() !== '') {
-    text = `<!-- reasoning\n${result.reasoning.replaceAll('-->', '--&gt;')}\n-->\n\n${text}`
-  }
-  return text === '' || text.endsWith('\n') ? text : `${text}\n`
 }
 
 function shown(path: string, cwd: string): string {
@@ -268,11 +261,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
     if (plan.result.kind === 'file') await writeOutput(plan.result, text)
     else await reporter.result(text)
     if (plan.reasoning.kind === 'file') {
-      const reasoning =
-        result.reasoning === '' || result.reasoning.endsWith('\n')
-          ? result.reasoning
-          : `${result.reasoning}\n`
-      await writeOutput(plan.reasoning, reasoning)
+      await writeOutput(plan.reasoning, withFinalNewline(result.reasoning))
     }
     return plan.result.kind === 'file' ? shown(plan.result.path, io.cwd) : ''
   }
@@ -307,16 +296,16 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
         }
       }
     } else {
-      failures += await convertAll(
-        conversions,
+      failures += await convertAll(conversions, {
         options,
         params,
         backend,
-        controller.signal,
+        signal: controller.signal,
         reporter,
         deliver,
         followJobs,
-      )
+        cwd: io.cwd,
+      })
     }
   } finally {
     // The handlers stay while the client closes: that is where it waits for the remote cancels, and a second
@@ -333,21 +322,25 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   return failures > 0 ? 1 : 0
 }
 
+/** What converting the documents needs from the run. */
+interface RunContext {
+  options: CliOptions
+  params: ConversionParams
+  backend: Backend
+  signal: AbortSignal
+  reporter: Reporter
+  deliver: (display: string, plan: OutputPlan, result: ConversionResult) => Promise<string>
+  followJobs: (event: ProgressEvent) => void
+  cwd: string
+}
+
 /**
  * Converts the conversions, at most `--concurrency` documents at once (the client's own limit bounds the jobs,
  * page ranges included), each delivered as soon as it is done; resolves with the number of failures once every
  * conversion settled. An abort ends every conversion, remote jobs cancelled, and starts no new one.
  */
-async function convertAll(
-  conversions: readonly Conversion[],
-  options: CliOptions,
-  params: ConversionParams,
-  backend: Backend,
-  signal: AbortSignal,
-  reporter: Reporter,
-  deliver: (display: string, plan: OutputPlan, result: ConversionResult) => Promise<string>,
-  followJobs: (event: ProgressEvent) => void,
-): Promise<number> {
+async function convertAll(conversions: readonly Conversion[], run: RunContext): Promise<number> {
+  const { options, params, backend, signal, reporter, deliver, followJobs, cwd } = run
   let failures = 0
   const fail = (conversion: Conversion, message: string) => {
     failures++
@@ -368,19 +361,37 @@ async function convertAll(
     }
     const tracker = reporter.track(display)
     conversion.tracker = tracker
+    const onProgress = (event: ProgressEvent) => {
+      followJobs(event)
+      tracker.event(event)
+    }
+    const pages = options.pages !== undefined && isPdf ? options.pages : undefined
+    if (options.splitPages) {
+      const outcome = await convertSplitDocument(document, conversion.plan, {
+        client: backend.client,
+        baseUrl: backend.baseUrl,
+        params,
+        pages,
+        json: options.json,
+        signal,
+        reporter,
+        onProgress,
+        writeOutput,
+        shown: (path) => shown(path, cwd),
+      })
+      if (outcome.kind === 'done') tracker.done(outcome.detail)
+      else if (outcome.kind === 'failed') fail(conversion, outcome.message)
+      return
+    }
     let result: ConversionResult
     try {
       result = await backend.client.convert(document.stream ?? (document.source as { path: string }).path, {
         ...params,
-        ...(options.pages !== undefined && isPdf ? { pages: options.pages } : {}),
-        ...(options.splitPages ? { splitPages: true } : {}),
+        ...(pages === undefined ? {} : { pages }),
         filename: document.filename,
         contentType: document.type.contentType,
         signal,
-        onProgress: (event) => {
-          followJobs(event)
-          tracker.event(event)
-        },
+        onProgress,
       })
     } catch (error) {
       // Aborted: Ctrl-C says so once, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
