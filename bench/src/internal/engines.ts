@@ -21,20 +21,43 @@ async function pageCount(path: string | undefined): Promise<number> {
   return document.getPageCount()
 }
 
+/** How much markdown the benchmark engine writes. */
+export interface EngineOutputSize {
+  /**
+   * Markdown per page (a non-PDF counts as one page), in bytes, in place of the scripted engine's short summary:
+   * for measuring what a client holds of a long document's markdown. @default 0, the scripted engine's own output
+   */
+  markdownBytesPerPage?: number
+}
+
+/** `bytes` of markdown for page `pageNumber` of `filename`: a heading, then the same paragraph over again. */
+export function pageMarkdown(filename: string, pageNumber: number, bytes: number): string {
+  const head = `## ${filename}, page ${pageNumber}\n\n`
+  const paragraph = `Text of page ${pageNumber}: the quick brown fox jumps over the lazy dog, once more.\n\n`
+  const body = paragraph.repeat(Math.ceil(Math.max(0, bytes - head.length) / paragraph.length))
+  return (head + body).slice(0, Math.max(bytes, head.length))
+}
+
 /**
- * The scripted engine with a fixed latency, or (with `perPageLatencyMs`) wrapped so that a document takes
- * its page count × the page latency, like a model that reads one page image at a time.
+ * The scripted engine with a fixed latency, or (with `perPageLatencyMs` or `markdownBytesPerPage`) wrapped so
+ * that a document takes its page count × the page latency, like a model that reads one page image at a time,
+ * and writes that many bytes of markdown per page.
  */
-export function benchEngine(server: ServerModule, timing: EngineTiming): Engine {
-  const { latencyMs = 0, perPageLatencyMs = 0 } = timing
-  if (perPageLatencyMs === 0) return server.scriptedEngine({ latencyMs })
+export function benchEngine(server: ServerModule, settings: EngineTiming & EngineOutputSize): Engine {
+  const { latencyMs = 0, perPageLatencyMs = 0, markdownBytesPerPage = 0 } = settings
+  if (perPageLatencyMs === 0 && markdownBytesPerPage === 0) return server.scriptedEngine({ latencyMs })
   const scripted = server.scriptedEngine({ latencyMs })
   return {
     name: 'scripted-per-page',
     async convert(document, params, signal) {
       const pages = await pageCount(document.path)
       await sleep(pages * perPageLatencyMs, undefined, { signal })
-      return { ...(await scripted.convert(document, params, signal)), pageCount: pages }
+      const output = await scripted.convert(document, params, signal)
+      if (markdownBytesPerPage === 0) return { ...output, pageCount: pages }
+      const result = Array.from({ length: pages }, (_, index) =>
+        pageMarkdown(document.filename, index + 1, markdownBytesPerPage),
+      ).join('')
+      return { ...output, result, pageCount: pages }
     },
   }
 }

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { RequestLogEntry } from '@numarkdown/server'
-import { benchEngine, type EngineTiming } from './engines.ts'
+import { benchEngine, type EngineOutputSize, type EngineTiming } from './engines.ts'
 import { loadServer } from './packages.ts'
 
 /** Settings of a benchmark server (plain JSON: they cross to a child process). */
-export interface BenchServerOptions extends EngineTiming {
+export interface BenchServerOptions extends EngineTiming, EngineOutputSize {
   /** Jobs converting at once on the server. @default 64 */
   concurrency?: number
   /** @default 2 GiB, so that a 1 GiB upload plus its multipart framing fits */
@@ -29,6 +29,7 @@ export function serverOptionsWithDefaults(options: BenchServerOptions): Required
   return {
     latencyMs: 0,
     perPageLatencyMs: 0,
+    markdownBytesPerPage: 0,
     concurrency: 64,
     maxUploadBytes: 2 * 1024 ** 3,
     ...options,

@@ -29,8 +29,19 @@ import {
 import { resolveClientOptions } from './internal/options.js'
 import { OwnedJobs } from './internal/owned-jobs.js'
 import { parsePageSpec } from './internal/page-selection.js'
+import { checkPagesHandle } from './internal/pages-handle.js'
 import { ProgressEmitter } from './internal/progress.js'
-import { convertSplitPages, type PageCut, planPages, streamPages } from './internal/split-pages.js'
+import {
+  convertSplitPages,
+  handleOf,
+  type PageCut,
+  type PagedConversionRequest,
+  type PagePlan,
+  planPages,
+  planResume,
+  planWait,
+  streamPages,
+} from './internal/split-pages.js'
 import { submitUpload } from './internal/submit.js'
 import {
   checkJobId,
@@ -50,6 +61,8 @@ import type {
   Job,
   ListJobsOptions,
   PageResult,
+  PageStream,
+  PagesHandle,
   ProgressListener,
   RequestOptions,
   SubmitOptions,
@@ -163,6 +176,12 @@ export class NuMarkdownClient {
         { parameter: 'onPageError' },
       )
     }
+    const resume = this.#resumeHandle(options)
+    if (resume && !splitPages) {
+      throw new ValidationError('resume applies with splitPages: true only (a handle holds page ranges)', {
+        parameter: 'resume',
+      })
+    }
     const call = this.#call(options)
     try {
       const source = await this.#prepare(input, options, {
@@ -171,24 +190,14 @@ export class NuMarkdownClient {
       })
       try {
         if (splitPages) {
-          const plan = await planPages(source, cut)
-          if (plan.kind === 'ranges') {
-            return await convertSplitPages(call, source, plan, { query, strategy, onPageError })
-          }
-          const result = await convertUpload(call, source, { query, strategy })
-          return { ...result, warnings: [...(result.warnings ?? []), plan.warning] }
+          const plan = resume ? await planResume(source, resume) : await planPages(source, cut)
+          return await convertSplitPages(call, plan, { query, strategy, onPageError })
         }
         if (cut.selection) {
-          // The chosen pages as one PDF, one job.
+          // The chosen pages as one PDF, one job, under the document's own name.
           const plan = await planPages(source, { pagesPerChunk: Infinity, selection: cut.selection })
-          if (plan.kind === 'ranges') {
-            const selected = await prepareUpload(plan.chunks[0]!.bytes, {
-              filename: source.filename,
-              contentType: 'application/pdf',
-              spoolStreams: false,
-            })
-            return await convertUpload(call, selected, { query, strategy })
-          }
+          const selected = await plan.upload!(plan.ranges[0]!, source.filename)
+          return await convertUpload(call, selected, { query, strategy })
         }
         return await convertUpload(call, source, { query, strategy })
       } finally {
@@ -210,6 +219,10 @@ export class NuMarkdownClient {
    * `error` and a marker for markdown. Leaving the loop early or aborting cancels every range still running,
    * remote jobs included. Nothing is sent before the first `next()`.
    *
+   * The returned stream's `handle` is the conversion's ranges and their jobs as plain JSON: persist it, and after
+   * a restart `convertPages(input, { resume: handle })` collects the ranges that have a job and submits only the
+   * others (or `wait(handle)` collects them all).
+   *
    * @example
    * ```ts
    * for await (const page of client.convertPages('./report.pdf', { pages: '1-3,10-' })) {
@@ -220,16 +233,28 @@ export class NuMarkdownClient {
    * @throws {PageRangeError} when a range failed after its retry (`onPageError: 'throw'`).
    * @throws {AbortError} / {TimeoutError} when `signal` fired / the deadline of the whole document passed.
    */
-  convertPages(input: ConvertInput, options: ConvertPagesOptions = {}): AsyncIterableIterator<PageResult> {
+  convertPages(input: ConvertInput, options: ConvertPagesOptions = {}): PageStream {
     this.#checkOpen()
     checkKnownOptions(options, convertPagesOptionKeys, 'convertPages() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
     const cut = this.#pageCut(options)
     const onPageError = checkPageErrorPolicy(options.onPageError)
+    const resume = this.#resumeHandle(options)
     checkSignal(options.signal)
     checkTimeout(options.timeoutMs, 0)
-    return this.#streamPages(input, options, { cut, request: { query, strategy, onPageError } })
+    const planned: { plan?: PagePlan } = {}
+    const pages = this.#streamPages(input, options, {
+      cut,
+      resume,
+      request: { query, strategy, onPageError },
+      planned,
+    })
+    Object.defineProperty(pages, 'handle', {
+      get: () => (planned.plan ? handleOf(planned.plan) : undefined),
+      enumerable: true,
+    })
+    return pages as PageStream
   }
 
   /**
@@ -279,14 +304,40 @@ export class NuMarkdownClient {
    * @throws {AbortError} / {TimeoutError} on abort / deadline; the remote job is then cancelled unless
    * `cancelOnAbort: false`.
    */
-  async wait(jobId: string, options: WaitOptions = {}): Promise<ConversionResult> {
+  async wait(jobId: string, options?: WaitOptions): Promise<ConversionResult>
+  /**
+   * Waits for every range of a split conversion's {@link PagesHandle} (each must have its job) and returns them
+   * merged in page order, as `convert(input, { splitPages: true })` would. A range whose job failed or is gone
+   * throws a {@link PageRangeError} (or, with `onPageError: 'skip'`, is marked): without the document it
+   * cannot be submitted again; `convertPages(input, { resume: handle })` can.
+   */
+  async wait(handle: PagesHandle, options?: WaitOptions): Promise<ConversionResult>
+  async wait(target: string | PagesHandle, options: WaitOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
     checkKnownOptions(options, waitOptionKeys, 'wait() options')
-    checkJobId(jobId)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
-    const call = this.#call(options)
     const cancelOnAbort = options.cancelOnAbort ?? true
     if (typeof cancelOnAbort !== 'boolean') rejectValue('cancelOnAbort', 'a boolean', cancelOnAbort)
+    const onPageError = checkPageErrorPolicy(options.onPageError)
+    if (typeof target === 'object' && target !== null) {
+      const plan = planWait(checkPagesHandle(target, 'handle'))
+      const call = this.#call(options)
+      try {
+        return await convertSplitPages(call, plan, { query: {}, strategy, onPageError, cancelOnAbort })
+      } catch (error) {
+        throw this.#failed(this.#asError(error, call.operation), call)
+      } finally {
+        call.operation.end()
+      }
+    }
+    const jobId = target
+    checkJobId(jobId)
+    if (options.onPageError !== undefined) {
+      throw new ValidationError('onPageError applies to wait(handle) only (one job has no page ranges)', {
+        parameter: 'onPageError',
+      })
+    }
+    const call = this.#call(options)
     try {
       return await this.#context.queue.run(call.operation, () =>
         waitForJob(call, jobId, { strategy, cancelOnAbort }),
@@ -364,19 +415,55 @@ export class NuMarkdownClient {
     return { pagesPerChunk, selection: parsePageSpec(options.pages) }
   }
 
-  /** `convertPages()` once iterated: the call starts (and its deadline runs) at the first `next()`. */
+  /**
+   * The `resume` handle of `options`, checked; refused beside `pages` or `pagesPerChunk`, which the handle's
+   * ranges replace.
+   */
+  #resumeHandle(options: {
+    resume?: unknown
+    pages?: unknown
+    pagesPerChunk?: unknown
+  }): PagesHandle | undefined {
+    if (options.resume === undefined) return undefined
+    const handle = checkPagesHandle(options.resume, 'resume')
+    for (const parameter of ['pages', 'pagesPerChunk'] as const) {
+      if (options[parameter] !== undefined) {
+        throw new ValidationError(
+          `resume and ${parameter} cannot go together: the handle's ranges say which pages are converted; leave ${parameter} out`,
+          { parameter },
+        )
+      }
+    }
+    return handle
+  }
+
+  /**
+   * `convertPages()` once iterated: the call starts (and its deadline runs) at the first `next()`. The plan is
+   * left in `planned` for the stream's `handle`.
+   */
   async *#streamPages(
     input: ConvertInput,
     options: ConvertPagesOptions,
-    { cut, request }: { cut: PageCut; request: Parameters<typeof streamPages>[3] },
+    {
+      cut,
+      resume,
+      request,
+      planned,
+    }: {
+      cut: PageCut
+      resume: PagesHandle | undefined
+      request: PagedConversionRequest
+      planned: { plan?: PagePlan }
+    },
   ): AsyncGenerator<PageResult, void, undefined> {
     this.#checkOpen()
     const call = this.#call(options)
     try {
       const source = await this.#prepare(input, options, { call, splitPages: true })
       try {
-        const plan = await planPages(source, cut)
-        for await (const { page } of streamPages(call, source, plan, request)) yield page
+        const plan = resume ? await planResume(source, resume) : await planPages(source, cut)
+        planned.plan = plan
+        for await (const { page } of streamPages(call, plan, request)) yield page
       } finally {
         await source.dispose()
       }

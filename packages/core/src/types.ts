@@ -78,6 +78,43 @@ export interface PageResult {
   warnings?: string[]
 }
 
+/**
+ * What a split conversion needs to go on after a restart, as plain JSON: the document it belongs to, its page
+ * ranges and the job each range got so far. `convertPages()` exposes it as `handle`, and every `pages-total`
+ * event carries it; persist it (e.g. on each `submitted` event, which names the range's pages) and give it back
+ * as `convertPages(input, { resume })` or `wait(handle)`.
+ */
+export interface PagesHandle {
+  type: 'numarkdown.pages'
+  version: 1
+  /** The document's name, as uploaded. */
+  filename: string
+  /** The document's identity: a resume with other bytes is refused. */
+  document: { sha256: string; size: number }
+  /** Pages of the whole document; absent for a document that is not a PDF (one range, converted whole). */
+  totalPages?: number
+  /** In page order; `jobId` once the range's job exists. */
+  ranges: PagesHandleRange[]
+}
+
+/** One range of a {@link PagesHandle}. */
+export interface PagesHandleRange {
+  /** From 1. */
+  pageNumber: number
+  lastPageNumber: number
+  /** The range's job, once submitted. */
+  jobId?: string
+}
+
+/**
+ * What `client.convertPages()` returns: the pages as an async iterable, and the conversion's resumable
+ * {@link PagesHandle} (undefined until the document is read and planned).
+ */
+export interface PageStream extends AsyncIterableIterator<PageResult> {
+  /** A snapshot of the conversion's ranges and their jobs, plain JSON, each time it is read. */
+  readonly handle: PagesHandle | undefined
+}
+
 /** A page range that failed and was skipped (`onPageError: 'skip'`). */
 export interface FailedPages {
   /** From 1. */
@@ -133,7 +170,15 @@ export interface CancelResult {
 /** Progress events, per call (`onProgress`) and per client (`client.on`). */
 export type ProgressEvent =
   | { type: 'upload'; filename: string; bytesSent: number; totalBytes?: number; elapsedMs: number }
-  | { type: 'submitted'; jobId: string; filename: string; elapsedMs: number }
+  /** A job was created; for a range of a split conversion, `pageNumber`/`lastPageNumber` name its pages. */
+  | {
+      type: 'submitted'
+      jobId: string
+      filename: string
+      pageNumber?: number
+      lastPageNumber?: number
+      elapsedMs: number
+    }
   | { type: 'status'; jobId: string; status: string; elapsedMs: number }
   | {
       type: 'retry'
@@ -155,7 +200,8 @@ export type ProgressEvent =
   | { type: 'done'; jobId: string; partial: boolean; elapsedMs: number }
   /**
    * A split conversion knows its ranges: `totalPages` of the document and the `selectedPages` converted (both
-   * absent for a document that is not a PDF, converted as one range).
+   * absent for a document that is not a PDF, converted as one range), and the resumable `handle` (ranges
+   * resumed from a handle keep their jobs).
    */
   | {
       type: 'pages-total'
@@ -163,6 +209,7 @@ export type ProgressEvent =
       ranges: number
       totalPages?: number
       selectedPages?: number
+      handle: PagesHandle
       elapsedMs: number
     }
   /** One range of a split conversion finished (in any order): `converted`, or `failed` after its retry. */
@@ -226,6 +273,12 @@ export interface ConvertOptions extends ConversionParams {
   pages?: PageSpec
   /** With `splitPages`: what a range that still fails after its retry does. @default 'throw' */
   onPageError?: PageErrorPolicy
+  /**
+   * With `splitPages`: go on with a conversion of the same document that stopped (a {@link PagesHandle}): ranges
+   * with a job are waited for (converted again only if the server lost or failed them), the others submitted.
+   * Its ranges replace `pages` and `pagesPerChunk`, which must then be left out.
+   */
+  resume?: PagesHandle
   /** The filename sent with the upload. @default from the path or File name, else `document` */
   filename?: string
   /** The content type sent with the upload. @default from the extension, else the magic bytes */
@@ -269,6 +322,8 @@ export interface WaitOptions {
   onProgress?: ProgressListener
   /** Cancel the remote job (best effort) when the wait is aborted or runs past its deadline. @default true */
   cancelOnAbort?: boolean
+  /** `wait(handle)` only: what a range whose job failed does. @default 'throw' */
+  onPageError?: PageErrorPolicy
 }
 
 /** Options of `client.getJob()` and `client.cancel()`. */

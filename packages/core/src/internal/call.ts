@@ -19,6 +19,14 @@ export type CallEvent = ProgressEvent extends infer Event
 /** The operations a `retry` event names. */
 export type RetriedOperation = Extract<ProgressEvent, { type: 'retry' }>['operation']
 
+/** The page range a call converts within a split conversion: its pages, and who records its job. */
+export interface CallRange {
+  pageNumber: number
+  lastPageNumber: number
+  /** Told each job created for the range (a resubmit creates another). */
+  onJob(jobId: string): void
+}
+
 export class Call {
   /** What every call of the client shares: options, connections, limit, listeners, owned jobs. */
   readonly client: ClientContext
@@ -26,20 +34,31 @@ export class Call {
   readonly operation: Operation
   /** The caller's `onProgress`, called before the client's own listeners. */
   readonly onProgress: ProgressListener | undefined
+  /** The page range this call converts, for one range of a split document. */
+  readonly range: CallRange | undefined
 
-  constructor(client: ClientContext, operation: Operation, onProgress?: ProgressListener) {
+  constructor(client: ClientContext, operation: Operation, onProgress?: ProgressListener, range?: CallRange) {
     this.client = client
     this.operation = operation
     this.onProgress = onProgress
+    this.range = range
   }
 
-  /** The same call under another operation: one page range of a split document, which its siblings may stop. */
-  under(operation: Operation): Call {
-    return new Call(this.client, operation, this.onProgress)
+  /**
+   * The same call under another operation, for one page range of a split document: its siblings may stop it,
+   * and its `submitted` events name its pages.
+   */
+  under(operation: Operation, range: CallRange): Call {
+    return new Call(this.client, operation, this.onProgress, range)
   }
 
   /** Reports progress to the caller's listener, then to the client's, with the call's elapsed time. */
   emit(event: CallEvent): void {
+    if (event.type === 'submitted' && this.range) {
+      const { pageNumber, lastPageNumber } = this.range
+      this.range.onJob(event.jobId)
+      event = { ...event, pageNumber, lastPageNumber }
+    }
     this.client.progress.emit(
       { ...event, elapsedMs: this.operation.elapsedMs() } as ProgressEvent,
       this.onProgress,

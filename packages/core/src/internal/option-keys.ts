@@ -57,6 +57,7 @@ export const convertOptionKeys: readonly string[] = optionKeys<ConvertOptions>({
   pagesPerChunk: true,
   pages: true,
   onPageError: true,
+  resume: true,
   filename: true,
   contentType: true,
   signal: true,
@@ -87,6 +88,7 @@ export const waitOptionKeys: readonly string[] = optionKeys<WaitOptions>({
   timeoutMs: true,
   onProgress: true,
   cancelOnAbort: true,
+  onPageError: true,
 })
 
 /** Keys of `RequestOptions` (`getJob()`, `cancel()`). */

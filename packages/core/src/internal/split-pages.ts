@@ -1,9 +1,13 @@
 /**
  * `splitPages` and `convertPages()`: a PDF cut into page ranges, one job per range under the client's shared
- * limit, each range delivered in page order as soon as it and every range before it are done. A range that
- * fails is retried on its own, never the whole document; one that still fails stops the conversion
- * (`PageRangeError`) or is skipped with a marker, as the caller chose. pdf-lib, which cuts the PDF, is loaded on
- * the first split only: it is 150-odd modules that importing the client must not pay for.
+ * limit, each range delivered in page order as soon as it and every range before it are done. A range is cut
+ * only when it is about to be submitted, and only a window of ranges runs ahead of the one being delivered, so
+ * a 500-page document holds the ranges in flight, not its whole markdown. A range that fails is retried on its
+ * own, never the whole document; one that still fails stops the conversion (`PageRangeError`) or is skipped
+ * with a marker, as the caller chose. Every range's job is recorded in the plan as it is created, which is the
+ * resumable handle: a resumed conversion waits for those jobs and submits only the ranges that had none.
+ * pdf-lib, which cuts the PDF, is loaded on the first split only: it is 150-odd modules that importing the
+ * client must not pay for.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
@@ -11,17 +15,20 @@ import type { PDFDocument } from 'pdf-lib'
 import {
   ConnectionError,
   JobFailedError,
+  NotFoundError,
   NuMarkdownError,
   PageRangeError,
   ServerError,
   ValidationError,
 } from '../errors.js'
-import type { ConversionResult, PageErrorPolicy, PageResult, Usage } from '../types.js'
+import type { ConversionResult, PageErrorPolicy, PageResult, PagesHandle, Usage } from '../types.js'
 import type { Call } from './call.js'
 import { type ConversionRequest, convertUpload } from './convert-upload.js'
 import { prepareUpload, type UploadSource } from './input.js'
 import { Operation } from './operation.js'
 import { type PageSelection, selectPages } from './page-selection.js'
+import { checkSameDocument, type DocumentIdentity, documentIdentity } from './pages-handle.js'
+import { waitForJob } from './waiter.js'
 
 /** Attempts of one range: the first, and one retry on its own. */
 const rangeAttempts = 2
@@ -35,15 +42,38 @@ export interface PageCut {
 /** A conversion split into page ranges. */
 export interface PagedConversionRequest extends ConversionRequest {
   onPageError: PageErrorPolicy
+  /** Whether an abort cancels the jobs of resumed ranges too (`wait(handle)` may say no). @default true */
+  cancelOnAbort?: boolean
+}
+
+/** One range of a plan. `jobId` is filled in as soon as the range's job exists (the handle reads it). */
+export interface PlannedRange {
+  pageNumber: number
+  lastPageNumber: number
+  /** The pages it holds, ascending (consecutive, except for one range of a selection sent whole). */
+  pages: readonly number[]
+  jobId?: string
 }
 
 /**
- * How a document will be converted: page ranges of a PDF, or whole (not a PDF, or one pdf-lib cannot read),
- * with the warning that says so.
+ * How a document will be converted: the ranges of a PDF, or one range covering a document that cannot be cut
+ * (not a PDF, or one pdf-lib cannot read; `totalPages` undefined, with the warning that says so).
  */
-export type PagePlan =
-  | { kind: 'ranges'; totalPages: number; selectedPages: number[]; chunks: PdfChunk[] }
-  | { kind: 'whole'; warning: string }
+export interface PagePlan {
+  filename: string
+  identity: DocumentIdentity
+  totalPages: number | undefined
+  /** How many pages the ranges cover; undefined with `totalPages`. */
+  selectedPages: number | undefined
+  ranges: PlannedRange[]
+  warning: string | undefined
+  /**
+   * The upload of one range, cut from the PDF when it is about to be sent, so that a long document never holds
+   * more than the ranges in flight; `filename` replaces the range's own name (`report-p3-5.pdf`). Undefined
+   * when there is no document to cut (`wait(handle)`).
+   */
+  upload: ((range: PlannedRange, filename?: string) => Promise<UploadSource>) | undefined
+}
 
 /** One range as it was delivered: its page entry, and the full result of its job (none for a skipped range). */
 export interface PageOutcome {
@@ -52,92 +82,164 @@ export interface PageOutcome {
 }
 
 /**
- * Reads and cuts `source`.
+ * Reads `source` and plans its ranges; nothing is cut yet.
  * @throws {ValidationError} when pages were selected in a document that cannot be cut into pages, or pages
  * past its end.
  */
 export async function planPages(source: UploadSource, cut: PageCut): Promise<PagePlan> {
-  const unsplittable = (why: string, warning: string): PagePlan => {
+  const readable = await readPdf(source)
+  if (readable.kind === 'whole') {
     if (cut.selection) {
       throw new ValidationError(
-        `pages ${cut.selection.text}: ${why}, so its pages cannot be chosen; leave pages out to convert it whole`,
+        `pages ${cut.selection.text}: ${readable.why}, so its pages cannot be chosen; leave pages out to convert it whole`,
         { parameter: 'pages' },
       )
     }
-    return { kind: 'whole', warning }
+    return wholePlan(source, readable.identity, readable.warning)
   }
-  if (source.contentType !== 'application/pdf') {
-    return unsplittable(
-      `${source.filename} is ${source.contentType}, not a PDF`,
-      `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
-    )
+  const { document, identity } = readable
+  const totalPages = document.getPageCount()
+  const selectedPages = selectPages(cut.selection, totalPages)
+  const groups: number[][] = []
+  for (const page of selectedPages) {
+    const group = groups.at(-1)
+    const follows = group !== undefined && group.at(-1) === page - 1
+    if (group && (follows || cut.pagesPerChunk === Infinity) && group.length < cut.pagesPerChunk) {
+      group.push(page)
+    } else {
+      groups.push([page])
+    }
   }
-  const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
-  const split = bytes ? await splitPdf(bytes, cut) : undefined
-  if (!split || split.chunks.length === 0) {
-    return unsplittable(
-      `${source.filename} could not be read as a PDF (encrypted or damaged)`,
-      `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
-    )
-  }
-  return { kind: 'ranges', ...split }
+  const ranges = groups.map((pages) => ({ pageNumber: pages[0]!, lastPageNumber: pages.at(-1)!, pages }))
+  return pdfPlan(source, { document, identity, totalPages, ranges })
 }
 
 /**
- * Converts each range of `plan` (a whole document is one range, page 1) and yields them in page order, each as
- * soon as it and every range before it are done. Returning early (a `break`) or an abort cancels every range
- * still running, remote jobs included; so does a range that fails with `onPageError: 'throw'`, whose
+ * Plans the ranges of `handle` for `source`, the document it was made for; each range keeps its job.
+ * @throws {ValidationError} when `source` is another document than the handle's.
+ */
+export async function planResume(source: UploadSource, handle: PagesHandle): Promise<PagePlan> {
+  const readable = await readPdf(source)
+  checkSameDocument(handle, source.filename, readable.identity)
+  const ranges = handle.ranges.map((range) => ({
+    pageNumber: range.pageNumber,
+    lastPageNumber: range.lastPageNumber,
+    pages: pageSpan(range.pageNumber, range.lastPageNumber),
+    ...(range.jobId === undefined ? {} : { jobId: range.jobId }),
+  }))
+  if (readable.kind === 'whole' || handle.totalPages === undefined) {
+    const warning = readable.kind === 'whole' ? readable.warning : undefined
+    return { ...wholePlan(source, readable.identity, warning), ranges: ranges.slice(0, 1) }
+  }
+  return pdfPlan(source, {
+    document: readable.document,
+    identity: readable.identity,
+    totalPages: readable.document.getPageCount(),
+    ranges,
+  })
+}
+
+/** The plan of `handle` alone, for waiting on its jobs: no document, so a range without a usable job fails. */
+export function planWait(handle: PagesHandle): PagePlan {
+  const ranges = handle.ranges.map((range) => ({
+    pageNumber: range.pageNumber,
+    lastPageNumber: range.lastPageNumber,
+    pages: pageSpan(range.pageNumber, range.lastPageNumber),
+    ...(range.jobId === undefined ? {} : { jobId: range.jobId }),
+  }))
+  const missing = ranges.find((range) => range.jobId === undefined)
+  if (missing) {
+    throw new ValidationError(
+      `wait: ${pagesOf(missing)} of ${handle.filename} never got a job; resume with convertPages(document, { resume: handle }) to submit it`,
+      { parameter: 'handle' },
+    )
+  }
+  return {
+    filename: handle.filename,
+    identity: handle.document,
+    totalPages: handle.totalPages,
+    selectedPages:
+      handle.totalPages === undefined
+        ? undefined
+        : ranges.reduce((count, range) => count + range.pages.length, 0),
+    ranges,
+    warning: undefined,
+    upload: undefined,
+  }
+}
+
+/** The handle of `plan` as it stands: plain JSON, a copy. */
+export function handleOf(plan: PagePlan): PagesHandle {
+  return {
+    type: 'numarkdown.pages',
+    version: 1,
+    filename: plan.filename,
+    document: { sha256: plan.identity.sha256, size: plan.identity.size },
+    ...(plan.totalPages === undefined ? {} : { totalPages: plan.totalPages }),
+    ranges: plan.ranges.map(({ pageNumber, lastPageNumber, jobId }) =>
+      jobId === undefined ? { pageNumber, lastPageNumber } : { pageNumber, lastPageNumber, jobId },
+    ),
+  }
+}
+
+/**
+ * Converts each range of `plan` and yields them in page order, each as soon as it and every range before it
+ * are done. Ranges start in page order, at most a window ahead of the range being delivered, so memory follows
+ * the ranges in flight, not the document. Returning early (a `break`) or an abort cancels every range still
+ * running, remote jobs included; so does a range that fails with `onPageError: 'throw'`, whose
  * `PageRangeError` is thrown at once.
  */
 export async function* streamPages(
   call: Call,
-  source: UploadSource,
   plan: PagePlan,
   request: PagedConversionRequest,
 ): AsyncGenerator<PageOutcome, void, undefined> {
   const { operation } = call
-  const stem = basename(source.filename, extname(source.filename)) || 'document'
-  const ranges: RangeJob[] =
-    plan.kind === 'whole'
-      ? [{ pageNumber: 1, lastPageNumber: 1, source: async () => source, warnings: [plan.warning] }]
-      : plan.chunks.map((chunk) => ({
-          pageNumber: chunk.firstPage,
-          lastPageNumber: chunk.lastPage,
-          totalPages: plan.totalPages,
-          source: () =>
-            prepareUpload(chunk.bytes, {
-              filename: `${stem}-p${chunk.firstPage}${chunk.lastPage === chunk.firstPage ? '' : `-${chunk.lastPage}`}.pdf`,
-              contentType: 'application/pdf',
-              spoolStreams: false,
-            }),
-        }))
+  const { ranges } = plan
   call.emit({
     type: 'pages-total',
-    filename: source.filename,
+    filename: plan.filename,
     ranges: ranges.length,
-    ...(plan.kind === 'ranges'
-      ? { totalPages: plan.totalPages, selectedPages: plan.selectedPages.length }
-      : {}),
+    ...(plan.totalPages === undefined
+      ? {}
+      : { totalPages: plan.totalPages, selectedPages: plan.selectedPages! }),
+    handle: handleOf(plan),
   })
   // A range that fails for good, an early return or the end of the call stops the ranges still running.
   const siblings = new AbortController()
-  const tasks = ranges.map((range) =>
-    convertRange(call, range, { ...request, filename: source.filename, siblings: siblings.signal }),
-  )
+  let rejectFirst: (error: unknown) => void = () => {}
   // The first range to fail for good, whatever its place: the conversion fails at once, not when its turn comes.
   const firstFailure = new Promise<never>((_, reject) => {
-    for (const task of tasks) {
-      task.catch((error: unknown) => {
-        if (!isSiblingAbort(error, operation)) reject(error)
-      })
-    }
+    rejectFirst = reject
   })
   firstFailure.catch(() => {})
+  const window = Math.max(minimumWindow, 2 * call.client.options.concurrency)
+  const tasks: Array<Promise<PageOutcome> | undefined> = []
+  const running = new Set<Promise<unknown>>()
+  const start = (index: number) => {
+    const task = convertRange(call, plan, ranges[index]!, { ...request, siblings: siblings.signal })
+    const settled = task.then(
+      () => {},
+      (error: unknown) => {
+        if (!isSiblingAbort(error, operation)) rejectFirst(error)
+      },
+    )
+    running.add(settled)
+    void settled.then(() => running.delete(settled))
+    tasks[index] = task
+  }
+  let started = 0
   try {
-    for (const task of tasks) yield await Promise.race([task, firstFailure])
+    for (let index = 0; index < ranges.length; index++) {
+      while (started < ranges.length && started < index + window) start(started++)
+      const outcome = await Promise.race([tasks[index]!, firstFailure])
+      // Delivered: the range's result is the caller's now.
+      tasks[index] = undefined
+      yield outcome
+    }
   } finally {
     siblings.abort()
-    await Promise.allSettled(tasks)
+    await Promise.allSettled(running)
   }
 }
 
@@ -147,12 +249,11 @@ export async function* streamPages(
  */
 export async function convertSplitPages(
   call: Call,
-  source: UploadSource,
-  plan: Extract<PagePlan, { kind: 'ranges' }>,
+  plan: PagePlan,
   request: PagedConversionRequest,
 ): Promise<ConversionResult> {
   const outcomes: PageOutcome[] = []
-  for await (const outcome of streamPages(call, source, plan, request)) outcomes.push(outcome)
+  for await (const outcome of streamPages(call, plan, request)) outcomes.push(outcome)
   const pages = outcomes.map((outcome) => outcome.page)
   const converted = outcomes.flatMap((outcome) => (outcome.result ? [outcome.result] : []))
   const failedPages = pages.flatMap((page) =>
@@ -164,6 +265,13 @@ export async function convertSplitPages(
   if (!first) {
     // Every range was skipped: nothing to merge, and no job to name.
     throw failedPages[0]!.error
+  }
+  if (plan.totalPages === undefined) {
+    // A document converted whole: its one job's result, as a conversion without splitPages gives it.
+    return {
+      ...first,
+      warnings: [...(first.warnings ?? []), ...(plan.warning === undefined ? [] : [plan.warning])],
+    }
   }
   let usage: Usage | undefined
   for (const result of converted) usage = addUsage(usage, result.usage)
@@ -186,67 +294,93 @@ export function failedPagesMarker(error: PageRangeError): string {
   return `<!-- numarkdown: ${error.message.replaceAll('--', '- -')} -->`
 }
 
-/** One range to convert. */
-interface RangeJob {
-  pageNumber: number
-  lastPageNumber: number
-  totalPages?: number
-  source: () => Promise<UploadSource>
-  warnings?: string[]
-}
-
 /**
- * Converts one range under its own operation (which its siblings may stop), retrying it on its own once when
- * its job failed or the server could not be reached. Resolves with its page entry; rejects with a
- * `PageRangeError` for a range that failed for good (unless skipped), or with the abort that stopped it.
+ * Converts one range under its own operation (which its siblings may stop). A range resumed with a job waits
+ * for it; one without a job (or whose job the server lost or failed) is cut and submitted, and retried on its
+ * own once when its job failed or the server could not be reached. Resolves with its page entry; rejects with
+ * a `PageRangeError` for a range that failed for good (unless skipped), or with the abort that stopped it.
  */
 async function convertRange(
   call: Call,
-  range: RangeJob,
-  request: PagedConversionRequest & { filename: string; siblings: AbortSignal },
+  plan: PagePlan,
+  range: PlannedRange,
+  request: PagedConversionRequest & { siblings: AbortSignal },
 ): Promise<PageOutcome> {
-  const { filename } = request
-  const rangeCall = call.under(new Operation({ signal: request.siblings, parent: call.operation }))
+  const { filename } = plan
   const { pageNumber, lastPageNumber } = range
-  const pagesText =
-    lastPageNumber === pageNumber ? `page ${pageNumber}` : `pages ${pageNumber}-${lastPageNumber}`
+  const rangeCall = call.under(new Operation({ signal: request.siblings, parent: call.operation }), {
+    pageNumber,
+    lastPageNumber,
+    onJob: (jobId) => {
+      range.jobId = jobId
+    },
+  })
+  const pagesText = pagesOf(range)
+  const totalPages = plan.totalPages === undefined ? {} : { totalPages: plan.totalPages }
   try {
-    const source = await range.source()
     let lastError: unknown
-    for (let attempt = 1; attempt <= rangeAttempts; attempt++) {
+    let result: ConversionResult | undefined
+    const resumedJob = range.jobId
+    if (resumedJob !== undefined) {
       try {
-        const result = await convertUpload(rangeCall, source, request)
-        rangeCall.emit({
-          type: 'page-done',
-          pageNumber,
-          lastPageNumber,
-          outcome: 'converted',
-          jobId: result.jobId,
-        })
-        const page: PageResult = {
-          pageNumber,
-          lastPageNumber,
-          markdown: result.markdown,
-          reasoning: result.reasoning,
-          partial: result.partial,
-          jobId: result.jobId,
-          ...(range.totalPages === undefined ? {} : { totalPages: range.totalPages }),
-          ...(result.usage === undefined ? {} : { usage: result.usage }),
-          ...(range.warnings === undefined ? {} : { warnings: range.warnings }),
-        }
-        return { page, result }
+        result = await call.client.queue.run(rangeCall.operation, () =>
+          waitForJob(rangeCall, resumedJob, {
+            strategy: request.strategy,
+            cancelOnAbort: request.cancelOnAbort ?? true,
+          }),
+        )
       } catch (error) {
-        if (rangeCall.operation.aborted || !isRangeFailure(error)) throw error
+        if (rangeCall.operation.aborted || !(isRangeFailure(error) || NotFoundError.isInstance(error))) {
+          throw error
+        }
         lastError = error
-        if (attempt < rangeAttempts) {
-          call.client.logger.info(`numarkdown: ${pagesText} of ${filename} failed; converting it again`, {
-            filename,
-            pageNumber,
-            lastPageNumber,
-            error: error.message,
-          })
+        if (plan.upload) {
+          call.client.logger.info(
+            `numarkdown: the job of ${pagesText} of ${filename} is gone or failed; converting it again`,
+            { filename, pageNumber, lastPageNumber, jobId: resumedJob, error: error.message },
+          )
         }
       }
+    }
+    if (!result && plan.upload) {
+      const source = await plan.upload(range)
+      for (let attempt = 1; attempt <= rangeAttempts && !result; attempt++) {
+        try {
+          result = await convertUpload(rangeCall, source, request)
+        } catch (error) {
+          if (rangeCall.operation.aborted || !isRangeFailure(error)) throw error
+          lastError = error
+          if (attempt < rangeAttempts) {
+            call.client.logger.info(`numarkdown: ${pagesText} of ${filename} failed; converting it again`, {
+              filename,
+              pageNumber,
+              lastPageNumber,
+              error: error.message,
+            })
+          }
+        }
+      }
+    }
+    if (result) {
+      rangeCall.emit({
+        type: 'page-done',
+        pageNumber,
+        lastPageNumber,
+        outcome: 'converted',
+        jobId: result.jobId,
+      })
+      const page: PageResult = {
+        pageNumber,
+        lastPageNumber,
+        markdown: result.markdown,
+        reasoning: result.reasoning,
+        partial: result.partial,
+        jobId: result.jobId,
+        ...totalPages,
+        ...(result.usage === undefined ? {} : { usage: result.usage }),
+        ...(plan.warning === undefined ? {} : { warnings: [plan.warning] }),
+      }
+      return { page, result }
     }
     const cause = lastError as NuMarkdownError
     const error = new PageRangeError(`${pagesText} of ${filename} failed: ${cause.message}`, {
@@ -271,7 +405,7 @@ async function convertRange(
       reasoning: '',
       partial: true,
       jobId: cause.jobId ?? '',
-      ...(range.totalPages === undefined ? {} : { totalPages: range.totalPages }),
+      ...totalPages,
       error,
     }
     return { page, result: undefined }
@@ -301,67 +435,111 @@ function isSiblingAbort(reason: unknown, parent: Operation): boolean {
   return !parent.aborted && NuMarkdownError.isInstance(reason) && reason.code === 'aborted'
 }
 
-/** One page range of a split PDF. */
-export interface PdfChunk {
-  /** From 1, in the original document. */
-  firstPage: number
-  /** The last page of the range, in the original document. */
-  lastPage: number
-  bytes: Uint8Array
+/** Ranges started ahead of the one being delivered, at least; twice the client's concurrency when larger. */
+const minimumWindow = 8
+
+/** `pages 3-5` or `page 3`. */
+function pagesOf(range: { pageNumber: number; lastPageNumber: number }): string {
+  return range.lastPageNumber === range.pageNumber
+    ? `page ${range.pageNumber}`
+    : `pages ${range.pageNumber}-${range.lastPageNumber}`
 }
 
-/** A PDF cut into ranges: the chunks, in page order, and the page count of the whole document. */
-export interface SplitPdf {
-  totalPages: number
-  /** The pages the chunks cover, ascending. */
-  selectedPages: number[]
-  chunks: PdfChunk[]
+function pageSpan(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, index) => first + index)
 }
 
-/** How to cut a PDF. */
-export interface SplitOptions {
-  /** Most pages in one chunk; Infinity puts every selected page in one chunk. */
-  pagesPerChunk: number
-  /** Only these pages; every page when undefined. */
-  selection?: PageSelection | undefined
-}
+/** A document as read for splitting: a PDF pdf-lib loaded, or one to convert whole, and why. */
+type ReadDocument =
+  | { kind: 'pdf'; document: PDFDocument; identity: DocumentIdentity }
+  | { kind: 'whole'; identity: DocumentIdentity; why: string; warning: string }
 
-/**
- * Splits a PDF into ranges of at most `pagesPerChunk` consecutive selected pages, each a standalone PDF (a gap
- * in the selection starts a new range, so each range has one first and one last page). Undefined when the bytes
- * are not a PDF pdf-lib can read (encrypted or damaged), so the caller can fall back to one job.
- * @throws {ValidationError} when the selection names pages the document does not have.
- */
-export async function splitPdf(bytes: Uint8Array, options: SplitOptions): Promise<SplitPdf | undefined> {
+/** Reads `source` once: its identity, and the PDF when it is one pdf-lib can read (not encrypted or damaged). */
+async function readPdf(source: UploadSource): Promise<ReadDocument> {
+  if (source.contentType !== 'application/pdf') {
+    return {
+      kind: 'whole',
+      identity: await documentIdentity(source),
+      why: `${source.filename} is ${source.contentType}, not a PDF`,
+      warning: `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
+    }
+  }
+  const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
+  const identity = await documentIdentity(source, bytes)
+  const unreadable = {
+    kind: 'whole',
+    identity,
+    why: `${source.filename} could not be read as a PDF (encrypted or damaged)`,
+    warning: `splitPages: ${source.filename} could not be split (encrypted or damaged PDF); converted as one job`,
+  } as const
+  if (!bytes) return unreadable
   const { PDFDocument } = await import('pdf-lib')
-  let document: PDFDocument
   try {
-    document = await PDFDocument.load(bytes, { updateMetadata: false })
+    const document = await PDFDocument.load(bytes, { updateMetadata: false })
+    return document.getPageCount() > 0 ? { kind: 'pdf', document, identity } : unreadable
   } catch {
-    return undefined
+    return unreadable
   }
-  const totalPages = document.getPageCount()
-  const selectedPages = selectPages(options.selection, totalPages)
-  const groups: number[][] = []
-  for (const page of selectedPages) {
-    const group = groups.at(-1)
-    const follows = group !== undefined && group.at(-1) === page - 1
-    if (group && (follows || options.pagesPerChunk === Infinity) && group.length < options.pagesPerChunk) {
-      group.push(page)
-    } else {
-      groups.push([page])
-    }
+}
+
+/** One range covering `source` whole, uploaded as it is. */
+function wholePlan(source: UploadSource, identity: DocumentIdentity, warning: string | undefined): PagePlan {
+  return {
+    filename: source.filename,
+    identity,
+    totalPages: undefined,
+    selectedPages: undefined,
+    ranges: [{ pageNumber: 1, lastPageNumber: 1, pages: [1] }],
+    warning,
+    upload: async () => source,
   }
-  const chunks: PdfChunk[] = []
-  for (const group of groups) {
-    const part = await PDFDocument.create({ updateMetadata: false })
-    for (const page of await part.copyPages(
-      document,
-      group.map((pageNumber) => pageNumber - 1),
-    )) {
-      part.addPage(page)
-    }
-    chunks.push({ firstPage: group[0]!, lastPage: group.at(-1)!, bytes: await part.save() })
+}
+
+/** The ranges of a loaded PDF, each cut into a standalone PDF of its pages when its upload is asked for. */
+function pdfPlan(
+  source: UploadSource,
+  {
+    document,
+    identity,
+    totalPages,
+    ranges,
+  }: { document: PDFDocument; identity: DocumentIdentity; totalPages: number; ranges: PlannedRange[] },
+): PagePlan {
+  const past = ranges.find((range) => range.lastPageNumber > totalPages)
+  if (past) {
+    throw new ValidationError(
+      `resume: ${pagesOf(past)} of ${source.filename} are past its end: the document has ${totalPages} page${totalPages === 1 ? '' : 's'}`,
+      { parameter: 'resume' },
+    )
   }
-  return { totalPages, selectedPages, chunks }
+  const stem = basename(source.filename, extname(source.filename)) || 'document'
+  return {
+    filename: source.filename,
+    identity,
+    totalPages,
+    selectedPages: ranges.reduce((count, range) => count + range.pages.length, 0),
+    ranges,
+    warning: undefined,
+    upload: async (range, filename) =>
+      prepareUpload(await cutPdf(document, range.pages), {
+        filename:
+          filename ??
+          `${stem}-p${range.pageNumber}${range.lastPageNumber === range.pageNumber ? '' : `-${range.lastPageNumber}`}.pdf`,
+        contentType: 'application/pdf',
+        spoolStreams: false,
+      }),
+  }
+}
+
+/** A standalone PDF of `pages` (from 1) of `document`. */
+export async function cutPdf(document: PDFDocument, pages: readonly number[]): Promise<Uint8Array> {
+  const { PDFDocument } = await import('pdf-lib')
+  const part = await PDFDocument.create({ updateMetadata: false })
+  for (const page of await part.copyPages(
+    document,
+    pages.map((pageNumber) => pageNumber - 1),
+  )) {
+    part.addPage(page)
+  }
+  return part.save()
 }
