@@ -36,7 +36,7 @@ describe('--pages and --split-pages', () => {
     expect(submits() - before).toBe(1)
   })
 
-  it('--split-pages converts each page as its own job; the JSON names the document own page numbers', async () => {
+  it('--split-pages converts each page as its own job; the JSON lines name the document own page numbers', async () => {
     const before = submits()
     const run = await runCli({
       args: ['book.pdf', '--pages', '1,3-', '--split-pages', '--json'],
@@ -44,25 +44,30 @@ describe('--pages and --split-pages', () => {
       server,
     })
     expect(run.code).toBe(0)
-    const result = JSON.parse(run.stdout) as {
-      markdown: string
-      selectedPages: string
-      pageCount: number
-      pages: Array<{ pageNumber: number; lastPageNumber: number; markdown: string }>
-    }
+    const pages = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            input: string
+            pageNumber: number
+            lastPageNumber: number
+            totalPages: number
+            markdown: string
+          },
+      )
     expect(submits() - before).toBe(3)
-    expect(result).toMatchObject({ selectedPages: '1,3-4', pageCount: 4 })
-    expect(result.pages.map((page) => [page.pageNumber, page.lastPageNumber])).toEqual([
-      [1, 1],
-      [3, 3],
-      [4, 4],
+    expect(pages.map((page) => [page.input, page.pageNumber, page.lastPageNumber, page.totalPages])).toEqual([
+      ['book.pdf', 1, 1, 4],
+      ['book.pdf', 3, 3, 4],
+      ['book.pdf', 4, 4, 4],
     ])
-    expect(result.pages.map((page) => page.markdown.trim())).toEqual([
+    expect(pages.map((page) => page.markdown.trim())).toEqual([
       'Page one text',
       'Page three text',
       'Page four text',
     ])
-    expect(result.markdown).toMatch(/Page one text\s+Page three text\s+Page four text/)
   })
 
   it('pages past the end are one clear line naming the page count, and nothing is converted', async () => {
@@ -75,7 +80,7 @@ describe('--pages and --split-pages', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'numarkdown: book.pdf: pages 3-9 are out of range: the document has 4 pages\n',
+      stderr: 'numarkdown: book.pdf: --pages "3-9": the document has 4 pages; ask for pages 1 to 4\n',
     })
     expect(submits()).toBe(before)
     expect(await listFiles(folder.path)).toEqual(['book.pdf'])

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ScriptedEngine, scriptedEngine } from '@numarkdown/server'
-import { listFiles, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
+import { listFiles, makePdf, startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnvironment, cli } from './harness.js'
 
@@ -23,17 +23,33 @@ beforeAll(async () => {
   await mkdir(join(folder.path, 'docs'))
   await writeFile(join(folder.path, 'docs', 'a.txt'), 'alpha')
   await writeFile(join(folder.path, 'docs', 'b.txt'), 'bravo')
+  await writeFile(join(folder.path, 'book.pdf'), await makePdf(['One', 'Two', 'Three']))
 })
 afterAll(async () => {
   await server.close()
   await folder.remove()
 })
 
+/** Releases the held documents once the terminal shows a.txt and b.txt both converting. */
+function releaseWhenBothConverting(): (output: string) => void {
+  let released = false
+  return (output) => {
+    if (!released && /a\.txt .*converting/.test(output) && /b\.txt .*converting/.test(output)) {
+      released = true
+      engine.gate.open()
+    }
+  }
+}
+
 /**
- * Runs the command on a pseudo-terminal (`script`), releases the held documents once the terminal shows both
- * converting, and returns the exit code and everything the terminal got.
+ * Runs the command on a pseudo-terminal (`script`), shows everything the terminal got so far to `watch` (which
+ * releases held documents when it sees what the test looks for), and returns the exit code and the output.
  */
-async function onTerminal(args: string[], env: Record<string, string> = {}) {
+async function onTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+  watch: (output: string) => void = releaseWhenBothConverting(),
+) {
   const command = [process.execPath, cli, '--base-url', server.url, ...args]
     .map((part) => `'${part}'`)
     .join(' ')
@@ -44,13 +60,9 @@ async function onTerminal(args: string[], env: Record<string, string> = {}) {
   })
   child.stdin.end()
   let output = ''
-  let released = false
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
     output += text
-    if (!released && /a\.txt .*converting/.test(output) && /b\.txt .*converting/.test(output)) {
-      released = true
-      engine.gate.open()
-    }
+    watch(output)
   })
   const [code] = await once(child, 'close')
   engine.gate.shut()
@@ -75,5 +87,26 @@ describe.skipIf(!hasScript)('progress on a terminal', () => {
     expect(output).toMatch(/docs\/a\.txt +[█░]+ converting/)
     expect(output).toContain('✓ docs/b.txt → out-plain/b.txt.md')
     expect(output).not.toMatch(new RegExp(`${esc}\\[[0-9;]*m`))
+  })
+
+  it('shows the pages done of a split document', async () => {
+    let stage = 0
+    const { code, output } = await onTerminal(['book.pdf', '--split-pages', '-o', 'book.md'], {}, (seen) => {
+      if (stage === 0 && /book\.pdf .*converting, page 0\/3/.test(seen)) {
+        // Two of the three pages finish; the third waits until the terminal has shown them done.
+        stage = 1
+        void engine.gate.whenWaiting(3).then(() => {
+          engine.gate.release('book-p1.pdf')
+          engine.gate.release('book-p2.pdf')
+        })
+      } else if (stage === 1 && /book\.pdf .*converting, page 2\/3/.test(seen)) {
+        stage = 2
+        engine.gate.open()
+      }
+    })
+    expect(code).toBe(0)
+    expect(stage).toBe(2)
+    expect(output).toMatch(/✓\S* book\.pdf → book\.md/)
+    expect(await listFiles(folder.path)).toContain('book.md')
   })
 })

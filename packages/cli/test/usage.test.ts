@@ -54,7 +54,10 @@ describe('usage', () => {
       'numarkdown: --concurrency: expected an integer from 1 to 256, got 0',
     )
     expect(await usage(['a.txt', '--pages', '1-x'])).toBe(
-      'numarkdown: --pages: expected pages such as 1-3,7,10- (from 1, comma-separated), got "1-x"',
+      'numarkdown: --pages "1-x": "1-x" is not a page or a range like 3-5 or 10-',
+    )
+    expect(await usage(['a.txt', '--pages', '5-2'])).toBe(
+      'numarkdown: --pages "5-2": the range 5-2 ends before it starts',
     )
     expect(await usage(['a.txt', '-o'])).toMatch(
       /^numarkdown: Option '-o, --output <value>' argument missing/,

@@ -1,10 +1,9 @@
 /**
  * Reads the command line with `node:util` `parseArgs` and nothing heavier, so that `--help` and `--version`
- * answer without loading the client, undici or the server. Value ranges of the API's parameters are checked
- * later by core's own validator, in one place for every package.
+ * answer without loading the client, undici or the server. Value ranges of the API's parameters and the
+ * `--pages` grammar are checked later by core, in one place for every package.
  */
 import { parseArgs } from 'node:util'
-import { type PageRange, parsePageRanges } from './page-ranges.js'
 import { UsageError } from './usage-error.js'
 
 const flagTable = {
@@ -41,10 +40,8 @@ export interface CliOptions {
   /** `--reasoning` (true) or `--reasoning=<file>` (the file). */
   reasoning: boolean | string
   concurrency: number
-  /** `--pages`, parsed. */
-  pages?: PageRange[]
-  /** `--pages` as typed, for messages. */
-  pagesText?: string
+  /** `--pages` as typed (`1-3,7,10-`); core reads it. */
+  pages?: string
   splitPages: boolean
   temperature?: number
   dpi?: number
@@ -131,14 +128,7 @@ export function parseCli(argv: readonly string[]): CliRequest {
     }
     options.concurrency = concurrency
   }
-  if (values.pages !== undefined) {
-    try {
-      options.pages = parsePageRanges(values.pages)
-    } catch (error) {
-      throw new UsageError(`--pages: ${(error as Error).message}`, { cause: error })
-    }
-    options.pagesText = values.pages
-  }
+  if (values.pages !== undefined) options.pages = values.pages
   const temperature = number('temperature', values.temperature)
   if (temperature !== undefined) options.temperature = temperature
   const dpi = number('dpi', values.dpi)

@@ -8,11 +8,14 @@ import {
   JobFailedError,
   JobTimeoutError,
   NuMarkdownError,
+  PageRangeError,
   PayloadTooLargeError,
   PermissionDeniedError,
   RateLimitError,
   TimeoutError,
+  ValidationError,
 } from '@numarkdown/core'
+import { pagesMessage } from './check-pages.js'
 
 function withJob(message: string, jobId: string | undefined): string {
   return jobId === undefined ? message : `${message} (job ${jobId})`
@@ -21,6 +24,13 @@ function withJob(message: string, jobId: string | undefined): string {
 /** The reason a conversion failed, as one line (no trailing period, no newline). */
 export function describeFailure(error: unknown, baseUrl: string): string {
   const value: unknown = error
+  if (PageRangeError.isInstance(error)) {
+    // A range of a split document: its pages, then why its last attempt failed, in this file's words.
+    const { pageNumber, lastPageNumber } = error as PageRangeError
+    const pages =
+      pageNumber === lastPageNumber ? `page ${pageNumber}` : `pages ${pageNumber}-${lastPageNumber}`
+    return `${pages} failed: ${describeFailure(error.cause ?? error.message, baseUrl)}`
+  }
   if (NuMarkdownError.isInstance(error)) {
     const jobId = error.jobId
     if (JobFailedError.isInstance(value)) {
@@ -45,6 +55,10 @@ export function describeFailure(error: unknown, baseUrl: string): string {
       return `cannot reach ${baseUrl}: ${error.message}${resume}`
     }
     if (TimeoutError.isInstance(value)) return withJob(`timed out: ${error.message}`, jobId)
+    // Pages the document does not have, or a PDF whose pages cannot be read: core names the page count.
+    if (ValidationError.isInstance(value) && (value as ValidationError).parameter === 'pages') {
+      return pagesMessage(value as ValidationError)
+    }
     return withJob(error.message, jobId)
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code

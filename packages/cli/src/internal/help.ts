@@ -12,14 +12,18 @@ Output:
                              docs/a.pdf -> <folder>/a.pdf.md). Written atomically: no partial file, ever
       --stem-names           name outputs <stem>.md instead (a.pdf -> a.md)
   -f, --force                overwrite outputs that are newer than their input (skipped otherwise)
-      --json                 the full result as JSON (one line per document: JSON lines for many)
+      --json                 the full result as JSON (one line per document: JSON lines for many; one line
+                             per page with --split-pages)
       --reasoning[=<file>]   also the model's reasoning: to <file>, beside each output as <name>.reasoning.md,
                              or on stdout in an HTML comment before the markdown
 
 Conversion:
   -j, --concurrency <n>      documents (or pages) converted at once (default 4)
       --pages <ranges>       PDF only: convert only these pages, e.g. 1-3,7,10- (10- is 10 to the end)
-      --split-pages          PDF only: convert the pages concurrently, one job each, merged in page order
+      --split-pages          PDF only: convert the pages concurrently, one job each. On stdout each page is
+                             written, in page order, as soon as it and the pages before it are done (the same
+                             bytes as the whole document). If a page fails, stdout keeps the pages before it
+                             (stderr names them) and nothing else; an -o file is written whole or not at all
       --temperature <t>      0 to 1 (default 0)
       --dpi <n>              rasterization DPI, 1 to 300 (default 170)
       --max-output-tokens <n>  cut the model's output after n tokens (default 0: no limit)
@@ -46,6 +50,8 @@ Examples:
   numarkdown docs/*.pdf -o out/
   numarkdown 'docs/**/*.{pdf,docx}' -o out/ --stem-names --concurrency 8
   numarkdown book.pdf --pages 1-3,7 --split-pages -o book.md
+  numarkdown book.pdf --split-pages | less                  (page 1 shows while the rest convert)
+  numarkdown book.pdf --split-pages --json | jq -c '{pageNumber, partial, jobId}'
   numarkdown invoices/ --json | jq -r '.markdown'
   NUMIND_API_KEY=... numarkdown report.pdf --reasoning=report.reasoning.md > report.md
 `

@@ -1,6 +1,6 @@
 /**
  * Everything the command says on stderr, and its results on stdout. On a terminal, a live view shows one bar
- * per document being converted (bytes uploaded, then time converting, and pages done for split documents) and a
+ * per document being converted (bytes uploaded, then time converting, and `page 7/20` for split documents) and a
  * line for each one finished; elsewhere (a pipe, a file, CI) only notices and failures are written. `NO_COLOR`
  * turns colours off (the bars stay). Secrets (the API token, the local server's token) are replaced wherever
  * they would appear.
@@ -45,8 +45,10 @@ interface Row {
   phase: 'waiting' | 'uploading' | 'converting'
   bytesSent: number
   totalBytes?: number
-  jobs: Set<string>
-  jobsDone: number
+  /** Pages a split document converts, once core has planned them. */
+  pagesTotal?: number
+  /** Pages of a split document converted so far, in any order. */
+  pagesDone: number
 }
 
 const barWidth = 20
@@ -112,7 +114,8 @@ export function createReporter(options: ReporterOptions): Reporter {
       const position = Math.floor((now - row.startedAt) / 150) % (2 * (barWidth - 3))
       const offset = position < barWidth - 3 ? position : 2 * (barWidth - 3) - position
       bar = `${'░'.repeat(offset)}███${'░'.repeat(barWidth - 3 - offset)}`
-      const pages = row.jobs.size > 1 ? `, ${row.jobsDone}/${row.jobs.size} pages done` : ''
+      const pages =
+        row.pagesTotal !== undefined && row.pagesTotal > 1 ? `, page ${row.pagesDone}/${row.pagesTotal}` : ''
       status = `converting${pages}`
     } else {
       bar = '░'.repeat(barWidth)
@@ -175,8 +178,7 @@ export function createReporter(options: ReporterOptions): Reporter {
         startedAt: Date.now(),
         phase: 'waiting',
         bytesSent: 0,
-        jobs: new Set(),
-        jobsDone: 0,
+        pagesDone: 0,
       }
       const finish = () => {
         rows.delete(tracker)
@@ -184,14 +186,18 @@ export function createReporter(options: ReporterOptions): Reporter {
       const tracker: Tracker = {
         event(event) {
           if (event.type === 'upload') {
+            // The ranges of a split document upload one after another while others convert: it stays converting.
+            if (row.pagesTotal !== undefined) return
             row.phase = 'uploading'
             row.bytesSent = event.bytesSent
             if (event.totalBytes !== undefined) row.totalBytes = event.totalBytes
           } else if (event.type === 'submitted' || event.type === 'adopted') {
             row.phase = 'converting'
-            row.jobs.add(event.jobId)
-          } else if (event.type === 'done') {
-            row.jobsDone++
+          } else if (event.type === 'pages-total') {
+            row.phase = 'converting'
+            row.pagesTotal = event.selectedPages ?? event.ranges
+          } else if (event.type === 'page-done' && event.outcome === 'converted') {
+            row.pagesDone += event.lastPageNumber - event.pageNumber + 1
           }
         },
         done(detail) {

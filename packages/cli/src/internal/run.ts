@@ -1,13 +1,13 @@
 /**
  * One run of `numarkdown` once the arguments are read: expand and inspect the inputs, plan the outputs, open
- * the backend, convert through `convertMany` of @numarkdown/stream (bounded concurrency, results as they finish,
- * every remote job cancelled on abort), write each result atomically or to stdout, and return the exit status.
- * Loaded by `cli.ts` only when there is something to convert.
+ * the backend, convert with core (at most `--concurrency` documents at once, results as they finish, every
+ * remote job cancelled on abort; `--pages` and `--split-pages` are core's `pages` and `splitPages`), write each
+ * result atomically or to stdout, and return the exit status. Loaded by `cli.ts` only when there is something
+ * to convert.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { dirname, relative, resolve } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
 import {
   type ConversionParams,
   type ConversionResult,
@@ -16,17 +16,18 @@ import {
   ValidationError,
   validateConversionParams,
 } from '@numarkdown/core'
-import { type ConvertManyItem, type ConvertManyOutput, convertMany } from '@numarkdown/stream'
 import { removeTemporaryFilesSync, writeFileAtomic } from 'numarkdown-watch/outputs'
+import pMap from 'p-map'
 import type { CliOptions } from './arguments.js'
 import { type Backend, openBackend } from './backend.js'
+import { checkPages } from './check-pages.js'
 import { describeFailure } from './describe-failure.js'
 import { expandInputs } from './inputs.js'
 import { type InspectedSource, inspectSource } from './inspect-source.js'
+import { markdownText, withFinalNewline } from './markdown-text.js'
 import { type OutputPlan, planOutputs } from './output-paths.js'
-import { formatPages } from './page-ranges.js'
-import { type SelectedPages, selectPdfPages } from './pdf-pages.js'
 import { createReporter, type Reporter, type Tracker } from './reporter.js'
+import { convertSplitDocument } from './split-document.js'
 import { UsageError } from './usage-error.js'
 
 /** The process's streams and settings; tests of the pieces pass their own. */
@@ -43,7 +44,6 @@ interface Conversion {
   document: InspectedSource
   plan: OutputPlan
   tracker?: Tracker
-  selected?: SelectedPages
 }
 
 const flagOfParameter: Record<string, string> = {
@@ -80,29 +80,6 @@ function conversionParams(options: CliOptions): ConversionParams {
   }
 }
 
-/** The markdown as written: ending with a newline, the reasoning in a comment first when asked for. */
-function markdownText(result: ConversionResult, inlineReasoning: boolean): string {
-  let text = result.markdown
-  if (inlineReasoning && result.reasoning.trim() !== '') {
-    text = `<!-- reasoning\n${result.reasoning.replaceAll('-->', '--&gt;')}\n-->\n\n${text}`
-  }
-  return text === '' || text.endsWith('\n') ? text : `${text}\n`
-}
-
-/** A result of a `--pages` conversion with the document's own page numbers. */
-function withOriginalPages(result: ConversionResult, selected: SelectedPages): ConversionResult {
-  if (result.pages === undefined) return result
-  const original = (page: number) => selected.pages[page - 1] ?? page
-  return {
-    ...result,
-    pages: result.pages.map((page) => ({
-      ...page,
-      pageNumber: original(page.pageNumber),
-      lastPageNumber: original(page.lastPageNumber),
-    })),
-  }
-}
-
 function shown(path: string, cwd: string): string {
   const relativePath = relative(cwd, path)
   return relativePath === '' || relativePath.startsWith('..') ? path : relativePath
@@ -118,12 +95,6 @@ async function isUpToDate(plan: OutputPlan, sourceMtimeMs: number): Promise<stri
     if (stats === undefined || stats.mtimeMs < sourceMtimeMs) return undefined
   }
   return plan.result.path
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
 }
 
 /** Runs the command; resolves with the exit status. */
@@ -151,6 +122,7 @@ function processIo(): RunIo {
 
 async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Promise<number> {
   const params = conversionParams(options)
+  if (options.pages !== undefined) await checkPages(options.pages)
   const { apiKey, baseUrl } = resolveConnection({ baseUrl: options.baseUrl }, io.environment)
   if (baseUrl !== undefined && apiKey === undefined) {
     throw new UsageError(`--base-url ${baseUrl}: set NUMIND_API_KEY to the token this server accepts`)
@@ -281,19 +253,15 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   // Kept to the end: a write that failed may report its EPIPE after the conversions are over.
   io.stdout.on('error', onStdoutError)
 
-  const deliver = async (display: string, plan: OutputPlan, result: ConversionResult, extra: object) => {
+  const deliver = async (display: string, plan: OutputPlan, result: ConversionResult) => {
     for (const warning of result.warnings ?? []) reporter.notice(`${display}: ${warning}`)
     const text = options.json
-      ? `${JSON.stringify({ input: display, ...extra, ...result })}\n`
+      ? `${JSON.stringify({ input: display, ...result })}\n`
       : markdownText(result, plan.reasoning.kind === 'inline')
     if (plan.result.kind === 'file') await writeOutput(plan.result, text)
     else await reporter.result(text)
     if (plan.reasoning.kind === 'file') {
-      const reasoning =
-        result.reasoning === '' || result.reasoning.endsWith('\n')
-          ? result.reasoning
-          : `${result.reasoning}\n`
-      await writeOutput(plan.reasoning, reasoning)
+      await writeOutput(plan.reasoning, withFinalNewline(result.reasoning))
     }
     return plan.result.kind === 'file' ? shown(plan.result.path, io.cwd) : ''
   }
@@ -320,7 +288,7 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
             tracker.event(event)
           },
         })
-        tracker.done(await deliver(display, plan, result, {}))
+        tracker.done(await deliver(display, plan, result))
       } catch (error) {
         if (!controller.signal.aborted) {
           tracker.failed()
@@ -328,16 +296,16 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
         }
       }
     } else {
-      failures += await convertAll(
-        conversions,
+      failures += await convertAll(conversions, {
         options,
         params,
         backend,
-        controller.signal,
+        signal: controller.signal,
         reporter,
         deliver,
         followJobs,
-      )
+        cwd: io.cwd,
+      })
     }
   } finally {
     // The handlers stay while the client closes: that is where it waits for the remote cancels, and a second
@@ -354,116 +322,94 @@ async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Prom
   return failures > 0 ? 1 : 0
 }
 
-/** Converts the conversions through `convertMany`; resolves with the number of failures once every job settled. */
-async function convertAll(
-  conversions: readonly Conversion[],
-  options: CliOptions,
-  params: ConversionParams,
-  backend: Backend,
-  signal: AbortSignal,
-  reporter: Reporter,
-  deliver: (display: string, plan: OutputPlan, result: ConversionResult, extra: object) => Promise<string>,
-  followJobs: (event: ProgressEvent) => void,
-): Promise<number> {
+/** What converting the documents needs from the run. */
+interface RunContext {
+  options: CliOptions
+  params: ConversionParams
+  backend: Backend
+  signal: AbortSignal
+  reporter: Reporter
+  deliver: (display: string, plan: OutputPlan, result: ConversionResult) => Promise<string>
+  followJobs: (event: ProgressEvent) => void
+  cwd: string
+}
+
+/**
+ * Converts the conversions, at most `--concurrency` documents at once (the client's own limit bounds the jobs,
+ * page ranges included), each delivered as soon as it is done; resolves with the number of failures once every
+ * conversion settled. An abort ends every conversion, remote jobs cancelled, and starts no new one.
+ */
+async function convertAll(conversions: readonly Conversion[], run: RunContext): Promise<number> {
+  const { options, params, backend, signal, reporter, deliver, followJobs, cwd } = run
   let failures = 0
   const fail = (conversion: Conversion, message: string) => {
     failures++
     conversion.tracker?.failed()
     reporter.problem(conversion.document.source.display, message)
   }
-  const conversionOf = new Map<ConvertManyItem, Conversion>()
 
-  async function item(conversion: Conversion): Promise<ConvertManyItem> {
+  async function convertOne(conversion: Conversion): Promise<void> {
+    if (signal.aborted) {
+      conversion.document.stream?.destroy()
+      return
+    }
     const { document } = conversion
-    const base = { filename: document.filename, contentType: document.type.contentType }
-    if (options.pages !== undefined) {
-      if (document.type.contentType !== 'application/pdf') {
-        reporter.notice(
-          `${document.source.display}: --pages applies to PDFs only; converting the whole document`,
-        )
-      } else {
-        const bytes =
-          document.stream === undefined
-            ? await readFile((document.source as { path: string }).path)
-            : await readAll(document.stream)
-        conversion.selected = await selectPdfPages(bytes, options.pages)
-        return { input: conversion.selected.bytes, ...base }
-      }
+    const display = document.source.display
+    const isPdf = document.type.contentType === 'application/pdf'
+    if (options.pages !== undefined && !isPdf) {
+      reporter.notice(`${display}: --pages applies to PDFs only; converting the whole document`)
     }
-    return { input: document.stream ?? (document.source as { path: string }).path, ...base }
-  }
-
-  async function* items(): AsyncGenerator<ConvertManyItem> {
-    for (const conversion of conversions) {
-      if (signal.aborted) return
-      let next: ConvertManyItem
-      try {
-        next = await item(conversion)
-      } catch (error) {
-        fail(conversion, error instanceof Error ? error.message : String(error))
-        continue
-      }
-      conversionOf.set(next, conversion)
-      conversion.tracker = reporter.track(conversion.document.source.display)
-      yield next
-    }
-  }
-
-  const converter = convertMany({
-    client: backend.client,
-    concurrency: options.concurrency,
-    ordered: false,
-    signal,
-    ...params,
-    ...(options.splitPages ? { splitPages: true } : {}),
-    onProgress: (event, input) => {
+    const tracker = reporter.track(display)
+    conversion.tracker = tracker
+    const onProgress = (event: ProgressEvent) => {
       followJobs(event)
-      conversionOf.get(input)?.tracker?.event(event)
-    },
-  })
-  const closed = new Promise<void>((resolve) => converter.once('close', () => resolve()))
-
-  async function consume(outcomes: AsyncIterable<ConvertManyOutput>): Promise<void> {
-    for await (const outcome of outcomes) {
-      const conversion = conversionOf.get(outcome.input)!
-      conversionOf.delete(outcome.input)
-      if (!outcome.ok) {
-        fail(conversion, describeFailure(outcome.error, backend.baseUrl))
-        continue
-      }
-      const result =
-        conversion.selected === undefined
-          ? outcome.result
-          : withOriginalPages(outcome.result, conversion.selected)
-      const extra =
-        conversion.selected === undefined
-          ? {}
-          : {
-              selectedPages: formatPages(conversion.selected.pages),
-              pageCount: conversion.selected.pageCount,
-            }
-      try {
-        conversion.tracker?.done(
-          await deliver(conversion.document.source.display, conversion.plan, result, extra),
-        )
-      } catch (error) {
-        // Aborted, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
-        if (signal.aborted || (error as NodeJS.ErrnoException).code === 'EPIPE') return
-        fail(
-          conversion,
-          `converted, but the result could not be written: ${describeFailure(error, backend.baseUrl)}`,
-        )
-      }
+      tracker.event(event)
+    }
+    const pages = options.pages !== undefined && isPdf ? options.pages : undefined
+    if (options.splitPages) {
+      const outcome = await convertSplitDocument(document, conversion.plan, {
+        client: backend.client,
+        baseUrl: backend.baseUrl,
+        params,
+        pages,
+        json: options.json,
+        signal,
+        reporter,
+        onProgress,
+        writeOutput,
+        shown: (path) => shown(path, cwd),
+      })
+      if (outcome.kind === 'done') tracker.done(outcome.detail)
+      else if (outcome.kind === 'failed') fail(conversion, outcome.message)
+      return
+    }
+    let result: ConversionResult
+    try {
+      result = await backend.client.convert(document.stream ?? (document.source as { path: string }).path, {
+        ...params,
+        ...(pages === undefined ? {} : { pages }),
+        filename: document.filename,
+        contentType: document.type.contentType,
+        signal,
+        onProgress,
+      })
+    } catch (error) {
+      // Aborted: Ctrl-C says so once, or stdout's reader went away (the EPIPE handler aborts everything, quietly).
+      if (!signal.aborted) fail(conversion, describeFailure(error, backend.baseUrl))
+      return
+    }
+    try {
+      tracker.done(await deliver(display, conversion.plan, result))
+    } catch (error) {
+      if (signal.aborted || (error as NodeJS.ErrnoException).code === 'EPIPE') return
+      fail(
+        conversion,
+        `converted, but the result could not be written: ${describeFailure(error, backend.baseUrl)}`,
+      )
     }
   }
 
-  try {
-    await pipeline(Readable.from(items()), converter, consume)
-  } catch (error) {
-    if (!signal.aborted) throw error
-  }
-  // `pipeline` settles before an aborted converter has cancelled its jobs; its `close` comes after.
-  await closed
+  await pMap(conversions, convertOne, { concurrency: options.concurrency })
   return failures
 }
 
