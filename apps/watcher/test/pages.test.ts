@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
 import { eventually, makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDisplay } from '../src/display.js'
+import { createWatcher } from '../src/watcher.js'
 import {
   createWorkspace,
   killLeftoverWatchers,
@@ -129,6 +131,52 @@ describe('page by page (--split-pages, --pages)', () => {
       /^numarkdown-watch: expected --pages to be pages like 1-3,7,10- .*got "3-1": the range 3-1 ends before it starts\n/,
     )
     expect(server.server.requests.length).toBe(before)
+  })
+})
+
+describe('the live view of a document converted page by page', () => {
+  it('shows the pages done of the pages to convert while the document converts', async () => {
+    const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 4 })
+    const server = await startTestServer({ engine })
+    const { inbox, out } = workspace
+    await writeFile(join(inbox, 'atlas.pdf'), await makePdf(pageTexts(6)))
+    const lines: string[] = []
+    const display = createDisplay({
+      format: 'json',
+      output: new (await import('node:stream')).Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString())
+          callback()
+        },
+      }),
+    })
+    const watcher = await createWatcher(
+      {
+        inbox,
+        out,
+        baseUrl: server.url,
+        apiKey: server.token,
+        splitPages: true,
+        stabilityMs: 50,
+        once: true,
+      },
+      { display },
+    )
+    try {
+      await engine.gate.whenWaiting(2)
+      await eventually(
+        () => watcher.snapshot().current.find((item) => item.path === 'atlas.pdf')?.pages?.done === 3,
+        'three pages done',
+      )
+      expect(watcher.snapshot().current[0]?.pages).toEqual({ done: 3, total: 6 })
+      engine.gate.open()
+      expect((await watcher.finished).converted).toBe(1)
+      expect(lines.filter((line) => line.includes('"atlas.pdf"'))).toHaveLength(2)
+    } finally {
+      await watcher.stop()
+      display.close()
+      await server.close()
+    }
   })
 })
 
