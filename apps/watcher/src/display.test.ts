@@ -160,6 +160,29 @@ describe('display', () => {
     expect(screen.raw()).not.toMatch(/\u001b\[[0-9;]*m/)
   })
 
+  it('shows the pages done of a document converted page by page, in the live view only', async () => {
+    const screen = terminal(100, 24)
+    const display = createDisplay({ format: 'pretty', output: screen.stream })
+    const since = Date.now()
+    display.watch(() =>
+      snapshot({
+        current: [
+          { path: 'books/atlas.pdf', since, pages: { done: 7, total: 20 } },
+          { path: 'note.txt', since },
+        ],
+      }),
+    )
+    const lines = await screen.lines()
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}⟳ books\/atlas\.pdf {2}page 7\/20 {2}0s$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}⟳ note\.txt {2}0s$/))
+    display.close()
+    // Off a terminal there is no live view: nothing is written per page.
+    const { display: plain, text } = capture('pretty')
+    plain.watch(() => snapshot({ current: [{ path: 'atlas.pdf', since, pages: { done: 7, total: 20 } }] }))
+    plain.close()
+    expect(text()).toBe('')
+  })
+
   it('shows the rate of the last minute, not the average since the start', async () => {
     const screen = terminal(100, 24)
     const display = createDisplay({ format: 'pretty', output: screen.stream })

@@ -85,9 +85,10 @@ export function createDisplay(options: DisplayOptions): Display {
       fit(
         `${paint('1', 'numarkdown-watch')} ${state.ratePerMinute.toFixed(1)}/min  ${paint('32', `done ${state.done}`)}  ${paint('31', `failed ${state.failed}`)}  converting ${state.converting}  queued ${state.queued}  settling ${state.settling}`,
       ),
-      ...state.current
-        .slice(0, maxCurrent)
-        .map((item) => fit(`  ⟳ ${printable(item.path)}  ${formatDuration(now - item.since)}`, 'middle')),
+      ...state.current.slice(0, maxCurrent).map((item) => {
+        const pages = item.pages ? `  page ${item.pages.done}/${item.pages.total}` : ''
+        return fit(`  ⟳ ${printable(item.path)}${pages}  ${formatDuration(now - item.since)}`, 'middle')
+      }),
       ...state.errors
         .slice(-maxErrors)
         .map((item) => fit(paint('31', `  ✗ ${printable(item.path)}: ${printable(item.message)}`))),

@@ -67,4 +67,31 @@ describe('strict options', () => {
     const lock = await errorOf(() => resolveOptions({ inbox: 'x', queueLockMs: 10 }))
     expect(lock.message).toMatch(/expected queueLockMs to be an integer 1000 ≤ n ≤ 600000, got 10/)
   })
+
+  it('checks the page options: splitPages a boolean, pages a spec kept in one spelling', async () => {
+    expect(resolveOptions({ inbox: 'x' })).toMatchObject({ splitPages: false, pages: undefined })
+    expect(resolveOptions({ inbox: 'x', splitPages: true, pages: ' 1 - 3, 7,10 - ' })).toMatchObject({
+      splitPages: true,
+      pages: '1-3,7,10-',
+    })
+    expect(resolveOptions({ inbox: 'x', pages: [2, 5] }).pages).toBe('2,5')
+    const split = await errorOf(() => resolveOptions({ inbox: 'x', splitPages: 'yes' as never }))
+    expect(split).toBeInstanceOf(ValidationError)
+    expect(split.message).toBe('expected splitPages to be true or false, got "yes"')
+    const reversed = await errorOf(() => resolveOptions({ inbox: 'x', pages: '3-1' }))
+    expect(reversed).toBeInstanceOf(ValidationError)
+    expect((reversed as ValidationError).parameter).toBe('pages')
+    expect(reversed.message).toMatch(
+      /^expected pages to be pages like 1-3,7,10- .*, got "3-1": the range 3-1 ends before it starts$/,
+    )
+    expect((await errorOf(() => resolveOptions({ inbox: 'x', pages: 'first' }))).message).toMatch(
+      /"first" is not a page or a range like 3-5 or 10-$/,
+    )
+    expect((await errorOf(() => resolveOptions({ inbox: 'x', pages: '0-2' }))).message).toMatch(
+      /pages count from 1$/,
+    )
+    expect((await errorOf(() => resolveOptions({ inbox: 'x', pages: [1, 2.5] }))).message).toMatch(
+      /2\.5 is not a page number/,
+    )
+  })
 })

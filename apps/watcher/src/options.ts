@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import { checkKnownOptions, ValidationError } from '@numarkdown/core'
 import { describe } from '@numarkdown/protocol'
+import { checkPageSpec } from './internal/conversion/page-spec.js'
 
 /** What happens to a source document once its markdown was written. */
 export type OnSuccess = 'keep' | 'move' | 'delete'
@@ -70,6 +71,18 @@ export interface WatcherOptions {
    * before another instance takes it over and resumes its job, in milliseconds. @default 30000
    */
   queueLockMs?: number
+  /**
+   * Convert PDFs page by page: each page its own job, run concurrently; the live view shows the pages done
+   * (`page 7/20`) and the journal records each page's job, so a restart after a crash converts again only the
+   * pages that never got one. Other documents are converted whole (said once in the log). @default false
+   */
+  splitPages?: boolean
+  /**
+   * PDFs only: convert only these pages (`'1-3,7,10-'`, or page numbers like `[1, 2, 5]`), page by page as
+   * with `splitPages`. A document without such pages fails with the reason; other documents are converted
+   * whole. @default every page
+   */
+  pages?: string | readonly number[]
 }
 
 const optionKeys = [
@@ -95,6 +108,8 @@ const optionKeys = [
   'queue',
   'queuePrefix',
   'queueLockMs',
+  'splitPages',
+  'pages',
 ] as const satisfies readonly (keyof WatcherOptions)[]
 // A key added to WatcherOptions but not to the list above fails to compile here.
 type MissingKey = Exclude<keyof WatcherOptions, (typeof optionKeys)[number]>
@@ -150,6 +165,9 @@ export interface ResolvedOptions {
   queue: string | undefined
   queuePrefix: string
   queueLockMs: number
+  splitPages: boolean
+  /** The pages asked for, as a spec (`1-3,7,10-`), or `undefined` for every page. */
+  pages: string | undefined
 }
 
 /** How an option is named in messages: its key for a program, its flag (`--stability-ms`) on the command line. */
@@ -249,6 +267,24 @@ export function resolveNamedOptions(
       `expected ${name('queuePrefix')} to be up to 64 letters, digits, '.', '_' or '-', got ${describe(queuePrefix)}`,
     )
   }
+  const splitPages = options.splitPages ?? false
+  if (typeof splitPages !== 'boolean') {
+    throw invalid(
+      'splitPages',
+      `expected ${name('splitPages')} to be true or false, got ${describe(splitPages)}`,
+    )
+  }
+  let pages: string | undefined
+  if (options.pages !== undefined) {
+    const checked = checkPageSpec(options.pages)
+    if (typeof checked !== 'string') {
+      throw invalid(
+        'pages',
+        `expected ${name('pages')} to be pages like 1-3,7,10- (ranges, pages, an open range to the last page), got ${describe(options.pages)}: ${checked.why}`,
+      )
+    }
+    pages = checked
+  }
   return {
     inbox,
     out,
@@ -272,6 +308,8 @@ export function resolveNamedOptions(
     queue,
     queuePrefix,
     queueLockMs: integer('queueLockMs', options.queueLockMs ?? 30_000, { min: 1000, max: 600_000 }),
+    splitPages,
+    pages,
   }
 }
 

@@ -50,8 +50,11 @@ export interface Snapshot {
   converting: number
   done: number
   failed: number
-  /** Files being converted now, with the moment each started. */
-  current: Array<{ path: string; since: number; jobId?: string }>
+  /**
+   * Files being converted now, with the moment each started; `pages` for a document converted page by page
+   * (`done` of `total` pages).
+   */
+  current: Array<{ path: string; since: number; jobId?: string; pages?: { done: number; total: number } }>
   /** Most recent failures, newest last. */
   errors: Array<{ path: string; message: string }>
   startedAt: number

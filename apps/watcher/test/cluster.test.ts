@@ -395,4 +395,53 @@ describe.skipIf(!available)('numarkdown-watch --queue', () => {
     // A hang guard above the waits inside (90 s for the outputs, 30 s for the queue), not a speed limit: thirteen
     // watcher starts on a loaded machine take most of a minute by themselves.
   }, 180_000)
+
+  it('--split-pages: the instance that takes over a killed one resumes its document from the pages in the shared journal', async () => {
+    const pageOf = (filename: string) => Number(/-p(\d+)\.pdf$/.exec(filename)?.[1])
+    const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 4 })
+    server = await startTestServer({ engine })
+    workspace = await createWorkspace()
+    const { inbox, out } = workspace
+    const prefix = redis.prefix('pages')
+    const args = clusterArgs(prefix, ['--split-pages', '--concurrency', '2'])
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(['1', '2', '3', '4', '5', '6', '7', '8']))
+    const first = startWatcher({ inbox, out, url: server.url, token: server.token, args })
+    // Pages 1-3 done, 4 and 5 held on the server, 6-8 never submitted.
+    await engine.gate.whenWaiting(2)
+    const probe = new Redis(redis.url)
+    try {
+      await eventually(async () => {
+        const record = JSON.parse((await probe.hget(`${prefix}:journal`, 'book.pdf')) ?? '{}') as {
+          pages?: { ranges: Array<{ jobId?: string }> }
+        }
+        return record.pages?.ranges.filter((range) => range.jobId).length === 5
+      }, 'the shared journal holding the jobs of pages 1 to 5')
+    } finally {
+      probe.disconnect()
+    }
+    first.kill('SIGKILL')
+    await first.exited
+    engine.gate.open()
+    const submits = () => server!.server.requests.filter((request) => request.route === 'submit').length
+    expect(submits()).toBe(5)
+    const second = startWatcher({
+      inbox,
+      out,
+      url: server.url,
+      token: server.token,
+      args: [...args, '--once'],
+    })
+    expect(await second.exited, second.output().slice(-3000)).toBe(0)
+    expect(submits()).toBe(8)
+    expect(
+      engine.calls
+        .slice(5)
+        .map((call) => pageOf(call.document.filename))
+        .sort(),
+    ).toEqual([6, 7, 8])
+    const markdown = await readFile(join(out, 'book.pdf.md'), 'utf8')
+    expect([...markdown.matchAll(/^# book-p(\d+)\.pdf$/gm)].map((match) => Number(match[1]))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ])
+  })
 })

@@ -162,4 +162,18 @@ describe('parseCli', () => {
       queueLockMs: 2000,
     })
   })
+
+  it('reads --split-pages and --pages, from flags and the environment alike', () => {
+    const request = parseCli(['in', '--split-pages', '--pages', '1-3,10-'], {}, cwd)
+    expect(request.kind === 'run' && request.options).toMatchObject({ splitPages: true, pages: '1-3,10-' })
+    const fromEnvironment = parseCli(
+      ['in'],
+      { NUMARKDOWN_WATCH_SPLIT_PAGES: 'true', NUMARKDOWN_WATCH_PAGES: '2' },
+      cwd,
+    )
+    expect(fromEnvironment.kind === 'run' && fromEnvironment.options).toMatchObject({
+      splitPages: true,
+      pages: '2',
+    })
+  })
 })

@@ -62,7 +62,12 @@ function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: stri
       if (typeof value === 'string' && /^\d+$/.test(value)) target.poll = Number(value)
       else if (typeof value === 'number') target.poll = value
       else target.poll = toBoolean('poll', value)
-    } else if (name === 'once' || name === 'reasoning' || name === 'delete-outputs') {
+    } else if (
+      name === 'once' ||
+      name === 'reasoning' ||
+      name === 'delete-outputs' ||
+      name === 'split-pages'
+    ) {
       ;(target as unknown as Record<string, unknown>)[camel(name)] = toBoolean(name, value)
     } else if (name === 'include' || name === 'exclude') {
       target[name] = list(value)
@@ -78,6 +83,9 @@ function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: stri
       target.queue = String(value)
     } else if (name === 'queue-prefix') {
       target.queuePrefix = String(value)
+    } else if (name === 'pages') {
+      // A config file may list page numbers; the command line and the environment give a spec.
+      target.pages = Array.isArray(value) ? (value as unknown as number[]) : String(value)
     } else {
       throw new TypeError(`unknown option ${JSON.stringify(name)}`)
     }

@@ -24,6 +24,9 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
   --log <format>          pretty | json (default pretty on a terminal, json otherwise)
   --grace-ms <n>          time in-flight conversions get to finish on SIGINT/SIGTERM (default 30000)
   --max-attempts <n>      whole-conversion attempts for transient failures (default 5)
+  --split-pages           convert PDFs page by page: progress per page, and a restart after a crash
+                          converts again only the pages that never got a job (other documents: whole)
+  --pages <spec>          PDFs only: convert only these pages, page by page, e.g. 1-3,7,10-
   --queue <redis-url>     cluster mode: watchers on any machines that see the same inbox share one queue
                           and journal in Redis (redis://host:6379), each document converted once
   --queue-prefix <name>   cluster mode: the Redis key prefix, one per inbox (default numarkdown-watch)
@@ -68,6 +71,8 @@ export const flagTable = {
   queue: { type: 'string' },
   'queue-prefix': { type: 'string' },
   'queue-lock-ms': { type: 'string' },
+  'split-pages': { type: 'boolean' },
+  pages: { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },

@@ -14,6 +14,8 @@ import type { Display } from '../../types.js'
 import { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { classifyError, type Failure } from '../conversion/classify-error.js'
 import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
+import { convertPagesAndWait, type WaitedPages } from '../conversion/page-conversion.js'
+import { PageSplitting } from '../conversion/page-splitting.js'
 import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
 import { submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
@@ -59,9 +61,11 @@ const defaultRateLimitMs = 1000
 export class QueuedConversions {
   readonly #settings: QueuedConversionsSettings
   readonly #converting = new Map<string, Tracked>()
+  readonly #splitting: PageSplitting
 
   constructor(settings: QueuedConversionsSettings) {
     this.#settings = settings
+    this.#splitting = new PageSplitting(settings.options, settings.display)
   }
 
   /** The documents this instance converts now, for the live view. */
@@ -135,6 +139,27 @@ export class QueuedConversions {
         attempts: document.attempts,
         updatedAt: new Date().toISOString(),
       }
+      const split = this.#splitting.of(path)
+      if (split) {
+        // The shared journal holds the handle: whichever instance takes the document over resumes its pages.
+        const resume = record?.status === 'submitted' && verdict === 'resume' ? record.pages : undefined
+        const waited = await convertPagesAndWait({
+          client: this.#settings.client,
+          journal,
+          display: this.#settings.display,
+          signal: this.#settings.signal,
+          path,
+          source,
+          record: base,
+          attempts: document.attempts,
+          pages: split.pages,
+          resume,
+          onPages: (progress) => {
+            entry.pages = progress
+          },
+        })
+        return await this.#settlePages(job, token, { waited, base, entry })
+      }
       const waited = await submitAndWait({
         client: this.#settings.client,
         journal,
@@ -181,6 +206,34 @@ export class QueuedConversions {
     } finally {
       await source.close()
     }
+  }
+
+  /** The end of a page-by-page conversion: the outputs written while this instance owns the queue job. */
+  async #settlePages(
+    job: Job<QueuedDocument>,
+    token: string,
+    { waited, base, entry }: { waited: WaitedPages; base: FileRecord; entry: Tracked },
+  ): Promise<QueuedEnding> {
+    const { path } = job.data
+    const last: FileRecord = waited.handle ? { ...base, status: 'submitted', pages: waited.handle } : base
+    if ('error' in waited) {
+      return await this.#failed(job, token, {
+        error: waited.error,
+        jobId: undefined,
+        record: last,
+        attempts: waited.attempts,
+      })
+    }
+    const jobId = waited.result.jobId
+    if (!(await this.#owns(job, token))) return this.#lost(path, jobId)
+    const done: FileRecord = { ...base, status: 'done', jobId, attempts: waited.attempts }
+    try {
+      await this.#settings.recorder.converted(path, { result: waited.result, record: done }, entry.startedAt)
+    } catch (error) {
+      return await this.#failed(job, token, { error, jobId, record: last, attempts: waited.attempts })
+    }
+    await this.#afterSuccess(job.data, done)
+    return 'converted'
   }
 
   /**

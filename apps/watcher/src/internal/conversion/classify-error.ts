@@ -7,6 +7,7 @@ import {
   JobTimeoutError,
   NotFoundError,
   NuMarkdownError,
+  PageRangeError,
   PermissionDeniedError,
   RateLimitError,
   TimeoutError,
@@ -53,6 +54,11 @@ export function classifyError(error: unknown): Failure {
     const value: unknown = error
     const base = { message, code: known.code, status: known.status, jobId: known.jobId }
     if (AbortError.isInstance(value)) return { ...base, kind: 'aborted' }
+    if (PageRangeError.isInstance(value) && known.cause !== undefined) {
+      // A page range that failed after its own retry: what its last error means, told with its pages.
+      const { kind, retryAfterMs } = classifyError(known.cause)
+      return { ...base, kind, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) }
+    }
     if (RateLimitError.isInstance(value)) {
       return { ...base, kind: 'transient', retryAfterMs: (known as RateLimitError).retryAfterMs }
     }

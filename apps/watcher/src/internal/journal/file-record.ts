@@ -2,6 +2,7 @@
  * The journal's record of one source document. It has a file of its own because both the journal file and the
  * store interface every journal implements speak of it.
  */
+import type { PagesHandle } from '@numarkdown/core'
 
 /** Where a document is in its life. */
 export type FileStatus = 'pending' | 'submitted' | 'done' | 'failed'
@@ -14,8 +15,14 @@ export interface FileRecord {
   sha256: string
   /** Fingerprint of the options the conversion used. */
   options: string
-  /** Set from `submitted` on. */
+  /** Set from `submitted` on (a document converted page by page has `pages` instead). */
   jobId?: string
+  /**
+   * A document converted page by page, while it converts: its page ranges and the job each got so far (the
+   * client's resumable handle), so that a restart collects the ranges that have a job and submits only the
+   * others. Dropped once the document is done or failed.
+   */
+  pages?: PagesHandle
   /** The file's signature when it was hashed, to skip re-hashing an untouched file. */
   size: number
   mtimeMs: number

@@ -40,8 +40,8 @@ export function verdictBySignature(
   if (record.status === 'done') return 'unchanged'
   if (record.status === 'failed' && (record.error?.kind !== 'service' || serviceFailureRetried))
     return 'failed'
-  // Found already whole before the restart: resume waiting at once.
-  if (record.status === 'submitted' && record.jobId) return 'resume'
+  // Found already whole before the restart: resume waiting at once (for its job, or its pages' jobs).
+  if (record.status === 'submitted' && (record.jobId || record.pages)) return 'resume'
   return 'settle'
 }
 

@@ -9,9 +9,16 @@ const optionsVersion = 1
  * count as done, so changing them converts the documents again; options that do not change the output
  * (concurrency, logging...) are left out so that changing them costs nothing.
  */
-export function optionsFingerprint(options: Pick<ResolvedOptions, 'reasoning'>): string {
+export function optionsFingerprint(
+  options: Pick<ResolvedOptions, 'reasoning' | 'splitPages' | 'pages'>,
+): string {
+  // Page options only when set: the fingerprint of a run without them stays what it was before they existed.
+  const pages = {
+    ...(options.splitPages ? { splitPages: true } : {}),
+    ...(options.pages !== undefined ? { pages: options.pages } : {}),
+  }
   return createHash('sha256')
-    .update(JSON.stringify({ version: optionsVersion, reasoning: options.reasoning }))
+    .update(JSON.stringify({ version: optionsVersion, reasoning: options.reasoning, ...pages }))
     .digest('hex')
     .slice(0, 16)
 }

@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises'
 import { extname } from 'node:path'
-import type { NuMarkdownClient } from '@numarkdown/core'
+import type { NuMarkdownClient, PagesHandle } from '@numarkdown/core'
 import type { ResolvedOptions } from '../../options.js'
 import type { Display } from '../../types.js'
 import type { QueuedDocument } from '../cluster/queued-document.js'
 import type { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { classifyError, type Failure } from '../conversion/classify-error.js'
 import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
+import { convertPagesAndWait } from '../conversion/page-conversion.js'
+import { PageSplitting } from '../conversion/page-splitting.js'
 import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
 import { submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
@@ -85,7 +87,9 @@ type Ending =
     }
 
 /** What `decide` found: the content to convert and the job to wait for, if any; or an ending already. */
-type Decision = { kind: 'convert'; sha256: string; jobId: string | undefined } | Ending
+type Decision =
+  | { kind: 'convert'; sha256: string; jobId: string | undefined; pages: PagesHandle | undefined }
+  | Ending
 
 /**
  * The way of each document through one run: seen (by a scan or a hint), settling until it holds still,
@@ -105,9 +109,11 @@ export class FilePipeline {
   /** Operations on files in progress (looks, checks, conversions, failure reports). */
   #operations = 0
   #idleWaiters: Array<() => void> = []
+  readonly #splitting: PageSplitting
 
   constructor(settings: FilePipelineSettings) {
     this.#settings = settings
+    this.#splitting = new PageSplitting(settings.options, settings.display)
   }
 
   /** True while any file is settling, queued, converting or waiting for a retry, or any step is running. */
@@ -371,7 +377,11 @@ export class FilePipeline {
     const verdict = verdictByContent(record, { fingerprint, sha256 })
     if (record && (verdict === 'unchanged' || verdict === 'failed')) return { kind: 'known', record }
     let jobId: string | undefined
-    if (record && verdict === 'resume') jobId = record.jobId
+    let pages: PagesHandle | undefined
+    if (record && verdict === 'resume') {
+      jobId = record.jobId
+      pages = record.pages
+    }
     if (record && verdict === 'adopt') {
       jobId = this.#settings.adoptable.take({
         filename: uploadName(path),
@@ -383,14 +393,19 @@ export class FilePipeline {
     }
     if (record?.status === 'failed' && record.error?.kind === 'service')
       this.#retriedServiceFailures.add(path)
-    return { kind: 'convert', sha256, jobId }
+    return { kind: 'convert', sha256, jobId, pages }
   }
 
   /** Submit (or resume) and wait, uploading from `source`, then write the outputs. */
   async #run(
     path: string,
     tracked: Tracked,
-    { sha256, jobId, source }: { sha256: string; jobId: string | undefined; source: DocumentSource },
+    {
+      sha256,
+      jobId,
+      pages,
+      source,
+    }: { sha256: string; jobId: string | undefined; pages: PagesHandle | undefined; source: DocumentSource },
   ): Promise<Ending> {
     const { client, journal, display, queue, fingerprint } = this.#settings
     const record: FileRecord = {
@@ -401,6 +416,38 @@ export class FilePipeline {
       ...signatureOf(tracked),
       attempts: tracked.attempts,
       updatedAt: new Date().toISOString(),
+    }
+    const split = this.#splitting.of(path)
+    if (split) {
+      tracked.pages = undefined
+      const waited = await convertPagesAndWait({
+        client,
+        journal,
+        display,
+        signal: queue.signal,
+        path,
+        source,
+        record,
+        attempts: tracked.attempts,
+        pages: split.pages,
+        resume: pages,
+        onPages: (progress) => {
+          tracked.pages = progress
+        },
+      })
+      tracked.attempts = waited.attempts
+      const last: FileRecord = waited.handle
+        ? { ...record, status: 'submitted', pages: waited.handle }
+        : record
+      if ('error' in waited) return { kind: 'failed', error: waited.error, record: last, jobId: undefined }
+      if (await source.changedSinceOpened()) tracked.dirty = true
+      const done: FileRecord = {
+        ...record,
+        status: 'done',
+        jobId: waited.result.jobId,
+        attempts: tracked.attempts,
+      }
+      return this.#write(path, tracked, { result: waited.result, record: done })
     }
     const waited = await submitAndWait({
       client,
@@ -549,7 +596,7 @@ export class FilePipeline {
         attempt: tracked.attempts,
         retryInMs: Math.round(delayMs),
       })
-      if (jobId && jobSurvives(failure)) {
+      if ((jobId || record.pages) && jobSurvives(failure)) {
         tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
       }
       return this.#retryLater(path, tracked, delayMs)
@@ -574,7 +621,7 @@ export class FilePipeline {
   ): void {
     this.#settings.outputHealth.failed(failure)
     tracked.outputAttempts++
-    if (!tracked.pendingOutput && jobId) {
+    if (!tracked.pendingOutput && (jobId || record.pages)) {
       tracked.resume = { ...record, status: 'submitted', jobId, attempts: tracked.attempts }
     }
     const { options } = this.#settings

@@ -69,7 +69,12 @@ export class RunReport {
     for (const [path, entry] of tracked) {
       if (entry.phase === 'converting') {
         phases.converting++
-        current.push({ path, since: entry.startedAt ?? Date.now(), jobId: entry.jobId })
+        current.push({
+          path,
+          since: entry.startedAt ?? Date.now(),
+          jobId: entry.jobId,
+          ...(entry.pages ? { pages: { ...entry.pages } } : {}),
+        })
       } else if (entry.phase === 'settling') phases.settling++
       else phases.queued++
     }

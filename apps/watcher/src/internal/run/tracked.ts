@@ -34,4 +34,14 @@ export interface Tracked extends Stillness {
   outputAttempts: number
   startedAt?: number
   jobId?: string
+  /** A document converted page by page: the pages done so far and the pages to convert. */
+  pages?: PageProgress
+}
+
+/** How far a document converted page by page is. */
+export interface PageProgress {
+  /** Pages converted (or failed for good) so far, in any order. */
+  done: number
+  /** Pages to convert: those asked for, or every page of the PDF. */
+  total: number
 }

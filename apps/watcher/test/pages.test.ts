@@ -1,0 +1,235 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { scriptedEngine } from '@numarkdown/server'
+import { eventually, makePdf, startTestServer, type TestServer } from '@numarkdown/testing'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDisplay } from '../src/display.js'
+import { createWatcher } from '../src/watcher.js'
+import {
+  createWorkspace,
+  killLeftoverWatchers,
+  readIfExists,
+  startWatcher,
+  type Workspace,
+} from './harness.js'
+
+/** The page a range's upload holds, from the name the client gives it (`book-p3.pdf`). */
+const pageOf = (filename: string) => Number(/-p(\d+)(?:-\d+)?\.pdf$/.exec(filename)?.[1])
+const pageTexts = (count: number) => Array.from({ length: count }, (_, index) => `page ${index + 1}`)
+
+/** The pages in a markdown output, in the order they appear (the scripted engine titles each `# book-p3.pdf`). */
+function pagesIn(markdown: string, name: string): number[] {
+  return [...markdown.matchAll(new RegExp(`^# ${name}-p(\\d+)\\.pdf$`, 'gm'))].map((match) =>
+    Number(match[1]),
+  )
+}
+
+/** The last record the journal file holds for `path`. */
+async function journalRecord(out: string, path: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readIfExists(join(out, '.numarkdown-watch', 'state.jsonl'))
+  let found: Record<string, unknown> | undefined
+  for (const line of (text ?? '').split('\n')) {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>
+      if (record.path === path) found = record
+    } catch {}
+  }
+  return found
+}
+
+let workspace: Workspace
+beforeEach(async () => {
+  workspace = await createWorkspace()
+})
+afterEach(async () => {
+  await killLeftoverWatchers()
+  await workspace.folder.remove()
+})
+
+describe('page by page (--split-pages, --pages)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    server = await startTestServer()
+  })
+  afterAll(() => server.close())
+
+  it('converts a PDF page by page into one output, pages in order; other documents whole, said once', async () => {
+    const { inbox, out } = workspace
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(5)))
+    await writeFile(join(inbox, 'a.txt'), 'first note\n')
+    await writeFile(join(inbox, 'b.txt'), 'second note\n')
+    const watcher = startWatcher({
+      inbox,
+      out,
+      url: server.url,
+      token: server.token,
+      args: ['--once', '--split-pages'],
+    })
+    expect(await watcher.exited, watcher.output()).toBe(0)
+    const markdown = (await readIfExists(join(out, 'book.pdf.md'))) ?? ''
+    expect(pagesIn(markdown, 'book')).toEqual([1, 2, 3, 4, 5])
+    expect(await readIfExists(join(out, 'a.txt.md'))).toContain('first note')
+    expect(await readIfExists(join(out, 'b.txt.md'))).toContain('second note')
+    const whole = watcher.lines.filter((line) => /applies to PDFs only/.test(line.message))
+    expect(whole.map((line) => line.message)).toEqual([
+      '--split-pages applies to PDFs only: other documents are converted whole',
+    ])
+    // The log stays quiet: a line when the pages are planned, one when the document is converted, none per page.
+    const aboutBook = watcher.lines.filter((line) => line.path === 'book.pdf')
+    expect(aboutBook.map((line) => line.message)).toEqual(['converting page by page', 'converted'])
+    expect(aboutBook[0]).toMatchObject({ pages: 5, ranges: 5 })
+    // Done: the journal keeps no page handle for it.
+    expect(await journalRecord(out, 'book.pdf')).toMatchObject({ status: 'done' })
+    expect((await journalRecord(out, 'book.pdf'))?.pages).toBeUndefined()
+  })
+
+  it('--pages uploads only those pages; a document without them fails with the reason and the watcher goes on', async () => {
+    const { inbox, out } = workspace
+    const before = server.server.requests.length
+    await writeFile(join(inbox, 'short.pdf'), await makePdf(pageTexts(3)))
+    await writeFile(join(inbox, 'long.pdf'), await makePdf(pageTexts(12)))
+    const watcher = startWatcher({
+      inbox,
+      out,
+      url: server.url,
+      token: server.token,
+      args: ['--pages', '2-3,10-'],
+    })
+    const failed = await watcher.waitForLine((line) => line.message === 'failed' && line.path === 'short.pdf')
+    expect(failed.error).toBe('pages "2-3,10-": the document has 3 pages; ask for pages 1 to 3')
+    await watcher.waitForLine((line) => line.message === 'converted' && line.path === 'long.pdf')
+    expect(pagesIn((await readIfExists(join(out, 'long.pdf.md'))) ?? '', 'long')).toEqual([2, 3, 10, 11, 12])
+    const errorFile = JSON.parse((await readIfExists(join(out, '.failed', 'short.pdf.error.json'))) ?? '{}')
+    expect(errorFile.why).toMatch(/the document has 3 pages/)
+    // Still watching: a document dropped now is converted.
+    await writeFile(join(inbox, 'later.pdf'), await makePdf(pageTexts(10)))
+    await watcher.waitForLine((line) => line.message === 'converted' && line.path === 'later.pdf')
+    expect(pagesIn((await readIfExists(join(out, 'later.pdf.md'))) ?? '', 'later')).toEqual([2, 3, 10])
+    // Only the pages asked for were uploaded: none of short.pdf, five of long.pdf, three of later.pdf.
+    const uploads = server.server.requests
+      .slice(before)
+      .filter((entry) => entry.route === 'submit' && entry.status === 200)
+    expect(uploads).toHaveLength(8)
+    expect(watcher.child.exitCode).toBeNull()
+    watcher.kill('SIGTERM')
+    expect(await watcher.exited).toBe(0)
+  })
+
+  it('refuses a malformed --pages as a usage error naming the flag (exit 2), before anything is converted', async () => {
+    const { inbox, out } = workspace
+    const before = server.server.requests.length
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(2)))
+    const watcher = startWatcher({
+      inbox,
+      out,
+      url: server.url,
+      token: server.token,
+      args: ['--once', '--pages', '3-1'],
+    })
+    expect(await watcher.exited).toBe(2)
+    expect(watcher.stderr()).toMatch(
+      /^numarkdown-watch: expected --pages to be pages like 1-3,7,10- .*got "3-1": the range 3-1 ends before it starts\n/,
+    )
+    expect(server.server.requests.length).toBe(before)
+  })
+})
+
+describe('the live view of a document converted page by page', () => {
+  it('shows the pages done of the pages to convert while the document converts', async () => {
+    const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 4 })
+    const server = await startTestServer({ engine })
+    const { inbox, out } = workspace
+    await writeFile(join(inbox, 'atlas.pdf'), await makePdf(pageTexts(6)))
+    const lines: string[] = []
+    const display = createDisplay({
+      format: 'json',
+      output: new (await import('node:stream')).Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          lines.push(chunk.toString())
+          callback()
+        },
+      }),
+    })
+    const watcher = await createWatcher(
+      {
+        inbox,
+        out,
+        baseUrl: server.url,
+        apiKey: server.token,
+        splitPages: true,
+        stabilityMs: 50,
+        once: true,
+      },
+      { display },
+    )
+    try {
+      await engine.gate.whenWaiting(2)
+      await eventually(
+        () => watcher.snapshot().current.find((item) => item.path === 'atlas.pdf')?.pages?.done === 3,
+        'three pages done',
+      )
+      expect(watcher.snapshot().current[0]?.pages).toEqual({ done: 3, total: 6 })
+      engine.gate.open()
+      expect((await watcher.finished).converted).toBe(1)
+      expect(lines.filter((line) => line.includes('"atlas.pdf"'))).toHaveLength(2)
+    } finally {
+      await watcher.stop()
+      display.close()
+      await server.close()
+    }
+  })
+})
+
+describe('kill -9 in the middle of a document converted page by page', () => {
+  it('resumes it: the next start submits only the pages that had no job, and the output holds every page once, in order', async () => {
+    const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 4 })
+    const server = await startTestServer({ engine })
+    try {
+      const { inbox, out } = workspace
+      await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(12)))
+      const first = startWatcher({
+        inbox,
+        out,
+        url: server.url,
+        token: server.token,
+        args: ['--split-pages', '--concurrency', '2'],
+      })
+      // Pages 1-3 done, 4 and 5 held on the server (two in flight), 6-12 not submitted yet.
+      await engine.gate.whenWaiting(2)
+      await eventually(async () => {
+        const record = await journalRecord(out, 'book.pdf')
+        const ranges = (record?.pages as { ranges: Array<{ jobId?: string }> } | undefined)?.ranges ?? []
+        return ranges.filter((range) => range.jobId).length === 5
+      }, 'the journal holding the jobs of pages 1 to 5')
+      const submits = () => server.server.requests.filter((entry) => entry.route === 'submit').length
+      expect(submits()).toBe(5)
+      expect(engine.calls.map((call) => pageOf(call.document.filename)).sort()).toEqual([1, 2, 3, 4, 5])
+      first.kill('SIGKILL')
+      await first.exited
+      // The held pages finish on the server while no watcher runs.
+      engine.gate.open()
+
+      const second = startWatcher({
+        inbox,
+        out,
+        url: server.url,
+        token: server.token,
+        args: ['--once', '--split-pages', '--concurrency', '2'],
+      })
+      expect(await second.exited, second.output()).toBe(0)
+      // Submitted again: only the seven pages that had no job; none of the five finished or in flight.
+      expect(submits(), second.output()).toBe(5 + 7)
+      const secondRun = engine.calls.slice(5).map((call) => pageOf(call.document.filename))
+      expect(secondRun.sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12])
+      expect(second.lines.find((line) => line.message === 'resuming page by page')).toMatchObject({
+        path: 'book.pdf',
+        pages: 12,
+        rangesWithJob: 5,
+      })
+      const markdown = await readFile(join(out, 'book.pdf.md'), 'utf8')
+      expect(pagesIn(markdown, 'book')).toEqual(pageTexts(12).map((_, index) => index + 1))
+    } finally {
+      await server.close()
+    }
+  })
+})
