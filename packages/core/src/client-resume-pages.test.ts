@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream'
 import { scriptedEngine } from '@numarkdown/server'
 import { eventually, makePdf, setup } from '@numarkdown/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { NuMarkdownClient } from './client.js'
 import { NotFoundError, PageRangeError, ValidationError } from './errors.js'
 import type { PageResult, PagesHandle, ProgressEvent } from './types.js'
+import { validatePageSpec } from './validate-page-spec.js'
 
 type Logged = { server: { requests: { route: string; jobId?: string }[] } }
 const submits = (server: Logged) => server.server.requests.filter((entry) => entry.route === 'submit').length
@@ -150,5 +152,74 @@ describe('resuming a split conversion', () => {
       /pages 1-2 of a\.pdf never got a job/,
     )
     expect(submits(server)).toBe(before)
+  })
+})
+
+describe('split conversions of any input, and leaving jobs running', () => {
+  it('cuts a PDF given as a Blob or a stream, and resumes it from one', async () => {
+    const { client, server } = await setup(NuMarkdownClient)
+    const pdf = await makePdf(pageTexts(3))
+    const fromBlob = client.convertPages(new Blob([Buffer.from(pdf)], { type: 'application/pdf' }), {
+      filename: 'blob.pdf',
+    })
+    const pages = await collect(fromBlob)
+    expect(pages.map((page) => [page.pageNumber, page.totalPages, page.recovered])).toEqual([
+      [1, 3, false],
+      [2, 3, false],
+      [3, 3, false],
+    ])
+    const streamed = await collect(client.convertPages(Readable.from([pdf]), { filename: 'stream.pdf' }))
+    expect(streamed.map((page) => page.pageNumber)).toEqual([1, 2, 3])
+
+    const before = submits(server)
+    const resumed = await collect(
+      client.convertPages(new Blob([Buffer.from(pdf)]), { filename: 'blob.pdf', resume: fromBlob.handle! }),
+    )
+    expect(resumed.map((page) => page.jobId)).toEqual(pages.map((page) => page.jobId))
+    expect(submits(server)).toBe(before)
+    // The same bytes that cannot be cut now (sent as another type) must not lose the pages converted before.
+    const uncut = client.convertPages(
+      { data: pdf, filename: 'blob.pdf', contentType: 'text/plain' },
+      {
+        resume: fromBlob.handle!,
+      },
+    )
+    await expect(uncut.next()).rejects.toThrow(/the handle holds its pages/)
+  })
+
+  it('with cancelOnAbort: false, an abort leaves the range jobs running for a resume', async () => {
+    const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 2 })
+    const { client, server } = await setup(NuMarkdownClient, { engine }, { concurrency: 4 })
+    const pdf = await makePdf(pageTexts(3))
+    const controller = new AbortController()
+    const pages = client.convertPages(
+      { data: pdf, filename: 'keep.pdf' },
+      { signal: controller.signal, cancelOnAbort: false },
+    )
+    expect(((await pages.next()).value as PageResult).pageNumber).toBe(1)
+    await engine.gate.whenWaiting(2)
+    await eventually(() => pages.handle?.ranges.every((range) => range.jobId) === true)
+    const handle = pages.handle!
+    controller.abort()
+    await expect(pages.next()).rejects.toThrow()
+    expect(client.cancelling).toEqual([])
+    // Still running on the server, not cancelled.
+    for (const range of handle.ranges.slice(1))
+      expect((await client.getJob(range.jobId!)).status).toBe('running')
+    expect(server.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(0)
+    engine.gate.release()
+    const before = submits(server)
+    const result = await client.convert(
+      { data: pdf, filename: 'keep.pdf' },
+      { splitPages: true, resume: handle },
+    )
+    expect(submits(server)).toBe(before)
+    expect(result.pages?.map((page) => page.jobId)).toEqual(handle.ranges.map((range) => range.jobId))
+  })
+
+  it('checks a page spec up front for packages that take one at creation', () => {
+    expect(validatePageSpec('1-3,7,10-')).toBe('1-3,7,10-')
+    expect(() => validatePageSpec('3-1')).toThrow(ValidationError)
+    expect(() => validatePageSpec([0] as never)).toThrow(/not a page number/)
   })
 })

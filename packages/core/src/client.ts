@@ -177,6 +177,7 @@ export class NuMarkdownClient {
       )
     }
     const resume = this.#resumeHandle(options)
+    const cancelOnAbort = checkCancelOnAbort(options.cancelOnAbort)
     if (resume && !splitPages) {
       throw new ValidationError('resume applies with splitPages: true only (a handle holds page ranges)', {
         parameter: 'resume',
@@ -191,15 +192,15 @@ export class NuMarkdownClient {
       try {
         if (splitPages) {
           const plan = resume ? await planResume(source, resume) : await planPages(source, cut)
-          return await convertSplitPages(call, plan, { query, strategy, onPageError })
+          return await convertSplitPages(call, plan, { query, strategy, onPageError, cancelOnAbort })
         }
         if (cut.selection) {
           // The chosen pages as one PDF, one job, under the document's own name.
           const plan = await planPages(source, { pagesPerChunk: Infinity, selection: cut.selection })
           const selected = await plan.upload!(plan.ranges[0]!, source.filename)
-          return await convertUpload(call, selected, { query, strategy })
+          return await convertUpload(call, selected, { query, strategy, cancelOnAbort })
         }
-        return await convertUpload(call, source, { query, strategy })
+        return await convertUpload(call, source, { query, strategy, cancelOnAbort })
       } finally {
         await source.dispose()
       }
@@ -241,13 +242,14 @@ export class NuMarkdownClient {
     const cut = this.#pageCut(options)
     const onPageError = checkPageErrorPolicy(options.onPageError)
     const resume = this.#resumeHandle(options)
+    const cancelOnAbort = checkCancelOnAbort(options.cancelOnAbort)
     checkSignal(options.signal)
     checkTimeout(options.timeoutMs, 0)
     const planned: { plan?: PagePlan } = {}
     const pages = this.#streamPages(input, options, {
       cut,
       resume,
-      request: { query, strategy, onPageError },
+      request: { query, strategy, onPageError, cancelOnAbort },
       planned,
     })
     Object.defineProperty(pages, 'handle', {
@@ -316,8 +318,7 @@ export class NuMarkdownClient {
     this.#checkOpen()
     checkKnownOptions(options, waitOptionKeys, 'wait() options')
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
-    const cancelOnAbort = options.cancelOnAbort ?? true
-    if (typeof cancelOnAbort !== 'boolean') rejectValue('cancelOnAbort', 'a boolean', cancelOnAbort)
+    const cancelOnAbort = checkCancelOnAbort(options.cancelOnAbort)
     const onPageError = checkPageErrorPolicy(options.onPageError)
     if (typeof target === 'object' && target !== null) {
       const plan = planWait(checkPagesHandle(target, 'handle'))
@@ -522,6 +523,11 @@ export class NuMarkdownClient {
       },
     )
   }
+}
+
+function checkCancelOnAbort(value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') rejectValue('cancelOnAbort', 'a boolean', value)
+  return value ?? true
 }
 
 /** Creates a {@link NuMarkdownClient}; the same as `new NuMarkdownClient(options)`. */

@@ -54,3 +54,4 @@ export type {
 } from './types.js'
 export { validateClientOptions } from './validate-client-options.js'
 export { validateConversionParams } from './validate-conversion-params.js'
+export { validatePageSpec } from './validate-page-spec.js'

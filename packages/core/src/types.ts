@@ -66,6 +66,8 @@ export interface PageResult {
   reasoning: string
   /** True when this range's result was partial. */
   partial: boolean
+  /** True when this range's markdown was recovered from malformed model output. */
+  recovered: boolean
   /** The job that converted this range; for a skipped range, its last job ('' when none was created). */
   jobId: string
   /** Pages of the whole document; undefined for a document that is not a PDF. */
@@ -283,8 +285,13 @@ export interface ConvertOptions extends ConversionParams {
   filename?: string
   /** The content type sent with the upload. @default from the extension, else the magic bytes */
   contentType?: string
-  /** Aborts the call; the remote job is then cancelled (best effort). */
+  /** Aborts the call; the remote job is then cancelled (best effort) unless `cancelOnAbort` is false. */
   signal?: AbortSignal
+  /**
+   * Cancel the remote jobs (best effort) when the call is aborted or runs past its deadline. False leaves them
+   * running, e.g. for a process that shuts down and resumes them later (`resume`, `wait()`). @default true
+   */
+  cancelOnAbort?: boolean
   /** Deadline of this call (upload, wait, retries) in milliseconds, 0 for none. @default the client's `timeoutMs` */
   timeoutMs?: number
   /** How to wait for the job. @default the client's `waitStrategy` */

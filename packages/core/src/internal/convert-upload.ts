@@ -10,6 +10,8 @@ import { waitForJob } from './waiter.js'
 export interface ConversionRequest {
   query: Record<string, string>
   strategy: WaitStrategy
+  /** Whether an abort or the deadline cancels the remote job. @default true */
+  cancelOnAbort?: boolean
 }
 
 /**
@@ -23,11 +25,11 @@ export interface ConversionRequest {
 export function convertUpload(
   call: Call,
   source: UploadSource,
-  { query, strategy }: ConversionRequest,
+  { query, strategy, cancelOnAbort = true }: ConversionRequest,
 ): Promise<ConversionResult> {
   const { client } = call
-  // The job was created for this call: a call that ends early leaves nothing running.
-  const plan = { strategy, cancelOnAbort: true }
+  // The job was created for this call: a call that ends early leaves nothing running, unless asked to.
+  const plan = { strategy, cancelOnAbort }
   return client.queue.run(call.operation, async () => {
     const { jobId } = await submitUpload(call, source, query)
     try {

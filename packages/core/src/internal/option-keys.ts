@@ -58,6 +58,7 @@ export const convertOptionKeys: readonly string[] = optionKeys<ConvertOptions>({
   pages: true,
   onPageError: true,
   resume: true,
+  cancelOnAbort: true,
   filename: true,
   contentType: true,
   signal: true,

@@ -42,8 +42,6 @@ export interface PageCut {
 /** A conversion split into page ranges. */
 export interface PagedConversionRequest extends ConversionRequest {
   onPageError: PageErrorPolicy
-  /** Whether an abort cancels the jobs of resumed ranges too (`wait(handle)` may say no). @default true */
-  cancelOnAbort?: boolean
 }
 
 /** One range of a plan. `jobId` is filled in as soon as the range's job exists (the handle reads it). */
@@ -128,6 +126,13 @@ export async function planResume(source: UploadSource, handle: PagesHandle): Pro
     ...(range.jobId === undefined ? {} : { jobId: range.jobId }),
   }))
   if (readable.kind === 'whole' || handle.totalPages === undefined) {
+    if (handle.totalPages !== undefined) {
+      // Pages of this very document were converted before: converting it whole now would lose them.
+      throw new ValidationError(
+        `resume: ${readable.kind === 'whole' ? readable.why : source.filename}, but the handle holds its pages; resume with the document as a path, bytes or a Blob`,
+        { parameter: 'resume' },
+      )
+    }
     const warning = readable.kind === 'whole' ? readable.warning : undefined
     return { ...wholePlan(source, readable.identity, warning), ranges: ranges.slice(0, 1) }
   }
@@ -382,6 +387,7 @@ async function convertRange(
         markdown: result.markdown,
         reasoning: result.reasoning,
         partial: result.partial,
+        recovered: result.recovered,
         jobId: result.jobId,
         ...totalPages,
         ...(result.usage === undefined ? {} : { usage: result.usage }),
@@ -411,6 +417,7 @@ async function convertRange(
       markdown: failedPagesMarker(error),
       reasoning: '',
       partial: true,
+      recovered: false,
       jobId: cause.jobId ?? '',
       ...totalPages,
       error,
@@ -471,7 +478,10 @@ async function readPdf(source: UploadSource): Promise<ReadDocument> {
       warning: `splitPages applies to PDF only; ${source.filename} (${source.contentType}) was converted as one job`,
     }
   }
-  const bytes = source.bytes ?? (source.path ? await readFile(source.path) : undefined)
+  // pdf-lib needs the whole PDF: from memory, the file, or one read of a Blob or spooled stream.
+  const bytes =
+    source.bytes ??
+    (source.path ? await readFile(source.path) : source.reReadable ? await readAll(source) : undefined)
   const identity = await documentIdentity(source, bytes)
   const unreadable = {
     kind: 'whole',
@@ -487,6 +497,12 @@ async function readPdf(source: UploadSource): Promise<ReadDocument> {
   } catch {
     return unreadable
   }
+}
+
+async function readAll(source: UploadSource): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const part of source.open()) parts.push(part)
+  return Buffer.concat(parts)
 }
 
 /** One range covering `source` whole, uploaded as it is. */

@@ -1,0 +1,18 @@
+import { parsePageSpec } from './internal/page-selection.js'
+import type { PageSpec } from './types.js'
+
+/**
+ * Checks the syntax of a `pages` spec (`'1-3,7,10-'` or page numbers from 1) and returns it. Whether the pages
+ * exist is known only once a document is read; that check comes with the conversion.
+ *
+ * Packages that take `pages` up front (a stream, a loader, a command line) call this so that a malformed spec
+ * fails at creation rather than once per document.
+ *
+ * @example
+ * validatePageSpec('3-1') // throws ValidationError: pages "3-1": the range 3-1 ends before it starts
+ * @throws {ValidationError} naming the spec and the part of it that is wrong.
+ */
+export function validatePageSpec(spec: PageSpec): PageSpec {
+  parsePageSpec(spec)
+  return spec
+}
