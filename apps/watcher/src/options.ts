@@ -4,9 +4,8 @@
  * otherwise be ignored in silence, and the documents sent where the caller did not mean.
  */
 import { resolve } from 'node:path'
-import { checkKnownOptions, ValidationError } from '@numarkdown/core'
+import { checkKnownOptions, type PageSpec, ValidationError, validatePageSpec } from '@numarkdown/core'
 import { describe } from '@numarkdown/protocol'
-import { checkPageSpec } from './internal/conversion/page-spec.js'
 
 /** What happens to a source document once its markdown was written. */
 export type OnSuccess = 'keep' | 'move' | 'delete'
@@ -276,14 +275,17 @@ export function resolveNamedOptions(
   }
   let pages: string | undefined
   if (options.pages !== undefined) {
-    const checked = checkPageSpec(options.pages)
-    if (typeof checked !== 'string') {
+    try {
+      // Core's grammar, in one spelling: the spec is part of the options fingerprint.
+      pages = validatePageSpec(options.pages as PageSpec)
+    } catch (error) {
+      if (!ValidationError.isInstance(error)) throw error
+      const why = error.message.replace(/^pages .*?: /, '')
       throw invalid(
         'pages',
-        `expected ${name('pages')} to be pages like 1-3,7,10- (ranges, pages, an open range to the last page), got ${describe(options.pages)}: ${checked.why}`,
+        `expected ${name('pages')} to be pages like 1-3,7,10- (ranges, pages, an open range to the last page), got ${describe(options.pages)}: ${why}`,
       )
     }
-    pages = checked
   }
   return {
     inbox,

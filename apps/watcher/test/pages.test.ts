@@ -180,7 +180,10 @@ describe('the live view of a document converted page by page', () => {
   })
 })
 
-describe('kill -9 in the middle of a document converted page by page', () => {
+describe.each([
+  ['kill -9', 'SIGKILL'],
+  ['a stop whose grace period ends', 'SIGTERM'],
+] as const)('%s in the middle of a document converted page by page', (_, signal) => {
   it('resumes it: the next start submits only the pages that had no job, and the output holds every page once, in order', async () => {
     const engine = scriptedEngine({ hold: (document) => pageOf(document.filename) >= 4 })
     const server = await startTestServer({ engine })
@@ -192,7 +195,7 @@ describe('kill -9 in the middle of a document converted page by page', () => {
         out,
         url: server.url,
         token: server.token,
-        args: ['--split-pages', '--concurrency', '2'],
+        args: ['--split-pages', '--concurrency', '2', '--grace-ms', '100'],
       })
       // Pages 1-3 done, 4 and 5 held on the server (two in flight), 6-12 not submitted yet.
       await engine.gate.whenWaiting(2)
@@ -204,8 +207,11 @@ describe('kill -9 in the middle of a document converted page by page', () => {
       const submits = () => server.server.requests.filter((entry) => entry.route === 'submit').length
       expect(submits()).toBe(5)
       expect(engine.calls.map((call) => pageOf(call.document.filename)).sort()).toEqual([1, 2, 3, 4, 5])
-      first.kill('SIGKILL')
+      first.kill(signal)
       await first.exited
+      // Neither a kill nor a stop cancels the pages in flight: they are still converting on the server.
+      expect(server.server.requests.filter((entry) => entry.route === 'cancel')).toHaveLength(0)
+      expect(engine.gate.waiting).toHaveLength(2)
       // The held pages finish on the server while no watcher runs.
       engine.gate.open()
 

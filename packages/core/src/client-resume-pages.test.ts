@@ -218,7 +218,9 @@ describe('split conversions of any input, and leaving jobs running', () => {
   })
 
   it('checks a page spec up front for packages that take one at creation', () => {
-    expect(validatePageSpec('1-3,7,10-')).toBe('1-3,7,10-')
+    expect(validatePageSpec(' 1 - 3, 7,10-, 4-4')).toBe('1-3,7,10-,4')
+    expect(validatePageSpec([4, 2])).toBe('4,2')
+    expect(() => validatePageSpec(undefined as never)).toThrow(/got undefined/)
     expect(() => validatePageSpec('3-1')).toThrow(ValidationError)
     expect(() => validatePageSpec([0] as never)).toThrow(/not a page number/)
   })

@@ -13,6 +13,7 @@ import {
   ValidationError,
   validateClientOptions,
   validateConversionParams,
+  validatePageSpec,
 } from '@numarkdown/core'
 import type { NuMarkdownDocumentMetadata } from './document-metadata.js'
 import type { DocumentSplitter } from './document-splitter.js'
@@ -28,8 +29,6 @@ import { NuMarkdownLoaderError } from './nu-markdown-loader-error.js'
 
 const errorPolicies: readonly ErrorPolicy[] = ['throw', 'skip', 'collect']
 const pageErrorPolicies: readonly string[] = ['throw', 'skip']
-/** Never uploaded: `convertPages()` sends nothing before the first `next()`. */
-const noDocument = new Uint8Array(0)
 
 /** Settings resolved once, at construction. */
 interface Settings {
@@ -92,8 +91,7 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
   const pageOptions: ConvertPagesOptions | undefined = splitPages
     ? { ...convertOptions, ...(onPageError === undefined ? {} : { onPageError }) }
     : undefined
-  // A client given now checks the spec now; the one created for each load checks it as the load starts.
-  if (client !== undefined) checkPageSpec(client, pages)
+  checkPageSpec(pages)
   const ownClientOptions = {
     ...clientOptions,
     ...(apiKey === undefined ? {} : { apiKey }),
@@ -116,14 +114,11 @@ function settingsFrom(options: NuMarkdownLoaderOptions): Settings {
   }
 }
 
-/**
- * Checks the syntax of a page spec with core's own parser: `convertPages()` checks its options when called and
- * does nothing before its first `next()`, so the iterator it returns is dropped unused.
- */
-function checkPageSpec(client: LoaderClient, pages: ConvertOptions['pages']): void {
-  if (pages === undefined || client.convertPages === undefined) return
+/** Checks the syntax of a page spec with core's own parser, when the loader is made. */
+function checkPageSpec(pages: ConvertOptions['pages']): void {
+  if (pages === undefined) return
   try {
-    client.convertPages(noDocument, { pages })
+    validatePageSpec(pages)
   } catch (error) {
     if (!ValidationError.isInstance(error)) throw error
     throw new ValidationError(`NuMarkdownLoader: ${error.message}`, { parameter: 'pages', cause: error })
@@ -194,7 +189,6 @@ export class NuMarkdownLoader extends BaseDocumentLoader {
       this.#settings.client === undefined ? createClient(this.#settings.clientOptions) : undefined
     const client = this.#settings.client ?? (ownClient as LoaderClient)
     try {
-      if (ownClient !== undefined) checkPageSpec(ownClient, this.#settings.convertOptions.pages)
       for await (const outcome of this.#outcomes(client)) {
         if (!(outcome instanceof NuMarkdownLoaderError)) {
           yield outcome

@@ -65,10 +65,7 @@ export interface MarkdownInfo {
   /** The model's reasoning; with `splitPages`, empty: each range's reasoning comes with its `page` event. */
   reasoning: string
   usage?: Usage
-  /**
-   * True when the markdown was recovered from the raw `<think>/<answer>` output. With `splitPages`, false: core's
-   * page results do not say it.
-   */
+  /** True when the markdown (with `splitPages`: of any range) was recovered from the raw `<think>/<answer>` output. */
   recovered: boolean
   /**
    * `splitPages` only: every range, in page order, without its markdown and reasoning (they went out with the

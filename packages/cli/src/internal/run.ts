@@ -122,7 +122,7 @@ function processIo(): RunIo {
 
 async function runWith(options: CliOptions, io: RunIo, reporter: Reporter): Promise<number> {
   const params = conversionParams(options)
-  if (options.pages !== undefined) await checkPages(options.pages)
+  if (options.pages !== undefined) checkPages(options.pages)
   const { apiKey, baseUrl } = resolveConnection({ baseUrl: options.baseUrl }, io.environment)
   if (baseUrl !== undefined && apiKey === undefined) {
     throw new UsageError(`--base-url ${baseUrl}: set NUMIND_API_KEY to the token this server accepts`)

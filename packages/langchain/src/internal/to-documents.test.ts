@@ -22,8 +22,24 @@ const result: ConversionResult = {
   jobId: 'job-1',
   job,
   pages: [
-    { pageNumber: 1, lastPageNumber: 1, markdown: '# One', reasoning: 'r1', partial: false, jobId: 'job-p1' },
-    { pageNumber: 2, lastPageNumber: 2, markdown: '# Two', reasoning: '', partial: true, jobId: 'job-p2' },
+    {
+      pageNumber: 1,
+      lastPageNumber: 1,
+      markdown: '# One',
+      reasoning: 'r1',
+      partial: false,
+      recovered: false,
+      jobId: 'job-p1',
+    },
+    {
+      pageNumber: 2,
+      lastPageNumber: 2,
+      markdown: '# Two',
+      reasoning: '',
+      partial: true,
+      recovered: false,
+      jobId: 'job-p2',
+    },
   ],
 }
 

@@ -96,7 +96,7 @@ export class DocumentConversion {
     this.#params = resolved.params
     this.#client = new ClientHandle(resolved.options.client)
     try {
-      checkPageSpec(this.#client.client, resolved.params, 'pages')
+      checkPageSpec(resolved.params, 'pages')
     } catch (error) {
       void this.#client.close()
       throw error

@@ -93,7 +93,7 @@ export class ManyRunner {
     this.#defaults = defaults
     this.#client = new ClientHandle(options.client)
     try {
-      checkPageSpec(this.#client.client, defaults, 'pages')
+      checkPageSpec(defaults, 'pages')
     } catch (error) {
       void this.#client.close()
       throw error
@@ -138,7 +138,7 @@ export class ManyRunner {
     checkItem(item)
     const { params } = normalise(item)
     if (params === undefined) return
-    checkPageSpec(this.#client.client, params, 'item.params.pages')
+    checkPageSpec(params, 'item.params.pages')
     checkPagePolicy({ ...this.#defaults, ...pickParams(params) }, 'item.params.onPageError')
   }
 

@@ -3,26 +3,18 @@
  * conversion starts, and a page-selection failure named after its document: a stream of many documents, or an
  * error printed on its own, must say which document has fewer pages than asked for.
  */
-import { type NuMarkdownClient, ValidationError } from '@numarkdown/core'
+import { ValidationError, validatePageSpec } from '@numarkdown/core'
 import { InvalidOptionError } from '../errors.js'
 import type { StreamConversionParams } from '../types.js'
 
-/** Never uploaded: `convertPages()` sends nothing before the first `next()`. */
-const noDocument = new Uint8Array(0)
-
 /**
  * Checks the syntax of `params.pages` with core's own parser, so that a bad spec fails when the stream is created
- * and not once the whole input was read. `convertPages()` checks its options when called and does nothing before
- * its first `next()`: the iterator it returns is dropped unused.
+ * and not once the whole input was read.
  */
-export function checkPageSpec(
-  client: NuMarkdownClient,
-  params: StreamConversionParams,
-  option: string,
-): void {
+export function checkPageSpec(params: StreamConversionParams, option: string): void {
   if (params.pages === undefined) return
   try {
-    client.convertPages(noDocument, { pages: params.pages })
+    validatePageSpec(params.pages)
   } catch (error) {
     if (ValidationError.isInstance(error)) {
       throw new InvalidOptionError(option, { message: error.message, cause: error })

@@ -13,6 +13,7 @@ export class PageSummary {
   readonly #warnings = new Set<string>()
   #jobId: string | undefined
   #partial = false
+  #recovered = false
   #usage: Usage | undefined
 
   /** How many ranges were added. */
@@ -32,6 +33,7 @@ export class PageSummary {
       })
     }
     this.#partial ||= page.partial || page.error !== undefined
+    this.#recovered ||= page.recovered
     for (const warning of page.warnings ?? []) this.#warnings.add(warning)
     if (page.usage !== undefined) this.#usage = addUsage(this.#usage, page.usage)
   }
@@ -47,7 +49,7 @@ export class PageSummary {
       partial: this.#partial,
       reasoning: '',
       ...(this.#usage === undefined ? {} : { usage: this.#usage }),
-      recovered: false,
+      recovered: this.#recovered,
       pages: this.#pages,
       ...(this.#failed.length === 0 ? {} : { failedPages: this.#failed }),
       ...(this.#warnings.size === 0 ? {} : { warnings: [...this.#warnings] }),

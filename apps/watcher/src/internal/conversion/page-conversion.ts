@@ -22,7 +22,10 @@ export interface PageConversionOptions {
   client: NuMarkdownClient
   journal: JournalStore
   display: Display
-  /** Aborted once the grace period of a shutdown is over; the ranges' jobs in flight are then cancelled. */
+  /**
+   * Aborted once the grace period of a shutdown is over; the ranges' jobs in flight keep running on the server,
+   * and the next start collects them.
+   */
   signal: AbortSignal
   /** The document, relative to the inbox. */
   path: string
@@ -97,7 +100,14 @@ export async function convertPagesAndWait(options: PageConversionOptions): Promi
       : options.pages
         ? { pages: options.pages }
         : {}
-    const result = await client.convert(input, { splitPages: true, ...selection, signal, onProgress })
+    const result = await client.convert(input, {
+      splitPages: true,
+      ...selection,
+      signal,
+      // A shutdown is not a cancellation: the jobs stay, and the handle saved so far resumes them.
+      cancelOnAbort: false,
+      onProgress,
+    })
     // Durable before the result is acted on: the outputs and the `done` record come after this.
     await saves.settled()
     for (const warning of result.warnings ?? []) display.log('warn', warning, { path })
@@ -110,9 +120,9 @@ export async function convertPagesAndWait(options: PageConversionOptions): Promi
 }
 
 /**
- * The document as bytes: the client cuts a PDF into pages only from bytes in memory (or a path, which would be
- * read again, not the open file that was checked), and reads a larger document streamed from the open file as
- * one whole job. It holds the whole PDF to cut it anyway; reading it here costs no more memory.
+ * The document as bytes: the open file that was checked is a Blob-like reading its handle, which the client
+ * would treat as a stream (a path would be read again, not the file that was checked). The client holds the
+ * whole PDF to cut it anyway; reading it here costs no more memory.
  */
 async function inMemory(input: ConvertInput): Promise<ConvertInput> {
   if (typeof input !== 'object' || !('data' in input) || input.data instanceof Uint8Array) return input
