@@ -35,6 +35,24 @@ export class AdaptiveLimit {
   }
 }
 
+/** A task waiting for a slot, and how to settle the promise of its caller. */
+interface QueuedTask<T> {
+  task: () => Promise<T>
+  resolve: (value: T) => void
+  reject: (error: unknown) => void
+}
+
+/** `task` with the promise its caller waits on, and the functions that settle it. */
+function waitingTask<T>(task: () => Promise<T>): { promise: Promise<T>; waiting: QueuedTask<T> } {
+  let resolve: (value: T) => void = () => {}
+  let reject: (error: unknown) => void = () => {}
+  const promise = new Promise<T>((onResolve, onReject) => {
+    resolve = onResolve
+    reject = onReject
+  })
+  return { promise, waiting: { task, resolve, reject } }
+}
+
 /** The one concurrency limit of a client, shared by every caller, lowered for a while after a 429. */
 export class ConversionQueue {
   readonly limit: AdaptiveLimit
@@ -48,29 +66,40 @@ export class ConversionQueue {
   /**
    * Runs `task` under the limit. An abort while queued rejects at once; once running, the task handles the
    * abort itself (it ends at once too, and leaves the remote cancel to the client's background tasks).
+   *
+   * p-queue keeps the functions it has started in its array until it compacts it, which it does only when the
+   * queue empties or after about a hundred of them: while conversions keep waiting (a long document's page
+   * ranges, a busy watcher), the function handed to it stays reachable for a hundred conversions more. So that
+   * function lets go of the task and of the promise it settles as soon as it starts; otherwise each of those
+   * would keep its conversion's result (the markdown and the job) and its upload alive.
    */
   run<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
     operation.throwIfAborted()
-    return new Promise<T>((resolve, reject) => {
-      let started = false
-      const onAbort = () => {
-        if (!started) reject(operation.abortError())
-      }
-      operation.signal.addEventListener('abort', onAbort, { once: true })
-      this.#queue
-        .add(async () => {
-          if (operation.aborted) return
-          started = true
-          try {
-            resolve(await task())
-          } catch (error) {
-            reject(error)
-          } finally {
-            operation.signal.removeEventListener('abort', onAbort)
-          }
-        })
-        .catch(reject)
-    })
+    // `task` stays out of every closure here: a closure would keep it, and what it holds, alive with this scope.
+    const { promise, waiting } = waitingTask(task)
+    let queued: QueuedTask<T> | undefined = waiting
+    const take = () => {
+      const taken = queued
+      queued = undefined
+      return taken
+    }
+    const onAbort = () => take()?.reject(operation.abortError())
+    operation.signal.addEventListener('abort', onAbort, { once: true })
+    this.#queue
+      .add(async () => {
+        // Undefined when an abort already rejected it while it waited.
+        const started = take()
+        if (!started) return
+        try {
+          started.resolve(await started.task())
+        } catch (error) {
+          started.reject(error)
+        } finally {
+          operation.signal.removeEventListener('abort', onAbort)
+        }
+      })
+      .catch((error: unknown) => take()?.reject(error))
+    return promise
   }
 
   /** Drops the tasks still waiting (on close). */
