@@ -64,7 +64,9 @@ export class MarkdownTransform extends Duplex {
   }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.#conversion.append(chunk).then(() => callback(), callback)
+    // A chunk held in memory needs no promise: most documents are small.
+    if (this.#conversion.holdNow(chunk)) callback()
+    else this.#conversion.append(chunk).then(() => callback(), callback)
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -24,7 +24,7 @@ export function toMarkdownStream(options: MarkdownTransformOptions): TransformSt
   const pair = new WebPair<Uint8Array, string>({
     highWaterMark: resolved.highWaterMark,
     size: (chunk) => chunk.length,
-    write: (chunk) => conversion.append(chunk),
+    write: (chunk) => (conversion.holdNow(chunk) ? Promise.resolve() : conversion.append(chunk)),
     async close(output) {
       if (conversion.splitPages) {
         const info = await conversion.streamPages(async (text, page) => {

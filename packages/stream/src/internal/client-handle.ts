@@ -5,7 +5,6 @@ import {
   type ConvertPagesOptions,
   NuMarkdownClient,
   type PageResult,
-  type ProgressEvent,
 } from '@numarkdown/core'
 import type { ClientOrOptions } from '../types.js'
 import { isClient } from './options.js'
@@ -39,12 +38,8 @@ export class ClientHandle {
    * Converts one input. When `signal` aborts, core rejects at once and cancels the remote job in the background
    * (best effort); closing a client the stream created waits for that cancel.
    */
-  convert(
-    input: ConvertInput,
-    options: ConvertOptions & { signal: AbortSignal },
-    onProgress?: (event: ProgressEvent) => void,
-  ): Promise<ConversionResult> {
-    return this.client.convert(input, onProgress === undefined ? options : { ...options, onProgress })
+  convert(input: ConvertInput, options: ConvertOptions & { signal: AbortSignal }): Promise<ConversionResult> {
+    return this.client.convert(input, options)
   }
 
   /**
@@ -54,8 +49,7 @@ export class ClientHandle {
   convertPages(
     input: ConvertInput,
     options: ConvertPagesOptions & { signal: AbortSignal },
-    onProgress?: (event: ProgressEvent) => void,
   ): AsyncIterable<PageResult> {
-    return this.client.convertPages(input, onProgress === undefined ? options : { ...options, onProgress })
+    return this.client.convertPages(input, options)
   }
 }

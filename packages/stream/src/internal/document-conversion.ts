@@ -86,6 +86,7 @@ export class DocumentConversion {
   readonly #spool: Spool
   readonly #controller = new AbortController()
   readonly #onProgress: (event: ProgressEvent) => void
+  /** The conversion under way, once started (its caller handles a rejection). */
   #conversion: Promise<unknown> = Promise.resolve()
   /** True once the conversion has ended, either way: nothing is left to abort then. */
   #settled = false
@@ -120,6 +121,14 @@ export class DocumentConversion {
     return this.#spool.path
   }
 
+  /**
+   * Adds a chunk at once when it stays in memory, and returns true; returns false, holding nothing, when it must
+   * go through {@link append}: a chunk for the temporary file, or one `append()` rejects (not bytes, disposed of).
+   */
+  holdNow(chunk: unknown): boolean {
+    return chunk instanceof Uint8Array && this.#disposing === undefined && this.#spool.holdNow(chunk)
+  }
+
   /** Adds a chunk of the document; rejects with an `InvalidChunkError` for anything but bytes. */
   async append(chunk: unknown): Promise<void> {
     if (!(chunk instanceof Uint8Array)) throw new InvalidChunkError(chunk)
@@ -129,29 +138,36 @@ export class DocumentConversion {
 
   /** Converts the collected document; the temporary file is deleted as soon as the upload no longer needs it. */
   finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
+    // The caller handles a rejection of this very promise; `dispose()` only waits for it to settle.
     const conversion = this.#finish()
-    this.#conversion = conversion.then(
-      () => (this.#settled = true),
-      () => (this.#settled = true),
-    )
+    this.#conversion = conversion
     return conversion
   }
 
   async #finish(): Promise<{ markdown: string; info: MarkdownInfo }> {
-    this.#throwIfDisposed()
-    const document = await this.#spool.seal()
-    let result: ConversionResult
     try {
-      result = await this.#client.convert(
-        this.#inputOf(document),
-        { ...this.#params, signal: this.#controller.signal },
-        (event) => this.#onProgress(event),
-      )
-    } catch (error) {
-      throw namePagesError(error, this.#documentName)
+      this.#throwIfDisposed()
+      // A document in memory is taken at once; one in a file once its writes are done and it is closed.
+      const document = this.#spool.sealInMemory() ?? (await this.#spool.seal())
+      let result: ConversionResult
+      try {
+        result = await this.#client.convert(this.#inputOf(document), {
+          ...this.#params,
+          signal: this.#controller.signal,
+          onProgress: this.#onProgress,
+        })
+      } catch (error) {
+        throw namePagesError(error, this.#documentName)
+      }
+      // Bytes in memory went with the document; only a file has something left to delete.
+      if (document.kind === 'file') await this.#spool.dispose()
+      return {
+        markdown: renderMarkdown(result, this.#options.includeReasoning ?? false),
+        info: infoOf(result),
+      }
+    } finally {
+      this.#settled = true
     }
-    await this.#spool.dispose()
-    return { markdown: renderMarkdown(result, this.#options.includeReasoning ?? false), info: infoOf(result) }
   }
 
   /**
@@ -179,9 +195,11 @@ export class DocumentConversion {
     const includeReasoning = this.#options.includeReasoning ?? false
     const summary = new PageSummary()
     try {
-      const pages = this.#client.convertPages(this.#inputOf(document), { ...params, signal }, (event) =>
-        this.#onProgress(event),
-      )
+      const pages = this.#client.convertPages(this.#inputOf(document), {
+        ...params,
+        signal,
+        onProgress: this.#onProgress,
+      })
       // Leaving this loop (an abort, a failed delivery) returns the iterator: core then cancels every range.
       for await (const page of pages) {
         const text = renderMarkdown(page, includeReasoning)
@@ -238,7 +256,7 @@ export class DocumentConversion {
   async #dispose(reason: unknown): Promise<void> {
     // Aborting after the end would only build an AbortError (a costly stack trace) that nobody reads.
     if (!this.#settled) this.#controller.abort(reason)
-    await this.#conversion
+    await this.#conversion.then(settledAnyway, settledAnyway)
     await this.#spool.dispose()
     await this.#client.close()
   }
@@ -249,6 +267,8 @@ export class DocumentConversion {
     }
   }
 }
+
+function settledAnyway(): void {}
 
 /** `promise`, or the abort reason as soon as `signal` aborts, whichever comes first. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -105,21 +105,18 @@ export class ManyRunner {
       failFast: resolved.failFast,
       run: (item, signal) => {
         const { input, filename, contentType, params } = normalise(item)
-        const converting = this.#client.convert(
-          input,
-          {
-            ...defaults,
-            // Only what core's convert() knows: an item's params were checked, this keeps it so.
-            ...(params === undefined ? {} : pickParams(params)),
-            ...(filename === undefined ? {} : { filename }),
-            ...(contentType === undefined ? {} : { contentType }),
-            signal,
-          },
-          (event) => {
+        const converting = this.#client.convert(input, {
+          ...defaults,
+          // Only what core's convert() knows: an item's params were checked, this keeps it so.
+          ...(params === undefined ? {} : pickParams(params)),
+          ...(filename === undefined ? {} : { filename }),
+          ...(contentType === undefined ? {} : { contentType }),
+          signal,
+          onProgress: (event) => {
             options.onProgress?.(event, item)
             hooks.progress?.(event, item)
           },
-        )
+        })
         return converting.catch((error: unknown) => {
           throw namePagesError(error, filename ?? nameOf(input))
         })

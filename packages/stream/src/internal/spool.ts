@@ -49,6 +49,19 @@ export class Spool {
     return this.#path
   }
 
+  /**
+   * Adds bytes at once when they stay in memory, and returns true; returns false, holding nothing, when they must
+   * go through {@link append} (past the threshold, or the spool is sealed or disposed of). A small document then
+   * costs no promise per chunk.
+   */
+  holdNow(chunk: Uint8Array): boolean {
+    if (this.#path !== undefined || this.#sealed || this.#disposed !== undefined) return false
+    if (this.#size + chunk.byteLength > this.#options.thresholdBytes) return false
+    this.#size += chunk.byteLength
+    this.#chunks.push(chunk)
+    return true
+  }
+
   /** Adds bytes; resolves once they are held (in memory or written to the file). One call at a time. */
   append(chunk: Uint8Array): Promise<void> {
     const operation = this.#append(chunk)
@@ -76,16 +89,29 @@ export class Spool {
     await writeFully(this.#handle, chunk)
   }
 
+  /**
+   * Ends collection at once when the document is in memory and returns it; returns undefined, changing nothing,
+   * when it went to a file (then {@link seal} waits for its writes and closes it).
+   */
+  sealInMemory(): SpooledDocument | undefined {
+    if (this.#path !== undefined) return undefined
+    this.#assertOpen()
+    this.#sealed = true
+    return this.#takeMemory()
+  }
+
+  #takeMemory(): SpooledDocument {
+    const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
+    this.#chunks = []
+    return { kind: 'memory', bytes, size: this.#size }
+  }
+
   /** Ends collection and returns the document. No more `append()` after this. */
   async seal(): Promise<SpooledDocument> {
     await this.#pending
     this.#assertOpen()
     this.#sealed = true
-    if (this.#handle === undefined) {
-      const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
-      this.#chunks = []
-      return { kind: 'memory', bytes, size: this.#size }
-    }
+    if (this.#handle === undefined) return this.#takeMemory()
     const handle = this.#handle
     this.#handle = undefined
     const closing = handle.close()
