@@ -1,20 +1,22 @@
 /**
  * `toMarkdown` against the code it replaces, reading the file the same way: `createReadStream` → collect the
  * chunks → `client.convert(bytes)`; and against `readFile` + `convert(bytes)`. Many small documents on an instant
- * engine, the same client and concurrency for all three, taking turns round by round; time per round, min,
- * median and max over the rounds.
+ * engine, the same client and concurrency for all, taking turns round by round; time and this process's CPU per
+ * round, min, median and max over the rounds. Beside them, the floor of any stream adapter: a bare Duplex that
+ * collects, converts with an abort signal and pushes the markdown, in the same `pipeline` with the same sink, so
+ * that the share of Node's own stream plumbing in the ratio shows.
  */
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { Writable } from 'node:stream'
+import { Duplex, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { benchDirectory, writeSmallDocuments } from '../internal/files.ts'
-import { loadCore, loadStream } from '../internal/packages.ts'
+import { type CoreModule, loadCore, loadStream } from '../internal/packages.ts'
 import { runPool } from '../internal/pool.ts'
 import { startServerProcess } from '../internal/servers.ts'
 import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
-import { median } from '../internal/stats.ts'
+import { median, round } from '../internal/stats.ts'
 import type { Benchmark, BenchmarkRow } from '../report.ts'
 
 const concurrency = 8
@@ -32,14 +34,49 @@ async function collect(path: string): Promise<Buffer> {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }
 
+/**
+ * The least a stream adapter does around `convert()`: collect the chunks, convert with a signal that destroying
+ * it would abort, push the markdown. No validation, spooling, events or clean-up.
+ */
+function bareDuplex(client: InstanceType<CoreModule['NuMarkdownClient']>, filename: string): Duplex {
+  const chunks: Buffer[] = []
+  const controller = new AbortController()
+  return new Duplex({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk)
+      callback()
+    },
+    final(callback) {
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+      client.convert({ data, filename }, { signal: controller.signal }).then((result) => {
+        this.push(Buffer.from(result.markdown, 'utf8'))
+        this.push(null)
+        callback()
+      }, callback)
+    },
+    read() {},
+    destroy(error, callback) {
+      controller.abort(error)
+      callback(error)
+    },
+  })
+}
+
+/** This process's CPU time (user + system) in milliseconds. */
+function cpuMs(): number {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
 const benchmark: Benchmark = {
   name: 'to-markdown',
   description: `toMarkdown vs createReadStream → collect → convert(bytes) and readFile + convert(bytes), ${concurrency} in flight`,
   async run({ quick }) {
     const { NuMarkdownClient } = await loadCore()
     const { toMarkdown } = await loadStream()
-    const rounds = quick ? 2 : 9
-    const perRound = quick ? 40 : 200
+    // Short rounds, many of them: on a shared machine neighbouring rounds see the same load, so their ratio holds.
+    const rounds = quick ? 2 : 31
+    const perRound = quick ? 40 : 100
     const directory = await benchDirectory('to-markdown')
     const server = await startServerProcess({ latencyMs: 0, concurrency: 64 })
     const client = new NuMarkdownClient({ apiKey: server.token, baseUrl: server.url, concurrency })
@@ -56,23 +93,34 @@ const benchmark: Benchmark = {
           client.convert({ data: await collect(paths[index]!), filename: basename(paths[index]!) }),
         readFile: async (index: number) =>
           client.convert({ data: await readFile(paths[index]!), filename: basename(paths[index]!) }),
+        bareDuplex: (index: number) =>
+          pipeline(createReadStream(paths[index]!), bareDuplex(client, basename(paths[index]!)), sink()),
       }
       type Method = keyof typeof methods
       const names = Object.keys(methods) as Method[]
       for (const name of names) await runPool(quick ? 8 : 100, concurrency, methods[name])
-      const wall: Record<Method, number[]> = { toMarkdown: [], collected: [], readFile: [] }
-      const ratios: Record<'collected' | 'readFile', number[]> = { collected: [], readFile: [] }
+      const wall: Record<Method, number[]> = { toMarkdown: [], collected: [], readFile: [], bareDuplex: [] }
+      const cpu: Record<Method, number[]> = { toMarkdown: [], collected: [], readFile: [], bareDuplex: [] }
+      type Ratio = 'collected' | 'readFile' | 'bareDuplex'
+      const ratios: Record<Ratio, number[]> = { collected: [], readFile: [], bareDuplex: [] }
+      const cpuRatios: Record<Ratio, number[]> = { collected: [], readFile: [], bareDuplex: [] }
       for (let turn = 0; turn < rounds; turn++) {
         const order = names.map((_, index) => names[(index + turn) % names.length]!)
         const round = {} as Record<Method, number>
+        const roundCpu = {} as Record<Method, number>
         for (const name of order) {
           const started = performance.now()
+          const cpuStarted = cpuMs()
           await runPool(perRound, concurrency, methods[name])
+          roundCpu[name] = cpuMs() - cpuStarted
           round[name] = performance.now() - started
           wall[name].push(round[name])
+          cpu[name].push((roundCpu[name] * 1000) / perRound)
         }
-        ratios.collected.push(round.toMarkdown / round.collected)
-        ratios.readFile.push(round.toMarkdown / round.readFile)
+        for (const baseline of ['collected', 'readFile', 'bareDuplex'] as const) {
+          ratios[baseline].push(round.toMarkdown / round[baseline])
+          cpuRatios[baseline].push(roundCpu.toMarkdown / roundCpu[baseline])
+        }
       }
       const baselineNames = {
         collected: 'createReadStream → collect → convert(bytes)',
@@ -90,14 +138,38 @@ const benchmark: Benchmark = {
           })
         }
         const ratio = median(ratios[baseline])
+        const label = baseline === 'collected' ? 'collected stream' : 'readFile'
         rows.push({
-          metric: `toMarkdown ÷ ${baseline === 'collected' ? 'collected stream' : 'readFile'}, median of rounds`,
+          metric: `toMarkdown ÷ ${label}, median of rounds`,
           ours: ratio,
           unit: '×',
           target: `≤ ${targets[baseline]}×`,
           pass: ratio <= targets[baseline],
         })
+        rows.push({
+          metric: `toMarkdown ÷ ${label}, client CPU, median of rounds`,
+          ours: median(cpuRatios[baseline]),
+          unit: '×',
+        })
       }
+      rows.push({
+        metric: 'client CPU per document, median of rounds',
+        ours: median(cpu.toMarkdown),
+        baseline: median(cpu.bareDuplex),
+        baselineName: 'a bare Duplex in the same pipeline',
+        unit: 'µs',
+      })
+      for (const [kind, values] of [
+        ['time', ratios.bareDuplex],
+        ['client CPU', cpuRatios.bareDuplex],
+      ] as const) {
+        rows.push({
+          metric: `toMarkdown ÷ bare Duplex in the same pipeline, ${kind}, median of rounds`,
+          ours: median(values),
+          unit: '×',
+        })
+      }
+      const floor = median(ratios.bareDuplex.map((ratio, index) => ratios.collected[index]! / ratio))
       const show = (values: number[]) => showSpread(spreadOf(values))
       return {
         name: 'to-markdown',
@@ -106,7 +178,11 @@ const benchmark: Benchmark = {
           `${rounds} rounds of ${perRound} conversions of 2 KiB files per method, ${concurrency} in flight, methods ` +
             'taking turns, instant engine, server in its own process.',
           `per-round ratio min–median–max: toMarkdown ÷ collected stream ${show(ratios.collected)}, ` +
-            `toMarkdown ÷ readFile ${show(ratios.readFile)}.`,
+            `toMarkdown ÷ readFile ${show(ratios.readFile)}, toMarkdown ÷ bare Duplex ${show(ratios.bareDuplex)}; ` +
+            `client CPU: ÷ collected ${show(cpuRatios.collected)}, ÷ readFile ${show(cpuRatios.readFile)}, ` +
+            `÷ bare Duplex ${show(cpuRatios.bareDuplex)}.`,
+          `the bare Duplex in the same pipeline ÷ collected stream (what Node's pipeline, a Duplex and a sink cost ` +
+            `before any adapter code), median of rounds: ${round(floor)}×.`,
         ],
       }
     } finally {
