@@ -4,6 +4,7 @@ export {
   DEFAULT_EXTENSIONS,
   defaultExtensions,
   type LogFormat,
+  type OnPageError,
   type OnSuccess,
   type ResolvedOptions,
   resolveOptions,

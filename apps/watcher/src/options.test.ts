@@ -94,4 +94,21 @@ describe('strict options', () => {
       /2\.5 is not a page number/,
     )
   })
+
+  it('checks onPageError: fail or skip, and only beside splitPages or pages', async () => {
+    expect(resolveOptions({ inbox: 'x' }).onPageError).toBe('fail')
+    expect(resolveOptions({ inbox: 'x', splitPages: true, onPageError: 'skip' }).onPageError).toBe('skip')
+    expect(resolveOptions({ inbox: 'x', pages: '2-', onPageError: 'fail' }).onPageError).toBe('fail')
+    const unknown = await errorOf(() =>
+      resolveOptions({ inbox: 'x', splitPages: true, onPageError: 'ignore' as never }),
+    )
+    expect(unknown).toBeInstanceOf(ValidationError)
+    expect((unknown as ValidationError).parameter).toBe('onPageError')
+    expect(unknown.message).toBe('expected onPageError to be fail or skip, got "ignore"')
+    const alone = await errorOf(() => resolveOptions({ inbox: 'x', onPageError: 'skip' }))
+    expect(alone).toBeInstanceOf(ValidationError)
+    expect(alone.message).toBe(
+      'expected splitPages or pages with onPageError skip: only a document converted page by page has pages that fail on their own',
+    )
+  })
 })

@@ -10,6 +10,12 @@ import { describe } from '@numarkdown/protocol'
 /** What happens to a source document once its markdown was written. */
 export type OnSuccess = 'keep' | 'move' | 'delete'
 
+/**
+ * What a page-by-page conversion does with a page that still fails after it was converted again on its own:
+ * `fail` the document, or `skip` the page (the output holds a marker where it would have been).
+ */
+export type OnPageError = 'fail' | 'skip'
+
 /** How the watcher reports what it does. */
 export type LogFormat = 'pretty' | 'json'
 
@@ -82,6 +88,15 @@ export interface WatcherOptions {
    * whole. @default every page
    */
   pages?: string | readonly number[]
+  /**
+   * With `splitPages` or `pages`: what a page that still fails after it was converted again on its own does.
+   * `fail`: the document fails, naming the page, and no output is written. `skip`: the output is written with a
+   * marker (`<!-- numarkdown: page 3 of book.pdf failed: … -->`) where the page would have been, the log, the
+   * live view and the summary name the failed pages, and the journal records them; the document counts as
+   * converted (with failed pages) and is converted again only when it changes. A document whose every page
+   * failed fails. @default 'fail'
+   */
+  onPageError?: OnPageError
 }
 
 const optionKeys = [
@@ -109,6 +124,7 @@ const optionKeys = [
   'queueLockMs',
   'splitPages',
   'pages',
+  'onPageError',
 ] as const satisfies readonly (keyof WatcherOptions)[]
 // A key added to WatcherOptions but not to the list above fails to compile here.
 type MissingKey = Exclude<keyof WatcherOptions, (typeof optionKeys)[number]>
@@ -167,6 +183,7 @@ export interface ResolvedOptions {
   splitPages: boolean
   /** The pages asked for, as a spec (`1-3,7,10-`), or `undefined` for every page. */
   pages: string | undefined
+  onPageError: OnPageError
 }
 
 /** How an option is named in messages: its key for a program, its flag (`--stability-ms`) on the command line. */
@@ -287,6 +304,20 @@ export function resolveNamedOptions(
       )
     }
   }
+  const onPageError = options.onPageError ?? 'fail'
+  if (onPageError !== 'fail' && onPageError !== 'skip') {
+    throw invalid(
+      'onPageError',
+      `expected ${name('onPageError')} to be fail or skip, got ${describe(onPageError)}`,
+    )
+  }
+  if (options.onPageError !== undefined && !splitPages && pages === undefined) {
+    // Whole documents have no pages to skip: a setting that would do nothing is refused, as core refuses it.
+    throw invalid(
+      'onPageError',
+      `expected ${name('splitPages')} or ${name('pages')} with ${name('onPageError')} ${onPageError}: only a document converted page by page has pages that fail on their own`,
+    )
+  }
   return {
     inbox,
     out,
@@ -312,6 +343,7 @@ export function resolveNamedOptions(
     queueLockMs: integer('queueLockMs', options.queueLockMs ?? 30_000, { min: 1000, max: 600_000 }),
     splitPages,
     pages,
+    onPageError,
   }
 }
 

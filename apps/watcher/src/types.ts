@@ -16,6 +16,11 @@ export interface SummaryRow {
   error?: string
   /** What went wrong, for a failed document: `EMPTY`, `INVALID`, `UNSUPPORTED`, `INCOMPLETE`, `EACCES`... */
   code?: string
+  /**
+   * A document converted with `onPageError: 'skip'` whose output marks pages that failed: those pages, as a
+   * page spec (`3,7-8`); `error` then says why they failed.
+   */
+  failedPages?: string
 }
 
 /** What a run did. */
@@ -24,6 +29,8 @@ export interface Summary {
   converted: number
   unchanged: number
   failed: number
+  /** Of the documents converted or unchanged, those whose output marks pages that failed (`failedPages`). */
+  partial: number
 }
 
 /** A running watcher. */
@@ -55,7 +62,7 @@ export interface Snapshot {
    * (`done` of `total` pages).
    */
   current: Array<{ path: string; since: number; jobId?: string; pages?: { done: number; total: number } }>
-  /** Most recent failures, newest last. */
+  /** Most recent failures (documents, and pages skipped with `onPageError: 'skip'`), newest last. */
   errors: Array<{ path: string; message: string }>
   startedAt: number
   /** Documents converted per minute, over the last minute: what the run does now, not on average. */

@@ -43,7 +43,10 @@ export async function createWatcher(input: WatcherOptions, hooks: WatcherHooks =
 export function formatSummary(summary: Summary, out: string): string {
   const lines = summary.rows.map((row) => {
     const failure = `${row.code ? `${row.code}: ` : ''}${row.error ?? ''}`
-    const where = row.outcome === 'failed' ? failure : row.output ? relative(out, row.output) : ''
+    const output = row.output ? relative(out, row.output) : ''
+    // A document whose output marks failed pages: its output, then which pages failed and why.
+    const skipped = row.failedPages !== undefined && row.error ? `${output} (${row.error})` : output
+    const where = row.outcome === 'failed' ? failure : skipped
     return [row.outcome, JSON.stringify(row.path).slice(1, -1), where]
   })
   const header = ['outcome', 'document', 'output or error']
@@ -60,7 +63,7 @@ export function formatSummary(summary: Summary, out: string): string {
     format(widths.map((width) => '-'.repeat(width))),
     ...lines.map(format),
     '',
-    `${summary.converted} converted, ${summary.unchanged} unchanged, ${summary.failed} failed`,
+    `${summary.converted} converted, ${summary.unchanged} unchanged, ${summary.failed} failed${summary.partial > 0 ? `; ${summary.partial} with failed pages` : ''}`,
     '',
   ].join('\n')
 }

@@ -10,6 +10,7 @@ import {
   killLeftoverWatchers,
   readIfExists,
   startWatcher,
+  submissions,
   type Workspace,
 } from './harness.js'
 
@@ -131,6 +132,116 @@ describe('page by page (--split-pages, --pages)', () => {
       /^numarkdown-watch: expected --pages to be pages like 1-3,7,10- .*got "3-1": the range 3-1 ends before it starts\n/,
     )
     expect(server.server.requests.length).toBe(before)
+  })
+})
+
+describe('a page that still fails after its own retry (--on-page-error)', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    // Page 3 of every document fails on the server, however often it is converted.
+    const engine = scriptedEngine({
+      outcome: (document) =>
+        pageOf(document.filename) === 3
+          ? { type: 'fail', code: 'InvalidPage', message: 'The page cannot be read' }
+          : 'complete',
+    })
+    server = await startTestServer({ engine })
+  })
+  afterAll(() => server.close())
+
+  it('fails the document by default: the error names the page, no output is written', async () => {
+    const { inbox, out } = workspace
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(5)))
+    const watcher = startWatcher({
+      inbox,
+      out,
+      url: server.url,
+      token: server.token,
+      args: ['--once', '--split-pages'],
+    })
+    expect(await watcher.exited, watcher.output()).toBe(1)
+    const failed = watcher.lines.find((line) => line.message === 'failed' && line.path === 'book.pdf')
+    expect(failed?.error, watcher.output()).toMatch(/^page 3 of book\.pdf failed: .*The page cannot be read/)
+    expect(await readIfExists(join(out, 'book.pdf.md'))).toBeUndefined()
+    expect(await journalRecord(out, 'book.pdf')).toMatchObject({ status: 'failed' })
+    const summary = watcher.lines.find((line) => line.message === 'summary')
+    expect(summary).toMatchObject({ converted: 0, failed: 1, partial: 0 })
+  })
+
+  it('with skip, writes the other pages in order and a marker in its place, names the page everywhere, and keeps the document done', async () => {
+    const { inbox, out } = workspace
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(5)))
+    const args = ['--once', '--split-pages', '--on-page-error', 'skip']
+    const first = startWatcher({ inbox, out, url: server.url, token: server.token, args })
+    // Converted, but not whole: --once says so with its exit code.
+    expect(await first.exited, first.output()).toBe(1)
+    const markdown = (await readIfExists(join(out, 'book.pdf.md'))) ?? ''
+    expect(pagesIn(markdown, 'book')).toEqual([1, 2, 4, 5])
+    const marker = /^<!-- numarkdown: page 3 of book\.pdf failed: .*The page cannot be read.* -->$/m
+    expect(markdown).toMatch(marker)
+    // In page order: page 2, the marker, page 4.
+    const at = (pattern: RegExp) => markdown.search(pattern)
+    expect(at(/^# book-p2\.pdf$/m)).toBeLessThan(at(marker))
+    expect(at(marker)).toBeLessThan(at(/^# book-p4\.pdf$/m))
+    // The log line, the summary and the journal name the page that failed.
+    const converted = first.lines.find(
+      (line) => line.path === 'book.pdf' && line.message.startsWith('converted'),
+    )
+    expect(converted).toMatchObject({ level: 'warn', failedPages: '3', partial: true })
+    expect(converted?.message).toMatch(/^converted; page 3 failed: .*The page cannot be read/)
+    const summary = first.lines.find((line) => line.message === 'summary')
+    expect(summary).toMatchObject({ converted: 1, failed: 0, partial: 1 })
+    expect((summary?.rows as unknown[] | undefined)?.[0]).toMatchObject({
+      path: 'book.pdf',
+      outcome: 'converted',
+      failedPages: '3',
+      error: expect.stringMatching(/^page 3 failed: /),
+    })
+    const record = await journalRecord(out, 'book.pdf')
+    expect(record).toMatchObject({
+      status: 'done',
+      failedPages: [{ pageNumber: 3, lastPageNumber: 3, code: 'InvalidPage' }],
+    })
+    expect((record?.failedPages as Array<{ message: string }> | undefined)?.[0]?.message).toMatch(
+      /The page cannot be read/,
+    )
+
+    // A later run converts nothing again: the document is unchanged, its failed page still named.
+    const submitted = submissions(server.server.requests)
+    const second = startWatcher({ inbox, out, url: server.url, token: server.token, args })
+    expect(await second.exited, second.output()).toBe(1)
+    expect(submissions(server.server.requests)).toBe(submitted)
+    const again = second.lines.find((line) => line.message === 'summary')
+    expect(again).toMatchObject({ converted: 0, unchanged: 1, partial: 1 })
+    expect((again?.rows as unknown[] | undefined)?.[0]).toMatchObject({
+      outcome: 'unchanged',
+      failedPages: '3',
+    })
+
+    // Once the source changes, it is converted again: two pages, none failed.
+    await writeFile(join(inbox, 'book.pdf'), await makePdf(pageTexts(2)))
+    const third = startWatcher({ inbox, out, url: server.url, token: server.token, args })
+    expect(await third.exited, third.output()).toBe(0)
+    expect(pagesIn((await readIfExists(join(out, 'book.pdf.md'))) ?? '', 'book')).toEqual([1, 2])
+    expect((await journalRecord(out, 'book.pdf'))?.failedPages).toBeUndefined()
+  })
+
+  it('refuses --on-page-error without --split-pages or --pages, and a value other than fail or skip (exit 2)', async () => {
+    const { inbox, out } = workspace
+    const alone = startWatcher({ inbox, out, args: ['--once', '--on-page-error', 'skip'] })
+    expect(await alone.exited).toBe(2)
+    expect(alone.stderr()).toMatch(
+      /^numarkdown-watch: expected --split-pages or --pages with --on-page-error skip: /,
+    )
+    const unknown = startWatcher({
+      inbox,
+      out,
+      args: ['--once', '--split-pages', '--on-page-error', 'ignore'],
+    })
+    expect(await unknown.exited).toBe(2)
+    expect(unknown.stderr()).toMatch(
+      /^numarkdown-watch: expected --on-page-error to be fail or skip, got "ignore"\n/,
+    )
   })
 })
 

@@ -47,6 +47,10 @@ afterAll(() => folder.remove())
 
 const started: CliProcess[] = []
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
 function start(options: StartOptions): CliProcess {
   const cli = startCli(options)
   started.push(cli)
@@ -152,6 +156,75 @@ describe('--split-pages streams pages to stdout', () => {
     )
     // Page 2 was tried twice; page 3 was cancelled with the document.
     expect(await statuses(running)).toEqual(['cancelled', 'completed', 'failed', 'failed'])
+  })
+
+  it('--on-page-error skip: a failed middle page is marked in its place, the later pages follow, exit 1 naming it', async () => {
+    const { server: running } = await serverHolding(
+      () => false,
+      (document) =>
+        document.filename === 'book-p2.pdf'
+          ? { type: 'fail', code: 'InvalidPage', message: 'The page cannot be read' }
+          : 'complete',
+    )
+    const cli = start({
+      args: ['book.pdf', '--split-pages', '--on-page-error', 'skip'],
+      cwd: folder.path,
+      server: running,
+    })
+    // Something failed: the exit status says so, though stdout has the document.
+    expect(await cli.exited).toBe(1)
+    const pageThree = merged.slice(merged.indexOf('# book-p3.pdf'))
+    const marker =
+      '<!-- numarkdown: page 2 of book.pdf failed: Job [\\w-]+ failed: The page cannot be read -->'
+    expect(cli.stdout()).toMatch(
+      new RegExp(`^${escapeRegExp(throughPage(1))}\n\n${marker}\n\n${escapeRegExp(pageThree)}$`),
+    )
+    expect(cli.stderr()).toMatch(
+      /^numarkdown: book\.pdf: page 2 failed: the conversion failed \(InvalidPage\): The page cannot be read \(job [\w-]+\); stdout has the other pages, with a marker in its place\n$/,
+    )
+    // Page 2 was tried twice, and nothing was cancelled.
+    expect(await statuses(running)).toEqual(['completed', 'completed', 'failed', 'failed'])
+  })
+
+  it('--on-page-error skip with -o and --json: the file holds the marker, the JSON line the error', async () => {
+    const { server: running } = await serverHolding(
+      () => false,
+      (document) =>
+        document.filename === 'book-p2.pdf'
+          ? { type: 'fail', code: 'InvalidPage', message: 'Unreadable' }
+          : 'complete',
+    )
+    const file = await runCli({
+      args: ['book.pdf', '--split-pages', '--on-page-error', 'skip', '-o', 'skipped.md'],
+      cwd: folder.path,
+      server: running,
+    })
+    expect(file.code).toBe(1)
+    expect(file.stdout).toBe('')
+    expect(file.stderr).toMatch(
+      /^numarkdown: book\.pdf: page 2 failed: .*; skipped\.md has the other pages, with a marker in its place\n$/,
+    )
+    const written = await readFile(join(folder.path, 'skipped.md'), 'utf8')
+    expect(written.match(/^# book-p\d\.pdf$/gm)).toEqual(['# book-p1.pdf', '# book-p3.pdf'])
+    expect(written).toMatch(
+      /\n\n<!-- numarkdown: page 2 of book\.pdf failed: .*Unreadable -->\n\n# book-p3\.pdf\n/,
+    )
+    const json = await runCli({
+      args: ['book.pdf', '--split-pages', '--on-page-error', 'skip', '--json'],
+      cwd: folder.path,
+      server: running,
+    })
+    expect(json.code).toBe(1)
+    const lines = json.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(lines.map((line) => [line.pageNumber, line.partial, line.error?.pageNumber])).toEqual([
+      [1, false, undefined],
+      [2, true, 2],
+      [3, false, undefined],
+    ])
+    expect(lines[1].error.message).toMatch(/^page 2 of book\.pdf failed: .*Unreadable/)
   })
 
   it('Ctrl-C mid-document cancels every page still running and exits 130', async () => {

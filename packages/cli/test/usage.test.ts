@@ -77,6 +77,12 @@ describe('usage', () => {
     )
     expect(await usage(['--resume', 'job-1'])).toMatch(/^numarkdown: --resume needs NUMIND_API_KEY/)
     expect(await usage(['a.txt', 'a.txt', '-', '-'])).toBe('numarkdown: - (stdin) can be read only once')
+    expect(await usage(['a.txt', '--on-page-error', 'skip'])).toBe(
+      'numarkdown: --on-page-error skip applies to pages converted one by one: give --split-pages too',
+    )
+    expect(await usage(['a.txt', '--split-pages', '--on-page-error', 'ignore'])).toBe(
+      'numarkdown: --on-page-error: expected fail or skip, got "ignore"',
+    )
     expect(await listFiles(folder.path)).toEqual(['a.txt'])
   })
 })

@@ -15,6 +15,7 @@ const flagTable = {
   concurrency: { type: 'string', short: 'j' },
   pages: { type: 'string' },
   'split-pages': { type: 'boolean' },
+  'on-page-error': { type: 'string' },
   temperature: { type: 'string' },
   dpi: { type: 'string' },
   'max-output-tokens': { type: 'string' },
@@ -43,6 +44,11 @@ export interface CliOptions {
   /** `--pages` as typed (`1-3,7,10-`); core reads it. */
   pages?: string
   splitPages: boolean
+  /**
+   * `--on-page-error` (with `--split-pages`): a page that still fails after its own retry fails the document
+   * (`fail`), or is marked in its place while the other pages are written (`skip`).
+   */
+  onPageError: 'fail' | 'skip'
   temperature?: number
   dpi?: number
   maxOutputTokens?: number
@@ -116,6 +122,7 @@ export function parseCli(argv: readonly string[]): CliRequest {
     reasoning: reasoningFile ?? values.reasoning ?? false,
     concurrency: 4,
     splitPages: values['split-pages'] ?? false,
+    onPageError: 'fail',
   }
   if (values.output !== undefined) {
     if (values.output === '') throw new UsageError('-o, --output: expected a file or folder name')
@@ -129,6 +136,19 @@ export function parseCli(argv: readonly string[]): CliRequest {
     options.concurrency = concurrency
   }
   if (values.pages !== undefined) options.pages = values.pages
+  const onPageError = values['on-page-error']
+  if (onPageError !== undefined) {
+    if (onPageError !== 'fail' && onPageError !== 'skip') {
+      throw new UsageError(`--on-page-error: expected fail or skip, got ${JSON.stringify(onPageError)}`)
+    }
+    if (!options.splitPages) {
+      // One job has no pages that fail on their own: the flag would do nothing.
+      throw new UsageError(
+        `--on-page-error ${onPageError} applies to pages converted one by one: give --split-pages too`,
+      )
+    }
+    options.onPageError = onPageError
+  }
   const temperature = number('temperature', values.temperature)
   if (temperature !== undefined) options.temperature = temperature
   const dpi = number('dpi', values.dpi)

@@ -24,6 +24,9 @@ Conversion:
                              written, in page order, as soon as it and the pages before it are done (the same
                              bytes as the whole document). If a page fails, stdout keeps the pages before it
                              (stderr names them) and nothing else; an -o file is written whole or not at all
+      --on-page-error <what> with --split-pages: a page that still fails after its own retry fails the
+                             document (fail, the default), or is skipped (skip): the other pages are written,
+                             in order, with a marker in its place; stderr names it, and the exit status is 1
       --temperature <t>      0 to 1 (default 0)
       --dpi <n>              rasterization DPI, 1 to 300 (default 170)
       --max-output-tokens <n>  cut the model's output after n tokens (default 0: no limit)
@@ -40,8 +43,8 @@ Environment:
   NUMARKDOWN_BASE_URL        the API's URL when NUMIND_API_KEY is set (default https://nuextract.ai)
   NO_COLOR                   no colours in the progress shown on a terminal
 
-Exit status: 0 all converted (or up to date), 1 some failed (each named on stderr), 2 usage error,
-130 interrupted (Ctrl-C cancels the jobs; a second Ctrl-C exits at once).
+Exit status: 0 all converted (or up to date), 1 some failed or have pages that failed (each named on
+stderr), 2 usage error, 130 interrupted (Ctrl-C cancels the jobs; a second Ctrl-C exits at once).
 
 Examples:
   numarkdown report.pdf > report.md

@@ -372,6 +372,7 @@ async function convertAll(conversions: readonly Conversion[], run: RunContext): 
         baseUrl: backend.baseUrl,
         params,
         pages,
+        onPageError: options.onPageError,
         json: options.json,
         signal,
         reporter,
@@ -381,6 +382,12 @@ async function convertAll(conversions: readonly Conversion[], run: RunContext): 
       })
       if (outcome.kind === 'done') tracker.done(outcome.detail)
       else if (outcome.kind === 'failed') fail(conversion, outcome.message)
+      else if (outcome.kind === 'partial') {
+        // Written, but not every page: a failure for the exit status, so that a script never takes it as whole.
+        failures++
+        tracker.done(outcome.detail)
+        reporter.problem(display, outcome.message)
+      }
       return
     }
     let result: ConversionResult

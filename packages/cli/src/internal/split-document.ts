@@ -2,7 +2,10 @@
  * `--split-pages`: a document converted range by range with core's `convertPages()`, each range handed on as
  * soon as it and every range before it are done. On stdout the pages go out one by one; an output file gets
  * the same bytes, written atomically once the last page is done. The markdown is that of the merged result
- * (the ranges joined by a blank line, ending with a newline); with `--json`, one JSON line per range.
+ * (the ranges joined by a blank line, ending with a newline); with `--json`, one JSON line per range. With
+ * `--on-page-error skip`, a range that still fails after core's retry of it is written as core's marker in its
+ * place (a JSON line with its `error`), the later ranges follow, and the document ends as partial: written,
+ * but with its failed pages named.
  */
 import type { ConversionParams, NuMarkdownClient, PageResult, ProgressListener } from '@numarkdown/core'
 import { describeFailure } from './describe-failure.js'
@@ -19,6 +22,8 @@ export interface SplitContext {
   params: ConversionParams
   /** `--pages` as typed, for a PDF. */
   pages: string | undefined
+  /** `--on-page-error`: a range that still fails ends the document (`fail`), or is marked and skipped (`skip`). */
+  onPageError: 'fail' | 'skip'
   json: boolean
   signal: AbortSignal
   reporter: Reporter
@@ -32,6 +37,8 @@ export interface SplitContext {
 /** How a split conversion ended. */
 export type SplitOutcome =
   | { kind: 'done' /** Where the result went ('' for stdout). */; detail: string }
+  /** Written, with a marker in place of each range that failed (`--on-page-error skip`): `message` names them. */
+  | { kind: 'partial'; detail: string; message: string }
   | { kind: 'failed'; message: string }
   /** Aborted (Ctrl-C, or stdout's reader went away): the run says so once. */
   | { kind: 'stopped' }
@@ -68,7 +75,8 @@ export function describePages(ranges: readonly { pageNumber: number; lastPageNum
 /**
  * Converts `document` page by page and writes it where `plan` says. A range that fails (after core's retry of
  * it on its own) ends the document: the ranges still running are cancelled, an output file is not written,
- * and stdout keeps the pages it already received, which the failure names.
+ * and stdout keeps the pages it already received, which the failure names. With `--on-page-error skip` it is
+ * marked in its place instead, and the document is written whole but partial.
  */
 export async function convertSplitDocument(
   document: InspectedSource,
@@ -86,6 +94,7 @@ export async function convertSplitDocument(
   const pages = context.client.convertPages(document.stream ?? (document.source as { path: string }).path, {
     ...context.params,
     ...(context.pages === undefined ? {} : { pages: context.pages }),
+    ...(context.onPageError === 'skip' ? { onPageError: 'skip' as const } : {}),
     filename: document.filename,
     contentType: document.type.contentType,
     signal,
@@ -143,5 +152,14 @@ export async function convertSplitDocument(
       message: `converted, but the result could not be written: ${describeFailure(error, context.baseUrl)}`,
     }
   }
-  return { kind: 'done', detail: plan.result.kind === 'file' ? context.shown(plan.result.path) : '' }
+  const detail = plan.result.kind === 'file' ? context.shown(plan.result.path) : ''
+  const failed = delivered.filter((page) => page.error !== undefined)
+  if (failed.length === 0) return { kind: 'done', detail }
+  const reasons = failed.map((page) => describeFailure(page.error, context.baseUrl)).join('; ')
+  const marked = failed.length === 1 ? 'a marker in its place' : 'a marker in place of each'
+  return {
+    kind: 'partial',
+    detail,
+    message: `${reasons}; ${detail || 'stdout'} has the other pages, with ${marked}`,
+  }
 }

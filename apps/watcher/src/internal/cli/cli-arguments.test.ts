@@ -176,4 +176,16 @@ describe('parseCli', () => {
       pages: '2',
     })
   })
+
+  it('reads --on-page-error from flags, the environment and a config file alike', () => {
+    const request = parseCli(['in', '--split-pages', '--on-page-error', 'skip'], {}, cwd)
+    expect(request.kind === 'run' && request.options).toMatchObject({ onPageError: 'skip' })
+    const fromEnvironment = parseCli(['in', '--pages', '2-'], { NUMARKDOWN_WATCH_ON_PAGE_ERROR: 'skip' }, cwd)
+    expect(fromEnvironment.kind === 'run' && fromEnvironment.options).toMatchObject({ onPageError: 'skip' })
+    const folder = mkdtempSync(join(tmpdir(), 'numarkdown-config-'))
+    const config = join(folder, 'watch.json')
+    writeFileSync(config, JSON.stringify({ inbox: 'in', splitPages: true, onPageError: 'skip' }))
+    const fromFile = parseCli(['--config', config], {}, cwd)
+    expect(fromFile.kind === 'run' && resolveOptions(fromFile.options).onPageError).toBe('skip')
+  })
 })

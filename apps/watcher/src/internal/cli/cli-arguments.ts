@@ -75,6 +75,8 @@ function apply(target: WatcherOptions, raw: Record<string, RawValue>, base: stri
       ;(target as unknown as Record<string, unknown>)[camel(name)] = resolve(base, String(value))
     } else if (name === 'on-success') {
       target.onSuccess = String(value) as WatcherOptions['onSuccess']
+    } else if (name === 'on-page-error') {
+      target.onPageError = String(value) as WatcherOptions['onPageError']
     } else if (name === 'log') {
       target.log = String(value) as WatcherOptions['log']
     } else if (name === 'base-url') {

@@ -9,6 +9,7 @@ Usage: numarkdown-watch <inbox> [options]
 Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STABILITY_MS=500):
   --out <dir>             where markdown goes, mirroring the inbox (default: "out" beside the inbox)
   --once                  process what is there, print a summary, exit 0 if all succeeded, else 1
+                          (a document with pages skipped by --on-page-error skip did not all succeed)
   --concurrency <n>       documents converted at once (default 2)
   --include <exts>        extensions taken (default pdf,png,jpg,jpeg,tif,tiff,webp,bmp,docx,html,htm,txt)
   --exclude <glob>        skip matching relative paths or names (repeatable)
@@ -27,6 +28,8 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
   --split-pages           convert PDFs page by page: progress per page, and a restart after a crash
                           converts again only the pages that never got a job (other documents: whole)
   --pages <spec>          PDFs only: convert only these pages, page by page, e.g. 1-3,7,10-
+  --on-page-error <what>  with --split-pages or --pages: fail the document when a page fails (default
+                          fail), or skip the page: a marker in its place, the failed pages named
   --queue <redis-url>     cluster mode: watchers on any machines that see the same inbox share one queue
                           and journal in Redis (redis://host:6379), each document converted once
   --queue-prefix <name>   cluster mode: the Redis key prefix, one per inbox (default numarkdown-watch)
@@ -38,7 +41,7 @@ Options (each also read from NUMARKDOWN_WATCH_<NAME>, e.g. NUMARKDOWN_WATCH_STAB
 Backend: with NUMIND_API_KEY (or --base-url) set, documents go to the NuMind API; otherwise a local
 @numarkdown/server is started on 127.0.0.1 and converts them offline.
 
-Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents failed (--once), 2 bad options, an inbox
+Exit codes: 0 done (or stopped with Ctrl-C), 1 some documents (or pages) failed (--once), 2 bad options, an inbox
 or a --queue that cannot be used or an API key the service refused, 70 an internal error (printed).
 
 Examples:
@@ -73,6 +76,7 @@ export const flagTable = {
   'queue-lock-ms': { type: 'string' },
   'split-pages': { type: 'boolean' },
   pages: { type: 'string' },
+  'on-page-error': { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },

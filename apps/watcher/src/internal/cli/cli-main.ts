@@ -14,7 +14,7 @@ import { helpText, parseCli } from './cli-arguments.js'
 /** Exit codes: a script can tell failed documents from a usage error from a bug. */
 export const exitCodes = {
   ok: 0,
-  /** `--once`: some documents failed. */
+  /** `--once`: some documents failed, or have pages that failed (`--on-page-error skip`). */
   documentsFailed: 1,
   /** Bad options, a folder that cannot be used, or an API key the service refused. */
   usage: 2,
@@ -104,7 +104,8 @@ async function main(argv: string[]): Promise<number> {
       `${JSON.stringify({ time: new Date().toISOString(), level: 'info', message: 'summary', ...summary })}\n`,
     )
   } else process.stdout.write(formatSummary(summary, options.out))
-  return summary.failed === 0 ? exitCodes.ok : exitCodes.documentsFailed
+  // A document whose output marks failed pages is not all converted either: a script must not take it as whole.
+  return summary.failed === 0 && summary.partial === 0 ? exitCodes.ok : exitCodes.documentsFailed
 }
 
 /**

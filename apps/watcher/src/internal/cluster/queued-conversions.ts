@@ -153,6 +153,7 @@ export class QueuedConversions {
           record: base,
           attempts: document.attempts,
           pages: split.pages,
+          onPageError: split.onPageError,
           resume,
           onPages: (progress) => {
             entry.pages = progress
@@ -226,7 +227,13 @@ export class QueuedConversions {
     }
     const jobId = waited.result.jobId
     if (!(await this.#owns(job, token))) return this.#lost(path, jobId)
-    const done: FileRecord = { ...base, status: 'done', jobId, attempts: waited.attempts }
+    const done: FileRecord = {
+      ...base,
+      status: 'done',
+      jobId,
+      attempts: waited.attempts,
+      ...(waited.failedPages.length > 0 ? { failedPages: waited.failedPages } : {}),
+    }
     try {
       await this.#settings.recorder.converted(path, { result: waited.result, record: done }, entry.startedAt)
     } catch (error) {

@@ -3,7 +3,9 @@
  * into page ranges and converts them concurrently; the journal record of the document holds the client's
  * resumable handle (its ranges and the job each got), saved as the plan is made and again as each range's job
  * is created, so that a crash resumes the ranges that have a job and submits only the others. Every save is
- * durable before the result is acted on. No line is logged per page: the live view shows the pages done.
+ * durable before the result is acted on. No line is logged per page: the live view shows the pages done. With
+ * `onPageError: 'skip'`, a range that still fails after core's retry of it is marked in the merged markdown,
+ * and the pages that failed come back with the result, for the journal record and the log line.
  */
 import type {
   ConversionResult,
@@ -12,7 +14,9 @@ import type {
   PagesHandle,
   ProgressEvent,
 } from '@numarkdown/core'
+import type { OnPageError } from '../../options.js'
 import type { Display } from '../../types.js'
+import type { FailedPageRecord } from '../journal/file-record.js'
 import type { FileRecord } from '../journal/journal.js'
 import type { JournalStore } from '../journal/journal-store.js'
 import type { PageProgress } from '../run/tracked.js'
@@ -36,15 +40,28 @@ export interface PageConversionOptions {
   attempts: number
   /** The pages asked for (`--pages`), or `undefined` for every page. */
   pages: string | undefined
+  /**
+   * `fail`: a page that still fails after its own retry fails the document. `skip`: it is marked in the
+   * markdown and listed in the result's `failedPages`.
+   */
+  onPageError: OnPageError
   /** The handle of a conversion of this document that stopped: its ranges' jobs are collected, not submitted. */
   resume: PagesHandle | undefined
   /** Told of the pages done so far, each time a range ends (the live view shows them). */
   onPages?(progress: PageProgress): void
 }
 
-/** What a page-by-page conversion learnt: the handle as it was last saved, and the merged result or the error. */
+/**
+ * What a page-by-page conversion learnt: the handle as it was last saved, and the merged result (with the pages
+ * that failed and were skipped, in page order: none unless `onPageError` is `skip`) or the error.
+ */
 export type WaitedPages =
-  | { attempts: number; handle: PagesHandle | undefined; result: ConversionResult }
+  | {
+      attempts: number
+      handle: PagesHandle | undefined
+      result: ConversionResult
+      failedPages: FailedPageRecord[]
+    }
   | { attempts: number; handle: PagesHandle | undefined; error: unknown }
 
 /** Convert page by page (or resume) and merge the pages in order. Never rejects. */
@@ -103,6 +120,7 @@ export async function convertPagesAndWait(options: PageConversionOptions): Promi
     const result = await client.convert(input, {
       splitPages: true,
       ...selection,
+      ...(options.onPageError === 'skip' ? { onPageError: 'skip' as const } : {}),
       signal,
       // A shutdown is not a cancellation: the jobs stay, and the handle saved so far resumes them.
       cancelOnAbort: false,
@@ -111,12 +129,24 @@ export async function convertPagesAndWait(options: PageConversionOptions): Promi
     // Durable before the result is acted on: the outputs and the `done` record come after this.
     await saves.settled()
     for (const warning of result.warnings ?? []) display.log('warn', warning, { path })
-    return { attempts, handle, result }
+    return { attempts, handle, result, failedPages: failedPageRecords(result) }
   } catch (error) {
     // The handle saved so far is what a retry, or the next start, resumes from.
     await saves.settled().catch(() => {})
     return { attempts, handle, error }
   }
+}
+
+/** The ranges core skipped, as the journal keeps them: plain JSON, each with why it failed. */
+function failedPageRecords(result: ConversionResult): FailedPageRecord[] {
+  return (result.failedPages ?? []).map(({ pageNumber, lastPageNumber, error }) => ({
+    pageNumber,
+    lastPageNumber,
+    // Why its last attempt failed; the pages are in the record already.
+    message: error.cause instanceof Error ? error.cause.message : error.message,
+    ...(error.code === undefined ? {} : { code: error.code }),
+    ...(error.jobId === undefined ? {} : { jobId: error.jobId }),
+  }))
 }
 
 /**

@@ -32,6 +32,22 @@ export interface FileRecord {
   updatedAt: string
   /** `document`: the file itself is bad (retried only when it changes); `service`: retried on next start. */
   error?: { message: string; code?: string; status?: number; kind: 'document' | 'service' }
+  /**
+   * A document converted page by page with `onPageError: 'skip'` whose output marks pages that failed: the
+   * ranges, in page order, and why each failed. It is done (converted again only when it changes).
+   */
+  failedPages?: FailedPageRecord[]
   /** The watcher moved or deleted the source itself after success. */
   sourceRemoved?: boolean
+}
+
+/** A page range that failed for good and is marked in the output instead of converted. */
+export interface FailedPageRecord {
+  pageNumber: number
+  lastPageNumber: number
+  /** Why the range's last attempt failed (`Job … failed: …`). */
+  message: string
+  code?: string
+  /** The range's last job, when it got one. */
+  jobId?: string
 }

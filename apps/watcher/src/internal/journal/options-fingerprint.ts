@@ -10,12 +10,14 @@ const optionsVersion = 1
  * (concurrency, logging...) are left out so that changing them costs nothing.
  */
 export function optionsFingerprint(
-  options: Pick<ResolvedOptions, 'reasoning' | 'splitPages' | 'pages'>,
+  options: Pick<ResolvedOptions, 'reasoning' | 'splitPages' | 'pages' | 'onPageError'>,
 ): string {
   // Page options only when set: the fingerprint of a run without them stays what it was before they existed.
+  // Skipping failed pages shapes the outputs (a marker where a failed page was, instead of no output at all).
   const pages = {
     ...(options.splitPages ? { splitPages: true } : {}),
     ...(options.pages !== undefined ? { pages: options.pages } : {}),
+    ...(options.onPageError === 'skip' ? { onPageError: 'skip' } : {}),
   }
   return createHash('sha256')
     .update(JSON.stringify({ version: optionsVersion, reasoning: options.reasoning, ...pages }))

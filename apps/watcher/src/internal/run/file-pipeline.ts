@@ -430,6 +430,7 @@ export class FilePipeline {
         record,
         attempts: tracked.attempts,
         pages: split.pages,
+        onPageError: split.onPageError,
         resume: pages,
         onPages: (progress) => {
           tracked.pages = progress
@@ -446,6 +447,7 @@ export class FilePipeline {
         status: 'done',
         jobId: waited.result.jobId,
         attempts: tracked.attempts,
+        ...(waited.failedPages.length > 0 ? { failedPages: waited.failedPages } : {}),
       }
       return this.#write(path, tracked, { result: waited.result, record: done })
     }

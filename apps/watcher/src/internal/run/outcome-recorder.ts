@@ -14,6 +14,7 @@ import { OutputError } from '../outputs/output-error.js'
 import { removeOutputs, writeOutputs } from '../outputs/output-files.js'
 import type { OutputHealth } from '../outputs/output-health.js'
 import { outputPaths } from '../outputs/output-paths.js'
+import { describeFailedPages, failedPageSpec } from './failed-pages.js'
 import { type FailedSource, failedRecord, writeErrorFile } from './failure-report.js'
 import type { RunReport } from './run-report.js'
 import type { ResultInHand } from './tracked.js'
@@ -58,12 +59,15 @@ export class OutcomeRecorder {
     const { markdown } = await writeOutputs({ out: options.out, path, result, reasoning: options.reasoning })
     await journal.set({ ...record, updatedAt: new Date().toISOString() })
     this.#settings.outputHealth.succeeded()
-    report.converted(path, markdown)
-    display.log('info', 'converted', {
+    const failed = failedPagesOf(record)
+    report.converted(path, markdown, failed)
+    // Pages skipped are a warning: the output is written, but it is not the whole document.
+    display.log(failed ? 'warn' : 'info', failed ? `converted; ${failed.message}` : 'converted', {
       path,
       jobId: record.jobId,
       output: relative(options.out, markdown),
       partial: result.partial || undefined,
+      ...(failed ? { failedPages: failed.pages } : {}),
       ms: Date.now() - startedAt,
     })
   }
@@ -80,7 +84,13 @@ export class OutcomeRecorder {
       )
     }
     if (record.status === 'done') {
-      report.row({ path, outcome: 'unchanged', output: outputPaths(options.out, path).markdown })
+      const failed = failedPagesOf(record)
+      report.row({
+        path,
+        outcome: 'unchanged',
+        output: outputPaths(options.out, path).markdown,
+        ...(failed ? { failedPages: failed.pages, error: failed.message } : {}),
+      })
     } else report.row({ path, outcome: 'failed', error: record.error?.message, code: record.error?.code })
   }
 
@@ -219,4 +229,11 @@ export class OutcomeRecorder {
       this.#settings.outputHealth.failed(classifyError(error))
     }
   }
+}
+
+/** The pages a done document's output marks as failed (`onPageError: 'skip'`), named; none: `undefined`. */
+function failedPagesOf(record: FileRecord): { pages: string; message: string } | undefined {
+  const ranges = record.failedPages ?? []
+  if (ranges.length === 0) return undefined
+  return { pages: failedPageSpec(ranges), message: describeFailedPages(ranges) }
 }

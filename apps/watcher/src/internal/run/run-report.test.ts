@@ -58,6 +58,7 @@ describe('RunReport', () => {
       converted: 1,
       unchanged: 0,
       failed: 2,
+      partial: 0,
     })
   })
 })

@@ -25,7 +25,7 @@ export class RunReport {
   readonly #startedAt = Date.now()
 
   /** How `row.path` ended in this run (fields left undefined or empty are left out of the summary). */
-  row({ path, outcome, output, error, code }: SummaryRow): void {
+  row({ path, outcome, output, error, code, failedPages }: SummaryRow): void {
     // A rescan sees a document converted earlier in this run as unchanged: it still counts as converted.
     if (outcome === 'unchanged' && this.#rows.get(path)?.outcome === 'converted') return
     this.#rows.set(path, {
@@ -34,20 +34,35 @@ export class RunReport {
       ...(output ? { output } : {}),
       ...(error ? { error } : {}),
       ...(code ? { code } : {}),
+      ...(failedPages ? { failedPages } : {}),
     })
   }
 
-  converted(path: string, output: string): void {
+  /**
+   * Converted; `failed`: the pages its output marks instead of their markdown (`onPageError: 'skip'`), shown
+   * among the recent errors of the live view too.
+   */
+  converted(path: string, output: string, failed?: { pages: string; message: string }): void {
     this.#counts.done++
     this.#recentDone.push(Date.now())
-    this.row({ path, outcome: 'converted', output })
+    if (failed) this.#recentError(path, failed.message)
+    this.row({
+      path,
+      outcome: 'converted',
+      output,
+      ...(failed ? { failedPages: failed.pages, error: failed.message } : {}),
+    })
+  }
+
+  #recentError(path: string, message: string): void {
+    this.#recentErrors.push({ path, message })
+    if (this.#recentErrors.length > recentErrorsKept) this.#recentErrors.shift()
   }
 
   /** A failure in this run: counted, and shown among the recent errors of the live view. */
   failed({ path, errorFile, message, code }: ReportedFailure): void {
     this.#counts.failed++
-    this.#recentErrors.push({ path, message })
-    if (this.#recentErrors.length > recentErrorsKept) this.#recentErrors.shift()
+    this.#recentError(path, message)
     this.row({ path, outcome: 'failed', output: errorFile, error: message, code })
   }
 
@@ -95,6 +110,7 @@ export class RunReport {
       converted: rows.filter((row) => row.outcome === 'converted').length,
       unchanged: rows.filter((row) => row.outcome === 'unchanged').length,
       failed: rows.filter((row) => row.outcome === 'failed').length,
+      partial: rows.filter((row) => row.outcome !== 'failed' && row.failedPages !== undefined).length,
     }
   }
 }

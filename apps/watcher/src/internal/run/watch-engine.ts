@@ -400,6 +400,7 @@ export class WatchEngine implements Watcher {
       converted: summary.converted,
       unchanged: summary.unchanged,
       failed: summary.failed,
+      ...(summary.partial > 0 ? { withFailedPages: summary.partial } : {}),
     })
     return summary
   }
