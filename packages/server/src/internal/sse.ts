@@ -5,8 +5,13 @@
 import type { ServerResponse } from 'node:http'
 import type { EventSink } from './answer.js'
 
-/** Format one Server-Sent Event; `data` never holds a newline here (JSON is written on one line). */
+/** Format one Server-Sent Event: one `data:` line per line of `data`. */
 export function formatEvent(event: string, data: string): string {
+  // A job is JSON on one line: two scans instead of a regex split, a map and a join over the whole result (2 ms
+  // per MiB of markdown, between the engine finishing and the event leaving).
+  if (!data.includes('\n') && !data.includes('\r')) {
+    return data === '' ? `event: ${event}\ndata:\n\n` : `event: ${event}\ndata: ${data}\n\n`
+  }
   const lines = data.split(/\r\n|\r|\n/).map((line) => (line === '' ? 'data:' : `data: ${line}`))
   return `event: ${event}\n${lines.join('\n')}\n\n`
 }
