@@ -3,6 +3,7 @@ import {
   BadRequestError,
   ConnectionError,
   JobFailedError,
+  JobTimeoutError,
   RateLimitError,
   ServerError,
 } from '@numarkdown/core'
@@ -24,6 +25,10 @@ describe('classifyError', () => {
       kind: 'document',
       jobId: 'j1',
     })
+    // A subclass of JobFailedError, told apart: past its execution time on the server, not the document's fault.
+    expect(classifyError(new JobTimeoutError('too long', { jobId: 'j2', code: 'JobTimeout' })).kind).toBe(
+      'transient',
+    )
     expect(classifyError(new AuthenticationError('no', { status: 401 })).kind).toBe('refused')
     expect(classifyError(Object.assign(new Error('gone'), { code: 'ENOENT' })).kind).toBe('vanished')
     expect(classifyError(Object.assign(new Error('full'), { code: 'ENOSPC' })).kind).toBe('transient')

@@ -64,8 +64,9 @@ export function classifyError(error: unknown): Failure {
     }
     if (AuthenticationError.isInstance(value)) return { ...base, kind: 'refused' }
     if (PermissionDeniedError.isInstance(value)) return { ...base, kind: 'service' }
-    if (JobFailedError.isInstance(value)) return { ...base, kind: 'document' }
+    // Before JobFailedError, its parent class: a job past its execution time may finish on a less busy server.
     if (JobTimeoutError.isInstance(value)) return { ...base, kind: 'transient' }
+    if (JobFailedError.isInstance(value)) return { ...base, kind: 'document' }
     if (ConnectionError.isInstance(value) || TimeoutError.isInstance(value))
       return { ...base, kind: 'transient' }
     if (NotFoundError.isInstance(value)) return { ...base, kind: 'transient' }
