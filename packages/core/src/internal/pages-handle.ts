@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { describe, ValidationError } from '@numarkdown/protocol'
 import type { PagesHandle, PagesHandleRange } from '../types.js'
 import type { UploadSource } from './input.js'
+import { digestSource } from './multipart.js'
 
 /** A document's identity: its SHA-256 (hex) and size in bytes. */
 export interface DocumentIdentity {
@@ -25,18 +26,8 @@ export async function documentIdentity(
   if (source.sha256 !== undefined && source.size !== undefined) {
     return { sha256: source.sha256, size: source.size }
   }
-  const hash = createHash('sha256')
-  let size = 0
-  if (bytes) {
-    hash.update(bytes)
-    size = bytes.byteLength
-  } else {
-    for await (const chunk of source.open()) {
-      hash.update(chunk)
-      size += chunk.byteLength
-    }
-  }
-  return { sha256: hash.digest('hex'), size }
+  if (!bytes) return digestSource(source)
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength }
 }
 
 /**

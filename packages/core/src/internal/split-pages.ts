@@ -119,12 +119,7 @@ export async function planPages(source: UploadSource, cut: PageCut): Promise<Pag
 export async function planResume(source: UploadSource, handle: PagesHandle): Promise<PagePlan> {
   const readable = await readPdf(source)
   checkSameDocument(handle, source.filename, readable.identity)
-  const ranges = handle.ranges.map((range) => ({
-    pageNumber: range.pageNumber,
-    lastPageNumber: range.lastPageNumber,
-    pages: pageSpan(range.pageNumber, range.lastPageNumber),
-    ...(range.jobId === undefined ? {} : { jobId: range.jobId }),
-  }))
+  const ranges = plannedRanges(handle)
   if (readable.kind === 'whole' || handle.totalPages === undefined) {
     if (handle.totalPages !== undefined) {
       // Pages of this very document were converted before: converting it whole now would lose them.
@@ -146,12 +141,7 @@ export async function planResume(source: UploadSource, handle: PagesHandle): Pro
 
 /** The plan of `handle` alone, for waiting on its jobs: no document, so a range without a usable job fails. */
 export function planWait(handle: PagesHandle): PagePlan {
-  const ranges = handle.ranges.map((range) => ({
-    pageNumber: range.pageNumber,
-    lastPageNumber: range.lastPageNumber,
-    pages: pageSpan(range.pageNumber, range.lastPageNumber),
-    ...(range.jobId === undefined ? {} : { jobId: range.jobId }),
-  }))
+  const ranges = plannedRanges(handle)
   const missing = ranges.find((range) => range.jobId === undefined)
   if (missing) {
     throw new ValidationError(
@@ -171,6 +161,16 @@ export function planWait(handle: PagesHandle): PagePlan {
     warning: undefined,
     upload: undefined,
   }
+}
+
+/** The ranges of `handle`, each with its pages and the job it had. */
+function plannedRanges(handle: PagesHandle): PlannedRange[] {
+  return handle.ranges.map(({ pageNumber, lastPageNumber, jobId }) => ({
+    pageNumber,
+    lastPageNumber,
+    pages: pageSpan(pageNumber, lastPageNumber),
+    ...(jobId === undefined ? {} : { jobId }),
+  }))
 }
 
 /** The handle of `plan` as it stands: plain JSON, a copy. */
