@@ -7,11 +7,12 @@
  * cuts ranges from, code compiled on the way) is measured by streaming the same document with pages of one
  * byte, in the same run, so that the markdown's share can be set against the pages in flight.
  */
-import { spawn } from 'node:child_process'
+
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDirectory } from '../internal/files.ts'
+import { runMeasuringChild } from '../internal/measuring-child.ts'
 import { loadCore } from '../internal/packages.ts'
 import type { LiveMemory, PagesMemoryCase, PagesMemoryChildResult } from '../internal/pages-memory-child.ts'
 import { makePdf } from '../internal/pdf.ts'
@@ -30,25 +31,9 @@ function runCase(
   path: string,
   server: { url: string; token: string },
 ): Promise<PagesMemoryChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', childPath, memoryCase, path, server.url, String(concurrency)],
-      { env: { ...process.env, NUMIND_API_KEY: server.token }, stdio: ['ignore', 'pipe', 'inherit'] },
-    )
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      output += text
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      const line = output.trim().split('\n').at(-1)
-      if (code !== 0 || !line) {
-        reject(new Error(`pages-memory case ${memoryCase} exited with ${signal ?? code}`))
-        return
-      }
-      resolve(JSON.parse(line) as PagesMemoryChildResult)
-    })
+  return runMeasuringChild(childPath, [memoryCase, path, server.url, String(concurrency)], {
+    apiKey: server.token,
+    label: `pages-memory case ${memoryCase}`,
   })
 }
 

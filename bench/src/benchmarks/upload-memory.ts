@@ -9,12 +9,13 @@
  * undici's WebAssembly HTTP parser, 27–36 MiB in a worker thread's malloc arena at about the first response
  * a process parses, has then happened), and the caller's stream read alone, with no client.
  */
-import { spawn } from 'node:child_process'
+
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDirectory } from '../internal/files.ts'
+import { runMeasuringChild } from '../internal/measuring-child.ts'
 import { loadCore } from '../internal/packages.ts'
 import { startBenchServer } from '../internal/servers.ts'
 import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
@@ -46,28 +47,9 @@ function runCase(
   baseUrl: string,
   apiKey: string,
 ): Promise<UploadChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', childPath, uploadCase, path, baseUrl],
-      {
-        env: { ...process.env, NUMIND_API_KEY: apiKey },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      output += text
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      const line = output.trim().split('\n').at(-1)
-      if (code !== 0 || !line) {
-        reject(new Error(`upload case ${uploadCase} exited with ${signal ?? code}`))
-        return
-      }
-      resolve(JSON.parse(line) as UploadChildResult)
-    })
+  return runMeasuringChild(childPath, [uploadCase, path, baseUrl], {
+    apiKey,
+    label: `upload case ${uploadCase}`,
   })
 }
 
