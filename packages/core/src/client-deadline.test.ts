@@ -124,6 +124,31 @@ describe('a deadline is a deadline', () => {
     expect(client.cancelling).toEqual([])
   })
 
+  it('client.close() after an abort mid-upload waits for the job ID, then cancels that job', async () => {
+    const { client, of, logged } = await holdingServer()
+    const controller = new AbortController()
+    const converting = client
+      .convert({ data: Buffer.from('aborted in flight'), filename: 'a.txt' }, { signal: controller.signal })
+      .catch((caught) => caught)
+    // The server has the whole upload (it may be creating the job) and has not answered yet.
+    await eventually(() => of('submit').length === 1)
+    controller.abort()
+    expect(await converting).toBeInstanceOf(AbortError)
+    // The program closes its client at once, as a command does on Ctrl-C: the job must not be left running.
+    let closed = false
+    const closing = client.close().then(() => {
+      closed = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(closed).toBe(false)
+    of('submit')[0]!.response.end(JSON.stringify({ jobId: 'job-3' }))
+    await eventually(() => of('cancel').length === 1)
+    expect(of('cancel')[0]?.jobId).toBe('job-3')
+    of('cancel')[0]!.response.end(JSON.stringify({ status: 'cancelled' }))
+    await closing
+    expect(logged).toContain('numarkdown cancel of job job-3 after abort: done')
+  })
+
   it('leaves no unhandled rejection when the late answer never comes', async () => {
     const { client, held, of } = await holdingServer()
     const error = await client

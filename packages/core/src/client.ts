@@ -394,7 +394,8 @@ export class NuMarkdownClient {
   /**
    * Closes the connection pool. Calls in flight fail with a `client_closed` error and leave their jobs running;
    * later calls throw. Remote cancels that calls ended at their deadline or on abort started in the background
-   * are finished first (each takes at most 10 s).
+   * are finished first (each takes at most 10 s, after at most 5 s more to learn the job ID of an upload that
+   * was aborted after it was sent).
    */
   async close(): Promise<void> {
     if (this.#closed) return

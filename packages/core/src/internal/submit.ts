@@ -131,14 +131,12 @@ export async function submitUpload(
         requestController.abort()
       } else {
         const grace = setTimeout(() => requestController.abort(), abortGraceMs)
-        // Closing the client ends the wait at once: a closing client does not stay for its jobs.
-        const onClose = () => requestController.abort()
-        client.closeSignal.addEventListener('abort', onClose, { once: true })
+        // Part of the cancel the abort asked for: `close()` waits for it like for any background cancel (at most
+        // the grace period), so a program that aborts and then closes at once leaves no job running.
         client.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
           const late = await settled
           clearTimeout(grace)
-          client.closeSignal.removeEventListener('abort', onClose)
-          if ('jobId' in late && !operation.closed) await cancelQuietly(client, late.jobId)
+          if ('jobId' in late) await cancelQuietly(client, late.jobId)
         })
       }
       throw operation.abortError()
