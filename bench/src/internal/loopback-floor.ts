@@ -19,6 +19,11 @@ export interface LoopbackSample {
 export interface LoopbackFloor {
   /** Takes one sample of each exchange. */
   sample(): Promise<LoopbackSample>
+  /**
+   * One bare conversion: the POST of a 2 KiB body answered with a job ID, then that job's event stream read to
+   * its one event, sent `engineMs` after the POST by a timer. Resolves with the time taken over `engineMs`.
+   */
+  sampleJob(engineMs: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -56,6 +61,25 @@ export async function startLoopbackFloor(): Promise<LoopbackFloor> {
       const eventOneWayMs = Number(await event) / 1e6
       await fired.body.text()
       return { postRoundTripMs, eventOneWayMs }
+    },
+    async sampleJob(engineMs) {
+      const started = performance.now()
+      const answer = await request(`${ready.url}/job?ms=${engineMs}`, {
+        dispatcher: agent,
+        method: 'POST',
+        body,
+      })
+      const { jobId } = (await answer.body.json()) as { jobId: string }
+      const events = await request(`${ready.url}/job/${jobId}`, {
+        dispatcher: agent,
+        headers: { accept: 'text/event-stream' },
+      })
+      let received = ''
+      for await (const chunk of events.body) {
+        received += chunk.toString()
+        if (received.includes('\n\n')) break
+      }
+      return performance.now() - started - engineMs
     },
     async close() {
       stream.body.destroy()
