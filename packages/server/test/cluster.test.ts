@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Job as JobJson } from '@numarkdown/protocol'
 import { redisAvailable, startTestRedis, type TestRedis } from '@numarkdown/test-redis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
   createServer,
   type Engine,
@@ -16,6 +16,7 @@ import {
   startWorker,
   type WorkerOptions,
 } from '../src/index.js'
+import { startAnswer, startHoldingProxy } from './holding-proxy.js'
 import { client, listDirectory, tokens } from './support.js'
 
 let redis: TestRedis
@@ -93,9 +94,11 @@ describe.skipIf(!redisAvailable())('cluster mode (two API replicas, one worker, 
     const returned = new Promise<void>((resolve) => {
       letGo = resolve
     })
+    let started = false
     const engine: Engine = {
       name: 'slow-to-stop',
       async convert(_document, _params, signal) {
+        started = true
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
         aborted = true
         // Still reading the upload for a while after the abort.
@@ -106,9 +109,9 @@ describe.skipIf(!redisAvailable())('cluster mode (two API replicas, one worker, 
     const [first, second] = [await replica(), await replica()]
     await worker(engine)
     const jobId = await client(first).submitJob()
-    await expect
-      .poll(async () => (await client(second).get(`/api/jobs/${jobId}`)).json<JobJson>().status)
-      .toBe('running')
+    // The engine call itself, not only the record's `running`: the worker watches the job from before the call.
+    await expect.poll(() => started).toBe(true)
+    expect((await client(second).get(`/api/jobs/${jobId}`)).json<JobJson>().status).toBe('running')
     const streamed = client(first).stream(jobId)
     const cancelled = await client(second).post(`/api/jobs/${jobId}/cancel`)
     expect(cancelled.status).toBe(200)
@@ -120,6 +123,39 @@ describe.skipIf(!redisAvailable())('cluster mode (two API replicas, one worker, 
     await expect.poll(() => listDirectory(uploads)).toEqual([])
     // The cancel stands: the engine's failure after it changes nothing.
     expect((await client(first).get(`/api/jobs/${jobId}`)).json()).toMatchObject({ status: 'cancelled' })
+  })
+
+  it('never calls the engine for a job cancelled between its start on the worker and the watch of it', async () => {
+    const calls: boolean[] = []
+    const engine: Engine = {
+      name: 'records-its-calls',
+      async convert(_document, _params, signal) {
+        // Whether the call came with its signal aborted already: an engine may well not look.
+        calls.push(signal.aborted)
+        if (signal.aborted) throw signal.reason
+        return { result: '# done', reasoning: '' }
+      },
+    }
+    const [first, second] = [await replica(), await replica()]
+    // The worker reaches Redis through a proxy that holds the answer to the job's start: the record says
+    // `running` while the worker does not know yet that it has the job, nor watches it.
+    const proxy = await startHoldingProxy(redis.url, startAnswer)
+    // Closed after the nodes (afterEach): the worker still talks to Redis through it while it stops.
+    onTestFinished(() => proxy.close())
+    await worker(engine, { redis: proxy.url })
+    const jobId = await client(first).submitJob()
+    await proxy.holding
+    expect((await client(second).get(`/api/jobs/${jobId}`)).json<JobJson>().status).toBe('running')
+    const cancelled = await client(second).post(`/api/jobs/${jobId}/cancel`)
+    expect(cancelled.json()).toMatchObject({ status: 'cancelled' })
+    proxy.release()
+    await expect.poll(() => listDirectory(uploads)).toEqual([])
+    expect(calls).toEqual([])
+    expect((await client(first).get(`/api/jobs/${jobId}`)).json()).toMatchObject({ status: 'cancelled' })
+    // The worker goes on with the next job.
+    const next = await client(first).submitJob('# Next', { filename: 'next.md' })
+    expect(JSON.parse((await client(second).stream(next)).events[0]!.data).status).toBe('completed')
+    expect(calls).toEqual([false])
   })
 
   it('cancels a pending job through any replica; no worker runs it afterwards', async () => {

@@ -152,16 +152,20 @@ export class EngineWorker {
         await this.#finish(attempt, engineFailure('The job record could not be read', error))
         return
       }
-      // Cancelled between the start and the watch: nothing to run.
+      // Settled between the start and the watch (a cancel through any replica, whose message came before the
+      // watch): nothing to run. The engine is not called with a signal aborted already, which it may not look at.
       await this.#checkSettled(attempt)
-      if (order.deadline !== undefined && order.params.timeoutMs !== undefined) {
+      if (order.deadline !== undefined && order.params.timeoutMs !== undefined && !attempt.stopReason) {
         const timeoutMs = order.params.timeoutMs
         attempt.timer = setTimeout(
           () => void this.#timeOut(attempt, timeoutMs),
           Math.max(0, order.deadline - Date.now()),
         )
       }
-      const outcome = await this.#convert(order, attempt)
+      const outcome: Outcome =
+        attempt.stopReason === undefined
+          ? await this.#convert(order, attempt)
+          : { status: 'failed', errorCode: 'EngineFailure', errorMessage: 'The job was not run' }
       if (attempt.stopReason === 'stopping') {
         await this.#handBack(job, attempt)
         throw new WaitingError()
