@@ -2,9 +2,14 @@
  * `toMarkdown` against the code it replaces, reading the file the same way: `createReadStream` → collect the
  * chunks → `client.convert(bytes)`; and against `readFile` + `convert(bytes)`. Many small documents on an instant
  * engine, the same client and concurrency for all, taking turns round by round; time and this process's CPU per
- * round, min, median and max over the rounds. Beside them, the floor of any stream adapter: a bare Duplex that
- * collects, converts with an abort signal and pushes the markdown, in the same `pipeline` with the same sink, so
- * that the share of Node's own stream plumbing in the ratio shows.
+ * round, min, median and max over the rounds. Beside them, the floors of any stream adapter, in the same rounds:
+ * `pipeline(createReadStream, a collecting Writable)` then `convert()` (Node's pipeline with no Duplex at all), and
+ * a bare Duplex that collects, converts with an abort signal and pushes the markdown, in the same `pipeline` with
+ * the same sink, so that the shares of Node's own stream plumbing and of the adapter in the ratio show apart.
+ *
+ * Each method's turn starts with a minor collection of the garbage the method before it left (outside its
+ * measurement), and the order of the turns is balanced: every method follows every other as often, so that no
+ * method always pays for the garbage of the same neighbour.
  */
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -25,6 +30,39 @@ const targets = { collected: 1.05, readFile: 1.15 }
 /** Discards the markdown. */
 function sink(): Writable {
   return new Writable({ write: (_chunk, _encoding, callback) => callback() })
+}
+
+/**
+ * The order of the methods in round `turn`, balanced for what comes just before each (a Williams design): over
+ * `2 × count` rounds (`count` when even) every method follows every other equally often.
+ */
+function balancedOrder(count: number, turn: number): number[] {
+  const first = Array.from({ length: count }, (_, index) =>
+    index % 2 === 0 ? (count - index / 2) % count : (index + 1) / 2,
+  )
+  const row = first.map((method) => (method + turn) % count)
+  return Math.floor(turn / count) % 2 === 1 && count % 2 === 1 ? row.reverse() : row
+}
+
+/** Collects the garbage left by what ran before, when the process allows it (`--expose-gc`). */
+function collectYoungGarbage(): void {
+  // A minor collection only: a full one throws away the JIT's work and slows the next turn down.
+  ;(globalThis as { gc?: (options: { type: string }) => void }).gc?.({ type: 'minor' })
+}
+
+/** Collects a document through a plain Writable, in a `pipeline` of its own. */
+async function collectThroughPipeline(path: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  await pipeline(
+    createReadStream(path),
+    new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        chunks.push(chunk)
+        callback()
+      },
+    }),
+  )
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }
 
 /** The chunks of a read stream, gathered into one buffer. */
@@ -75,7 +113,7 @@ const benchmark: Benchmark = {
     const { NuMarkdownClient } = await loadCore()
     const { toMarkdown } = await loadStream()
     // Short rounds, many of them: on a shared machine neighbouring rounds see the same load, so their ratio holds.
-    const rounds = quick ? 2 : 31
+    const rounds = quick ? 2 : 30
     const perRound = quick ? 40 : 100
     const directory = await benchDirectory('to-markdown')
     const server = await startServerProcess({ latencyMs: 0, concurrency: 64 })
@@ -95,20 +133,30 @@ const benchmark: Benchmark = {
           client.convert({ data: await readFile(paths[index]!), filename: basename(paths[index]!) }),
         bareDuplex: (index: number) =>
           pipeline(createReadStream(paths[index]!), bareDuplex(client, basename(paths[index]!)), sink()),
+        pipelineOnly: async (index: number) =>
+          client.convert({
+            data: await collectThroughPipeline(paths[index]!),
+            filename: basename(paths[index]!),
+          }),
       }
       type Method = keyof typeof methods
       const names = Object.keys(methods) as Method[]
       for (const name of names) await runPool(quick ? 8 : 100, concurrency, methods[name])
-      const wall: Record<Method, number[]> = { toMarkdown: [], collected: [], readFile: [], bareDuplex: [] }
-      const cpu: Record<Method, number[]> = { toMarkdown: [], collected: [], readFile: [], bareDuplex: [] }
+      const byMethod = () =>
+        Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Method, number[]>
+      const wall = byMethod()
+      const cpu = byMethod()
       type Ratio = 'collected' | 'readFile' | 'bareDuplex'
       const ratios: Record<Ratio, number[]> = { collected: [], readFile: [], bareDuplex: [] }
       const cpuRatios: Record<Ratio, number[]> = { collected: [], readFile: [], bareDuplex: [] }
+      /** The floors ÷ the collected baseline, per round: `pipeline` with no Duplex, then with the bare Duplex. */
+      const floorCpu = { pipelineOnly: [] as number[], bareDuplex: [] as number[] }
       for (let turn = 0; turn < rounds; turn++) {
-        const order = names.map((_, index) => names[(index + turn) % names.length]!)
+        const order = balancedOrder(names.length, turn).map((index) => names[index]!)
         const round = {} as Record<Method, number>
         const roundCpu = {} as Record<Method, number>
         for (const name of order) {
+          collectYoungGarbage()
           const started = performance.now()
           const cpuStarted = cpuMs()
           await runPool(perRound, concurrency, methods[name])
@@ -121,6 +169,8 @@ const benchmark: Benchmark = {
           ratios[baseline].push(round.toMarkdown / round[baseline])
           cpuRatios[baseline].push(roundCpu.toMarkdown / roundCpu[baseline])
         }
+        floorCpu.pipelineOnly.push(roundCpu.pipelineOnly / roundCpu.collected)
+        floorCpu.bareDuplex.push(roundCpu.bareDuplex / roundCpu.collected)
       }
       const baselineNames = {
         collected: 'createReadStream → collect → convert(bytes)',
@@ -153,6 +203,13 @@ const benchmark: Benchmark = {
         })
       }
       rows.push({
+        metric: 'client CPU per document, pipeline(createReadStream, a collecting Writable) then convert()',
+        ours: median(cpu.pipelineOnly),
+        baseline: median(cpu.collected),
+        baselineName: baselineNames.collected,
+        unit: 'µs',
+      })
+      rows.push({
         metric: 'client CPU per document, median of rounds',
         ours: median(cpu.toMarkdown),
         baseline: median(cpu.bareDuplex),
@@ -170,19 +227,22 @@ const benchmark: Benchmark = {
         })
       }
       const floor = median(ratios.bareDuplex.map((ratio, index) => ratios.collected[index]! / ratio))
+      const pipelineFloor = median(wall.pipelineOnly.map((time, index) => time / wall.collected[index]!))
       const show = (values: number[]) => showSpread(spreadOf(values))
       return {
         name: 'to-markdown',
         rows,
         notes: [
           `${rounds} rounds of ${perRound} conversions of 2 KiB files per method, ${concurrency} in flight, methods ` +
-            'taking turns, instant engine, server in its own process.',
+            'taking turns in a balanced order, each turn after a minor GC, instant engine, server in its own process.',
           `per-round ratio min–median–max: toMarkdown ÷ collected stream ${show(ratios.collected)}, ` +
             `toMarkdown ÷ readFile ${show(ratios.readFile)}, toMarkdown ÷ bare Duplex ${show(ratios.bareDuplex)}; ` +
             `client CPU: ÷ collected ${show(cpuRatios.collected)}, ÷ readFile ${show(cpuRatios.readFile)}, ` +
             `÷ bare Duplex ${show(cpuRatios.bareDuplex)}.`,
           `the bare Duplex in the same pipeline ÷ collected stream (what Node's pipeline, a Duplex and a sink cost ` +
-            `before any adapter code), median of rounds: ${round(floor)}×.`,
+            `before any adapter code), median of rounds: ${round(floor)}× time, ${show(floorCpu.bareDuplex)} client CPU; ` +
+            `pipeline(createReadStream, a collecting Writable) then convert(), no Duplex: ${round(pipelineFloor)}× time, ` +
+            `${show(floorCpu.pipelineOnly)} client CPU.`,
         ],
       }
     } finally {
