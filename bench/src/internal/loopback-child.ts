@@ -5,18 +5,18 @@
  * monotonic clock, the same in every process), so the reader can tell how long one event took one way.
  * `POST /job?ms=N` is a whole conversion at its barest: it answers a job ID at once, and `GET /job/{id}` streams
  * one event N ms later (a timer, as the scripted engine's), so both processes sleep through the job as they do
- * in a real conversion.
+ * in a real conversion; the event says how long the timer really took (`engineMs`).
  */
 import { createServer, type ServerResponse } from 'node:http'
 
 let events: ServerResponse | undefined
 
 /** The bare jobs: each finishes when its timer fires; a stream opened before then waits for it. */
-const jobs = new Map<string, { done: boolean; stream?: ServerResponse }>()
+const jobs = new Map<string, { done: boolean; timerMs: number; stream?: ServerResponse }>()
 let jobCount = 0
 
-function sendResult(stream: ServerResponse, id: string) {
-  stream.end(`event: result\ndata: {"id":"${id}","status":"completed"}\n\n`)
+function sendResult(stream: ServerResponse, id: string, timerMs: number) {
+  stream.end(`event: result\ndata: {"id":"${id}","status":"completed","engineMs":${timerMs}}\n\n`)
   jobs.delete(id)
 }
 
@@ -33,7 +33,7 @@ const server = createServer((request, response) => {
     const job = jobs.get(id)
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     if (!job) response.end()
-    else if (job.done) sendResult(response, id)
+    else if (job.done) sendResult(response, id, job.timerMs)
     else job.stream = response
     return
   }
@@ -43,11 +43,13 @@ const server = createServer((request, response) => {
     const submitted = /^\/job\?ms=(\d+)$/.exec(request.url ?? '')
     if (submitted) {
       const id = String(++jobCount)
-      const job: { done: boolean; stream?: ServerResponse } = { done: false }
+      const job: { done: boolean; timerMs: number; stream?: ServerResponse } = { done: false, timerMs: 0 }
       jobs.set(id, job)
+      const started = process.hrtime.bigint()
       setTimeout(() => {
         job.done = true
-        if (job.stream) sendResult(job.stream, id)
+        job.timerMs = Number(process.hrtime.bigint() - started) / 1e6
+        if (job.stream) sendResult(job.stream, id, job.timerMs)
       }, Number(submitted[1]))
       response.writeHead(200, { 'content-type': 'application/json' })
       response.end(`{"jobId":"${id}"}`)

@@ -12,5 +12,6 @@ await serveToParent<ServerChildMessage>(
   },
   async (message, send) => {
     if (message.type === 'requests') send({ type: 'requests', requests: await server!.requests() })
+    if (message.type === 'engine-times') send({ type: 'engine-times', times: await server!.engineTimes() })
   },
 )

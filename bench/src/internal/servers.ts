@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import type { RequestLogEntry } from '@numarkdown/server'
+import type { Engine, RequestLogEntry } from '@numarkdown/server'
 import { benchEngine, type EngineOutputSize, type EngineTiming } from './engines.ts'
 import { loadServer } from './packages.ts'
 
@@ -12,6 +12,12 @@ export interface BenchServerOptions extends EngineTiming, EngineOutputSize {
   concurrency?: number
   /** @default 2 GiB, so that a 1 GiB upload plus its multipart framing fits */
   maxUploadBytes?: number
+  /**
+   * Time each engine call on the monotonic clock, for {@link BenchServer.engineTimes}: a timer-based engine runs
+   * a little past its latency (libuv timers count whole milliseconds), and that is the engine's time, not the
+   * transport's. @default false
+   */
+  recordEngineTimes?: boolean
 }
 
 /** A running @numarkdown/server with the scripted engine, in this process or a child. */
@@ -22,6 +28,8 @@ export interface BenchServer {
   pid: number
   /** The server's request log so far. */
   requests(): Promise<RequestLogEntry[]>
+  /** How long each engine call finished since the last ask took, in milliseconds (`recordEngineTimes`). */
+  engineTimes(): Promise<number[]>
   close(): Promise<void>
 }
 
@@ -32,6 +40,7 @@ export function serverOptionsWithDefaults(options: BenchServerOptions): Required
     markdownBytesPerPage: 0,
     concurrency: 64,
     maxUploadBytes: 2 * 1024 ** 3,
+    recordEngineTimes: false,
     ...options,
   }
 }
@@ -43,9 +52,11 @@ export async function startBenchServer(
 ): Promise<BenchServer> {
   const server = await loadServer()
   const settings = serverOptionsWithDefaults(options)
+  const engineTimes: number[] = []
+  const engine = benchEngine(server, settings)
   const running = await server.startServer({
     tokens: [token],
-    engine: benchEngine(server, settings),
+    engine: settings.recordEngineTimes ? timedEngine(engine, engineTimes) : engine,
     concurrency: settings.concurrency,
     maxUploadBytes: settings.maxUploadBytes,
   })
@@ -54,7 +65,23 @@ export async function startBenchServer(
     token,
     pid: process.pid,
     requests: async () => [...running.requests],
+    engineTimes: async () => engineTimes.splice(0),
     close: () => running.close(),
+  }
+}
+
+/** `engine`, each call's duration pushed onto `times` once it returns. */
+function timedEngine(engine: Engine, times: number[]): Engine {
+  return {
+    ...engine,
+    async convert(document, params, signal) {
+      const started = process.hrtime.bigint()
+      try {
+        return await engine.convert(document, params, signal)
+      } finally {
+        times.push(Number(process.hrtime.bigint() - started) / 1e6)
+      }
+    },
   }
 }
 
@@ -64,6 +91,7 @@ const childPath = fileURLToPath(new URL('./server-child.ts', import.meta.url))
 export type ServerChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'requests'; requests: RequestLogEntry[] }
+  | { type: 'engine-times'; times: number[] }
   | { type: 'error'; message: string }
 
 /**
@@ -95,6 +123,13 @@ export async function startServerProcess(options: BenchServerOptions = {}): Prom
       for (;;) {
         const [message] = (await once(child, 'message')) as [ServerChildMessage]
         if (message.type === 'requests') return message.requests
+      }
+    },
+    async engineTimes() {
+      child.send({ type: 'engine-times' })
+      for (;;) {
+        const [message] = (await once(child, 'message')) as [ServerChildMessage]
+        if (message.type === 'engine-times') return message.times
       }
     },
     async close() {
