@@ -420,22 +420,25 @@ export class FilePipeline {
     const split = this.#splitting.of(path)
     if (split) {
       tracked.pages = undefined
-      const waited = await convertPagesAndWait({
-        client,
-        journal,
-        display,
-        signal: queue.signal,
-        path,
-        source,
-        record,
-        attempts: tracked.attempts,
-        pages: split.pages,
-        onPageError: split.onPageError,
-        resume: pages,
-        onPages: (progress) => {
-          tracked.pages = progress
-        },
-      })
+      // One slot at the service for the whole document, as for any other.
+      const waited = await this.#atService(() =>
+        convertPagesAndWait({
+          client,
+          journal,
+          display,
+          signal: queue.signal,
+          path,
+          source,
+          record,
+          attempts: tracked.attempts,
+          pages: split.pages,
+          onPageError: split.onPageError,
+          resume: pages,
+          onPages: (progress) => {
+            tracked.pages = progress
+          },
+        }),
+      ).catch((error: unknown) => ({ attempts: tracked.attempts, handle: pages, error }))
       tracked.attempts = waited.attempts
       const last: FileRecord = waited.handle
         ? { ...record, status: 'submitted', pages: waited.handle }
@@ -464,6 +467,7 @@ export class FilePipeline {
       onJob: (id) => {
         tracked.jobId = id
       },
+      atService: (exchange) => this.#atService(exchange),
     })
     tracked.attempts = waited.attempts
     if ('error' in waited) return { kind: 'failed', error: waited.error, record, jobId: waited.jobId }
@@ -471,6 +475,22 @@ export class FilePipeline {
     if (await source.changedSinceOpened()) tracked.dirty = true
     const done: FileRecord = { ...record, status: 'done', jobId: waited.jobId, attempts: tracked.attempts }
     return this.#write(path, tracked, { result: waited.result, record: done })
+  }
+
+  /**
+   * Run an exchange with the service in one of its slots. A refused API key stops the run before the slot
+   * is given to the next document: nothing more is sent with that key.
+   */
+  async #atService<T>(exchange: () => Promise<T>): Promise<T> {
+    return this.#settings.queue.atService(async () => {
+      try {
+        return await exchange()
+      } catch (error) {
+        const failure = classifyError(error)
+        if (failure.kind === 'refused') this.#settings.onRefused(failure)
+        throw error
+      }
+    })
   }
 
   /** Cluster mode: queue the document for whichever instance takes it. */
