@@ -15,7 +15,7 @@ import { uploadName } from '../conversion/upload-identity.js'
 import type { DocumentDefect } from '../detection/document-check.js'
 import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
 import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
-import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
+import { incompleteRecheckMs, remainingSettleMs, stillSince } from '../detection/stability.js'
 import type { FileRecord } from '../journal/journal.js'
 import type { JournalStore } from '../journal/journal-store.js'
 import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
@@ -38,6 +38,11 @@ export interface FilePipelineSettings {
   outputHealth: OutputHealth
   /** Where every outcome is recorded: the journal, the run report and the log together. */
   recorder: OutcomeRecorder
+  /**
+   * The inbox is on a local file system: a file's ctime, from this machine's clock, tells since when it has
+   * held still (see `stillSince`).
+   */
+  fileTimes: boolean
   isStopping(): boolean
   /** A file left the pipeline or failed: a moment to check whether a `--once` run is done. */
   onChange(): void
@@ -256,10 +261,11 @@ export class FilePipeline {
       return recorder.known(path, record)
     }
     if (await this.#inClusterQueue(path, signature)) return
+    const since = stillSince(signature, now, this.#settings.fileTimes)
     const entry: Tracked = {
       phase: 'settling',
       ...signature,
-      since: now,
+      since,
       dirty: false,
       attempts: 0,
       outputAttempts: 0,
@@ -268,7 +274,7 @@ export class FilePipeline {
     if (verdict === 'resume') {
       entry.resume = record
       this.#enqueue(path, entry)
-    } else this.#settleLater(path, entry, options.stabilityMs)
+    } else this.#settleLater(path, entry, since + options.stabilityMs - now)
   }
 
   /** Cluster mode: queued by this instance as it is now, and still in the queue: nothing to do here. */
