@@ -2,7 +2,10 @@
  * numarkdown-watch, driven through its CLI against a benchmark server in its own process:
  * 1. files dropped into a watched inbox at once → time until every output exists, against the ideal
  *    engine latency × files ÷ concurrency (min, median and max over rounds, each with a fresh watcher and
- *    server), and the watcher's own CPU per file in the same rounds;
+ *    server), and the watcher's own CPU per file in the same rounds; from the server's request log, when the
+ *    first job was submitted and how many jobs the service held on average (each from its submit to the end
+ *    of its event stream): where the time beyond the ideal goes, start-up or a pipeline running below
+ *    `--concurrency`;
  * 2. a restart over an inbox already converted → jobs submitted (should be none) and time to idle;
  * 3. CPU used while idle, watching a tree of converted files.
  * The restart and idle trees are seeded by the watcher itself; they live on tmpfs (/dev/shm) when there is
@@ -81,6 +84,26 @@ async function submissions(server: BenchServer): Promise<number> {
   return (await server.requests()).filter((entry) => entry.route === 'submit').length
 }
 
+/**
+ * From the server's request log, for the requests since `since` (epoch ms): when the first submit began,
+ * and the mean number of jobs at the service until `until`, each counted from its submit to the end of its
+ * event stream.
+ */
+async function serviceTimeline(server: BenchServer, since: number, until: number) {
+  const requests = (await server.requests()).filter((entry) => entry.startedAt >= since)
+  const submitted = new Map<string, number>()
+  for (const entry of requests) {
+    if (entry.route === 'submit' && entry.jobId) submitted.set(entry.jobId, entry.startedAt)
+  }
+  let heldMs = 0
+  for (const entry of requests) {
+    const start = entry.route === 'stream' && entry.jobId ? submitted.get(entry.jobId) : undefined
+    if (start !== undefined) heldMs += entry.startedAt + entry.durationMs - start
+  }
+  const firstSubmitMs = Math.min(...submitted.values()) - since
+  return { firstSubmitMs, meanAtService: heldMs / (until - since) }
+}
+
 /** Runs `numarkdown-watch --once` to completion; returns its wall time. */
 async function runOnce(
   server: BenchServer,
@@ -120,6 +143,7 @@ async function dropBenchmark(sizes: Sizes) {
     await sleep(quickSettle(sizes)) // chokidar is ready by then; the start-up scan of an empty inbox is done
     const pid = watcher.child.pid!
     const cpuBefore = processCpuMs(pid)
+    const startedAt = Date.now()
     const started = performance.now()
     for (const name of names) await rename(join(staging, name), join(inbox, name))
     const deadline = started + 300_000
@@ -130,7 +154,9 @@ async function dropBenchmark(sizes: Sizes) {
       await sleep(50)
     }
     const elapsedMs = performance.now() - started
-    return { elapsedMs, cpuMs: processCpuMs(pid) - cpuBefore, submitted: await submissions(server) }
+    const cpuMs = processCpuMs(pid) - cpuBefore
+    const timeline = await serviceTimeline(server, startedAt, startedAt + elapsedMs)
+    return { elapsedMs, cpuMs, submitted: await submissions(server), ...timeline }
   } finally {
     await watcher.stop()
     await server.close()
@@ -236,6 +262,16 @@ const benchmark: Benchmark = {
         unit: 'ms',
       },
       {
+        metric: `jobs at the service during the drop (of ${concurrency}), mean over the drop, median of ${sizes.dropRounds}`,
+        ours: median(drops.map((drop) => drop.meanAtService)),
+        unit: 'jobs',
+      },
+      {
+        metric: `first job submitted after the drop began, median of ${sizes.dropRounds}`,
+        ours: median(drops.map((drop) => drop.firstSubmitMs)),
+        unit: 'ms',
+      },
+      {
         metric: `jobs submitted on restart over ${sizes.restartFiles} converted files`,
         ours: later.restartSubmitted,
         unit: 'jobs',
@@ -262,7 +298,9 @@ const benchmark: Benchmark = {
           `${sizes.stabilityMs} (a file is taken once it held still that long: in the figure, not in the ideal), ` +
           `${drops.map((drop) => drop.submitted).join('/')} jobs for ${sizes.dropFiles} files, files renamed into ` +
           `the inbox from a folder beside it; rounds ${elapsed.map((ms) => round(ms / idealMs)).join(', ')}× ` +
-          `the ideal; watcher CPU (user + system, from /proc) ${drops.map((drop) => round(drop.cpuMs / 1000)).join(', ')} s.`,
+          `the ideal; watcher CPU (user + system, from /proc) ${drops.map((drop) => round(drop.cpuMs / 1000)).join(', ')} s; ` +
+          `jobs at the service ${drops.map((drop) => round(drop.meanAtService)).join(', ')} on average, the first ` +
+          `submitted ${drops.map((drop) => Math.round(drop.firstSubmitMs)).join(', ')} ms after the drop began.`,
         `restart and idle trees on ${later.tmpfs ? 'tmpfs' : 'the temp folder'}: seeding ${sizes.restartFiles} ` +
           `files took ${round(later.seedMs / 1000)} s (${seedRate} files/s, engine latency 0); the restart is a ` +
           '`--once` run over the converted tree (its exit = idle).',

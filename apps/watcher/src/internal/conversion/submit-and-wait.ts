@@ -42,6 +42,11 @@ export interface SubmitAndWaitOptions {
    * crash from then on finds the job wherever this keeps it (the cluster queue's job).
    */
   onSubmitted?(jobId: string): unknown
+  /**
+   * Runs the exchange with the service (the submit and the wait, or the wait alone) in a slot of its own,
+   * once the document is read and its `pending` record durable; at once when not given.
+   */
+  atService?<T>(exchange: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -55,31 +60,40 @@ export type WaitedJob =
 /** Submit (or resume) and wait. Never rejects: a failure is returned with the job and attempts it leaves. */
 export async function submitAndWait(options: SubmitAndWaitOptions): Promise<WaitedJob> {
   const { client, journal, display, signal, path, source, record } = options
+  const atService = options.atService ?? ((exchange) => exchange())
   let { jobId, attempts } = options
   /** The submitted job being recorded, while its wait has begun: settled before anything else is done. */
   let recording: Promise<unknown> | undefined
   try {
     for (;;) {
+      let input: ConvertInput | undefined
       if (!jobId) {
-        const input = await source.input()
+        // Read and recorded before a slot at the service is taken: the slot is for the service's work only.
+        input = await source.input()
         await journal.set({ ...record, status: 'pending' })
         attempts++
-        const submitted = await client.submit(input, { signal })
-        jobId = submitted.jobId
-        recording = recordSubmitted(options, jobId, attempts)
-        // Settled (and its failure thrown) below, whichever way the wait ends.
-        recording.catch(() => {})
-      } else {
-        display.log('info', 'resuming', { path, jobId })
       }
-      options.onJob?.(jobId)
+      /** Set once the wait begins: a 404 from then on means the server forgot the job, not the route. */
+      let waiting = false
+      let result: ConversionResult
       try {
-        const result = await client.wait(jobId, { signal, cancelOnAbort: false })
-        await recording
-        return { jobId, attempts, result }
+        result = await atService(async () => {
+          if (input) {
+            const submitted = await client.submit(input, { signal })
+            jobId = submitted.jobId
+            recording = recordSubmitted(options, jobId, attempts)
+            // Settled (and its failure thrown) below, whichever way the wait ends.
+            recording.catch(() => {})
+          } else {
+            display.log('info', 'resuming', { path, jobId })
+          }
+          options.onJob?.(jobId!)
+          waiting = true
+          return client.wait(jobId!, { signal, cancelOnAbort: false })
+        })
       } catch (error) {
         await recording
-        if (NotFoundError.isInstance(error) && !signal.aborted) {
+        if (waiting && NotFoundError.isInstance(error) && !signal.aborted) {
           display.log('info', 'the server no longer knows the job; submitting again', { path, jobId })
           jobId = undefined
           recording = undefined
@@ -87,6 +101,8 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<Wait
         }
         throw error
       }
+      await recording
+      return { jobId: jobId!, attempts, result }
     }
   } catch (error) {
     return { jobId, attempts, error }

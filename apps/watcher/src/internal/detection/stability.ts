@@ -16,6 +16,23 @@ export interface StillnessCheck {
 }
 
 /**
+ * A file system's timestamps lag the clock by up to a scheduler tick (they are read from a coarse clock): a
+ * change is taken to have happened this much later than its ctime says.
+ */
+const coarseTimestampMs = 20
+
+/**
+ * Since when a file first seen now with `signature` has held still. With `fileTimes` (a local file system,
+ * whose timestamps come from this machine's clock), since its ctime: every write, truncation, rename or
+ * change of its times moves the ctime, so nothing has changed since then; files dropped together are then
+ * ready together, however late each was seen. Otherwise (another machine's clock) since now.
+ */
+export function stillSince(signature: FileSignature, now: number, fileTimes: boolean): number {
+  if (!fileTimes) return now
+  return Math.min(now, signature.ctimeMs + coarseTimestampMs)
+}
+
+/**
  * How much longer `tracked` must hold still, seen now with `signature`; `undefined` once size, mtime and
  * ctime have not moved for `stabilityMs`. A change starts the wait over. chokidar's own write-finish check looks at the size
  * only and is skipped at start-up, so the watcher decides this itself.

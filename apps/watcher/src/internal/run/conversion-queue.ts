@@ -14,9 +14,20 @@ export interface ConversionsElsewhere {
   running(): number
 }
 
-/** Conversions waiting for a slot or running, and how they are stopped. */
+/**
+ * Conversions waiting for a slot or running, and how they are stopped. `concurrency` bounds the jobs at the
+ * service; a conversion holds one of those slots only from its submit to its result. Reading, checking and
+ * hashing a document, the journal's record before the submit, and writing the outputs after the result are
+ * done outside it, for up to as many documents again: the service is given the next document as soon as one
+ * ends, instead of waiting each time for the file system and the fsyncs around a job.
+ */
 export class ConversionQueue {
+  /** Documents being converted, with their reading ahead and their output writing: twice `concurrency`. */
   readonly #queue: PQueue
+  /** Jobs at the service: `concurrency`. */
+  readonly #atService: PQueue
+  /** Set by `clear()`: a conversion that has not reached the service yet is left for the next start. */
+  #closed = false
   readonly #inFlight = new Set<Promise<void>>()
   /** Ends of the tasks not started yet: `clear()` drops such tasks, and must end their waits too. */
   readonly #waiting = new Set<() => void>()
@@ -24,11 +35,12 @@ export class ConversionQueue {
 
   /** `onNext`: called each time a conversion ends (a moment to check whether a `--once` run is done). */
   constructor(concurrency: number, onNext: () => void) {
-    this.#queue = new PQueue({ concurrency })
+    this.#queue = new PQueue({ concurrency: concurrency * 2 })
+    this.#atService = new PQueue({ concurrency })
     this.#queue.on('next', onNext)
     // Each conversion running listens to the shutdown signal (its requests and its wait): up to a few per
     // conversion slot is expected, more would be a leak worth the warning.
-    setMaxListeners(Math.max(10, concurrency * 4), this.#shutdown.signal)
+    setMaxListeners(Math.max(10, concurrency * 8), this.#shutdown.signal)
   }
 
   /** Aborted once the grace period of a shutdown is over. */
@@ -67,8 +79,23 @@ export class ConversionQueue {
     void ended.then(() => this.#inFlight.delete(ended))
   }
 
-  /** Drop the conversions that have not started. */
+  /**
+   * Run `exchange` (a submit and the wait for its result, or the wait for a job resumed) in one of the
+   * `concurrency` slots at the service, in the order asked. Rejects with an `AbortError` when the run is
+   * stopping by the time a slot is free: what has not reached the service is left for the next start.
+   */
+  atService<T>(exchange: () => Promise<T>): Promise<T> {
+    return this.#atService.add(() => {
+      if (this.#closed) {
+        throw new DOMException('stopping: the document is converted on the next start', 'AbortError')
+      }
+      return exchange()
+    })
+  }
+
+  /** Drop the conversions that have not started, and keep those not at the service yet from reaching it. */
   clear(): void {
+    this.#closed = true
     this.#queue.clear()
     for (const end of this.#waiting) end()
     this.#waiting.clear()

@@ -15,7 +15,7 @@ import { uploadName } from '../conversion/upload-identity.js'
 import type { DocumentDefect } from '../detection/document-check.js'
 import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
 import { type Inspection, inboxPath, inspect, type ScanContext, scan } from '../detection/scanner.js'
-import { incompleteRecheckMs, remainingSettleMs } from '../detection/stability.js'
+import { incompleteRecheckMs, remainingSettleMs, stillSince } from '../detection/stability.js'
 import type { FileRecord } from '../journal/journal.js'
 import type { JournalStore } from '../journal/journal-store.js'
 import { verdictByContent, verdictBySignature } from '../journal/journal-verdicts.js'
@@ -38,6 +38,11 @@ export interface FilePipelineSettings {
   outputHealth: OutputHealth
   /** Where every outcome is recorded: the journal, the run report and the log together. */
   recorder: OutcomeRecorder
+  /**
+   * The inbox is on a local file system: a file's ctime, from this machine's clock, tells since when it has
+   * held still (see `stillSince`).
+   */
+  fileTimes: boolean
   isStopping(): boolean
   /** A file left the pipeline or failed: a moment to check whether a `--once` run is done. */
   onChange(): void
@@ -256,10 +261,11 @@ export class FilePipeline {
       return recorder.known(path, record)
     }
     if (await this.#inClusterQueue(path, signature)) return
+    const since = stillSince(signature, now, this.#settings.fileTimes)
     const entry: Tracked = {
       phase: 'settling',
       ...signature,
-      since: now,
+      since,
       dirty: false,
       attempts: 0,
       outputAttempts: 0,
@@ -268,7 +274,7 @@ export class FilePipeline {
     if (verdict === 'resume') {
       entry.resume = record
       this.#enqueue(path, entry)
-    } else this.#settleLater(path, entry, options.stabilityMs)
+    } else this.#settleLater(path, entry, since + options.stabilityMs - now)
   }
 
   /** Cluster mode: queued by this instance as it is now, and still in the queue: nothing to do here. */
@@ -420,22 +426,25 @@ export class FilePipeline {
     const split = this.#splitting.of(path)
     if (split) {
       tracked.pages = undefined
-      const waited = await convertPagesAndWait({
-        client,
-        journal,
-        display,
-        signal: queue.signal,
-        path,
-        source,
-        record,
-        attempts: tracked.attempts,
-        pages: split.pages,
-        onPageError: split.onPageError,
-        resume: pages,
-        onPages: (progress) => {
-          tracked.pages = progress
-        },
-      })
+      // One slot at the service for the whole document, as for any other.
+      const waited = await this.#atService(() =>
+        convertPagesAndWait({
+          client,
+          journal,
+          display,
+          signal: queue.signal,
+          path,
+          source,
+          record,
+          attempts: tracked.attempts,
+          pages: split.pages,
+          onPageError: split.onPageError,
+          resume: pages,
+          onPages: (progress) => {
+            tracked.pages = progress
+          },
+        }),
+      ).catch((error: unknown) => ({ attempts: tracked.attempts, handle: pages, error }))
       tracked.attempts = waited.attempts
       const last: FileRecord = waited.handle
         ? { ...record, status: 'submitted', pages: waited.handle }
@@ -464,6 +473,7 @@ export class FilePipeline {
       onJob: (id) => {
         tracked.jobId = id
       },
+      atService: (exchange) => this.#atService(exchange),
     })
     tracked.attempts = waited.attempts
     if ('error' in waited) return { kind: 'failed', error: waited.error, record, jobId: waited.jobId }
@@ -471,6 +481,22 @@ export class FilePipeline {
     if (await source.changedSinceOpened()) tracked.dirty = true
     const done: FileRecord = { ...record, status: 'done', jobId: waited.jobId, attempts: tracked.attempts }
     return this.#write(path, tracked, { result: waited.result, record: done })
+  }
+
+  /**
+   * Run an exchange with the service in one of its slots. A refused API key stops the run before the slot
+   * is given to the next document: nothing more is sent with that key.
+   */
+  async #atService<T>(exchange: () => Promise<T>): Promise<T> {
+    return this.#settings.queue.atService(async () => {
+      try {
+        return await exchange()
+      } catch (error) {
+        const failure = classifyError(error)
+        if (failure.kind === 'refused') this.#settings.onRefused(failure)
+        throw error
+      }
+    })
   }
 
   /** Cluster mode: queue the document for whichever instance takes it. */

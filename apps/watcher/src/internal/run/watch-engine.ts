@@ -12,6 +12,7 @@ import { type Backend, openBackend } from '../conversion/backend.js'
 import type { Failure } from '../conversion/classify-error.js'
 import { createFileFilter } from '../detection/file-filter.js'
 import { InboxEvents } from '../detection/inbox-events.js'
+import { fileSystemTypeOf, needsPolling } from '../detection/mounts.js'
 import type { ScanContext } from '../detection/scanner.js'
 import { Journal } from '../journal/journal.js'
 import type { JournalStore } from '../journal/journal-store.js'
@@ -197,6 +198,7 @@ export class WatchEngine implements Watcher {
       adoptable,
       outputHealth,
       recorder,
+      fileTimes: this.#fileTimesAreLocal(),
       isStopping: this.#isStopping,
       onChange: () => this.#checkOnceFinished(),
       onRefused: (failure) => this.#refused(failure),
@@ -232,6 +234,16 @@ export class WatchEngine implements Watcher {
     // Other instances finish the jobs of a cluster: their ends raise no event here.
     if (options.once && this.#cluster)
       this.#onceTimer = setInterval(() => this.#checkOnceFinished(), onceCheckMs)
+  }
+
+  /**
+   * Whether the inbox's file times come from this machine's clock: not when polling was asked for, nor on a
+   * network or FUSE file system (another machine's clock, or a daemon's).
+   */
+  #fileTimesAreLocal(): boolean {
+    if (typeof this.#options.poll === 'number') return false
+    const type = fileSystemTypeOf(this.#context.realInbox)
+    return !(type && needsPolling(type))
   }
 
   /**
