@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { open, realpath, stat, utimes, writeFile } from 'node:fs/promises'
+import { writeFileSync } from 'node:fs'
+import { mkdir, open, realpath, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -123,6 +125,61 @@ describe('DocumentSource', () => {
       expect(await moved.defect('pdf')).toBe('changed')
     } finally {
       await moved.close()
+    }
+  })
+
+  it('reads a small document on a local file system whole in the call that opens it', async () => {
+    const file = join(folder.path, 'at-once.txt')
+    const original = 'read before anything else runs\n'.repeat(20)
+    await writeFile(file, original)
+    const source = new DocumentSource({
+      context,
+      path: 'at-once.txt',
+      signature: signatureOf(await stat(file)),
+    })
+    try {
+      const opening = source.open()
+      // Rewritten before the event loop turns: a document read by then is the one that held still.
+      writeFileSync(file, 'rewritten at once\n')
+      expect(await opening).toBeUndefined()
+      expect(await source.hashIfStill()).toBe(createHash('sha256').update(original).digest('hex'))
+      expect((await uploaded(source)).toString()).toBe(original)
+      expect(await source.changedSinceOpened()).toBe(true)
+    } finally {
+      await source.close()
+      await source.close()
+    }
+  })
+
+  it('refuses what is no regular file or lies out of the inbox, however small', async () => {
+    const outside = await tempDir()
+    try {
+      await writeFile(join(outside.path, 'secret.txt'), 'outside the inbox\n')
+      await symlink(outside.path, join(folder.path, 'linked-folder'))
+      const through = new DocumentSource({
+        context,
+        path: 'linked-folder/secret.txt',
+        signature: signatureOf(await stat(join(outside.path, 'secret.txt'))),
+      })
+      try {
+        expect(await through.open()).toMatchObject({ kind: 'problem', code: 'OUTSIDE_INBOX' })
+      } finally {
+        await through.close()
+      }
+      await mkdir(join(folder.path, 'pipes'))
+      execFileSync('mkfifo', [join(folder.path, 'pipes', 'pipe.txt')])
+      const pipe = new DocumentSource({
+        context,
+        path: 'pipes/pipe.txt',
+        signature: signatureOf(await stat(join(folder.path, 'pipes', 'pipe.txt'))),
+      })
+      try {
+        expect(await pipe.open()).toMatchObject({ kind: 'problem', code: 'NOT_A_FILE' })
+      } finally {
+        await pipe.close()
+      }
+    } finally {
+      await outside.remove()
     }
   })
 })

@@ -4,7 +4,7 @@
  * to a file outside the inbox: so the check is made on the file actually opened, by its descriptor.
  */
 import { createHash } from 'node:crypto'
-import { constants, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs'
 import { type FileHandle, open, readlink, realpath, stat } from 'node:fs/promises'
 import { within } from '../path-containment.js'
 import { inboxPath, type ScanContext } from './scanner.js'
@@ -76,13 +76,82 @@ export async function openDocument(context: ScanContext, path: string): Promise<
     }
     if (!stats.isFile()) {
       await handle.close()
-      return { kind: 'problem', reason: 'not a regular file (a pipe, socket or device)', code: 'NOT_A_FILE' }
+      return notAFile()
     }
     return { handle, stats }
   } catch (error) {
     await handle.close().catch(() => {})
     throw error
   }
+}
+
+/** A small document opened and read whole at once (see `readSmallDocumentSync`); its descriptor stays open. */
+export interface ReadDocument {
+  descriptor: number
+  /** Of the open file (fstat) before the read. */
+  stats: Stats
+  /** What was read: all of it, unless the file shrank meanwhile (then `after` tells). */
+  bytes: Buffer
+  /** Of the open file (fstat) after the read: the bytes are those of `stats` only when both agree. */
+  after: Stats
+}
+
+/**
+ * What `openDocument` and one whole read do, with synchronous calls: for a document of up to `maxBytes` on a
+ * local file system, where each call returns within microseconds from the page cache, while each
+ * asynchronous one costs a round trip through the thread pool and a turn of the event loop. The same
+ * guarantees: opened without following a link in its last component, the real path of the open descriptor
+ * inside the inbox, a regular file only. `undefined` when the document must take the asynchronous way: its
+ * last component is a symlink (resolved there), it is larger than `maxBytes`, or there is no
+ * `/proc/self/fd`. Throws file-system errors of the source (ENOENT, EACCES...).
+ */
+export function readSmallDocumentSync(
+  context: ScanContext,
+  path: string,
+  maxBytes: number,
+): ReadDocument | OpenRefusal | undefined {
+  let descriptor: number
+  try {
+    descriptor = openSync(inboxPath(context.inbox, path), openFlags)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return undefined
+    throw error
+  }
+  try {
+    const stats = fstatSync(descriptor)
+    let real: string
+    try {
+      real = readlinkSync(`/proc/self/fd/${descriptor}`)
+    } catch {
+      closeSync(descriptor)
+      return undefined
+    }
+    let refusal: OpenRefusal | undefined
+    if (real.endsWith(' (deleted)')) refusal = { kind: 'changed' }
+    else if (!within(context.realInbox, real)) refusal = outsideInbox()
+    else if (!stats.isFile()) refusal = notAFile()
+    if (refusal !== undefined || stats.size > maxBytes) {
+      closeSync(descriptor)
+      return refusal
+    }
+    const bytes = Buffer.alloc(stats.size)
+    let filled = 0
+    while (filled < bytes.length) {
+      const bytesRead = readSync(descriptor, bytes, filled, bytes.length - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    return { descriptor, stats, bytes: bytes.subarray(0, filled), after: fstatSync(descriptor) }
+  } catch (error) {
+    try {
+      closeSync(descriptor)
+    } catch {}
+    throw error
+  }
+}
+
+function notAFile(): OpenRefusal {
+  return { kind: 'problem', reason: 'not a regular file (a pipe, socket or device)', code: 'NOT_A_FILE' }
 }
 
 function outsideInbox(): OpenRefusal {

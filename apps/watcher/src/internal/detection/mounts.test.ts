@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tempDir } from '@numarkdown/testing'
 import { describe, expect, it } from 'vitest'
-import { mountOf, needsPolling, parseMounts } from './mounts.js'
+import { mountOf, needsPolling, onLocalFileSystem, parseMounts } from './mounts.js'
 
 const table = `/dev/vda / ext4 rw,relatime 0 0
 server:/export /mnt/nfs nfs4 rw 0 0
@@ -21,5 +24,21 @@ describe('mounts', () => {
     expect(['nfs', 'nfs4', 'cifs', 'smb3', 'fuse.sshfs', 'fuseblk', '9p'].map(needsPolling)).toEqual(
       Array(7).fill(true),
     )
+  })
+})
+
+describe('onLocalFileSystem', () => {
+  it('is true on a local mount only, and false where the mount table cannot be read', async () => {
+    const folder = await tempDir()
+    try {
+      const mountsFile = join(folder.path, 'mounts')
+      await writeFile(mountsFile, table)
+      expect(onLocalFileSystem('/home/me/inbox/a.pdf', mountsFile)).toBe(true)
+      expect(onLocalFileSystem('/mnt/nfs/inbox/a.pdf', mountsFile)).toBe(false)
+      expect(onLocalFileSystem('/home/me/remote/in/a.pdf', mountsFile)).toBe(false)
+      expect(onLocalFileSystem('/home/me/inbox/a.pdf', join(folder.path, 'absent'))).toBe(false)
+    } finally {
+      await folder.remove()
+    }
   })
 })

@@ -46,3 +46,30 @@ export function fileSystemTypeOf(path: string, mountsFile = '/proc/mounts'): str
     return undefined
   }
 }
+
+/** How long a reading of the mount table is trusted: mounts change seldom, and a new one is seen this soon. */
+const mountsTrustedMs = 10_000
+const mountTables = new Map<string, { mounts: Mount[]; readAt: number }>()
+
+/**
+ * True when `path` (absolute, resolved) is known to lie on a local file system, where a call on a cached
+ * file returns within microseconds: false on a network or FUSE file system (a call may wait on another
+ * machine or a daemon), and where the mount table cannot be read (no /proc). The table is read again at
+ * most every 10 s.
+ */
+export function onLocalFileSystem(path: string, mountsFile = '/proc/mounts'): boolean {
+  const now = Date.now()
+  let table = mountTables.get(mountsFile)
+  if (!table || now - table.readAt > mountsTrustedMs) {
+    let mounts: Mount[]
+    try {
+      mounts = parseMounts(readFileSync(mountsFile, 'utf8'))
+    } catch {
+      mounts = []
+    }
+    table = { mounts, readAt: now }
+    mountTables.set(mountsFile, table)
+  }
+  const type = mountOf(path, table.mounts)?.fileSystemType
+  return type !== undefined && !needsPolling(type)
+}
