@@ -17,7 +17,7 @@ import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
 import { convertPagesAndWait, type WaitedPages } from '../conversion/page-conversion.js'
 import { PageSplitting } from '../conversion/page-splitting.js'
 import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
-import { submitAndWait } from '../conversion/submit-and-wait.js'
+import { type DocumentExchange, submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
 import { sameSignature, signatureOf } from '../detection/file-signature.js'
 import { inboxPath, type ScanContext } from '../detection/scanner.js'
@@ -139,19 +139,22 @@ export class QueuedConversions {
         attempts: document.attempts,
         updatedAt: new Date().toISOString(),
       }
+      const exchange: DocumentExchange = {
+        client: this.#settings.client,
+        journal,
+        display: this.#settings.display,
+        signal: this.#settings.signal,
+        path,
+        source,
+        record: base,
+        attempts: document.attempts,
+      }
       const split = this.#splitting.of(path)
       if (split) {
         // The shared journal holds the handle: whichever instance takes the document over resumes its pages.
         const resume = record?.status === 'submitted' && verdict === 'resume' ? record.pages : undefined
         const waited = await convertPagesAndWait({
-          client: this.#settings.client,
-          journal,
-          display: this.#settings.display,
-          signal: this.#settings.signal,
-          path,
-          source,
-          record: base,
-          attempts: document.attempts,
+          ...exchange,
           pages: split.pages,
           onPageError: split.onPageError,
           resume,
@@ -162,14 +165,7 @@ export class QueuedConversions {
         return await this.#settlePages(job, token, { waited, base, entry })
       }
       const waited = await submitAndWait({
-        client: this.#settings.client,
-        journal,
-        display: this.#settings.display,
-        signal: this.#settings.signal,
-        path,
-        source,
-        record: base,
-        attempts: document.attempts,
+        ...exchange,
         jobId,
         onJob: (id) => {
           entry.jobId = id

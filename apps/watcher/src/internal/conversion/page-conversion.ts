@@ -7,37 +7,15 @@
  * `onPageError: 'skip'`, a range that still fails after core's retry of it is marked in the merged markdown,
  * and the pages that failed come back with the result, for the journal record and the log line.
  */
-import type {
-  ConversionResult,
-  ConvertInput,
-  NuMarkdownClient,
-  PagesHandle,
-  ProgressEvent,
-} from '@numarkdown/core'
+import type { ConversionResult, ConvertInput, PagesHandle, ProgressEvent } from '@numarkdown/core'
 import type { OnPageError } from '../../options.js'
-import type { Display } from '../../types.js'
 import type { FailedPageRecord } from '../journal/file-record.js'
 import type { FileRecord } from '../journal/journal.js'
 import type { JournalStore } from '../journal/journal-store.js'
 import type { PageProgress } from '../run/tracked.js'
-import type { UploadSource } from './submit-and-wait.js'
+import type { DocumentExchange } from './submit-and-wait.js'
 
-export interface PageConversionOptions {
-  client: NuMarkdownClient
-  journal: JournalStore
-  display: Display
-  /**
-   * Aborted once the grace period of a shutdown is over; the ranges' jobs in flight keep running on the server,
-   * and the next start collects them.
-   */
-  signal: AbortSignal
-  /** The document, relative to the inbox. */
-  path: string
-  source: UploadSource
-  /** The document's journal record: saved `submitted` with the handle while the pages convert. */
-  record: FileRecord
-  /** Whole-conversion attempts made before this one; this one counts one more. */
-  attempts: number
+export interface PageConversionOptions extends DocumentExchange {
   /** The pages asked for (`--pages`), or `undefined` for every page. */
   pages: string | undefined
   /**

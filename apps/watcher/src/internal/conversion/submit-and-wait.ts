@@ -20,19 +20,29 @@ export interface UploadSource {
   input(): Promise<ConvertInput>
 }
 
-export interface SubmitAndWaitOptions {
+/** What every exchange of one document with the service is given, whole or page by page. */
+export interface DocumentExchange {
   client: NuMarkdownClient
   journal: JournalStore
   display: Display
-  /** Aborted once the grace period of a shutdown is over: the job is left for the next start. */
+  /**
+   * Aborted once the grace period of a shutdown is over: what is in flight is left for the next start (a job
+   * keeps running on the server, and the next start collects it).
+   */
   signal: AbortSignal
   /** The document, relative to the inbox. */
   path: string
   source: UploadSource
-  /** The document's journal record: written `pending` before a submit, `submitted` after it. */
+  /**
+   * The document's journal record: written `pending` before a submit, then `submitted` with the job (or, page by
+   * page, with the handle of its ranges) while it converts.
+   */
   record: FileRecord
   /** Whole-conversion attempts made before this one; each submit counts one more. */
   attempts: number
+}
+
+export interface SubmitAndWaitOptions extends DocumentExchange {
   /** The job to wait for instead of submitting (resumed from the journal, or adopted). */
   jobId?: string | undefined
   /** Told of each job waited for, before the wait begins (the live view shows it). */

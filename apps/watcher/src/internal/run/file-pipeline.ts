@@ -10,7 +10,7 @@ import { DocumentSource, SourceChanged } from '../conversion/document-source.js'
 import { convertPagesAndWait } from '../conversion/page-conversion.js'
 import { PageSplitting } from '../conversion/page-splitting.js'
 import { jobSurvives, outputRetryDelayMs, retryDelayMs } from '../conversion/retry-policy.js'
-import { submitAndWait } from '../conversion/submit-and-wait.js'
+import { type DocumentExchange, submitAndWait } from '../conversion/submit-and-wait.js'
 import { uploadName } from '../conversion/upload-identity.js'
 import type { DocumentDefect } from '../detection/document-check.js'
 import { type FileSignature, sameSignature, signatureOf } from '../detection/file-signature.js'
@@ -423,20 +423,23 @@ export class FilePipeline {
       attempts: tracked.attempts,
       updatedAt: new Date().toISOString(),
     }
+    const exchange: DocumentExchange = {
+      client,
+      journal,
+      display,
+      signal: queue.signal,
+      path,
+      source,
+      record,
+      attempts: tracked.attempts,
+    }
     const split = this.#splitting.of(path)
     if (split) {
       tracked.pages = undefined
       // One slot at the service for the whole document, as for any other.
       const waited = await this.#atService(() =>
         convertPagesAndWait({
-          client,
-          journal,
-          display,
-          signal: queue.signal,
-          path,
-          source,
-          record,
-          attempts: tracked.attempts,
+          ...exchange,
           pages: split.pages,
           onPageError: split.onPageError,
           resume: pages,
@@ -461,14 +464,7 @@ export class FilePipeline {
       return this.#write(path, tracked, { result: waited.result, record: done })
     }
     const waited = await submitAndWait({
-      client,
-      journal,
-      display,
-      signal: queue.signal,
-      path,
-      source,
-      record,
-      attempts: tracked.attempts,
+      ...exchange,
       jobId,
       onJob: (id) => {
         tracked.jobId = id
