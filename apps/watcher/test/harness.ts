@@ -171,6 +171,19 @@ export async function readIfExists(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined)
 }
 
+/** The last record the journal file in `out` holds for `path`. */
+export async function journalRecord(out: string, path: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readIfExists(join(out, '.numarkdown-watch', 'state.jsonl'))
+  let found: Record<string, unknown> | undefined
+  for (const line of (text ?? '').split('\n')) {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>
+      if (record.path === path) found = record
+    } catch {}
+  }
+  return found
+}
+
 /** Every job the server holds, as `filename → count`, read through the API (`inputData` names the upload). */
 export async function jobsByFilename(url: string, token: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>()

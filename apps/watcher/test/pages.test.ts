@@ -7,6 +7,7 @@ import { createDisplay } from '../src/display.js'
 import { createWatcher } from '../src/watcher.js'
 import {
   createWorkspace,
+  journalRecord,
   killLeftoverWatchers,
   readIfExists,
   startWatcher,
@@ -23,19 +24,6 @@ function pagesIn(markdown: string, name: string): number[] {
   return [...markdown.matchAll(new RegExp(`^# ${name}-p(\\d+)\\.pdf$`, 'gm'))].map((match) =>
     Number(match[1]),
   )
-}
-
-/** The last record the journal file holds for `path`. */
-async function journalRecord(out: string, path: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readIfExists(join(out, '.numarkdown-watch', 'state.jsonl'))
-  let found: Record<string, unknown> | undefined
-  for (const line of (text ?? '').split('\n')) {
-    try {
-      const record = JSON.parse(line) as Record<string, unknown>
-      if (record.path === path) found = record
-    } catch {}
-  }
-  return found
 }
 
 let workspace: Workspace

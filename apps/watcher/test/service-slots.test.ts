@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   createWorkspace,
   exists,
+  journalRecord,
   killLeftoverWatchers,
   readIfExists,
   startWatcher,
@@ -34,19 +35,6 @@ afterEach(async () => {
   await killLeftoverWatchers()
   await workspace.folder.remove()
 })
-
-/** The last record the journal file holds for `path`. */
-async function journalRecord(out: string, path: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readIfExists(join(out, '.numarkdown-watch', 'state.jsonl'))
-  let found: Record<string, unknown> | undefined
-  for (const line of (text ?? '').split('\n')) {
-    try {
-      const record = JSON.parse(line) as Record<string, unknown>
-      if (record.path === path) found = record
-    } catch {}
-  }
-  return found
-}
 
 describe('slots at the service', () => {
   it('reads and records the next document while the only slot is at the service, and submits it once the slot frees', async () => {
