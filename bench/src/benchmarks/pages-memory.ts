@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDirectory } from '../internal/files.ts'
-import { runMeasuringChild } from '../internal/measuring-child.ts'
+import { residentGrowthMiB, runMeasuringChild } from '../internal/measuring-child.ts'
 import { loadCore } from '../internal/packages.ts'
 import type { LiveMemory, PagesMemoryCase, PagesMemoryChildResult } from '../internal/pages-memory-child.ts'
 import { makePdf } from '../internal/pdf.ts'
@@ -40,8 +40,6 @@ function runCase(
 /** The largest growth of one kind of live memory over the checkpoints, in MiB. */
 const liveGrowth = (result: PagesMemoryChildResult, kind: keyof LiveMemory) =>
   Math.max(...result.checkpoints.map((memory) => memory[kind] - result.liveBefore[kind])) / MiB
-const residentGrowth = (result: PagesMemoryChildResult) =>
-  (Math.max(result.sampledPeakBytes, result.kernelPeakBytes ?? 0) - result.beforeBytes) / MiB
 
 const benchmark: Benchmark = {
   name: 'pages-memory',
@@ -126,8 +124,8 @@ const benchmark: Benchmark = {
         },
         {
           metric: 'peak RSS growth',
-          ours: residentGrowth(streamed),
-          baseline: residentGrowth(whole),
+          ours: residentGrowthMiB(streamed),
+          baseline: residentGrowthMiB(whole),
           baselineName,
           unit: 'MiB',
         },

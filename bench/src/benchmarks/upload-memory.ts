@@ -15,7 +15,7 @@ import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDirectory } from '../internal/files.ts'
-import { runMeasuringChild } from '../internal/measuring-child.ts'
+import { residentGrowthMiB, runMeasuringChild } from '../internal/measuring-child.ts'
 import { loadCore } from '../internal/packages.ts'
 import { startBenchServer } from '../internal/servers.ts'
 import { showSpread, spreadKinds, spreadOf } from '../internal/spread.ts'
@@ -53,9 +53,6 @@ function runCase(
   })
 }
 
-const growthMiB = (result: UploadChildResult) =>
-  (Math.max(result.sampledPeakBytes, result.kernelPeakBytes ?? 0) - result.beforeBytes) / MiB
-
 const benchmark: Benchmark = {
   name: 'upload-memory',
   description: 'peak RSS growth uploading one large file',
@@ -78,20 +75,22 @@ const benchmark: Benchmark = {
       // The Readable case's peak varies from run to run (how much of the parser's compile falls inside the call,
       // when the garbage collector frees the stream's chunks), so it runs again, and the target holds for every
       // run, not for a lucky one.
-      const readableGrowth = [growthMiB(results['core-readable'])]
+      const readableGrowth = [residentGrowthMiB(results['core-readable'])]
       while (readableGrowth.length < readableRuns) {
-        readableGrowth.push(growthMiB(await runCase('core-readable', path, server.url, server.token)))
+        readableGrowth.push(residentGrowthMiB(await runCase('core-readable', path, server.url, server.token)))
       }
       const readableSpread = spreadOf(readableGrowth)
       const everyRun = readableSpread.max <= targetMiB
       const warmGrowth: number[] = []
       while (warmGrowth.length < warmRuns) {
-        warmGrowth.push(growthMiB(await runCase('core-readable-warm', path, server.url, server.token)))
+        warmGrowth.push(
+          residentGrowthMiB(await runCase('core-readable-warm', path, server.url, server.token)),
+        )
       }
       const warmSpread = spreadOf(warmGrowth)
       const aloneGrowth: number[] = []
       while (aloneGrowth.length < aloneRuns) {
-        aloneGrowth.push(growthMiB(await runCase('readable-alone', path, server.url, server.token)))
+        aloneGrowth.push(residentGrowthMiB(await runCase('readable-alone', path, server.url, server.token)))
       }
       const aloneSpread = spreadOf(aloneGrowth)
       const names = {
@@ -99,11 +98,11 @@ const benchmark: Benchmark = {
         'baseline-b': '(b) SDK-style, file in memory',
       }
       const row = (metric: string, ours: UploadCase, baseline: 'baseline-a' | 'baseline-b'): BenchmarkRow => {
-        const value = growthMiB(results[ours])
+        const value = residentGrowthMiB(results[ours])
         return {
           metric,
           ours: value,
-          baseline: growthMiB(results[baseline]),
+          baseline: residentGrowthMiB(results[baseline]),
           baselineName: names[baseline],
           unit: 'MiB',
           target: `≤ ${targetMiB} MiB`,
@@ -121,7 +120,7 @@ const benchmark: Benchmark = {
             (kind): BenchmarkRow => ({
               metric: `peak RSS growth, core from a Readable, ${kind} of ${readableRuns} runs`,
               ours: readableSpread[kind],
-              baseline: growthMiB(results['baseline-a']),
+              baseline: residentGrowthMiB(results['baseline-a']),
               baselineName: names['baseline-a'],
               unit: 'MiB',
               ...(kind === 'max' ? { target: `every run ≤ ${targetMiB} MiB`, pass: everyRun } : {}),

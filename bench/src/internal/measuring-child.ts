@@ -31,3 +31,16 @@ export function runMeasuringChild<Result>(
     })
   })
 }
+
+/** What a measuring child reports of its resident memory: before its work, the peak it sampled, the kernel's. */
+export interface ResidentPeak {
+  beforeBytes: number
+  sampledPeakBytes: number
+  /** The kernel's high-water mark (`VmHWM`), where there is one. */
+  kernelPeakBytes?: number
+}
+
+/** The growth of resident memory over a child's work in MiB: its sampled peak or the kernel's, the higher. */
+export function residentGrowthMiB(result: ResidentPeak): number {
+  return (Math.max(result.sampledPeakBytes, result.kernelPeakBytes ?? 0) - result.beforeBytes) / 1024 ** 2
+}
