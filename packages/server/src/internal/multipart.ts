@@ -208,7 +208,6 @@ function readWholeBody(
   options: SpoolOptions,
 ): Promise<SpoolResult> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = []
     let settled = false
     let watching = false
     let stopWatching = (): void => {}
@@ -225,11 +224,7 @@ function readWholeBody(
       resolve(result)
     }
     const onAbort = (): void => finish({ kind: 'aborted' })
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      if (settled) return
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-      chunks.length = 0
+    const parse = (body: Buffer): void => {
       const plain = boundary === undefined ? undefined : parsePlainMultipart(body, boundary)
       if (plain) {
         // A copy: the file is a view of the body, which the job must not hold.
@@ -240,14 +235,24 @@ function readWholeBody(
       const wholeParser = parser ?? createParser(request, options.maxBytes)
       if (wholeParser === null) finish({ kind: 'invalid' })
       else parseWholeBody(wholeParser, body, options.maxBytes).then(finish)
-    })
-    request.on('error', () => finish({ kind: 'aborted' }))
-    request.on('close', () => {
-      if (!request.complete) finish({ kind: 'aborted' })
-    })
-    // A body that came in the packet of its headers is complete once the parser of that packet is through.
+    }
+    // A body that came in the packet of its headers is in the request's buffer once the parser of that packet is
+    // through: it is taken from there at once, without the stream's events. Any other is read as it comes, watched.
     process.nextTick(() => {
-      if (settled || request.complete) return
+      const buffered = request.complete ? (request.read() as Buffer | null) : null
+      if (buffered !== null) {
+        parse(buffered)
+        return
+      }
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        if (!settled) parse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+      })
+      request.on('error', () => finish({ kind: 'aborted' }))
+      request.on('close', () => {
+        if (!request.complete) finish({ kind: 'aborted' })
+      })
       watching = true
       options.signal.addEventListener('abort', onAbort, { once: true })
       stopWatching = options.watch?.(onAbort) ?? (() => {})
