@@ -199,6 +199,27 @@ describe('slow and silent clients', () => {
     expect(await listDirectory(spool)).toEqual([])
   })
 
+  it('cuts off a small upload of a declared length, read into memory, slower than the minimum rate with 408', async () => {
+    // Below memoryUploadBytes (1 MiB by default): the body is read whole before it is parsed.
+    const running = await start({ minUploadBytesPerSecond: 2000, uploadRateWindowMs: 200 })
+    const socket = connect(running.port, '127.0.0.1')
+    let received = ''
+    socket.on('data', (data: Buffer) => {
+      received += data.toString('latin1')
+    })
+    socket.on('error', () => {})
+    socket.write(uploadHead({ length: 5000 }) + partHead('slow.bin') + 'x'.repeat(100))
+    const trickle = setInterval(() => socket.write('x'), 100)
+    try {
+      await closed(socket)
+    } finally {
+      clearInterval(trickle)
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 408 /)
+    expect(received).toContain('"code":"RequestTimeout"')
+    expect(await listDirectory(spool)).toEqual([])
+  })
+
   it('accepts an upload that takes longer than many windows while it keeps above the rate', async () => {
     // Any byte in each 2 s window will do: only a test process stalled for 2 s could fail this.
     const running = await start({ minUploadBytesPerSecond: 1, uploadRateWindowMs: 2000 })

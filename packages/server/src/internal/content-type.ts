@@ -51,7 +51,7 @@ export async function recogniseContentType(
   source: string | Uint8Array,
   contentType: string,
 ): Promise<string> {
-  if (!uninformative.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')) return contentType
+  if (isInformative(contentType)) return contentType
   const head = typeof source === 'string' ? await readHead(source, 1024) : bufferOf(source).subarray(0, 1024)
   for (const [test, type] of signatures) if (test(head)) return type
   if (head.toString('latin1', 0, 4) !== 'PK\x03\x04') return contentType
@@ -61,6 +61,11 @@ export async function recogniseContentType(
     if (type) return type[0]
   }
   return (await officeKind(source)) ?? contentType
+}
+
+/** Whether `contentType` says what the document is: {@link recogniseContentType} then keeps it as it is. */
+export function isInformative(contentType: string): boolean {
+  return !uninformative.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')
 }
 
 function bufferOf(bytes: Uint8Array): Buffer {

@@ -233,13 +233,7 @@ export class JobStore {
     if (status !== 'completed' && status !== 'failed') {
       job.controller.abort(new Error(`The job was ${status === 'timeout' ? 'timed out' : 'cancelled'}`))
     }
-    job.lease.release()
-    const expiry = setTimeout(() => {
-      this.#jobs.delete(job.id)
-      this.#expiry.delete(job.id)
-    }, this.#options.jobTtlMs)
-    expiry.unref()
-    this.#expiry.set(job.id, expiry)
+    // Those waiting for the job are told first: what follows is bookkeeping that no client waits for.
     const listeners = [...job.listeners]
     job.listeners.clear()
     for (const listener of listeners) {
@@ -249,6 +243,13 @@ export class JobStore {
         // A listener is an SSE stream whose client may be gone; the job is settled all the same.
       }
     }
+    job.lease.release()
+    const expiry = setTimeout(() => {
+      this.#jobs.delete(job.id)
+      this.#expiry.delete(job.id)
+    }, this.#options.jobTtlMs)
+    expiry.unref()
+    this.#expiry.set(job.id, expiry)
   }
 }
 

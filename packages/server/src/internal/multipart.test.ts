@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -24,9 +24,8 @@ afterEach(async () => {
 })
 
 /** A real HTTP server whose every request is read by `spoolUpload`; the results come out in order. */
-async function serve(budget: MemoryBudget, memoryBytes: number) {
+async function serve(budget: MemoryBudget, memoryBytes: number, signal = new AbortController().signal) {
   const results: Array<Promise<SpoolResult>> = []
-  const signal = new AbortController().signal
   server = createServer((incoming, response) => {
     const result = spoolUpload(incoming, {
       directory,
@@ -41,7 +40,19 @@ async function serve(budget: MemoryBudget, memoryBytes: number) {
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, results }
+  const port = (server.address() as AddressInfo).port
+  return { url: `http://127.0.0.1:${port}`, port, results }
+}
+
+/** Sends the head of an upload declaring `length` bytes and the start of its body, then leaves the socket open. */
+function startUpload(port: number, length: number, start: string): Socket {
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  socket.write(
+    `POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${headers['content-type']}\r\n` +
+      `content-length: ${length}\r\n\r\n${start}`,
+  )
+  return socket
 }
 
 const boundary = 'b0undary'
@@ -110,5 +121,45 @@ describe('spoolUpload', () => {
     ).rejects.toThrow()
     expect((await results[0])?.kind).toBe('aborted')
     expect(budget.held).toBe(0)
+  })
+
+  it('reads a small upload of a declared length whole, holding only the file’s bytes of the budget', async () => {
+    const budget = new MemoryBudget(10_000)
+    const { url, results } = await serve(budget, 1000)
+    const body = whole('plain.md', 'p'.repeat(700))
+    await request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(body.length) },
+      body,
+    })
+    const result = await results[0]
+    if (result?.kind !== 'ok') throw new Error(`the upload was not read: ${result?.kind}`)
+    // A part without a type is text/plain, as busboy reads it.
+    expect(result.upload).toMatchObject({ filename: 'plain.md', contentType: 'text/plain', size: 700 })
+    expect(result.upload.bytes?.toString()).toBe('p'.repeat(700))
+    expect(budget.held).toBe(700)
+  })
+
+  it('gives the budget back for a small upload of a declared length cut off mid-body', async () => {
+    const budget = new MemoryBudget(10_000)
+    const { port, results } = await serve(budget, 1000)
+    const socket = startUpload(port, 900, `${head('cut.md')}${'x'.repeat(300)}`)
+    await expect.poll(() => budget.held).toBe(900)
+    socket.destroy()
+    expect((await results[0])?.kind).toBe('aborted')
+    expect(budget.held).toBe(0)
+  })
+
+  it('gives up a small upload still arriving when the server shuts down', async () => {
+    const budget = new MemoryBudget(10_000)
+    const shutdown = new AbortController()
+    const { port, results } = await serve(budget, 1000, shutdown.signal)
+    const socket = startUpload(port, 900, head('late.md'))
+    // Held: the server read the head and waits for the rest of the body.
+    await expect.poll(() => budget.held).toBe(900)
+    shutdown.abort()
+    expect((await results[0])?.kind).toBe('aborted')
+    expect(budget.held).toBe(0)
+    socket.destroy()
   })
 })

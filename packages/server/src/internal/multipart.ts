@@ -2,7 +2,12 @@
  * Reads the `file` part of a multipart upload, hashing it on the way, within the limits of the upload size and of
  * the whole body: a small upload stays in memory, a larger one goes to a temporary file as it arrives. Filenames
  * are UTF-8, as browsers and NuMind's SDK send them.
+ *
+ * A body that declares a small length is read whole and parsed in one pass: its job's engine starts right after
+ * the last byte, without a stream between the parser and memory, and without a rate watch for a body that came
+ * with its headers.
  */
+import { hash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import { basename } from 'node:path'
@@ -10,6 +15,7 @@ import { finished } from 'node:stream/promises'
 import busboy from 'busboy'
 import mime from 'mime-types'
 import type { MemoryBudget } from './memory-budget.js'
+import { parsePlainMultipart, plainBoundary } from './plain-multipart.js'
 import { UploadSink } from './upload-sink.js'
 
 /** An upload read to its end: in memory (`bytes`) or in a temporary file (`path`). */
@@ -57,21 +63,26 @@ export interface SpoolOptions {
  * with `budget.release(bytes.length)` once the job lets go of it.
  */
 export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Promise<SpoolResult> {
-  return new Promise((resolve) => {
-    let parser: busboy.Busboy
-    try {
-      parser = busboy({
-        headers: request.headers,
-        // busboy reads `filename="…"` as latin1 by default: every client sends UTF-8 there.
-        defParamCharset: 'utf8',
-        // busboy reports the limit once `fileSize` bytes arrived, so one more byte than allowed means too large.
-        limits: { fileSize: options.maxBytes + 1, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 33 },
-      })
-    } catch {
-      resolve({ kind: 'invalid' })
-      return
-    }
+  const declaredBytes = smallBodyBytes(request, options.memoryBytes)
+  // A plain content type needs no parser before the body is in; any other is checked by busboy at once, so that
+  // a body that is not multipart is refused before it is read, whatever its size.
+  const boundary = declaredBytes === undefined ? undefined : plainBoundary(request.headers['content-type'])
+  const parser = boundary === undefined ? createParser(request, options.maxBytes) : undefined
+  if (parser === null) return Promise.resolve({ kind: 'invalid' })
+  if (declaredBytes !== undefined && !options.signal.aborted && options.budget.reserve(declaredBytes)) {
+    return readWholeBody(request, { boundary, parser }, declaredBytes, options)
+  }
+  const streaming = parser ?? createParser(request, options.maxBytes)
+  return streaming === null ? Promise.resolve({ kind: 'invalid' }) : streamUpload(request, streaming, options)
+}
 
+/** Read the file part as it arrives: into memory while it is small and the budget allows, else to a file. */
+function streamUpload(
+  request: IncomingMessage,
+  parser: busboy.Busboy,
+  options: SpoolOptions,
+): Promise<SpoolResult> {
+  return new Promise((resolve) => {
     let settled = false
     let sink: UploadSink | undefined
     let written: Promise<void> | undefined
@@ -160,6 +171,145 @@ export function spoolUpload(request: IncomingMessage, options: SpoolOptions): Pr
     })
     request.pipe(parser)
   })
+}
+
+/** busboy set up for an upload, or null when the request's content type is not one it reads. */
+function createParser(request: IncomingMessage, maxBytes: number): busboy.Busboy | null {
+  try {
+    return busboy({
+      headers: request.headers,
+      // busboy reads `filename="…"` as latin1 by default: every client sends UTF-8 there.
+      defParamCharset: 'utf8',
+      // busboy reports the limit once `fileSize` bytes arrived, so one more byte than allowed means too large.
+      limits: { fileSize: maxBytes + 1, files: 1, fields: 32, fieldSize: 16 * 1024, parts: 33 },
+    })
+  } catch {
+    return null
+  }
+}
+
+/** The declared length of a body small enough to be read whole into memory, or undefined. */
+function smallBodyBytes(request: IncomingMessage, memoryBytes: number): number | undefined {
+  if (memoryBytes <= 0 || request.headers['transfer-encoding'] !== undefined) return undefined
+  const declared = Number(request.headers['content-length'])
+  return Number.isInteger(declared) && declared > 0 && declared <= memoryBytes ? declared : undefined
+}
+
+/**
+ * Read a body of a small declared length into memory, then parse it in one pass: as a plain body when it is one,
+ * else with busboy (the `parser` set up already, or one made now). `declaredBytes` were taken from the budget
+ * already: they are given back, all but the file's own bytes, whatever the outcome. The rate watch and the
+ * shutdown listener start only for a body that did not come with its headers (most small bodies do).
+ */
+function readWholeBody(
+  request: IncomingMessage,
+  { boundary, parser }: { boundary: string | undefined; parser: busboy.Busboy | undefined },
+  declaredBytes: number,
+  options: SpoolOptions,
+): Promise<SpoolResult> {
+  return new Promise((resolve) => {
+    let settled = false
+    let watching = false
+    let stopWatching = (): void => {}
+    const finish = (result: SpoolResult): void => {
+      if (settled) return
+      settled = true
+      if (watching) {
+        stopWatching()
+        options.signal.removeEventListener('abort', onAbort)
+      }
+      options.budget.release(
+        result.kind === 'ok' ? declaredBytes - (result.upload.bytes?.length ?? 0) : declaredBytes,
+      )
+      resolve(result)
+    }
+    const onAbort = (): void => finish({ kind: 'aborted' })
+    const parse = (body: Buffer): void => {
+      const plain = boundary === undefined ? undefined : parsePlainMultipart(body, boundary)
+      if (plain) {
+        // A copy: the file is a view of the body, which the job must not hold.
+        const content = plain.content.length > options.maxBytes ? plain.content : Buffer.from(plain.content)
+        finish(receivedFile(plain.filename, plain.mimeType, content, options.maxBytes))
+        return
+      }
+      const wholeParser = parser ?? createParser(request, options.maxBytes)
+      if (wholeParser === null) finish({ kind: 'invalid' })
+      else parseWholeBody(wholeParser, body, options.maxBytes).then(finish)
+    }
+    // A body that came in the packet of its headers is in the request's buffer once the parser of that packet is
+    // through: it is taken from there at once, without the stream's events. Any other is read as it comes, watched.
+    process.nextTick(() => {
+      const buffered = request.complete ? (request.read() as Buffer | null) : null
+      if (buffered !== null) {
+        parse(buffered)
+        return
+      }
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        if (!settled) parse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+      })
+      request.on('error', () => finish({ kind: 'aborted' }))
+      request.on('close', () => {
+        if (!request.complete) finish({ kind: 'aborted' })
+      })
+      watching = true
+      options.signal.addEventListener('abort', onAbort, { once: true })
+      stopWatching = options.watch?.(onAbort) ?? (() => {})
+    })
+  })
+}
+
+/** The `file` part of a whole multipart body, with busboy's checks and limits; never rejects. */
+function parseWholeBody(parser: busboy.Busboy, body: Buffer, maxBytes: number): Promise<SpoolResult> {
+  return new Promise((resolve) => {
+    let failed: SpoolResult | undefined
+    let found: { filename: string | undefined; mimeType: string; chunks: Buffer[] } | undefined
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file' || found !== undefined) {
+        stream.resume()
+        return
+      }
+      const part = { filename: info.filename, mimeType: info.mimeType, chunks: [] as Buffer[] }
+      found = part
+      stream.on('data', (chunk: Buffer) => part.chunks.push(chunk))
+      stream.on('limit', () => {
+        failed ??= { kind: 'tooLarge' }
+      })
+      stream.on('error', () => {
+        failed ??= { kind: 'invalid' }
+      })
+    })
+    parser.on('error', () => {
+      failed ??= { kind: 'invalid' }
+    })
+    parser.on('close', () => {
+      if (failed !== undefined || found === undefined) resolve(failed ?? { kind: 'invalid' })
+      else resolve(receivedFile(found.filename, found.mimeType, Buffer.concat(found.chunks), maxBytes))
+    })
+    parser.end(body)
+  })
+}
+
+/** The upload of a file part read whole, its `bytes` its own (no view of a larger buffer). */
+function receivedFile(
+  sentFilename: string | undefined,
+  mimeType: string,
+  bytes: Buffer,
+  maxBytes: number,
+): SpoolResult {
+  if (bytes.length > maxBytes) return { kind: 'tooLarge' }
+  const filename = sanitizeFilename(sentFilename)
+  return {
+    kind: 'ok',
+    upload: {
+      filename,
+      contentType: resolveContentType(mimeType, filename),
+      size: bytes.length,
+      sha256: hash('sha256', bytes, 'hex'),
+      bytes,
+    },
+  }
 }
 
 /**

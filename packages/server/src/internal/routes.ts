@@ -14,7 +14,7 @@ import {
 } from '@numarkdown/protocol'
 import { type Answer, apiError, hangUp, type JsonAnswer, json, text } from './answer.js'
 import type { Principal } from './auth.js'
-import { recogniseContentType } from './content-type.js'
+import { isInformative, recogniseContentType } from './content-type.js'
 import { isPartial, toJobJson } from './job-store.js'
 import { JobStoreUnavailableError, type Jobs, type JobView } from './jobs.js'
 import { MemoryBudget } from './memory-budget.js'
@@ -132,10 +132,13 @@ export class ApiRoutes {
         `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
       )
     }
-    try {
-      upload.contentType = await recogniseContentType(upload.bytes ?? upload.path!, upload.contentType)
-    } catch {
-      // The spooled file could not be read back: the engine will say so, with the job.
+    // (Checked here first: a type that says what the document is reaches the job without a detour.)
+    if (!isInformative(upload.contentType)) {
+      try {
+        upload.contentType = await recogniseContentType(upload.bytes ?? upload.path!, upload.contentType)
+      } catch {
+        // The spooled file could not be read back: the engine will say so, with the job.
+      }
     }
     const job = await this.#store.create(principal, upload, params)
     if (!job) return apiError(503, 'ServiceUnavailable', 'The server is shutting down')
