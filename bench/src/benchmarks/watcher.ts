@@ -295,9 +295,10 @@ const benchmark: Benchmark = {
       rows,
       notes: [
         `drop: engine ${sizes.engineLatencyMs} ms per document, --concurrency ${concurrency}, --stability-ms ` +
-          `${sizes.stabilityMs} (a file is taken once it held still that long: in the figure, not in the ideal), ` +
-          `${drops.map((drop) => drop.submitted).join('/')} jobs for ${sizes.dropFiles} files, files renamed into ` +
-          `the inbox from a folder beside it; rounds ${elapsed.map((ms) => round(ms / idealMs)).join(', ')}× ` +
+          `${sizes.stabilityMs} (a file is taken once it was not written for that long: in the figure, not in the ` +
+          `ideal), ${drops.map((drop) => drop.submitted).join('/')} jobs for ${sizes.dropFiles} files, files ` +
+          'written into a folder beside the inbox at least a second before the drop and renamed into it (moved in ' +
+          `whole: not written for the window, so taken at once); rounds ${elapsed.map((ms) => round(ms / idealMs)).join(', ')}× ` +
           `the ideal; watcher CPU (user + system, from /proc) ${drops.map((drop) => round(drop.cpuMs / 1000)).join(', ')} s; ` +
           `jobs at the service ${drops.map((drop) => round(drop.meanAtService)).join(', ')} on average, the first ` +
           `submitted ${drops.map((drop) => Math.round(drop.firstSubmitMs)).join(', ')} ms after the drop began.`,

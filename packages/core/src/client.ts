@@ -14,7 +14,7 @@ import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
 import { convertUpload } from './internal/convert-upload.js'
 import { Http } from './internal/http.js'
-import { prepareUpload, type UploadSource } from './internal/input.js'
+import { preloadContentTypes, prepareUpload, type UploadSource } from './internal/input.js'
 import { pageThroughJobs, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
@@ -118,6 +118,7 @@ export class NuMarkdownClient {
       closeSignal: this.#closing.signal,
       background: new BackgroundTasks(logger),
     }
+    preloadContentTypes()
   }
 
   /** The API's base URL (never holds credentials). */

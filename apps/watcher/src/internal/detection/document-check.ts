@@ -169,9 +169,20 @@ export async function checkDocument(
   return undefined
 }
 
+let fileType: Promise<typeof import('file-type')> | undefined
+
+/**
+ * Start loading the format detector, once, without waiting for it: a run calls this as it starts, so that the
+ * first document checked does not wait for the module to load (up to a second on a busy machine, while the
+ * events of a whole drop come in). `--help` and the other commands never load it.
+ */
+export function loadFormatDetector(): Promise<typeof import('file-type')> {
+  fileType ??= import('file-type')
+  return fileType
+}
+
 async function detect(head: Buffer): Promise<{ ext: string; mime: string } | undefined> {
-  // Loaded only when needed: most documents never get here.
-  const { fileTypeFromBuffer } = await import('file-type')
+  const { fileTypeFromBuffer } = await loadFormatDetector()
   return fileTypeFromBuffer(head).catch(() => undefined)
 }
 

@@ -4,24 +4,36 @@ import { remainingSettleMs, type Stillness, stillSince } from './stability.js'
 const stabilityMs = 500
 
 describe('stillSince', () => {
-  it('on a local file system, counts from the last change (its ctime): files dropped together are ready together', () => {
+  it('on a local file system, counts from the last write (its mtime): files dropped together are ready together', () => {
     const now = 10_000
-    // Changed 300 ms before it was seen: 200 ms (and the timestamp slack) still to wait, not 500.
-    const since = stillSince({ size: 1, mtimeMs: 1_000, ctimeMs: now - 300 }, now, true)
-    const tracked: Stillness = { size: 1, mtimeMs: 1_000, ctimeMs: now - 300, since }
+    // Written 300 ms before it was seen: 200 ms (and the timestamp slack) still to wait, not 500.
+    const since = stillSince({ size: 1, mtimeMs: now - 300, ctimeMs: now - 300 }, now, true)
+    const tracked: Stillness = { size: 1, mtimeMs: now - 300, ctimeMs: now - 300, since }
     expect(remainingSettleMs(tracked, { signature: tracked, now, stabilityMs })).toBe(220)
-    // Unchanged for longer than the window when first seen: ready at once.
-    const old = stillSince({ size: 1, mtimeMs: 1_000, ctimeMs: now - 5_000 }, now, true)
+    // Not written for longer than the window when first seen: ready at once.
+    const old = stillSince({ size: 1, mtimeMs: now - 5_000, ctimeMs: now - 5_000 }, now, true)
     expect(
       remainingSettleMs(
-        { size: 1, mtimeMs: 1_000, ctimeMs: now - 5_000, since: old },
+        { size: 1, mtimeMs: now - 5_000, ctimeMs: now - 5_000, since: old },
         {
-          signature: { size: 1, mtimeMs: 1_000, ctimeMs: now - 5_000 },
+          signature: { size: 1, mtimeMs: now - 5_000, ctimeMs: now - 5_000 },
           now,
           stabilityMs,
         },
       ),
     ).toBeUndefined()
+  })
+
+  it('takes a file moved in with its old mtime at once: the move changes its ctime, not its bytes', () => {
+    const now = 10_000
+    const signature = { size: 1, mtimeMs: now - 60_000, ctimeMs: now - 5 }
+    const tracked: Stillness = { ...signature, since: stillSince(signature, now, true) }
+    expect(remainingSettleMs(tracked, { signature, now, stabilityMs })).toBeUndefined()
+  })
+
+  it('counts from the ctime when the mtime was set ahead of it', () => {
+    const now = 10_000
+    expect(stillSince({ size: 1, mtimeMs: now + 60_000, ctimeMs: now - 300 }, now, true)).toBe(now - 280)
   })
 
   it('never counts from a ctime ahead of the clock, nor from any file time of another machine', () => {

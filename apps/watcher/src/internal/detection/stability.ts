@@ -23,13 +23,17 @@ const coarseTimestampMs = 20
 
 /**
  * Since when a file first seen now with `signature` has held still. With `fileTimes` (a local file system,
- * whose timestamps come from this machine's clock), since its ctime: every write, truncation, rename or
- * change of its times moves the ctime, so nothing has changed since then; files dropped together are then
- * ready together, however late each was seen. Otherwise (another machine's clock) since now.
+ * whose timestamps come from this machine's clock), since its last write: every write or truncation moves the
+ * mtime, so its size and content have not changed since then. A file moved or copied into the inbox with its
+ * times (`mv`, `cp -p`, `rsync -t`, an archive unpacked: each sets the old mtime only once the bytes are all
+ * there) and not written for the window is taken at once, and files dropped together are ready together, however
+ * late each was seen. An mtime set ahead of the ctime (a time of the future given by hand) tells nothing: the
+ * ctime, moved by every change of the file and by every change of its times, is taken then. Otherwise (another
+ * machine's clock) since now.
  */
 export function stillSince(signature: FileSignature, now: number, fileTimes: boolean): number {
   if (!fileTimes) return now
-  return Math.min(now, signature.ctimeMs + coarseTimestampMs)
+  return Math.min(now, Math.min(signature.mtimeMs, signature.ctimeMs) + coarseTimestampMs)
 }
 
 /**

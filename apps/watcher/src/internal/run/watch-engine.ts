@@ -10,6 +10,7 @@ import type { QueuedConversions } from '../cluster/queued-conversions.js'
 import { AdoptableJobs } from '../conversion/adoptable-jobs.js'
 import { type Backend, openBackend } from '../conversion/backend.js'
 import type { Failure } from '../conversion/classify-error.js'
+import { loadFormatDetector } from '../detection/document-check.js'
 import { createFileFilter } from '../detection/file-filter.js'
 import { InboxEvents } from '../detection/inbox-events.js'
 import { fileSystemTypeOf, needsPolling } from '../detection/mounts.js'
@@ -81,6 +82,8 @@ export class WatchEngine implements Watcher {
 
   async start(): Promise<void> {
     const options = this.#options
+    // Loaded beside the start-up scan; a failure to load shows where it is needed, on the first check.
+    loadFormatDetector().catch(() => {})
     const inboxStats = await stat(options.inbox).catch(() => undefined)
     if (!inboxStats?.isDirectory()) {
       throw new Error(
