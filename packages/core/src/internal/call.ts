@@ -59,6 +59,8 @@ export class Call {
       this.range.onJob(event.jobId)
       event = { ...event, pageNumber, lastPageNumber }
     }
+    // Nobody listens: no event is made (several per conversion, some between the result and the caller).
+    if (!this.onProgress && !this.client.progress.listened) return
     this.client.progress.emit(
       { ...event, elapsedMs: this.operation.elapsedMs() } as ProgressEvent,
       this.onProgress,

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { makePdf, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError } from '../errors.js'
-import { prepareUpload, type UploadSource } from './input.js'
+import { onBlockDevice, prepareUpload, type UploadSource } from './input.js'
 import { digestSource, multipartBody } from './multipart.js'
 
 async function collect(source: UploadSource): Promise<Buffer> {
@@ -113,6 +113,42 @@ describe('prepareUpload', () => {
   })
 })
 
+describe('reading a file from its path', () => {
+  const content = (size: number) => Buffer.from(Array.from({ length: size }, (_, index) => index % 251))
+
+  it('gives the same bytes from a disk file system and from one without a block device, small and large', async () => {
+    // /tmp here is a disk file system (read synchronously when small); /dev/shm is tmpfs (always through the pool).
+    const folders = [folder.path]
+    if (existsSync('/dev/shm')) folders.push(await mkdtemp('/dev/shm/numarkdown-input-'))
+    try {
+      for (const where of folders) {
+        for (const size of [1, 4096, 64 * 1024, 64 * 1024 + 1, 1024 * 1024 + 3]) {
+          const path = join(where, `file-${size}.bin`)
+          const bytes = content(size)
+          await writeFile(path, bytes)
+          const source = await prepareUpload(path, { spoolStreams: true })
+          expect(source.size).toBe(size)
+          expect((await collect(source)).equals(bytes), `${path}`).toBe(true)
+          // Read again, as a retry does.
+          expect((await collect(source)).equals(bytes), `${path}, again`).toBe(true)
+        }
+      }
+    } finally {
+      for (const where of folders.slice(1)) await rm(where, { recursive: true, force: true })
+    }
+  })
+
+  it('tells a block device from an anonymous one by the major number of a Linux device number', () => {
+    if (process.platform !== 'linux') return
+    expect(onBlockDevice(8 * 256 + 1)).toBe(true) // 8:1, a SCSI disk's first partition
+    expect(onBlockDevice(259 * 256 + 3)).toBe(true) // 259:3, an NVMe namespace
+    expect(onBlockDevice(4096 * 2 ** 32 + 5)).toBe(true) // a major past 12 bits
+    expect(onBlockDevice(0x2a)).toBe(false) // 0:42, NFS, FUSE, tmpfs or overlay
+    expect(onBlockDevice(44 | (256 << 12))).toBe(false) // 0:300, a minor past 8 bits
+    expect(onBlockDevice(statSync('/proc/self/status').dev)).toBe(false)
+  })
+})
+
 describe('multipartBody', () => {
   it('frames one file part with a known length and hashes it', async () => {
     const source = await prepareUpload(
@@ -130,5 +166,19 @@ describe('multipartBody', () => {
     expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true)
     expect(body.digest()).toEqual({ size: 5, sha256: createHash('sha256').update('hello').digest('hex') })
     expect(await digestSource(source)).toEqual(body.digest())
+  })
+
+  it('gives the digest of the last whole pass, once it is asked for', async () => {
+    const path = join(folder.path, 'changing.md')
+    await writeFile(path, 'first')
+    const source = await prepareUpload(path, { spoolStreams: true })
+    const body = multipartBody(source)
+    expect(body.digest()).toBeUndefined()
+    await body.bytes()
+    await writeFile(path, 'other')
+    // The bytes sent, not the file as it is now.
+    expect(body.digest()).toEqual({ size: 5, sha256: createHash('sha256').update('first').digest('hex') })
+    await body.bytes()
+    expect(body.digest()).toEqual({ size: 5, sha256: createHash('sha256').update('other').digest('hex') })
   })
 })

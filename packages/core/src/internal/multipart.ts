@@ -59,20 +59,35 @@ export function multipartBody(source: UploadSource): MultipartBody {
       : undefined
   let sent = 0
   const small = source.size !== undefined && source.size <= smallBodyBytes
-  /** Reads the source and hashes it; the file part, alone. */
+  /**
+   * The file bytes of the last whole read, hashed only when the digest is asked for: after the server answered
+   * (the hash is for matching an interrupted upload), not on the way to the first byte sent.
+   */
+  let unhashed: Uint8Array[] | undefined
+  /** Reads the source whole: the body in one buffer. */
   const readWhole = async (watch: BodyWatch | undefined) => {
-    const hash = createHash('sha256')
     sent = 0
     const parts: Uint8Array[] = [head]
     for await (const chunk of source.open()) {
-      hash.update(chunk)
       sent += chunk.byteLength
       parts.push(chunk)
     }
     parts.push(tail)
-    digest = { size: sent, sha256: hash.digest('hex') }
+    if (source.sha256 === undefined) {
+      digest = undefined
+      unhashed = parts.slice(1, -1)
+    }
     watch?.progress?.(sent)
     return Buffer.concat(parts)
+  }
+  const digestOf = (chunks: Uint8Array[]) => {
+    const hash = createHash('sha256')
+    let size = 0
+    for (const chunk of chunks) {
+      hash.update(chunk)
+      size += chunk.byteLength
+    }
+    return { size, sha256: hash.digest('hex') }
   }
   return {
     small,
@@ -88,6 +103,7 @@ export function multipartBody(source: UploadSource): MultipartBody {
       }
       const hash = createHash('sha256')
       sent = 0
+      unhashed = undefined
       yield head
       for await (const chunk of source.open()) {
         hash.update(chunk)
@@ -105,7 +121,13 @@ export function multipartBody(source: UploadSource): MultipartBody {
       watch?.sent?.()
       return whole
     },
-    digest: () => digest,
+    digest: () => {
+      if (unhashed) {
+        digest = digestOf(unhashed)
+        unhashed = undefined
+      }
+      return digest
+    },
     bytesSent: () => sent,
   }
 }

@@ -17,6 +17,11 @@ export class ProgressEmitter {
     }
   }
 
+  /** True while the client has a listener (`client.on`). */
+  get listened(): boolean {
+    return this.#listeners.size > 0
+  }
+
   /** Calls the call's own listener first, then the client's; a throwing listener must not break a conversion. */
   emit(event: ProgressEvent, onProgress?: ProgressListener): void {
     for (const listener of onProgress ? [onProgress, ...this.#listeners] : this.#listeners) {
