@@ -84,8 +84,9 @@ export class SseStream implements EventSink {
   /** End the stream cleanly, with the events not written yet. */
   end(): void {
     if (this.#closed) return
-    this.#cleanup()
+    // The last bytes leave first: the ping timer and the listeners of the end are for after.
     this.#response.end(this.#takePending())
+    this.#cleanup()
   }
 
   /** Cut the connection once `events` events in all (pings included) were sent; at once when that many were. */
