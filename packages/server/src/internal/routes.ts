@@ -195,15 +195,14 @@ export class ApiRoutes {
       follow: (events) =>
         this.#store.onFinished(found.job, (job) => {
           if (job.status === 'timeout') {
-            events.send(
+            events.sendLast(
               'error',
               JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
             )
           } else {
             // (Most of its text was prepared while the job ran.)
-            events.send('result', jobText(job))
+            events.sendLast('result', jobText(job))
           }
-          events.end()
         }),
     }
   }
