@@ -25,7 +25,10 @@ export interface EngineDocument {
   contentType: string
   /** Size in bytes. */
   size: number
-  /** SHA-256 of the bytes (hex), computed by the server while spooling. */
+  /**
+   * SHA-256 of the bytes (hex), computed by the server: for a small upload, right after the engine's call has
+   * started, or on its first read if that comes sooner (the value is the same whenever it is read).
+   */
   sha256?: string
 }
 

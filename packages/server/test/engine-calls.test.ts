@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -161,5 +162,55 @@ describe('any engine failure becomes the job’s failed state', () => {
     expect(job.outputData).toBeUndefined()
     await expect.poll(() => listDirectory(spool)).toEqual([])
     expect((await api.get('/api/jobs')).status).toBe(200)
+  })
+})
+
+describe('the document an engine is called with', () => {
+  it('has the upload’s sha256 whenever the engine reads it, at the call or later, in memory or on disk', async () => {
+    const text = 'a document of some length, read back by its hash'
+    const expected = createHash('sha256').update(text).digest('hex')
+    for (const memoryUploadBytes of [0, 1024]) {
+      const seen: Array<string | undefined> = []
+      const engine: Engine = {
+        name: 'reads-hash',
+        readsBytes: true,
+        convert(document) {
+          seen.push(document.sha256)
+          return new Promise((resolve) =>
+            setImmediate(() => {
+              seen.push(document.sha256, { ...document }.sha256)
+              resolve({ result: 'done', reasoning: 'read' })
+            }),
+          )
+        },
+      }
+      server = await startServer({ engine, tokens, spoolDirectory: spool, memoryUploadBytes })
+      const api = client(server)
+      const job = JSON.parse((await api.stream(await api.submitJob(text))).events[0]!.data)
+      expect(seen).toEqual([expected, expected, expected])
+      expect(JSON.parse(job.inputData).sha256).toBe(expected)
+      await server.close()
+      server = undefined
+    }
+  })
+
+  it('settles a job whose engine throws at once as failed, with the engine’s code', async () => {
+    const engine: Engine = {
+      name: 'throws',
+      convert() {
+        throw Object.assign(new Error('Unreadable at once'), { code: 'Corrupt' })
+      },
+    }
+    server = await startServer({ engine, tokens, spoolDirectory: spool })
+    const api = client(server)
+    const jobId = await api.submitJob('x')
+    const job = JSON.parse((await api.stream(jobId)).events[0]!.data)
+    expect(job).toMatchObject({
+      id: jobId,
+      status: 'failed',
+      errorCode: 'Corrupt',
+      errorMessage: 'Unreadable at once',
+    })
+    expect(Date.parse(job.completedAt)).toBeGreaterThanOrEqual(Date.parse(job.startedAt))
   })
 })

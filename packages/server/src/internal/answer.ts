@@ -26,6 +26,8 @@ export interface TextAnswer {
 /** Where the events of an SSE answer go: the stream opened for it. */
 export interface EventSink {
   send(event: string, data: string): void
+  /** Send one last event and end the stream cleanly, in one write. */
+  sendLast(event: string, data: string): void
   /** End the stream cleanly. */
   end(): void
   /** Cut the connection once `events` events in all (pings included) were sent; at once when that many were. */

@@ -34,6 +34,8 @@ export interface JobRecord {
   readonly lease: UploadLease
   timeoutTimer?: NodeJS.Timeout
   readonly listeners: Set<(job: JobRecord) => void>
+  /** What the job's JSON text is made of once it runs, prepared while its engine works (see {@link jobText}). */
+  textParts?: JobTextParts
 }
 
 export interface JobStoreOptions {
@@ -70,12 +72,40 @@ export class JobStore {
    * from now on. Returns undefined once the store is closed (the upload is removed then).
    */
   create(principal: Principal, document: EngineDocument, params: EngineParams): JobRecord | undefined {
+    const lease = new UploadLease(document, this.#options.memoryBudget)
     if (this.#closed) {
-      void new UploadLease(document, this.#options.memoryBudget).remove()
+      void lease.remove()
       return undefined
     }
+    const controller = new AbortController()
+    if (this.#running < this.#options.concurrency && this.#queue.length === 0) {
+      // The engine starts first: the job's ID, dates and description, which no one can read before this call
+      // returns, are made while the engine works (the upload's hash among them, see `deferSha256`).
+      this.#running += 1
+      const releaseUpload = lease.acquire()
+      const converting = this.#startEngine(document, params, controller.signal)
+      const job = this.#record(principal, document, params, controller, lease)
+      this.#jobs.set(job.id, job)
+      this.#begin(job, job.createdAt)
+      this.#follow(job, converting, releaseUpload)
+      return job
+    }
+    const job = this.#record(principal, document, params, controller, lease)
+    this.#jobs.set(job.id, job)
+    this.#queue.push(job)
+    this.#drain()
+    return job
+  }
+
+  #record(
+    principal: Principal,
+    document: EngineDocument,
+    params: EngineParams,
+    controller: AbortController,
+    lease: UploadLease,
+  ): JobRecord {
     const now = new Date()
-    const job: JobRecord = {
+    return {
       id: randomUUID(),
       sequence: this.#sequence++,
       owner: principal.owner,
@@ -91,14 +121,10 @@ export class JobStore {
       }),
       document,
       params,
-      controller: new AbortController(),
-      lease: new UploadLease(document, this.#options.memoryBudget),
+      controller,
+      lease,
       listeners: new Set(),
     }
-    this.#jobs.set(job.id, job)
-    this.#queue.push(job)
-    this.#drain()
-    return job
   }
 
   get(id: string): JobRecord | undefined {
@@ -165,14 +191,30 @@ export class JobStore {
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!
       this.#running += 1
-      this.#run(job)
+      const releaseUpload = job.lease.acquire()
+      const converting = this.#startEngine(job.document, job.params, job.controller.signal)
+      this.#begin(job, new Date())
+      this.#follow(job, converting, releaseUpload)
     }
   }
 
-  #run(job: JobRecord): void {
+  /**
+   * Call the engine. An engine that throws at once gives a rejected promise: the job is settled once its record
+   * is complete, never in the middle of its making.
+   */
+  #startEngine(document: EngineDocument, params: EngineParams, signal: AbortSignal): unknown {
+    try {
+      return this.#options.engine.convert(document, params, signal)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** The bookkeeping of a job whose engine call has just started. */
+  #begin(job: JobRecord, startedAt: Date): void {
     job.status = 'running'
-    job.startedAt = new Date()
-    job.updatedAt = job.startedAt
+    job.startedAt = startedAt
+    job.updatedAt = startedAt
     const { timeoutMs } = job.params
     if (timeoutMs !== undefined) {
       job.timeoutTimer = setTimeout(() => {
@@ -182,8 +224,12 @@ export class JobStore {
         })
       }, timeoutMs)
     }
-    const releaseUpload = job.lease.acquire()
-    const call = this.#convert(job).finally(() => {
+    job.textParts = prepareJobText(job)
+  }
+
+  /** Settle the job with what its engine call gives, then give its slot and its lease on the upload back. */
+  #follow(job: JobRecord, converting: unknown, releaseUpload: () => void): void {
+    const call = this.#settle(job, converting).finally(() => {
       releaseUpload()
       this.#engineCalls.delete(call)
       this.#running -= 1
@@ -192,14 +238,10 @@ export class JobStore {
     this.#engineCalls.add(call)
   }
 
-  /** One engine call; whatever it does (throw at once, reject, return nonsense), the job ends settled. */
-  async #convert(job: JobRecord): Promise<void> {
+  /** Whatever the engine call does (throw at once, reject, return nonsense), the job ends settled. */
+  async #settle(job: JobRecord, converting: unknown): Promise<void> {
     try {
-      const output: unknown = await this.#options.engine.convert(
-        job.document,
-        job.params,
-        job.controller.signal,
-      )
+      const output: unknown = await converting
       if (!isEngineOutput(output)) {
         this.#finish(job, 'failed', {
           errorCode: 'EngineFailure',
@@ -280,6 +322,7 @@ export type JobFields = Pick<
   | 'output'
   | 'errorCode'
   | 'errorMessage'
+  | 'textParts'
 >
 
 /** The API's view of a job. */
@@ -300,6 +343,54 @@ export function toJobJson(job: JobFields): Job {
   if (job.errorMessage !== undefined) json.errorMessage = job.errorMessage
   if (job.completedAt) json.completedAt = job.completedAt.toISOString()
   return json
+}
+
+/**
+ * What a job's JSON text is made of once it runs: everything but its status, its last update, its outcome and its
+ * end. Prepared while the engine works, so that only those are written out between the engine's return and the
+ * result leaving.
+ */
+export interface JobTextParts {
+  /** From the start to `"status":`. */
+  readonly head: string
+  /** From `,"ownerUser":` to `"updatedAt":`. */
+  readonly middle: string
+  /** `,"ownerOrganization":…`, or nothing. */
+  readonly organization: string
+}
+
+/** The parts of the JSON text of a job that has started (`startedAt` set), in the order of {@link toJobJson}. */
+export function prepareJobText(job: JobFields): JobTextParts {
+  const startedAt = (job.startedAt ?? job.createdAt).toISOString()
+  const createdAt = job.startedAt === job.createdAt ? startedAt : job.createdAt.toISOString()
+  return {
+    head: `{"id":${JSON.stringify(job.id)},"jobType":"markdown","status":`,
+    middle:
+      `,"ownerUser":${JSON.stringify(job.owner)},"inputData":${JSON.stringify(job.inputData)},` +
+      `"startedAt":"${startedAt}","createdAt":"${createdAt}","updatedAt":`,
+    organization:
+      job.organization === undefined ? '' : `,"ownerOrganization":${JSON.stringify(job.organization)}`,
+  }
+}
+
+/**
+ * The JSON text of {@link toJobJson}'s view of a job (the same characters as `JSON.stringify(toJobJson(job))`),
+ * from its prepared parts when it has them.
+ */
+export function jobText(job: JobFields): string {
+  const parts = job.textParts
+  if (parts === undefined) return JSON.stringify(toJobJson(job))
+  const completedAt = job.completedAt?.toISOString()
+  const updatedAt =
+    completedAt !== undefined && job.updatedAt === job.completedAt ? completedAt : job.updatedAt.toISOString()
+  let text = `${parts.head}${JSON.stringify(job.status)}${parts.middle}"${updatedAt}"${parts.organization}`
+  if (job.status === 'completed' && job.output) {
+    text += `,"outputData":${JSON.stringify(JSON.stringify(outputData(job.output)))}`
+  }
+  if (job.errorCode !== undefined) text += `,"errorCode":${JSON.stringify(job.errorCode)}`
+  if (job.errorMessage !== undefined) text += `,"errorMessage":${JSON.stringify(job.errorMessage)}`
+  if (completedAt !== undefined) text += `,"completedAt":"${completedAt}"`
+  return `${text}}`
 }
 
 function outputData(output: EngineOutput): OutputData {

@@ -4,8 +4,8 @@
  * are UTF-8, as browsers and NuMind's SDK send them.
  *
  * A body that declares a small length is read whole and parsed in one pass: its job's engine starts right after
- * the last byte, without a stream between the parser and memory, and without a rate watch for a body that came
- * with its headers.
+ * the last byte, without a stream between the parser and memory, without a rate watch for a body that came with
+ * its headers, and before its hash, which is taken while the engine works.
  */
 import { hash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
@@ -14,6 +14,7 @@ import { basename } from 'node:path'
 import { finished } from 'node:stream/promises'
 import busboy from 'busboy'
 import mime from 'mime-types'
+import { deferSha256 } from './deferred-sha256.js'
 import type { MemoryBudget } from './memory-budget.js'
 import { parsePlainMultipart, plainBoundary } from './plain-multipart.js'
 import { UploadSink } from './upload-sink.js'
@@ -25,6 +26,7 @@ export interface ReceivedUpload {
   filename: string
   contentType: string
   size: number
+  /** Computed on its first read, or right after its job's engine call has started (see `deferSha256`). */
   sha256: string
 }
 
@@ -148,11 +150,10 @@ function streamUpload(
       written.then(
         () => {
           if (settled) return
-          const upload: ReceivedUpload = {
-            ...found,
-            size: received.size,
-            sha256: received.hash.digest('hex'),
-          }
+          const digest = received.hash
+          const upload: ReceivedUpload = deferSha256({ ...found, size: received.size }, () =>
+            digest.digest('hex'),
+          )
           if (received.path !== undefined) upload.path = received.path
           else upload.bytes = received.takeBytes()
           void finish({ kind: 'ok', upload })
@@ -300,16 +301,8 @@ function receivedFile(
 ): SpoolResult {
   if (bytes.length > maxBytes) return { kind: 'tooLarge' }
   const filename = sanitizeFilename(sentFilename)
-  return {
-    kind: 'ok',
-    upload: {
-      filename,
-      contentType: resolveContentType(mimeType, filename),
-      size: bytes.length,
-      sha256: hash('sha256', bytes, 'hex'),
-      bytes,
-    },
-  }
+  const upload = { filename, contentType: resolveContentType(mimeType, filename), size: bytes.length, bytes }
+  return { kind: 'ok', upload: deferSha256(upload, () => hash('sha256', bytes, 'hex')) }
 }
 
 /**

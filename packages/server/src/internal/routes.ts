@@ -15,7 +15,7 @@ import {
 import { type Answer, apiError, hangUp, type JsonAnswer, json, text } from './answer.js'
 import type { Principal } from './auth.js'
 import { isInformative, recogniseContentType } from './content-type.js'
-import { isPartial, toJobJson } from './job-store.js'
+import { isPartial, jobText, toJobJson } from './job-store.js'
 import { JobStoreUnavailableError, type Jobs, type JobView } from './jobs.js'
 import { MemoryBudget } from './memory-budget.js'
 import { spoolUpload } from './multipart.js'
@@ -195,14 +195,14 @@ export class ApiRoutes {
       follow: (events) =>
         this.#store.onFinished(found.job, (job) => {
           if (job.status === 'timeout') {
-            events.send(
+            events.sendLast(
               'error',
               JSON.stringify({ code: 'JobTimeout', message: job.errorMessage ?? 'Job timed out' }),
             )
           } else {
-            events.send('result', JSON.stringify(toJobJson(job)))
+            // (Most of its text was prepared while the job ran.)
+            events.sendLast('result', jobText(job))
           }
-          events.end()
         }),
     }
   }

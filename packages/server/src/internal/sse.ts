@@ -68,15 +68,28 @@ export class SseStream implements EventSink {
 
   send(event: string, data: string): void {
     if (this.#closed) return
-    // (`headersSent` is true from `writeHead()` on, before anything left: the stream keeps its own account.)
-    this.#headersOut = true
-    // The events of one tick and the end that often follows them (a job's result) go out in one call: a write
-    // then an end cost twice the work of Node's HTTP layer, between the engine finishing and the event leaving.
-    this.#pending += formatEvent(event, data)
+    // The events of one tick and the end that often follows them go out in one call: a write then an end cost
+    // twice the work of Node's HTTP layer.
+    this.#queue(event, data)
+    if (this.#closed) return
     if (!this.#flushScheduled) {
       this.#flushScheduled = true
       process.nextTick(() => this.#flush())
     }
+  }
+
+  /** Send one last event and end the stream (a job's result): one write, no tick to wait for. */
+  sendLast(event: string, data: string): void {
+    if (this.#closed) return
+    this.#queue(event, data)
+    this.end()
+  }
+
+  /** Add an event to what goes out next; cut the connection here when it is the last one a drop lets through. */
+  #queue(event: string, data: string): void {
+    // (`headersSent` is true from `writeHead()` on, before anything left: the stream keeps its own account.)
+    this.#headersOut = true
+    this.#pending += formatEvent(event, data)
     this.#events += 1
     if (this.#dropAfterEvents !== undefined && this.#events >= this.#dropAfterEvents) this.drop()
   }
@@ -84,8 +97,9 @@ export class SseStream implements EventSink {
   /** End the stream cleanly, with the events not written yet. */
   end(): void {
     if (this.#closed) return
-    this.#cleanup()
+    // The last bytes leave first: the ping timer and the listeners of the end are for after.
     this.#response.end(this.#takePending())
+    this.#cleanup()
   }
 
   /** Cut the connection once `events` events in all (pings included) were sent; at once when that many were. */

@@ -87,6 +87,7 @@ function answerAfter(route: RouteName, fault: Fault, answer: Answer): Answer {
           follow: (events) =>
             answer.follow({
               send: () => events.send('result', malformedJson),
+              sendLast: () => events.sendLast('result', malformedJson),
               end: () => events.end(),
               dropAfter: (count) => events.dropAfter(count),
             }),
