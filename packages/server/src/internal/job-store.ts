@@ -38,6 +38,12 @@ export interface JobRecord {
   textParts?: JobTextParts
 }
 
+/** An engine call just started for a job: what it will give, and the lease it holds on the upload. */
+interface EngineCall {
+  converting: unknown
+  releaseUpload: () => void
+}
+
 export interface JobStoreOptions {
   engine: Engine
   concurrency: number
@@ -81,13 +87,10 @@ export class JobStore {
     if (this.#running < this.#options.concurrency && this.#queue.length === 0) {
       // The engine starts first: the job's ID, dates and description, which no one can read before this call
       // returns, are made while the engine works (the upload's hash among them, see `deferSha256`).
-      this.#running += 1
-      const releaseUpload = lease.acquire()
-      const converting = this.#startEngine(document, params, controller.signal)
+      const call = this.#startEngine(document, params, controller.signal, lease)
       const job = this.#record(principal, document, params, controller, lease)
       this.#jobs.set(job.id, job)
-      this.#begin(job, job.createdAt)
-      this.#follow(job, converting, releaseUpload)
+      this.#begin(job, job.createdAt, call)
       return job
     }
     const job = this.#record(principal, document, params, controller, lease)
@@ -190,28 +193,38 @@ export class JobStore {
   #drain(): void {
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift()!
-      this.#running += 1
-      const releaseUpload = job.lease.acquire()
-      const converting = this.#startEngine(job.document, job.params, job.controller.signal)
-      this.#begin(job, new Date())
-      this.#follow(job, converting, releaseUpload)
+      this.#begin(
+        job,
+        new Date(),
+        this.#startEngine(job.document, job.params, job.controller.signal, job.lease),
+      )
     }
   }
 
   /**
-   * Call the engine. An engine that throws at once gives a rejected promise: the job is settled once its record
-   * is complete, never in the middle of its making.
+   * Take a slot and a lease on the upload, and call the engine. An engine that throws at once gives a rejected
+   * promise: the job is settled once its record is complete, never in the middle of its making.
    */
-  #startEngine(document: EngineDocument, params: EngineParams, signal: AbortSignal): unknown {
+  #startEngine(
+    document: EngineDocument,
+    params: EngineParams,
+    signal: AbortSignal,
+    lease: UploadLease,
+  ): EngineCall {
+    this.#running += 1
+    const releaseUpload = lease.acquire()
     try {
-      return this.#options.engine.convert(document, params, signal)
+      return { converting: this.#options.engine.convert(document, params, signal), releaseUpload }
     } catch (error) {
-      return Promise.reject(error)
+      return { converting: Promise.reject(error), releaseUpload }
     }
   }
 
-  /** The bookkeeping of a job whose engine call has just started. */
-  #begin(job: JobRecord, startedAt: Date): void {
+  /**
+   * The bookkeeping of a job whose engine call has just started; then the job is settled with what the call
+   * gives, and its slot and its lease on the upload are given back.
+   */
+  #begin(job: JobRecord, startedAt: Date, { converting, releaseUpload }: EngineCall): void {
     job.status = 'running'
     job.startedAt = startedAt
     job.updatedAt = startedAt
@@ -225,10 +238,6 @@ export class JobStore {
       }, timeoutMs)
     }
     job.textParts = prepareJobText(job)
-  }
-
-  /** Settle the job with what its engine call gives, then give its slot and its lease on the upload back. */
-  #follow(job: JobRecord, converting: unknown, releaseUpload: () => void): void {
     const call = this.#settle(job, converting).finally(() => {
       releaseUpload()
       this.#engineCalls.delete(call)
