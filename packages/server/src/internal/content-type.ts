@@ -44,14 +44,14 @@ const signatures: ReadonlyArray<readonly [test: (head: Buffer) => boolean, conte
 ]
 
 /**
- * `contentType` when it is informative; otherwise the type the upload's bytes show (read from `source`, its file or
- * its bytes in memory), or `contentType` unchanged when they show nothing known.
+ * For an upload whose `contentType` is not informative (see {@link isInformative}, which its caller asks first: an
+ * informative type is kept as it is, without this detour): the type the upload's bytes show (read from `source`,
+ * its file or its bytes in memory), or `contentType` unchanged when they show nothing known.
  */
 export async function recogniseContentType(
   source: string | Uint8Array,
   contentType: string,
 ): Promise<string> {
-  if (isInformative(contentType)) return contentType
   const head = typeof source === 'string' ? await readHead(source, 1024) : bufferOf(source).subarray(0, 1024)
   for (const [test, type] of signatures) if (test(head)) return type
   if (head.toString('latin1', 0, 4) !== 'PK\x03\x04') return contentType
@@ -63,7 +63,7 @@ export async function recogniseContentType(
   return (await officeKind(source)) ?? contentType
 }
 
-/** Whether `contentType` says what the document is: {@link recogniseContentType} then keeps it as it is. */
+/** Whether `contentType` says what the document is: it is then kept as it is, its bytes not looked at. */
 export function isInformative(contentType: string): boolean {
   return !uninformative.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '')
 }

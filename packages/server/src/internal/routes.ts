@@ -132,7 +132,7 @@ export class ApiRoutes {
         `Invalid value for: body (the file ${JSON.stringify(upload.filename)} is empty: 0 bytes)`,
       )
     }
-    // (Checked here first: a type that says what the document is reaches the job without a detour.)
+    // A type that says what the document is reaches the job as it is, without a detour.
     if (!isInformative(upload.contentType)) {
       try {
         upload.contentType = await recogniseContentType(upload.bytes ?? upload.path!, upload.contentType)
