@@ -1,5 +1,5 @@
 /** The multipart/form-data body of an upload, streamed from its source and hashed on the way. */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, hash as hashOf, randomBytes } from 'node:crypto'
 import type { UploadSource } from './input.js'
 
 /** Bodies up to this size go out as one buffer (one write); larger ones stream chunk by chunk. */
@@ -60,10 +60,10 @@ export function multipartBody(source: UploadSource): MultipartBody {
   let sent = 0
   const small = source.size !== undefined && source.size <= smallBodyBytes
   /**
-   * The file bytes of the last whole read, hashed only when the digest is asked for: after the server answered
-   * (the hash is for matching an interrupted upload), not on the way to the first byte sent.
+   * The file bytes of the last whole read (a view of the body sent), hashed only when the digest is asked for:
+   * after the server answered (the hash is for matching an interrupted upload), not on the way to the first byte.
    */
-  let unhashed: Uint8Array[] | undefined
+  let unhashed: Uint8Array | undefined
   /** Reads the source whole: the body in one buffer. */
   const readWhole = async (watch: BodyWatch | undefined) => {
     sent = 0
@@ -73,21 +73,13 @@ export function multipartBody(source: UploadSource): MultipartBody {
       parts.push(chunk)
     }
     parts.push(tail)
+    const whole = Buffer.concat(parts)
     if (source.sha256 === undefined) {
       digest = undefined
-      unhashed = parts.slice(1, -1)
+      unhashed = whole.subarray(head.byteLength, head.byteLength + sent)
     }
     watch?.progress?.(sent)
-    return Buffer.concat(parts)
-  }
-  const digestOf = (chunks: Uint8Array[]) => {
-    const hash = createHash('sha256')
-    let size = 0
-    for (const chunk of chunks) {
-      hash.update(chunk)
-      size += chunk.byteLength
-    }
-    return { size, sha256: hash.digest('hex') }
+    return whole
   }
   return {
     small,
@@ -123,7 +115,7 @@ export function multipartBody(source: UploadSource): MultipartBody {
     },
     digest: () => {
       if (unhashed) {
-        digest = digestOf(unhashed)
+        digest = { size: unhashed.byteLength, sha256: hashOf('sha256', unhashed, 'hex') }
         unhashed = undefined
       }
       return digest
