@@ -105,6 +105,28 @@ function firstAnswer(port: number, head: string): Promise<{ text: string; socket
   })
 }
 
+/**
+ * Sends `start` on a new connection, waits for `ready` (when given), then one byte every 100 ms until the server
+ * closes the connection; resolves with all the server sent.
+ */
+async function trickleUpload(port: number, start: string, ready?: () => Promise<unknown>): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  let received = ''
+  socket.on('data', (data: Buffer) => {
+    received += data.toString('latin1')
+  })
+  socket.on('error', () => {})
+  socket.write(start)
+  await ready?.()
+  const trickle = setInterval(() => socket.write('x'), 100)
+  try {
+    await closed(socket)
+  } finally {
+    clearInterval(trickle)
+  }
+  return received
+}
+
 function closed(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
     if (socket.destroyed) resolve()
@@ -180,20 +202,11 @@ describe('slow and silent clients', () => {
       uploadRateWindowMs: 200,
       memoryUploadBytes: 0,
     })
-    const socket = connect(running.port, '127.0.0.1')
-    let received = ''
-    socket.on('data', (data: Buffer) => {
-      received += data.toString('latin1')
-    })
-    socket.on('error', () => {})
-    socket.write(uploadHead({ length: 10_000_000 }) + partHead('slow.bin') + 'x'.repeat(100))
-    await expect.poll(() => listDirectory(spool)).toHaveLength(1)
-    const trickle = setInterval(() => socket.write('x'), 100)
-    try {
-      await closed(socket)
-    } finally {
-      clearInterval(trickle)
-    }
+    const received = await trickleUpload(
+      running.port,
+      uploadHead({ length: 10_000_000 }) + partHead('slow.bin') + 'x'.repeat(100),
+      () => expect.poll(() => listDirectory(spool)).toHaveLength(1),
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408 /)
     expect(received).toContain('"code":"RequestTimeout"')
     expect(await listDirectory(spool)).toEqual([])
@@ -202,19 +215,10 @@ describe('slow and silent clients', () => {
   it('cuts off a small upload of a declared length, read into memory, slower than the minimum rate with 408', async () => {
     // Below memoryUploadBytes (1 MiB by default): the body is read whole before it is parsed.
     const running = await start({ minUploadBytesPerSecond: 2000, uploadRateWindowMs: 200 })
-    const socket = connect(running.port, '127.0.0.1')
-    let received = ''
-    socket.on('data', (data: Buffer) => {
-      received += data.toString('latin1')
-    })
-    socket.on('error', () => {})
-    socket.write(uploadHead({ length: 5000 }) + partHead('slow.bin') + 'x'.repeat(100))
-    const trickle = setInterval(() => socket.write('x'), 100)
-    try {
-      await closed(socket)
-    } finally {
-      clearInterval(trickle)
-    }
+    const received = await trickleUpload(
+      running.port,
+      uploadHead({ length: 5000 }) + partHead('slow.bin') + 'x'.repeat(100),
+    )
     expect(received).toMatch(/^HTTP\/1\.1 408 /)
     expect(received).toContain('"code":"RequestTimeout"')
     expect(await listDirectory(spool)).toEqual([])
