@@ -14,7 +14,13 @@ import type { ClientContext } from './internal/client-context.js'
 import { ConversionQueue } from './internal/conversion-queue.js'
 import { convertUpload } from './internal/convert-upload.js'
 import { Http } from './internal/http.js'
-import { preloadContentTypes, prepareUpload, type UploadSource } from './internal/input.js'
+import {
+  type FileStatAhead,
+  preloadContentTypes,
+  prepareUpload,
+  statAhead,
+  type UploadSource,
+} from './internal/input.js'
 import { pageThroughJobs, readJob } from './internal/job-requests.js'
 import { safeLogger } from './internal/logger.js'
 import { Operation } from './internal/operation.js'
@@ -164,6 +170,7 @@ export class NuMarkdownClient {
    */
   async convert(input: ConvertInput, options: ConvertOptions = {}): Promise<ConversionResult> {
     this.#checkOpen()
+    const ahead = statAhead(input)
     checkKnownOptions(options, convertOptionKeys, 'convert() options')
     const query = conversionQuery(options)
     const strategy = checkStrategy(options.strategy) ?? this.#context.options.waitStrategy
@@ -189,6 +196,7 @@ export class NuMarkdownClient {
       const source = await this.#prepare(input, options, {
         call,
         splitPages: splitPages || cut.selection !== undefined,
+        ahead,
       })
       try {
         if (splitPages) {
@@ -266,11 +274,12 @@ export class NuMarkdownClient {
    */
   async submit(input: ConvertInput, options: SubmitOptions = {}): Promise<SubmitResult> {
     this.#checkOpen()
+    const ahead = statAhead(input)
     checkKnownOptions(options, submitOptionKeys, 'submit() options')
     const query = conversionQuery(options)
     const call = this.#call(options)
     try {
-      const source = await this.#prepare(input, options, { call, splitPages: false })
+      const source = await this.#prepare(input, options, { call, splitPages: false, ahead })
       try {
         return await this.#context.queue.run(call.operation, () => submitUpload(call, source, query))
       } finally {
@@ -494,9 +503,10 @@ export class NuMarkdownClient {
   #prepare(
     input: ConvertInput,
     given: { filename?: string; contentType?: string },
-    { call, splitPages }: { call: Call; splitPages: boolean },
+    { call, splitPages, ahead }: { call: Call; splitPages: boolean; ahead?: FileStatAhead | undefined },
   ): Promise<UploadSource> {
     return prepareUpload(input, {
+      ahead,
       ...(given.filename === undefined ? {} : { filename: given.filename }),
       ...(given.contentType === undefined ? {} : { contentType: given.contentType }),
       spoolStreams: this.#context.options.maxRetries > 0 || splitPages,

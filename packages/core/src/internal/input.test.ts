@@ -1,11 +1,12 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { closeSync, constants, existsSync, openSync, statSync } from 'node:fs'
+import { type FileHandle, mkdtemp, open, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { makePdf, tempDir } from '@numarkdown/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ValidationError } from '../errors.js'
 import { onBlockDevice, prepareUpload, type UploadSource } from './input.js'
 import { digestSource, multipartBody } from './multipart.js'
@@ -146,6 +147,63 @@ describe('reading a file from its path', () => {
     expect(onBlockDevice(0x2a)).toBe(false) // 0:42, NFS, FUSE, tmpfs or overlay
     expect(onBlockDevice(44 | (256 << 12))).toBe(false) // 0:300, a minor past 8 bits
     expect(onBlockDevice(statSync('/proc/self/status').dev)).toBe(false)
+  })
+
+  it('stats a file without the thread pool where its folder was seen on a local disk lately, and only there', async () => {
+    if (process.platform !== 'linux' || !onBlockDevice(statSync(folder.path).dev)) return
+    const local = await mkdtemp(join(folder.path, 'seen-'))
+    const unseen = await mkdtemp(join(folder.path, 'unseen-'))
+    const memory = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/numarkdown-seen-') : undefined
+    for (const where of [local, unseen, memory]) {
+      if (where === undefined) continue
+      for (const name of ['a.md', 'b.md', 'c.md']) await writeFile(join(where, name), `# ${name}`)
+    }
+    // Every thread of libuv's pool waits in the open of a FIFO no one writes to, until the test opens them too.
+    const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+    const fifos = Array.from({ length: poolSize }, (_, index) => join(unseen, `fifo-${index}`))
+    const blocked: Promise<FileHandle>[] = []
+    const pending = (promise: Promise<unknown>) => {
+      const state = { settled: false }
+      promise.then(
+        () => (state.settled = true),
+        () => (state.settled = true),
+      )
+      return state
+    }
+    try {
+      await prepareUpload(join(local, 'a.md'), { spoolStreams: true })
+      if (memory) await prepareUpload(join(memory, 'a.md'), { spoolStreams: true })
+      for (const fifo of fifos) execFileSync('mkfifo', [fifo])
+      for (const fifo of fifos) blocked.push(open(fifo, 'r'))
+      const throughPool = [prepareUpload(join(unseen, 'a.md'), { spoolStreams: true })]
+      if (memory) throughPool.push(prepareUpload(join(memory, 'b.md'), { spoolStreams: true }))
+      const states = throughPool.map(pending)
+      // Answered with the pool stuck: a synchronous stat. (Through the pool it would wait for the test's timeout.)
+      const seen = await prepareUpload(join(local, 'b.md'), { spoolStreams: true })
+      expect(seen.size).toBe('# b.md'.length)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      // A folder not seen yet, and tmpfs (no block device), wait for the pool.
+      expect(states.map((state) => state.settled)).toEqual(throughPool.map(() => false))
+      // Past the trust, the seen folder goes through the pool again.
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(Date.now() + 11_000)
+      const expired = pending(prepareUpload(join(local, 'c.md'), { spoolStreams: true }))
+      vi.useRealTimers()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(expired.settled).toBe(false)
+    } finally {
+      vi.useRealTimers()
+      // Opening each FIFO for writing lets its reader's open return, and the pool go on. Synchronously: the
+      // pool is stuck, and with a reader waiting such an open returns at once.
+      const writers = fifos
+        .filter(existsSync)
+        .map((fifo) => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK))
+      for (const handle of await Promise.all(blocked)) await handle.close()
+      for (const descriptor of writers) closeSync(descriptor)
+      await rm(local, { recursive: true, force: true })
+      await rm(unseen, { recursive: true, force: true })
+      if (memory) await rm(memory, { recursive: true, force: true })
+    }
   })
 })
 
