@@ -1,5 +1,5 @@
 /** The client's HTTP: undici on its own Agent, the token added, statuses and transport failures turned into errors. */
-import { Agent, type Dispatcher, request } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import {
   APIError,
   type APIErrorDetails,
@@ -141,34 +141,62 @@ export interface HttpResponse {
 export class Http {
   readonly agent: Agent
   readonly #baseUrl: URL
+  /** The base URL's origin and path (which ends with a slash), for {@link Http.target}. */
+  readonly #origin: string
+  readonly #basePath: string
   readonly #token: string
   readonly #logger: Logger
   readonly #requestTimeoutMs: number
 
   constructor(options: { baseUrl: URL; apiKey: string; logger: Logger; requestTimeoutMs: number }) {
     this.#baseUrl = options.baseUrl
+    this.#origin = options.baseUrl.origin
+    this.#basePath = options.baseUrl.pathname
     this.#token = options.apiKey
     this.#logger = options.logger
     this.#requestTimeoutMs = options.requestTimeoutMs
     this.agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 })
   }
 
-  url(path: string, query?: Record<string, string | number | undefined>): URL {
-    const url = new URL(path, this.#baseUrl)
-    for (const [name, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value))
+  /**
+   * Where a request for `path` (relative to the base URL) with `query` goes: the origin, and the path and query
+   * that resolving `path` against the base URL gives. Put together from strings: a WHATWG URL costs about 0.1 ms
+   * to build and fill once the process has been idle a moment, on the way to every upload. A path that is not a
+   * plain relative one (dot segments, a leading slash, a character a URL would escape) is resolved by a URL.
+   */
+  target(
+    path: string,
+    query?: Record<string, string | number | undefined>,
+  ): { origin: string; path: string; pathname: string } {
+    if (/(^|\/)\.\.?(\/|$)/.test(path) || !/^[\w\-.~!$&'()*+,;=:@%][\w\-.~!$&'()*+,;=:@%/]*$/.test(path)) {
+      const url = new URL(path, this.#baseUrl)
+      for (const [name, value] of Object.entries(query ?? {})) {
+        if (value !== undefined) url.searchParams.set(name, String(value))
+      }
+      return { origin: url.origin, path: url.pathname + url.search, pathname: url.pathname }
     }
-    return url
+    const pathname = this.#basePath + path
+    let search = ''
+    if (query !== undefined) {
+      const params = new URLSearchParams()
+      for (const [name, value] of Object.entries(query)) {
+        if (value !== undefined) params.append(name, String(value))
+      }
+      const text = params.toString()
+      if (text !== '') search = `?${text}`
+    }
+    return { origin: this.#origin, path: pathname + search, pathname }
   }
 
   /** Sends a request; resolves with any status. Transport failures become ConnectionError/TimeoutError/abort errors. */
   async send(spec: HttpRequest): Promise<HttpResponse> {
     spec.operation.throwIfAborted(spec.jobId)
-    const url = this.url(spec.path, spec.query)
+    const target = this.target(spec.path, spec.query)
     const started = Date.now()
     try {
-      const response = await request(url, {
-        dispatcher: this.agent,
+      const response = await this.agent.request({
+        origin: target.origin,
+        path: target.path,
         method: spec.method,
         headers: { 'user-agent': userAgent, ...spec.headers, authorization: `Bearer ${this.#token}` },
         // undici streams an async iterable body as it is pulled (its types only name Readable).
@@ -177,9 +205,9 @@ export class Http {
         headersTimeout: spec.headersTimeoutMs ?? this.#requestTimeoutMs,
         bodyTimeout: spec.bodyTimeoutMs ?? this.#requestTimeoutMs,
       })
-      this.#logger.debug(`numarkdown ${spec.method} ${url.pathname} ${response.statusCode}`, {
+      this.#logger.debug(`numarkdown ${spec.method} ${target.pathname} ${response.statusCode}`, {
         method: spec.method,
-        path: url.pathname,
+        path: target.pathname,
         status: response.statusCode,
         durationMs: Date.now() - started,
       })
@@ -190,12 +218,15 @@ export class Http {
         token: this.#token,
         jobId: spec.jobId,
       })
-      this.#logger.debug(`numarkdown ${spec.method} ${url.pathname} failed: ${mapped.code ?? mapped.name}`, {
-        method: spec.method,
-        path: url.pathname,
-        code: mapped.code,
-        durationMs: Date.now() - started,
-      })
+      this.#logger.debug(
+        `numarkdown ${spec.method} ${target.pathname} failed: ${mapped.code ?? mapped.name}`,
+        {
+          method: spec.method,
+          path: target.pathname,
+          code: mapped.code,
+          durationMs: Date.now() - started,
+        },
+      )
       throw mapped
     }
   }

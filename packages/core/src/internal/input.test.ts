@@ -132,6 +132,11 @@ describe('reading a file from its path', () => {
           expect((await collect(source)).equals(bytes), `${path}`).toBe(true)
           // Read again, as a retry does.
           expect((await collect(source)).equals(bytes), `${path}, again`).toBe(true)
+          // At once, for a small file on a disk file system only: the same bytes.
+          const atOnce = where === folder.path && size <= 64 * 1024 && onBlockDevice(statSync(where).dev)
+          expect(source.readNow !== undefined, `${path}: read at once`).toBe(atOnce)
+          if (source.readNow)
+            expect(Buffer.from(source.readNow()).equals(bytes), `${path}, at once`).toBe(true)
         }
       }
     } finally {

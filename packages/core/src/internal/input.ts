@@ -61,6 +61,11 @@ export interface UploadSource {
   bytes?: Uint8Array
   /** A fresh stream of the bytes, in chunks of at most about 1 MiB. */
   open(): AsyncIterable<Uint8Array>
+  /**
+   * The whole content at once, without waiting, where that costs no wait: bytes in memory, a small file on a local
+   * disk (synchronous calls, see `syncReadMaxBytes`). The same bytes as `open()` gives.
+   */
+  readNow?(): Uint8Array
   /** Removes temporary files. Safe to call twice. */
   dispose(): Promise<void>
 }
@@ -402,6 +407,9 @@ function fileSource({
     reReadable: true,
     path,
     open: () => readFileChunks(path, size, localDisk),
+    ...(localDisk && size <= syncReadMaxBytes
+      ? { readNow: () => (size === 0 ? new Uint8Array(0) : readSmallFileSync(path, size)) }
+      : {}),
     dispose: async () => {
       if (disposed || !remove) return
       disposed = true
@@ -495,6 +503,7 @@ export async function prepareUpload(input: ConvertInput, options: PrepareOptions
       open: async function* () {
         yield* sliceBytes(bytes)
       },
+      readNow: () => bytes,
       dispose: async () => {},
     }
   }

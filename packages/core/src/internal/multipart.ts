@@ -68,9 +68,15 @@ export function multipartBody(source: UploadSource): MultipartBody {
   const readWhole = async (watch: BodyWatch | undefined) => {
     sent = 0
     const parts: Uint8Array[] = [head]
-    for await (const chunk of source.open()) {
-      sent += chunk.byteLength
-      parts.push(chunk)
+    const now = source.readNow?.()
+    if (now !== undefined) {
+      sent = now.byteLength
+      parts.push(now)
+    } else {
+      for await (const chunk of source.open()) {
+        sent += chunk.byteLength
+        parts.push(chunk)
+      }
     }
     parts.push(tail)
     const whole = Buffer.concat(parts)
