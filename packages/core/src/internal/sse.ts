@@ -115,15 +115,12 @@ export async function readJobStream(
     response.body.destroy()
   }, silenceMs)
   try {
-    // Leaving the loop at the result must not destroy the body (that builds an AbortError, and cuts the
-    // connection): the finally block below decides.
-    for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
+    const end = await feedChunks(response.body, (chunk) => {
       timer.refresh()
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }))
-      if (finished) return { kind: 'finished', job: finished, httpStatus: response.status }
-      if (failure) throw failure
-    }
-    parser.feed(decoder.decode())
+      parser.feed(decoder.decode(chunk, { stream: true }))
+      return finished !== undefined || failure !== undefined
+    })
+    if (end === 'ended') parser.feed(decoder.decode())
     if (finished) return { kind: 'finished', job: finished, httpStatus: response.status }
     if (failure) throw failure
     return { kind: 'dropped', reason: 'the stream ended before a result', sawEvent }
@@ -146,6 +143,40 @@ export async function readJobStream(
       response.body.destroy()
     }
   }
+}
+
+/**
+ * Hands each chunk of `body` to `take` as it arrives, until `take` returns true (`stopped`; the body is left as it
+ * is, for the caller to drain or destroy) or the body ends (`ended`). Rejects with the body's error, or when it
+ * closes before its end. The chunks come straight from the stream's events: an async iterator would put a promise
+ * and its ticks between each chunk and the parser, on the way from the result to the caller.
+ */
+function feedChunks(
+  body: HttpResponse['body'],
+  take: (chunk: Uint8Array) => boolean,
+): Promise<'stopped' | 'ended'> {
+  return new Promise((resolve, reject) => {
+    if (body.errored) return reject(body.errored)
+    if (body.readableEnded) return resolve('ended')
+    if (body.destroyed) return reject(new Error('the stream was closed'))
+    const settle = (outcome: () => void): void => {
+      body.off('data', onData)
+      body.off('end', onEnd)
+      body.off('error', onError)
+      body.off('close', onClose)
+      outcome()
+    }
+    const onData = (chunk: Uint8Array): void => {
+      if (take(chunk)) settle(() => resolve('stopped'))
+    }
+    const onEnd = (): void => settle(() => resolve('ended'))
+    const onError = (error: unknown): void => settle(() => reject(error))
+    const onClose = (): void => settle(() => reject(new Error('the stream closed before its end')))
+    body.on('data', onData)
+    body.on('end', onEnd)
+    body.on('error', onError)
+    body.on('close', onClose)
+  })
 }
 
 /** Reads what is left of a stream after its result, discarding it; cuts it if it does not end soon. */
