@@ -7,7 +7,8 @@ import type { ConvertManyOptions, ConvertManyOutput } from './types.js'
  * `{ input, ok: true, result }` or `{ input, ok: false, error }`, in input order (`ordered`, the default) or as
  * they finish. At most `concurrency` conversions run at once and at most `highWaterMark` items are in flight or
  * finished and unread, whatever the reader's speed: the writer is held back until there is room.
- * Emits `progress` (core's progress event, and the item it belongs to).
+ * Emits `progress` (core's progress event, and the item it belongs to) for the items that start once it has a
+ * listener: with none, and no `onProgress`, core makes no progress events.
  */
 class ConvertManyTransform extends Duplex {
   readonly #runner: ManyRunner
@@ -20,6 +21,7 @@ class ConvertManyTransform extends Duplex {
         this.push(outcome)
       },
       progress: (event, input) => this.emit('progress', event, input),
+      listened: () => this.listenerCount('progress') > 0,
       held: () => this.readableLength,
       fatal: (error) => this.destroy(error instanceof Error ? error : new Error(String(error))),
     })

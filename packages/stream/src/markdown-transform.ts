@@ -8,7 +8,8 @@ import type { MarkdownInfo, MarkdownTransformOptions } from './types.js'
  * ended, like `zlib.createGzip()` for conversions. Use it with `stream.pipeline`, which destroys every stream on
  * an error: `.pipe()` does not, and a source error would then leave the temporary file and the remote job behind.
  *
- * Events, besides the stream ones: `progress` (core's progress events: upload, submitted, status, retry, done...)
+ * Events, besides the stream ones: `progress` (core's progress events: upload, submitted, status, retry, done...;
+ * to the listeners there are when the conversion starts, at the end of the input)
  * and `info` ({@link MarkdownInfo}), emitted before the first byte of markdown.
  *
  * With `splitPages`, the markdown goes out range by range: page 1's as soon as it is converted, then page 2's,
@@ -51,10 +52,14 @@ export class MarkdownTransform extends Duplex {
     this.#chunkBytes = resolved.highWaterMark
     this.#onInfo = options.onInfo
     this.#onPage = options.onPage
-    this.#conversion = new DocumentConversion(resolved, (event) => {
-      options.onProgress?.(event)
-      this.emit('progress', event)
-    })
+    this.#conversion = new DocumentConversion(
+      resolved,
+      (event) => {
+        options.onProgress?.(event)
+        this.emit('progress', event)
+      },
+      () => options.onProgress !== undefined || this.listenerCount('progress') > 0,
+    )
     if (options.signal !== undefined) addAbortSignal(options.signal, this)
   }
 

@@ -20,7 +20,11 @@ import type { MarkdownTransformOptions } from './types.js'
  */
 export function toMarkdownStream(options: MarkdownTransformOptions): TransformStream<Uint8Array, string> {
   const resolved = resolveMarkdownOptions(options, 'toMarkdownStream options')
-  const conversion = new DocumentConversion(resolved, (event) => options.onProgress?.(event))
+  const conversion = new DocumentConversion(
+    resolved,
+    (event) => options.onProgress?.(event),
+    () => options.onProgress !== undefined,
+  )
   const pair = new WebPair<Uint8Array, string>({
     highWaterMark: resolved.highWaterMark,
     size: (chunk) => chunk.length,

@@ -86,13 +86,19 @@ export class DocumentConversion {
   readonly #spool: Spool
   readonly #controller = new AbortController()
   readonly #onProgress: (event: ProgressEvent) => void
+  /** Whether anyone listens for progress now: core makes no progress events for a conversion nobody hears. */
+  readonly #listened: () => boolean
   /** The conversion under way, once started (its caller handles a rejection). */
   #conversion: Promise<unknown> = Promise.resolve()
   /** True once the conversion has ended, either way: nothing is left to abort then. */
   #settled = false
   #disposing: Promise<void> | undefined
 
-  constructor(resolved: ResolvedMarkdownOptions, onProgress: (event: ProgressEvent) => void) {
+  constructor(
+    resolved: ResolvedMarkdownOptions,
+    onProgress: (event: ProgressEvent) => void,
+    listened: () => boolean = () => true,
+  ) {
     this.#options = resolved.options
     this.#params = resolved.params
     this.#client = new ClientHandle(resolved.options.client)
@@ -104,6 +110,12 @@ export class DocumentConversion {
     }
     this.#spool = new Spool(resolved.spool)
     this.#onProgress = onProgress
+    this.#listened = listened
+  }
+
+  /** The conversion's progress listener, when anyone listens as it starts. */
+  #progress(): { onProgress?: (event: ProgressEvent) => void } {
+    return this.#listened() ? { onProgress: this.#onProgress } : {}
   }
 
   /** True when the markdown goes out range by range (`splitPages`). */
@@ -154,7 +166,7 @@ export class DocumentConversion {
         result = await this.#client.convert(this.#inputOf(document), {
           ...this.#params,
           signal: this.#controller.signal,
-          onProgress: this.#onProgress,
+          ...this.#progress(),
         })
       } catch (error) {
         throw namePagesError(error, this.#documentName)
@@ -198,7 +210,7 @@ export class DocumentConversion {
       const pages = this.#client.convertPages(this.#inputOf(document), {
         ...params,
         signal,
-        onProgress: this.#onProgress,
+        ...this.#progress(),
       })
       // Leaving this loop (an abort, a failed delivery) returns the iterator: core then cancels every range.
       for await (const page of pages) {

@@ -76,6 +76,8 @@ export function checkItem(item: unknown): asserts item is ConvertManyItem {
 export interface ManyRunnerHooks {
   emit(outcome: ConvertManyOutput): void
   progress?(event: ProgressEvent, input: ConvertManyItem): void
+  /** Whether `progress` has anyone to tell now (asked as each item starts); absent, it always has. */
+  listened?(): boolean
   held(): number
   fatal(error: unknown): void
 }
@@ -112,10 +114,16 @@ export class ManyRunner {
           ...(filename === undefined ? {} : { filename }),
           ...(contentType === undefined ? {} : { contentType }),
           signal,
-          onProgress: (event) => {
-            options.onProgress?.(event, item)
-            hooks.progress?.(event, item)
-          },
+          // Core makes no progress events for a conversion nobody hears.
+          ...(options.onProgress !== undefined ||
+          (hooks.progress !== undefined && (hooks.listened?.() ?? true))
+            ? {
+                onProgress: (event: ProgressEvent) => {
+                  options.onProgress?.(event, item)
+                  hooks.progress?.(event, item)
+                },
+              }
+            : {}),
         })
         return converting.catch((error: unknown) => {
           throw namePagesError(error, filename ?? nameOf(input))
