@@ -3,7 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tempDir } from '@numarkdown/testing'
+import type { ServerOptions } from '@numarkdown/server'
+import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 
 export const cli: string = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
 
@@ -42,6 +43,43 @@ export async function createWorkspace(): Promise<Workspace> {
   const inbox = join(folder.path, 'inbox')
   await mkdir(inbox)
   return { folder, inbox, out: join(folder.path, 'out') }
+}
+
+/** A workspace watched by a running `numarkdown-watch` (already `watching`) that converts on a test server. */
+export interface WatchedInbox extends Workspace {
+  server: TestServer
+  watcher: WatcherProcess
+  /** Stops the watcher (SIGTERM, then its exit), the server, and removes the workspace. */
+  close(): Promise<void>
+}
+
+/** Starts a test server with `engine` and a watcher on a fresh workspace, given `args`; for `beforeAll`. */
+export async function startWatchedInbox(
+  engine: ServerOptions['engine'],
+  args: string[] = [],
+): Promise<WatchedInbox> {
+  const workspace = await createWorkspace()
+  const server = await startTestServer({ engine })
+  const watcher = startWatcher({
+    inbox: workspace.inbox,
+    out: workspace.out,
+    url: server.url,
+    token: server.token,
+    args,
+  })
+  const close = async () => {
+    watcher.kill('SIGTERM')
+    await watcher.exited
+    await server.close()
+    await workspace.folder.remove()
+  }
+  try {
+    await watcher.waitForLine((line) => line.message === 'watching')
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { ...workspace, server, watcher, close }
 }
 
 export interface StartOptions {

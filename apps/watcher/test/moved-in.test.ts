@@ -1,44 +1,23 @@
-import { mkdir, rename, utimes, writeFile } from 'node:fs/promises'
+import { rename, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { scriptedEngine } from '@numarkdown/server'
-import { startTestServer, type TestServer, tempDir } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jobsByFilename, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
+import { jobsByFilename, readIfExists, startWatchedInbox, type WatchedInbox } from './harness.js'
 
 // A stability window far longer than the test may take: a file taken while it runs was taken at once.
 const stabilityMs = 600_000
 
-let folder: { path: string; remove(): Promise<void> }
-let server: TestServer
-let watcher: WatcherProcess
-let inbox: string
-let out: string
+let watched: WatchedInbox
 
 beforeAll(async () => {
-  folder = await tempDir()
-  inbox = join(folder.path, 'inbox')
-  out = join(folder.path, 'out')
-  await mkdir(inbox)
-  server = await startTestServer({ engine: scriptedEngine({ latencyMs: 5 }) })
-  watcher = startWatcher({
-    inbox,
-    out,
-    url: server.url,
-    token: server.token,
-    args: ['--stability-ms', String(stabilityMs)],
-  })
-  await watcher.waitForLine((line) => line.message === 'watching')
+  watched = await startWatchedInbox(scriptedEngine({ latencyMs: 5 }), ['--stability-ms', String(stabilityMs)])
 })
 
-afterAll(async () => {
-  watcher?.kill('SIGTERM')
-  await watcher?.exited
-  await server?.close()
-  await folder?.remove()
-})
+afterAll(() => watched?.close())
 
 describe('a file moved into the inbox', () => {
   it('is taken at once when it was last written longer ago than the stability time; a file being written waits', async () => {
+    const { folder, inbox, out, server, watcher } = watched
     // Written in place just now: it must hold still for the whole window.
     await writeFile(join(inbox, 'fresh.html'), '<p>fresh</p>')
     // Written an hour ago elsewhere (as `cp -p`, `rsync -t` or an unpacked archive leave it), then moved in.

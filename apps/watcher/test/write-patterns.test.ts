@@ -3,39 +3,32 @@ import { appendFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { scriptedEngine } from '@numarkdown/server'
-import {
-  eventually,
-  listFiles,
-  makePdf,
-  startTestServer,
-  type TestServer,
-  tempDir,
-} from '@numarkdown/testing'
+import { eventually, listFiles, makePdf, type TestServer } from '@numarkdown/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jobsByFilename, readIfExists, startWatcher, type WatcherProcess } from './harness.js'
+import {
+  jobsByFilename,
+  readIfExists,
+  startWatchedInbox,
+  type WatchedInbox,
+  type WatcherProcess,
+} from './harness.js'
 
-let folder: { path: string; remove(): Promise<void> }
+let watched: WatchedInbox
+let folder: WatchedInbox['folder']
 let server: TestServer
 let watcher: WatcherProcess
 let inbox: string
 let out: string
 
 beforeAll(async () => {
-  folder = await tempDir()
-  inbox = join(folder.path, 'inbox')
-  out = join(folder.path, 'out')
-  await mkdir(inbox)
-  server = await startTestServer({ engine: scriptedEngine({ latencyMs: 20 }) })
-  watcher = startWatcher({ inbox, out, url: server.url, token: server.token })
-  await watcher.waitForLine((line) => line.message === 'watching')
+  watched = await startWatchedInbox(scriptedEngine({ latencyMs: 20 }))
+  ;({ folder, server, watcher, inbox, out } = watched)
 })
 
 afterAll(async () => {
-  watcher?.kill('SIGTERM')
-  await watcher?.exited
+  if (!watched) return
+  await watched.close()
   expect(watcher.output()).not.toContain(server.token)
-  await server?.close()
-  await folder?.remove()
 })
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
