@@ -186,6 +186,7 @@ export function onBlockDevice(dev: number): boolean {
 
 /** {@link readSmallFile} with synchronous calls, for a small file on a local disk (see `syncReadMaxBytes`). */
 function readSmallFileSync(path: string, size: number): Uint8Array {
+  if (size === 0) return new Uint8Array(0)
   // O_NONBLOCK: a path swapped for a FIFO since its stat cannot block the event loop in open().
   const descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
@@ -202,12 +203,15 @@ function readSmallFileSync(path: string, size: number): Uint8Array {
   }
 }
 
-async function* readFileChunks(path: string, size: number, localDisk: boolean): AsyncGenerator<Uint8Array> {
+/** The file's bytes in chunks; a small one in one read, with `readNow` where it can be read at once. */
+async function* readFileChunks(
+  path: string,
+  size: number,
+  readNow: (() => Uint8Array) | undefined,
+): AsyncGenerator<Uint8Array> {
   if (size <= chunkSize) {
     if (size === 0) return
-    yield localDisk && size <= syncReadMaxBytes
-      ? readSmallFileSync(path, size)
-      : await readSmallFile(path, size)
+    yield readNow ? readNow() : await readSmallFile(path, size)
     return
   }
   const stream = createReadStream(path, { highWaterMark: chunkSize })
@@ -400,16 +404,15 @@ function fileSource({
   localDisk = false,
 }: FileUpload): UploadSource {
   let disposed = false
+  const readNow = localDisk && size <= syncReadMaxBytes ? () => readSmallFileSync(path, size) : undefined
   return {
     filename,
     contentType,
     size,
     reReadable: true,
     path,
-    open: () => readFileChunks(path, size, localDisk),
-    ...(localDisk && size <= syncReadMaxBytes
-      ? { readNow: () => (size === 0 ? new Uint8Array(0) : readSmallFileSync(path, size)) }
-      : {}),
+    open: () => readFileChunks(path, size, readNow),
+    ...(readNow ? { readNow } : {}),
     dispose: async () => {
       if (disposed || !remove) return
       disposed = true
