@@ -100,6 +100,10 @@ export class ManyRunner {
       void this.#client.close()
       throw error
     }
+    const report = (event: ProgressEvent, item: ConvertManyItem): void => {
+      options.onProgress?.(event, item)
+      hooks.progress?.(event, item)
+    }
     this.pool = new TaskPool<ConvertManyItem, ConversionResult>({
       concurrency: resolved.concurrency,
       capacity: resolved.highWaterMark,
@@ -107,6 +111,9 @@ export class ManyRunner {
       failFast: resolved.failFast,
       run: (item, signal) => {
         const { input, filename, contentType, params } = normalise(item)
+        // Core makes no progress events for a conversion nobody hears.
+        const heard =
+          options.onProgress !== undefined || (hooks.progress !== undefined && (hooks.listened?.() ?? true))
         const converting = this.#client.convert(input, {
           ...defaults,
           // Only what core's convert() knows: an item's params were checked, this keeps it so.
@@ -114,16 +121,7 @@ export class ManyRunner {
           ...(filename === undefined ? {} : { filename }),
           ...(contentType === undefined ? {} : { contentType }),
           signal,
-          // Core makes no progress events for a conversion nobody hears.
-          ...(options.onProgress !== undefined ||
-          (hooks.progress !== undefined && (hooks.listened?.() ?? true))
-            ? {
-                onProgress: (event: ProgressEvent) => {
-                  options.onProgress?.(event, item)
-                  hooks.progress?.(event, item)
-                },
-              }
-            : {}),
+          ...(heard ? { onProgress: (event: ProgressEvent) => report(event, item) } : {}),
         })
         return converting.catch((error: unknown) => {
           throw namePagesError(error, filename ?? nameOf(input))
