@@ -4,8 +4,8 @@
  * are UTF-8, as browsers and NuMind's SDK send them.
  *
  * A body that declares a small length is read whole and parsed in one pass: its job's engine starts right after
- * the last byte, without a stream between the parser and memory, without a rate watch for a body that came with
- * its headers, and before its hash, which is taken while the engine works.
+ * the last byte, without a stream between the parser and memory, and before its hash, which is taken while the
+ * engine works.
  */
 import { hash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
@@ -199,8 +199,9 @@ function smallBodyBytes(request: IncomingMessage, memoryBytes: number): number |
 /**
  * Read a body of a small declared length into memory, then parse it in one pass: as a plain body when it is one,
  * else with busboy (the `parser` set up already, or one made now). `declaredBytes` were taken from the budget
- * already: they are given back, all but the file's own bytes, whatever the outcome. The rate watch and the
- * shutdown listener start only for a body that did not come with its headers (most small bodies do).
+ * already: they are given back, all but the file's own bytes, whatever the outcome. The body is read from the
+ * request's events, under the rate watch and the shutdown signal: even one that came in the packet of its headers
+ * is parsed by Node only after the request was handed over, so there is nothing to take from its buffer earlier.
  */
 function readWholeBody(
   request: IncomingMessage,
@@ -210,15 +211,12 @@ function readWholeBody(
 ): Promise<SpoolResult> {
   return new Promise((resolve) => {
     let settled = false
-    let watching = false
     let stopWatching = (): void => {}
     const finish = (result: SpoolResult): void => {
       if (settled) return
       settled = true
-      if (watching) {
-        stopWatching()
-        options.signal.removeEventListener('abort', onAbort)
-      }
+      stopWatching()
+      options.signal.removeEventListener('abort', onAbort)
       options.budget.release(
         result.kind === 'ok' ? declaredBytes - (result.upload.bytes?.length ?? 0) : declaredBytes,
       )
@@ -237,27 +235,17 @@ function readWholeBody(
       if (wholeParser === null) finish({ kind: 'invalid' })
       else parseWholeBody(wholeParser, body, options.maxBytes).then(finish)
     }
-    // A body that came in the packet of its headers is in the request's buffer once the parser of that packet is
-    // through: it is taken from there at once, without the stream's events. Any other is read as it comes, watched.
-    process.nextTick(() => {
-      const buffered = request.complete ? (request.read() as Buffer | null) : null
-      if (buffered !== null) {
-        parse(buffered)
-        return
-      }
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        if (!settled) parse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
-      })
-      request.on('error', () => finish({ kind: 'aborted' }))
-      request.on('close', () => {
-        if (!request.complete) finish({ kind: 'aborted' })
-      })
-      watching = true
-      options.signal.addEventListener('abort', onAbort, { once: true })
-      stopWatching = options.watch?.(onAbort) ?? (() => {})
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      if (!settled) parse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
     })
+    request.on('error', () => finish({ kind: 'aborted' }))
+    request.on('close', () => {
+      if (!request.complete) finish({ kind: 'aborted' })
+    })
+    options.signal.addEventListener('abort', onAbort, { once: true })
+    stopWatching = options.watch?.(onAbort) ?? (() => {})
   })
 }
 
