@@ -510,7 +510,10 @@ export class NuMarkdownClient {
       ...(given.filename === undefined ? {} : { filename: given.filename }),
       ...(given.contentType === undefined ? {} : { contentType: given.contentType }),
       spoolStreams: this.#context.options.maxRetries > 0 || splitPages,
-      signal: call.operation.signal,
+      // Made only if a one-shot stream is spooled: an AbortSignal costs a call that does not need one.
+      get signal() {
+        return call.operation.signal
+      },
     })
   }
 

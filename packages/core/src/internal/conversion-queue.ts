@@ -102,19 +102,17 @@ export class ConversionQueue {
     operation.throwIfAborted()
     if (this.#running < this.#concurrency && this.#head === this.#waiting.length) return this.#start(task)
     return new Promise<T>((resolve, reject) => {
-      const signal = operation.signal
       const waiting: Waiting = {
         start: () => {
-          signal.removeEventListener('abort', onAbort)
+          stopListening()
           this.#start(task).then(resolve, reject)
         },
       }
-      const onAbort = (): void => {
+      const stopListening = operation.onAbort(() => {
         if (waiting.start === undefined) return
         waiting.start = undefined
         reject(operation.abortError())
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
+      })
       this.#waiting.push(waiting)
     })
   }

@@ -201,7 +201,8 @@ export class Http {
         headers: { 'user-agent': userAgent, ...spec.headers, authorization: `Bearer ${this.#token}` },
         // undici streams an async iterable body as it is pulled (its types only name Readable).
         body: (spec.body ?? null) as Uint8Array | string | null,
-        signal: spec.operation.signal,
+        // The operation itself, as an EventEmitter-shaped signal: no AbortSignal per request.
+        signal: spec.operation as unknown as NonNullable<Dispatcher.RequestOptions['signal']>,
         headersTimeout: spec.headersTimeoutMs ?? this.#requestTimeoutMs,
         bodyTimeout: spec.bodyTimeoutMs ?? this.#requestTimeoutMs,
       })

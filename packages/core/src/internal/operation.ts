@@ -1,6 +1,4 @@
 /** One call's deadline and cancellation, and which of them ended it: the caller's signal, the deadline, a close. */
-import { setMaxListeners } from 'node:events'
-import { setTimeout as sleepTimer } from 'node:timers/promises'
 import { AbortError, NuMarkdownError, TimeoutError } from '../errors.js'
 
 /** What an operation is made of; every field may be left out. */
@@ -19,24 +17,30 @@ export interface OperationOptions {
 }
 
 /**
- * The signal of an operation that nothing can abort: shared, since it never fires. Each request in flight listens
- * to it for a while, hence no limit on listeners.
+ * What undici takes as a request's `signal` besides an AbortSignal: an EventEmitter-shaped object with `aborted`
+ * and `reason` (its documented alternative). An operation is one, so a request follows it without an AbortSignal.
  */
-const neverAborted: AbortSignal = new AbortController().signal
-setMaxListeners(0, neverAborted)
+export interface EmitterSignal {
+  readonly aborted: boolean
+  readonly reason: unknown
+  on(event: 'abort', listener: () => void): this
+  once(event: 'abort', listener: () => void): this
+  addListener(event: 'abort', listener: () => void): this
+  removeListener(event: 'abort', listener: () => void): this
+}
 
 /**
- * One call's deadline and cancellation: the caller's signal and the overall timeout merged into one signal,
- * with the knowledge of which of the two fired.
+ * One call's deadline and cancellation: the caller's signal, an enclosing operation, the client's close and the
+ * overall timeout merged into one abort, with the knowledge of which of them fired.
  *
- * The signal follows its sources and a timer of its own rather than `AbortSignal.timeout()` and
- * `AbortSignal.any()`, which cost two more signals, a timer and weak references per call and per attempt. An
- * operation with one source and no deadline simply is that source's signal (only the client's own signals are
- * used so: its close signal, a request's controller). Whoever creates an operation calls {@link Operation.end}
- * when it is over, so that its sources and timer let go of it.
+ * The abort is a flag and a list of listeners, not an AbortController: an `AbortSignal` is an EventTarget, and
+ * its making, each listener added and removed, and the `Event` of its abort cost 5–20 µs apiece on a warm
+ * process and several times that after a pause, on the way of every call. Requests follow the operation as an
+ * {@link EmitterSignal}; a real `AbortSignal` ({@link Operation.signal}) is made only when something asks for one.
+ * Each source signal gets one listener however many operations follow it. Whoever creates an operation calls
+ * {@link Operation.end} when it is over, so that its sources, parent and timer let go of it.
  */
-export class Operation {
-  readonly signal: AbortSignal
+export class Operation implements EmitterSignal {
   readonly startedAt: number = Date.now()
   /** Epoch milliseconds after which the call fails with TimeoutError; Infinity for none. */
   readonly deadline: number
@@ -44,10 +48,17 @@ export class Operation {
   readonly #userSignal: AbortSignal | undefined
   readonly #timeoutMs: number
   readonly #parent: Operation | undefined
-  /** Set when the signal is this operation's own: the sources it follows, and its deadline's timer. */
-  readonly #controller: AbortController | undefined
+  #aborted = false
+  #reason: unknown
+  /** Called once, in order, when the operation aborts. */
+  #listeners = new Set<() => void>()
+  /** The AbortSignal made for whoever asked for one. */
+  #signal: AbortSignal | undefined
   #sources: AbortSignal[] = []
+  #following = false
   #timer: NodeJS.Timeout | undefined
+  /** Set when the operation's own deadline ended it. */
+  #timedOut = false
 
   /**
    * The operations that follow each source signal. A source gets one listener whatever the number of operations
@@ -66,7 +77,7 @@ export class Operation {
         'abort',
         () => {
           Operation.#followers.delete(source)
-          for (const follower of [...following]) follower.#abort(source.reason)
+          for (const follower of [...following]) follower.abort(source.reason)
         },
         { once: true },
       )
@@ -84,37 +95,92 @@ export class Operation {
       timeoutMs > 0 ? this.startedAt + timeoutMs : Infinity,
       parent?.deadline ?? Infinity,
     )
-    const sources = [userSignal, parent?.signal, this.closeSignal].filter(
-      (signal, index, all): signal is AbortSignal => signal !== undefined && all.indexOf(signal) === index,
-    )
-    if (timeoutMs <= 0 && sources.length <= 1) {
-      this.signal = sources[0] ?? neverAborted
-      this.#controller = undefined
-      return
-    }
-    const controller = new AbortController()
-    this.#controller = controller
-    this.signal = controller.signal
-    const fired = sources.find((source) => source.aborted)
+    const fired = parent?.aborted
+      ? parent
+      : [userSignal, this.closeSignal].find((source) => source?.aborted === true)
     if (fired) {
-      controller.abort(fired.reason)
+      this.abort(fired.reason)
       return
     }
-    this.#sources = sources
-    for (const source of sources) Operation.#follow(source, this)
+    for (const source of [userSignal, this.closeSignal]) {
+      if (source !== undefined && !this.#sources.includes(source)) this.#sources.push(source)
+    }
+    for (const source of this.#sources) Operation.#follow(source, this)
+    if (parent !== undefined) {
+      parent.#listeners.add(this.#onParentAbort)
+      this.#following = true
+    }
     if (timeoutMs > 0) {
       // Like AbortSignal.timeout(): the deadline alone does not keep the process alive.
-      this.#timer = setTimeout(
-        () => this.#abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-        timeoutMs,
-      )
+      this.#timer = setTimeout(() => {
+        this.#timedOut = true
+        this.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+      }, timeoutMs)
       this.#timer.unref()
     }
   }
 
-  #abort(reason: unknown): void {
+  readonly #onParentAbort = (): void => this.abort(this.#parent?.reason)
+
+  /**
+   * Aborts the operation with `reason` (once: a second abort changes nothing): it stops following its sources,
+   * and its listeners run in the order they were added.
+   */
+  abort(reason?: unknown): void {
+    if (this.#aborted) return
+    this.#aborted = true
+    this.#reason = reason
     this.end()
-    this.#controller?.abort(reason)
+    const listeners = [...this.#listeners]
+    this.#listeners.clear()
+    for (const listener of listeners) listener()
+  }
+
+  /** The reason given to the abort; undefined while the operation runs. */
+  get reason(): unknown {
+    return this.#reason
+  }
+
+  /**
+   * An AbortSignal that aborts with the operation, for an API that takes nothing else (a spooling `pipeline`);
+   * made on first use. The operation's own methods never need it.
+   */
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const controller = new AbortController()
+      this.#signal = controller.signal
+      if (this.#aborted) controller.abort(this.#reason)
+      else this.#listeners.add(() => controller.abort(this.#reason))
+    }
+    return this.#signal
+  }
+
+  /** Calls `listener` once when the operation aborts (at once if it has); returns what removes it. */
+  onAbort(listener: () => void): () => void {
+    if (this.#aborted) {
+      listener()
+      return () => {}
+    }
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  on(_event: 'abort', listener: () => void): this {
+    if (!this.#aborted) this.#listeners.add(listener)
+    return this
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener)
+  }
+
+  addListener(event: 'abort', listener: () => void): this {
+    return this.on(event, listener)
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    this.#listeners.delete(listener)
+    return this
   }
 
   /**
@@ -126,6 +192,10 @@ export class Operation {
     this.#timer = undefined
     for (const source of this.#sources) Operation.#followers.get(source)?.delete(this)
     this.#sources = []
+    if (this.#following && this.#parent !== undefined) {
+      this.#following = false
+      this.#parent.#listeners.delete(this.#onParentAbort)
+    }
   }
 
   /** True when the call ended because the client was closed. */
@@ -142,7 +212,7 @@ export class Operation {
   }
 
   get aborted(): boolean {
-    return this.signal.aborted
+    return this.#aborted
   }
 
   /** The error that stands for the abort: AbortError for the caller's signal, TimeoutError for the deadline. */
@@ -158,6 +228,10 @@ export class Operation {
         cause: this.#userSignal.reason,
       })
     }
+    if (this.#aborted && !this.#timedOut) {
+      // Aborted by its owner (`abort()`), as a request is when its call gives up on it.
+      return new AbortError('The operation was aborted', { ...details, code: 'aborted', cause: this.#reason })
+    }
     return new TimeoutError(`The operation did not finish within ${this.#timeoutMs} ms`, {
       ...details,
       code: 'deadline_exceeded',
@@ -165,7 +239,7 @@ export class Operation {
   }
 
   throwIfAborted(jobId?: string): void {
-    if (this.signal.aborted) throw this.abortError(jobId)
+    if (this.#aborted) throw this.abortError(jobId)
   }
 
   /**
@@ -173,17 +247,17 @@ export class Operation {
    * is), leaving `promise` to run on: a call ends at its deadline whatever it was waiting for.
    */
   race<T>(promise: Promise<T>): Promise<T | undefined> {
-    if (this.signal.aborted) return Promise.resolve(undefined)
+    if (this.#aborted) return Promise.resolve(undefined)
     return new Promise<T | undefined>((resolve, reject) => {
       const onAbort = () => resolve(undefined)
-      this.signal.addEventListener('abort', onAbort, { once: true })
+      this.#listeners.add(onAbort)
       promise.then(
         (value) => {
-          this.signal.removeEventListener('abort', onAbort)
+          this.#listeners.delete(onAbort)
           resolve(value)
         },
         (error: unknown) => {
-          this.signal.removeEventListener('abort', onAbort)
+          this.#listeners.delete(onAbort)
           reject(error)
         },
       )
@@ -194,10 +268,15 @@ export class Operation {
   async sleep(ms: number, jobId?: string): Promise<void> {
     this.throwIfAborted(jobId)
     if (ms <= 0) return
-    try {
-      await sleepTimer(ms, undefined, { signal: this.signal })
-    } catch {
-      throw this.abortError(jobId)
-    }
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        this.#listeners.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.#listeners.add(wake)
+    })
+    this.throwIfAborted(jobId)
   }
 }

@@ -57,9 +57,9 @@ export async function submitUpload(
     // leaves the request open in the background for a while, so that the job can be cancelled instead of left
     // running unseen.
     let bodySent = false
-    const requestController = new AbortController()
-    // The request follows this controller only: the call's abort, deadline and close reach it through the race below.
-    const request = new Operation({ signal: requestController.signal })
+    // The request follows this operation only, which nothing but this attempt aborts: the call's abort, deadline
+    // and close reach it through the race below.
+    const request = new Operation()
     const emitUpload = (bytesSent: number) =>
       call.emit({
         type: 'upload',
@@ -128,9 +128,9 @@ export async function submitUpload(
     if (outcome === undefined) {
       // Aborted, or past the deadline, while the request was in flight.
       if (!bodySent || operation.closed) {
-        requestController.abort()
+        request.abort()
       } else {
-        const grace = setTimeout(() => requestController.abort(), abortGraceMs)
+        const grace = setTimeout(() => request.abort(), abortGraceMs)
         // Part of the cancel the abort asked for: `close()` waits for it like for any background cancel (at most
         // the grace period), so a program that aborts and then closes at once leaves no job running.
         client.background.run(`wait for the job ID of an aborted upload of ${source.filename}`, async () => {
