@@ -32,7 +32,7 @@ describe('waiting over SSE', () => {
 
   it('treats a stream silent for twice the ping interval as dropped', async () => {
     const engine = scriptedEngine({ hold: true })
-    const { client, server } = await setup(
+    const { client, server, events } = await setup(
       NuMarkdownClient,
       { engine, pingIntervalMs: 600_000 },
       { pingIntervalMs: 50 },
@@ -41,6 +41,10 @@ describe('waiting over SSE', () => {
     await eventually(() => routesOf(server).filter((route) => route === 'stream').length >= 2)
     engine.gate.open()
     expect((await converting).markdown).toBe('silent')
+    const retried = events.find((event) => event.type === 'retry')
+    expect(retried?.type === 'retry' && retried.error.message).toBe(
+      `The event stream of job ${retried?.type === 'retry' ? retried.jobId : ''} dropped: no event for 100 ms`,
+    )
   })
 
   it('keeps a stream with pings open', async () => {

@@ -126,7 +126,7 @@ export interface HttpRequest {
   body?: AsyncIterable<Uint8Array> | Uint8Array | string
   operation: Operation
   headersTimeoutMs?: number
-  /** 0 disables undici's body timeout (SSE keeps its own watchdog). */
+  /** 0 disables undici's body timeout. */
   bodyTimeoutMs?: number
   jobId?: string
 }

@@ -46,7 +46,9 @@ export async function readJobStream(
       headers: { accept: 'text/event-stream', 'cache-control': 'no-cache' },
       operation,
       headersTimeoutMs: silenceMs,
-      bodyTimeoutMs: 0,
+      // undici's body timeout is the silence watchdog: it fires when no byte came for `silenceMs` (the server's
+      // pings count), on undici's shared coarse clock rather than a timer of this stream's own.
+      bodyTimeoutMs: silenceMs,
       jobId,
     })
   } catch (error) {
@@ -109,14 +111,8 @@ export async function readJobStream(
     },
   })
   const decoder = new TextDecoder('utf-8')
-  let silent = false
-  const timer = setTimeout(() => {
-    silent = true
-    response.body.destroy()
-  }, silenceMs)
   try {
     const end = await feedChunks(response.body, (chunk) => {
-      timer.refresh()
       parser.feed(decoder.decode(chunk, { stream: true }))
       return finished !== undefined || failure !== undefined
     })
@@ -129,13 +125,13 @@ export async function readJobStream(
     if (operation.aborted) throw operation.abortError(jobId)
     return {
       kind: 'dropped',
-      reason: silent
-        ? `no event for ${silenceMs} ms`
-        : `the stream broke: ${http.redact(String((error as Error)?.message))}`,
+      reason:
+        (error as { code?: unknown } | null)?.code === 'UND_ERR_BODY_TIMEOUT'
+          ? `no event for ${silenceMs} ms`
+          : `the stream broke: ${http.redact(String((error as Error)?.message))}`,
       sawEvent,
     }
   } finally {
-    clearTimeout(timer)
     if (finished && !failure) readToEnd(response.body)
     else if (!response.body.destroyed) {
       // The loop no longer listens: the abort error a destroyed body emits is expected, not a crash.
