@@ -4,10 +4,13 @@
  * in a child process that samples its own RSS every 5 ms and also reads the kernel's peak mark; the server
  * runs here, in the parent, so that its memory is not counted.
  *
- * The Readable figure is the sum of two costs that are not the upload's, so two more cases measure them in
- * the same run: the same call as the second conversion of its process (V8's one-off optimizing compile of
- * undici's WebAssembly HTTP parser, 27–36 MiB in a worker thread's malloc arena at about the first response
- * a process parses, has then happened), and the caller's stream read alone, with no client.
+ * The Readable figure is the sum of two costs that are not the upload's, so more cases measure them in the
+ * same run: the same call as the second conversion of its process (V8's one-off optimizing compile of undici's
+ * WebAssembly HTTP parser, 20–36 MiB in a worker thread's malloc arena at about the first response a process
+ * parses, has then happened); the same call in a process whose C library keeps one malloc arena
+ * (`MALLOC_ARENA_MAX=1`), where that compile reuses memory the upload freed instead of growing a thread's own
+ * arena; and the caller's stream read alone, with no client. The compile is V8's and the arenas are glibc's:
+ * only the process's own settings reach them (`MALLOC_ARENA_MAX`, or `node --liftoff-only`), not a library.
  */
 
 import { randomBytes } from 'node:crypto'
@@ -46,10 +49,12 @@ function runCase(
   path: string,
   baseUrl: string,
   apiKey: string,
+  env: Record<string, string> = {},
 ): Promise<UploadChildResult> {
   return runMeasuringChild(childPath, [uploadCase, path, baseUrl], {
     apiKey,
     label: `upload case ${uploadCase}`,
+    env,
   })
 }
 
@@ -62,6 +67,7 @@ const benchmark: Benchmark = {
     const readableRuns = quick ? 3 : 9
     const warmRuns = quick ? 2 : 3
     const aloneRuns = quick ? 2 : 3
+    const oneArenaRuns = quick ? 2 : 5
     const directory = await benchDirectory('upload')
     const server = await startBenchServer({ latencyMs: 0, concurrency: 2 })
     try {
@@ -93,6 +99,15 @@ const benchmark: Benchmark = {
         aloneGrowth.push(residentGrowthMiB(await runCase('readable-alone', path, server.url, server.token)))
       }
       const aloneSpread = spreadOf(aloneGrowth)
+      const oneArenaGrowth: number[] = []
+      while (oneArenaGrowth.length < oneArenaRuns) {
+        oneArenaGrowth.push(
+          residentGrowthMiB(
+            await runCase('core-readable', path, server.url, server.token, { MALLOC_ARENA_MAX: '1' }),
+          ),
+        )
+      }
+      const oneArenaSpread = spreadOf(oneArenaGrowth)
       const names = {
         'baseline-a': '(a) fetch + FormData(Blob)',
         'baseline-b': '(b) SDK-style, file in memory',
@@ -134,6 +149,13 @@ const benchmark: Benchmark = {
             unit: 'MiB',
           },
           {
+            metric: `peak RSS growth, core from a Readable with one malloc arena (MALLOC_ARENA_MAX=1), max of ${oneArenaRuns} runs`,
+            ours: oneArenaSpread.max,
+            baseline: readableSpread.max,
+            baselineName: 'the default arenas',
+            unit: 'MiB',
+          },
+          {
             metric: `peak RSS growth, the same Readable read alone (for await + SHA-256), median of ${aloneRuns} runs`,
             ours: aloneSpread.median,
             unit: 'MiB',
@@ -147,7 +169,8 @@ const benchmark: Benchmark = {
           `the same call as the second conversion of its process, ${warmRuns} runs: ${showSpread(warmSpread)} MiB; ` +
             `the Readable read alone with no client, ${aloneRuns} runs: ${showSpread(aloneSpread)} MiB. The first ` +
             "conversion of a process also pays V8's optimizing compile of undici's WebAssembly HTTP parser (a worker " +
-            "thread's malloc arena, at about the first response); the stream's own 64 KiB chunks wait for the GC.",
+            "thread's malloc arena, at about the first response); the stream's own 64 KiB chunks wait for the GC. " +
+            `With one malloc arena (MALLOC_ARENA_MAX=1), ${oneArenaRuns} runs: ${showSpread(oneArenaSpread)} MiB.`,
           `upload to result: ${cases.map(speed).join(', ')}`,
         ],
       }

@@ -5,15 +5,17 @@
  */
 import { spawn } from 'node:child_process'
 
-/** Runs `childPath` with `args` and the API token in its environment; resolves with its last line, parsed. */
+/**
+ * Runs `childPath` with `args`, and the API token and `env` in its environment; resolves with its last line, parsed.
+ */
 export function runMeasuringChild<Result>(
   childPath: string,
   args: readonly string[],
-  { apiKey, label }: { apiKey: string; label: string },
+  { apiKey, label, env = {} }: { apiKey: string; label: string; env?: Record<string, string> },
 ): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childPath, ...args], {
-      env: { ...process.env, NUMIND_API_KEY: apiKey },
+      env: { ...process.env, ...env, NUMIND_API_KEY: apiKey },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let output = ''
