@@ -37,6 +37,21 @@ describe('Operation', () => {
     expect(() => call.throwIfAborted()).toThrow(AbortError)
   })
 
+  it('runs every listener when one throws, then throws its error', () => {
+    const call = operation()
+    const failure = new Error('listener failed')
+    let later = false
+    call.onAbort(() => {
+      throw failure
+    })
+    call.onAbort(() => {
+      later = true
+    })
+    expect(() => call.abort()).toThrow(failure)
+    expect(later).toBe(true)
+    expect(call.aborted).toBe(true)
+  })
+
   it('is aborted at once by a source that already fired', () => {
     const caller = new AbortController()
     caller.abort('early')

@@ -77,7 +77,16 @@ export class Operation implements EmitterSignal {
         'abort',
         () => {
           Operation.#followers.delete(source)
-          for (const follower of [...following]) follower.abort(source.reason)
+          // Every follower is aborted, even after one whose listener threw (whose error is thrown at the end).
+          let failure: { error: unknown } | undefined
+          for (const follower of [...following]) {
+            try {
+              follower.abort(source.reason)
+            } catch (error) {
+              failure ??= { error }
+            }
+          }
+          if (failure) throw failure.error
         },
         { once: true },
       )
@@ -124,7 +133,8 @@ export class Operation implements EmitterSignal {
 
   /**
    * Aborts the operation with `reason` (once: a second abort changes nothing): it stops following its sources,
-   * and its listeners run in the order they were added.
+   * and its listeners run in the order they were added. As with an AbortSignal's listeners, one that throws does
+   * not keep the others from running; its error is thrown once they all have.
    */
   abort(reason?: unknown): void {
     if (this.#aborted) return
@@ -133,7 +143,15 @@ export class Operation implements EmitterSignal {
     this.end()
     const listeners = [...this.#listeners]
     this.#listeners.clear()
-    for (const listener of listeners) listener()
+    let failure: { error: unknown } | undefined
+    for (const listener of listeners) {
+      try {
+        listener()
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+    if (failure) throw failure.error
   }
 
   /** The reason given to the abort; undefined while the operation runs. */
