@@ -17,6 +17,22 @@ export interface OperationOptions {
 }
 
 /**
+ * Calls every function in turn, even after one that throws, as an EventTarget calls its listeners; then throws
+ * the first error, if any.
+ */
+function callEach(calls: ReadonlyArray<() => void>): void {
+  let failure: { error: unknown } | undefined
+  for (const call of calls) {
+    try {
+      call()
+    } catch (error) {
+      failure ??= { error }
+    }
+  }
+  if (failure) throw failure.error
+}
+
+/**
  * What undici takes as a request's `signal` besides an AbortSignal: an EventEmitter-shaped object with `aborted`
  * and `reason` (its documented alternative). An operation is one, so a request follows it without an AbortSignal.
  */
@@ -25,7 +41,6 @@ export interface EmitterSignal {
   readonly reason: unknown
   on(event: 'abort', listener: () => void): this
   once(event: 'abort', listener: () => void): this
-  addListener(event: 'abort', listener: () => void): this
   removeListener(event: 'abort', listener: () => void): this
 }
 
@@ -55,7 +70,6 @@ export class Operation implements EmitterSignal {
   /** The AbortSignal made for whoever asked for one. */
   #signal: AbortSignal | undefined
   #sources: AbortSignal[] = []
-  #following = false
   #timer: NodeJS.Timeout | undefined
   /** Set when the operation's own deadline ended it. */
   #timedOut = false
@@ -77,16 +91,7 @@ export class Operation implements EmitterSignal {
         'abort',
         () => {
           Operation.#followers.delete(source)
-          // Every follower is aborted, even after one whose listener threw (whose error is thrown at the end).
-          let failure: { error: unknown } | undefined
-          for (const follower of [...following]) {
-            try {
-              follower.abort(source.reason)
-            } catch (error) {
-              failure ??= { error }
-            }
-          }
-          if (failure) throw failure.error
+          callEach([...following].map((follower) => () => follower.abort(source.reason)))
         },
         { once: true },
       )
@@ -115,10 +120,7 @@ export class Operation implements EmitterSignal {
       if (source !== undefined && !this.#sources.includes(source)) this.#sources.push(source)
     }
     for (const source of this.#sources) Operation.#follow(source, this)
-    if (parent !== undefined) {
-      parent.#listeners.add(this.#onParentAbort)
-      this.#following = true
-    }
+    if (parent !== undefined) parent.#listeners.add(this.#onParentAbort)
     if (timeoutMs > 0) {
       // Like AbortSignal.timeout(): the deadline alone does not keep the process alive.
       this.#timer = setTimeout(() => {
@@ -143,15 +145,7 @@ export class Operation implements EmitterSignal {
     this.end()
     const listeners = [...this.#listeners]
     this.#listeners.clear()
-    let failure: { error: unknown } | undefined
-    for (const listener of listeners) {
-      try {
-        listener()
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure) throw failure.error
+    callEach(listeners)
   }
 
   /** The reason given to the abort; undefined while the operation runs. */
@@ -192,10 +186,6 @@ export class Operation implements EmitterSignal {
     return this.on(event, listener)
   }
 
-  addListener(event: 'abort', listener: () => void): this {
-    return this.on(event, listener)
-  }
-
   removeListener(_event: 'abort', listener: () => void): this {
     this.#listeners.delete(listener)
     return this
@@ -210,10 +200,7 @@ export class Operation implements EmitterSignal {
     this.#timer = undefined
     for (const source of this.#sources) Operation.#followers.get(source)?.delete(this)
     this.#sources = []
-    if (this.#following && this.#parent !== undefined) {
-      this.#following = false
-      this.#parent.#listeners.delete(this.#onParentAbort)
-    }
+    if (this.#parent !== undefined) this.#parent.#listeners.delete(this.#onParentAbort)
   }
 
   /** True when the call ended because the client was closed. */
